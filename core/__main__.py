@@ -1,0 +1,65 @@
+"""Command line: `python -m core predict TASK FILE [--json]` and `python -m core tasks`.
+
+Errors the user can fix print one sentence on stderr and exit with status 2, without a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from core import get_task, list_tasks, load_model
+from core.errors import PhysioError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="PhysioSpaces models from the command line.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("tasks", help="list the registered tasks")
+    predict = commands.add_parser("predict", help="run a task's model on a file")
+    predict.add_argument("task", help=f"one of: {', '.join(list_tasks())}")
+    predict.add_argument("file", help="the recording (CSV, WFDB .hea, ...)")
+    predict.add_argument("--fs", type=float, help="sampling rate in Hz, for files that do not state it")
+    predict.add_argument("--extra", nargs="*", default=[], help="companion files, e.g. a WFDB .dat kept elsewhere")
+    predict.add_argument("--variant", help="shipped checkpoint variant (default: the task's first)")
+    predict.add_argument("--repo-id", help="load the model from this Hugging Face Hub repo instead")
+    predict.add_argument("--backend", choices=("torch", "onnx"), default="onnx")
+    predict.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="task-specific predict option")
+    predict.add_argument("--json", action="store_true", help="print the full result as JSON")
+    return parser
+
+
+def parse_options(pairs: list[str]) -> dict:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise PhysioError(f"Option {pair!r} is not KEY=VALUE; write it like --option lead=MLII.")
+        options[key] = value
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "tasks":
+        for name in list_tasks():
+            print(f"{name}\t{get_task(name).title}")
+        return 0
+    task = get_task(args.task)
+    data = task.read(args.file, fs=args.fs, extra_files=tuple(args.extra))
+    model = load_model(task.name, repo_id=args.repo_id, variant=args.variant, backend=args.backend)
+    result = task.predict(model, data, **parse_options(args.option))
+    print(json.dumps(result.to_json()) if args.json else result.summary())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except PhysioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

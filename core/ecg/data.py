@@ -1,0 +1,99 @@
+"""MIT-BIH Arrhythmia beats for training and evaluation, under the intra- and inter-patient protocols.
+
+Beats are cut at the reference annotations (as for the Kaggle heartbeat CSVs) with the same segmentation and
+RR features that serving applies to detected R-peaks.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+from tqdm.auto import tqdm
+
+from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, ecg_segment, rr_features
+from core.ecg.pipeline import choose_lead
+from core.errors import ConfigError, InputError
+from core.readers.wfdb_records import CACHE_DIR, read_wfdb
+from core.tasks import ROOT
+
+DATA_DIR = Path(os.environ.get("PHYSIOSPACES_DATA", ROOT.parent / "shared" / "data"))
+MITDB_URL = "https://physionet.org/content/mitdb/1.0.0/"
+PACED = ("102", "104", "107", "217")
+DS1 = ("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122", "124",
+       "201", "203", "205", "207", "208", "209", "215", "220", "223", "230")
+DS2 = ("100", "103", "105", "111", "113", "117", "121", "123", "200", "202", "210", "212",
+       "213", "214", "219", "221", "222", "228", "231", "232", "233", "234")
+PROTOCOLS = ("intra", "inter")
+INTRA_TEST_FRACTION = 21892 / (87554 + 21892)
+"""The Kaggle heartbeat split's proportions (87,554 train / 21,892 test)."""
+BEAT_VERSION = 1
+"""Bump when segmentation changes, to invalidate cached beat arrays."""
+
+
+def mitdb_dir(data_dir: str | Path | None = None) -> Path:
+    """The MIT-BIH folder (`RECORDS`, `.hea`, `.atr`, `.dat` or `.dat.xz`)."""
+    folder = Path(data_dir) if data_dir else DATA_DIR / "mitdb"
+    if not (folder / "RECORDS").is_file():
+        raise InputError(
+            f"No MIT-BIH records at {folder}; download them with `python -m training.download mitdb --out {folder}` "
+            f"({MITDB_URL}) or pass --data-dir."
+        )
+    return folder
+
+
+def download_mitdb(target: str | Path) -> Path:
+    """Download the MIT-BIH Arrhythmia Database from PhysioNet into `target` with wfdb."""
+    import wfdb
+
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    wfdb.dl_database("mitdb", dl_dir=str(target))
+    return target
+
+
+def record_beats(folder: Path, record: str) -> dict[str, np.ndarray]:
+    """Beats, RR features, AAMI labels and times of one record, cut at its reference beat annotations."""
+    recording = read_wfdb(folder / f"{record}.hea")
+    lead, _ = choose_lead(recording)
+    symbols, samples = recording.annotations["symbol"], recording.annotations["sample"]
+    is_beat = np.array([s in AAMI_MAP for s in symbols])
+    peaks, beat_symbols = samples[is_beat], symbols[is_beat]
+    return {
+        "beats": ecg_segment(lead, recording.fs, peaks),
+        "rr": rr_features(peaks, recording.fs),
+        "label": np.array([AAMI_CLASSES.index(AAMI_MAP[s]) for s in beat_symbols], dtype=np.int64),
+        "record": np.full(len(peaks), int(record), dtype=np.int32),
+        "time_s": (peaks / recording.fs).astype(np.float32),
+    }
+
+
+def load_beats(data_dir: str | Path | None = None, *, records: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """All beats of the given records (default: all 48), cached as npz after the first build."""
+    folder = mitdb_dir(data_dir)
+    records = records or tuple(folder.joinpath("RECORDS").read_text().split())
+    key = hashlib.sha1(f"{folder.resolve()}|{','.join(records)}|{BEAT_VERSION}".encode()).hexdigest()[:12]
+    cache = CACHE_DIR.parent / f"mitdb_beats_{key}.npz"
+    if cache.is_file():
+        with np.load(cache) as stored:
+            return dict(stored)
+    parts = [record_beats(folder, record) for record in tqdm(records, desc="MIT-BIH records")]
+    dataset = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, **dataset)
+    return dataset
+
+
+def protocol_split(dataset: dict[str, np.ndarray], protocol: str, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test indices: "intra" = stratified random 80/20 over all beats of all records;
+    "inter" = de Chazal DS1 train / DS2 test, paced records excluded."""
+    if protocol == "intra":
+        index = np.arange(len(dataset["label"]))
+        train, test = train_test_split(index, test_size=INTRA_TEST_FRACTION, stratify=dataset["label"], random_state=seed)
+        return np.sort(train), np.sort(test)
+    if protocol == "inter":
+        records = dataset["record"]
+        return (np.flatnonzero(np.isin(records, [int(r) for r in DS1])), np.flatnonzero(np.isin(records, [int(r) for r in DS2])))
+    raise ConfigError(f"Unknown protocol {protocol!r}; accepted protocols are {list(PROTOCOLS)}.")

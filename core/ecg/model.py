@@ -1,0 +1,141 @@
+"""Heartbeat classifiers: a residual 1-D CNN with RR features (shipped) and the RNN/LSTM/GRU baselines."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.checkpoint import PhysioModel
+from core.ecg.beats import AAMI_CLASSES, BEAT_LENGTH, RR_FEATURES, unknown_rr
+from core.errors import ConfigError, InputError
+
+ARCHITECTURES = ("resnet", "rnn", "lstm", "gru")
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels_in: int, channels_out: int, stride: int, kernel: int = 5):
+        super().__init__()
+        pad = kernel // 2
+        self.body = nn.Sequential(
+            nn.Conv1d(channels_in, channels_out, kernel, stride=stride, padding=pad, bias=False),
+            nn.BatchNorm1d(channels_out),
+            nn.ReLU(inplace=True),
+            nn.Conv1d(channels_out, channels_out, kernel, padding=pad, bias=False),
+            nn.BatchNorm1d(channels_out),
+        )
+        self.shortcut = (
+            nn.Identity()
+            if stride == 1 and channels_in == channels_out
+            else nn.Sequential(nn.Conv1d(channels_in, channels_out, 1, stride=stride, bias=False), nn.BatchNorm1d(channels_out))
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
+class ResNetEncoder(nn.Module):
+    """Stem plus residual stages that halve the length and double the width; mean- and max-pooled."""
+
+    def __init__(self, width: int, stages: int):
+        super().__init__()
+        layers = [nn.Conv1d(1, width, 7, padding=3, bias=False), nn.BatchNorm1d(width), nn.ReLU(inplace=True)]
+        channels = width
+        for stage in range(stages):
+            out = width * 2 ** ((stage + 1) // 2)
+            layers.append(ResidualBlock(channels, out, stride=2))
+            channels = out
+        self.layers = nn.Sequential(*layers)
+        self.out_features = 2 * channels
+
+    def forward(self, beats: torch.Tensor) -> torch.Tensor:
+        h = self.layers(beats.unsqueeze(1))
+        return torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
+
+
+class RecurrentEncoder(nn.Module):
+    """The seed comparison: a recurrent layer stack over the 187 samples, last hidden state out."""
+
+    def __init__(self, cell: str, hidden: int, layers: int, dropout: float):
+        super().__init__()
+        rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.rnn = rnn(1, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.out_features = hidden
+
+    def forward(self, beats: torch.Tensor) -> torch.Tensor:
+        output, _ = self.rnn(beats.unsqueeze(2))
+        return output[:, -1]
+
+
+class ECGClassifier(PhysioModel, pipeline_tag="time-series-classification"):
+    """Classifies 187-sample beats (125 Hz, scaled to [0, 1]) plus 5 RR features into the AAMI classes N, S, V, F, Q.
+
+    arch: "resnet" (shipped), or the baselines "rnn", "lstm", "gru". use_rr: feed RR features to the head.
+    beat_mean, beat_std, rr_mean, rr_std: standardisation statistics of the training set.
+    """
+
+    input_names = ("beats", "rr")
+    output_names = ("logits",)
+
+    def __init__(
+        self,
+        *,
+        arch: str = "resnet",
+        width: int = 32,
+        stages: int = 4,
+        hidden: int = 64,
+        layers: int = 2,
+        dropout: float = 0.2,
+        use_rr: bool = True,
+        labels: tuple[str, ...] | list[str] = AAMI_CLASSES,
+        beat_mean: float = 0.0,
+        beat_std: float = 1.0,
+        rr_mean: list[float] | None = None,
+        rr_std: list[float] | None = None,
+    ):
+        super().__init__()
+        if arch not in ARCHITECTURES:
+            raise ConfigError(f"Unknown ECG architecture {arch!r}; accepted are {list(ARCHITECTURES)}.")
+        self.labels = tuple(labels)
+        self.use_rr = use_rr
+        self.encoder = ResNetEncoder(width, stages) if arch == "resnet" else RecurrentEncoder(arch, hidden, layers, dropout)
+        n_rr = len(RR_FEATURES)
+        self.register_buffer("beat_mean", torch.tensor(float(beat_mean)))
+        self.register_buffer("beat_std", torch.tensor(float(beat_std)))
+        self.register_buffer("rr_mean", torch.tensor(rr_mean or [0.0] * n_rr))
+        self.register_buffer("rr_std", torch.tensor(rr_std or [1.0] * n_rr))
+        rr_width = 16 if use_rr else 0
+        self.rr_branch = nn.Sequential(nn.Linear(n_rr, rr_width), nn.ReLU()) if use_rr else None
+        self.head = nn.Sequential(
+            nn.Dropout(dropout),
+            nn.Linear(self.encoder.out_features + rr_width, 64),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(64, len(self.labels)),
+        )
+
+    def forward(self, beats: torch.Tensor, rr: torch.Tensor) -> torch.Tensor:
+        h = self.encoder((beats - self.beat_mean) / self.beat_std)
+        if self.rr_branch is not None:
+            h = torch.cat([h, self.rr_branch((rr - self.rr_mean) / self.rr_std)], dim=1)
+        return self.head(h)
+
+    def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
+        return torch.rand(batch, BEAT_LENGTH), torch.from_numpy(unknown_rr(batch))
+
+    def predict_beats(self, beats: np.ndarray, rr: np.ndarray | None = None) -> np.ndarray:
+        """(n, 5) class probabilities for (n, 187) beats; `rr` (n, 5) from `rr_features`, unknown when omitted."""
+        beats = np.atleast_2d(np.asarray(beats, dtype=np.float32))
+        if beats.ndim != 2 or beats.shape[1] != BEAT_LENGTH:
+            raise InputError(f"Beats must have shape (n, {BEAT_LENGTH}), got {beats.shape}; resample each beat to 125 Hz and pad to 187 samples.")
+        if not np.isfinite(beats).all():
+            raise InputError("Beats contain NaN or infinite values; remove or fill them first.")
+        rr = unknown_rr(len(beats)) if rr is None else np.asarray(rr, dtype=np.float32)
+        logits = self.infer(beats, rr)
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def predict_record(self, signal: np.ndarray, fs: float, *, progress=None):
+        """Detect, segment and classify every beat of one ECG lead sampled at `fs` Hz; returns an `ECGResult`."""
+        from core.ecg.pipeline import classify_lead
+
+        return classify_lead(self, np.asarray(signal, dtype=float), fs, progress=progress)

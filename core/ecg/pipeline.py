@@ -1,0 +1,155 @@
+"""The ECG task's one code path: file -> beats -> classes, shared by the CLI, the Space and evaluation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.ecg.beats import AAMI_CLASSES, BEAT_LENGTH, ecg_peaks, ecg_segment, rr_features
+from core.errors import FileTooLargeError, InputError, NoBeatsFoundError, SignalTooShortError
+from core.readers import Recording, check_file, read_signal
+from core.readers.tabular import numeric_columns, read_table
+from core.signals import ECG_FS_RANGE, check_fs
+
+PREFERRED_LEADS = ("MLII", "II", "ECG", "LEAD II", "ECG1", "V5", "V1")
+MAX_SAMPLES = 10_000_000
+"""Longest lead one request classifies (about 7.7 h at 360 Hz)."""
+
+
+@dataclass(frozen=True)
+class BeatRows:
+    """Pre-cut 187-sample beats, one per row, as in the Kaggle heartbeat CSVs (an optional 188th column is the label)."""
+
+    beats: np.ndarray
+    labels: np.ndarray | None
+    name: str = "beats"
+
+
+@dataclass(frozen=True)
+class ECGResult:
+    """Beat times (s, None for pre-cut beats), class probabilities (n, 5), and the classified lead for plotting."""
+
+    fs: float | None
+    times_s: np.ndarray | None
+    probabilities: np.ndarray
+    labels: tuple[str, ...] = AAMI_CLASSES
+    lead: np.ndarray | None = None
+    lead_name: str = ""
+    beats: np.ndarray | None = None
+
+    @property
+    def predicted(self) -> list[str]:
+        return [self.labels[i] for i in self.probabilities.argmax(axis=1)]
+
+    @property
+    def confidence(self) -> np.ndarray:
+        return self.probabilities.max(axis=1)
+
+    def counts(self) -> dict[str, int]:
+        predicted = self.predicted
+        return {label: predicted.count(label) for label in self.labels}
+
+    def to_json(self) -> dict:
+        times = [None] * len(self.probabilities) if self.times_s is None else [round(float(t), 3) for t in self.times_s]
+        beats = [
+            {"time_s": t, "label": label, "confidence": round(float(c), 4)}
+            for t, label, c in zip(times, self.predicted, self.confidence)
+        ]
+        return {"task": "ecg", "fs": self.fs, "lead": self.lead_name, "beats": beats, "counts": self.counts()}
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{label} {n}" for label, n in self.counts().items())
+        where = f" in lead {self.lead_name}" if self.lead_name else ""
+        return f"{len(self.probabilities)} beats{where}: {counts}"
+
+
+def _looks_like_beat_rows(path: Path) -> bool:
+    with path.open("r", errors="replace") as handle:
+        first = handle.readline()
+    fields = first.strip().split(",")
+    if len(fields) not in (BEAT_LENGTH, BEAT_LENGTH + 1):
+        return False
+    try:
+        [float(f) for f in fields]
+    except ValueError:
+        return False
+    return True
+
+
+def read_beat_rows(path: str | Path) -> BeatRows:
+    """Kaggle-style heartbeat CSV: rows of 187 values in [0, 1] at 125 Hz, optionally a 188th label column (0-4)."""
+    path = check_file(path)
+    import pandas as pd
+
+    frame = numeric_columns(pd.read_csv(path, header=None), path.name)
+    values = frame.to_numpy()
+    if not np.isfinite(values).all():
+        raise InputError(f"File {path.name!r} has empty or NaN cells in its beat rows; every row needs 187 numbers.")
+    labels = values[:, BEAT_LENGTH].astype(int) if values.shape[1] == BEAT_LENGTH + 1 else None
+    return BeatRows(beats=values[:, :BEAT_LENGTH].astype(np.float32), labels=labels, name=path.stem)
+
+
+def read_ecg(path: str | Path, *, fs: float | None = None, extra_files: tuple = ()) -> Recording | BeatRows:
+    """An ECG upload: a signal CSV, a WFDB record, or Kaggle-style beat rows."""
+    path = check_file(path)
+    if path.suffix.lower() == ".csv" and _looks_like_beat_rows(path):
+        return read_beat_rows(path)
+    return read_signal(path, fs=fs, extra_files=extra_files)
+
+
+def choose_lead(recording: Recording, lead: str | None = None) -> tuple[np.ndarray, str]:
+    """The named lead, else the first of PREFERRED_LEADS present, else the first column."""
+    if lead is not None:
+        return recording.channel(lead), lead
+    upper = [c.upper() for c in recording.channels]
+    for name in PREFERRED_LEADS:
+        if name in upper:
+            index = upper.index(name)
+            return recording.signal[:, index], recording.channels[index]
+    return recording.signal[:, 0], recording.channels[0]
+
+
+def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name: str = "") -> ECGResult:
+    """Detect R-peaks, cut beats with RR features and classify them; `progress(fraction, desc=...)` is optional."""
+    report = progress or (lambda *args, **kwargs: None)
+    fs = check_fs(fs, ECG_FS_RANGE, "ECG")
+    if len(ecg) > MAX_SAMPLES:
+        raise FileTooLargeError(
+            f"The ECG has {len(ecg):,} samples, over the {MAX_SAMPLES:,} limit of one request; split the record into shorter parts."
+        )
+    if not np.isfinite(ecg).all():
+        raise InputError("The ECG contains NaN or infinite values; fill or cut those parts first.")
+    report(0.1, desc="Detecting R-peaks")
+    peaks = ecg_peaks(ecg, fs)
+    if len(peaks) < 2:
+        raise NoBeatsFoundError("Fewer than two beats were found; upload a strip with at least two heartbeats.")
+    report(0.4, desc=f"Cutting {len(peaks)} beats")
+    beats = ecg_segment(ecg, fs, peaks)
+    rr = rr_features(peaks, fs)
+    chunks = [slice(start, start + 4096) for start in range(0, len(beats), 4096)]
+    probabilities = []
+    for i, chunk in enumerate(chunks):
+        report(0.5 + 0.5 * i / len(chunks), desc=f"Classifying beats {chunk.start + 1}-{min(chunk.stop, len(beats))}")
+        probabilities.append(model.predict_beats(beats[chunk], rr[chunk]))
+    return ECGResult(
+        fs=fs,
+        times_s=peaks / fs,
+        probabilities=np.concatenate(probabilities),
+        labels=model.labels,
+        lead=ecg,
+        lead_name=lead_name,
+        beats=beats,
+    )
+
+
+def predict(model, data: Recording | BeatRows, *, lead: str | None = None, progress=None) -> ECGResult:
+    """Classify every beat of a recording (or every pre-cut beat row)."""
+    if isinstance(data, BeatRows):
+        return ECGResult(fs=None, times_s=None, probabilities=model.predict_beats(data.beats), labels=model.labels, beats=data.beats)
+    ecg, name = choose_lead(data, lead)
+    if len(ecg) < 2 * data.fs:
+        raise SignalTooShortError(
+            f"The ECG is {len(ecg) / data.fs:.2f} s long, shorter than two beats; upload at least 2 s of signal."
+        )
+    return classify_lead(model, ecg, data.fs, progress=progress, lead_name=name)

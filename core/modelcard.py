@@ -1,0 +1,85 @@
+"""Model cards: Hub metadata (with a model-index of measured metrics) and a body a developer can act on."""
+from __future__ import annotations
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+from core.tasks import Task
+
+HEADLINE_METRICS = ("accuracy", "macro_f1", "mae", "rmse", "f1", "auroc")
+
+
+def model_card(task: Task, variant: str, *, metrics: dict, training_command: str, protocol: str, limits: str) -> str:
+    """Card text for one checkpoint variant of `task`; `metrics` as in its metrics.json (a "test" block is reported)."""
+    test = metrics.get("test", {})
+    repo_id = task.hub.models[variant]
+    results = [
+        EvalResult(
+            task_type=task.extra.get("hub_task_type", "time-series-classification"),
+            dataset_type=task.hub.dataset,
+            dataset_name=metrics.get("dataset", task.hub.dataset),
+            dataset_split="test",
+            metric_type=name,
+            metric_name=name.replace("_", " "),
+            metric_value=round(float(test[name]), 4),
+        )
+        for name in HEADLINE_METRICS
+        if isinstance(test.get(name), (int, float))
+    ]
+    data = ModelCardData(
+        model_name=repo_id,
+        library_name="physiospaces",
+        license=task.license,
+        tags=["physiospaces", task.name, "physiological-signals", "time-series", "onnx", "safetensors"],
+        datasets=[task.hub.dataset],
+        pipeline_tag=task.extra.get("pipeline_tag", "time-series-classification"),
+        metrics=[r.metric_type for r in results],
+        eval_results=results or None,
+    )
+    table = "\n".join(f"| {r.metric_name} | {r.metric_value} |" for r in results)
+    body = f"""
+# {task.title} ({variant})
+
+{task.summary}
+
+## Use it
+
+```python
+from core import load_model
+model = load_model("{task.name}", repo_id="{repo_id}")
+```
+
+or without the PhysioSpaces code, with onnxruntime alone:
+
+```python
+from huggingface_hub import hf_hub_download
+import onnxruntime as ort
+session = ort.InferenceSession(hf_hub_download("{repo_id}", "model.onnx"))
+```
+
+## Evaluation
+
+Protocol: {protocol}
+
+| metric (test split) | value |
+|---|---|
+{table}
+
+All figures are in `metrics.json`, measured by the training command below on the test part, which was never used for model selection.
+
+## Training
+
+```bash
+{training_command}
+```
+
+The resolved configuration is in `training_config.json`.
+
+## Limits
+
+{limits} This model is a research demonstration, not a medical device; do not use it for diagnosis.
+
+## Citation
+
+{task.citation}
+"""
+    return ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body).content

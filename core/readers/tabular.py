@@ -1,0 +1,114 @@
+"""CSV signal tables: one or more numeric signal columns, an optional time column, a sampling rate."""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import InputError, SamplingRateError
+from core.readers import Recording, check_file
+
+TIME_COLUMNS = ("time", "time_s", "t", "seconds", "timestamp", "time [s]", "time_ms")
+FS_COLUMNS = ("fs", "sampling_rate", "sample_rate", "hz")
+_FS_COMMENT = re.compile(r"#.*?(?:fs|sampling[_ ]rate|sample[_ ]rate)\s*[:=]\s*([0-9.]+)", re.IGNORECASE)
+MAX_GAP_S = 0.05
+"""NaN runs up to this long are interpolated; longer ones are refused."""
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV into a DataFrame, with a clear message when it is not a table."""
+    path = check_file(path)
+    try:
+        frame = pd.read_csv(path, comment="#", sep=None, engine="python", encoding_errors="strict")
+    except UnicodeDecodeError:
+        raise InputError(f"File {path.name!r} is not text; upload a CSV file.") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise InputError(f"File {path.name!r} is not a readable CSV table ({exc}); save it as comma-separated text.") from None
+    if frame.empty:
+        raise InputError(f"File {path.name!r} has a header but no rows; upload a file with samples in it.")
+    frame.columns = [str(column).strip() for column in frame.columns]
+    return frame
+
+
+def stated_fs(path: Path) -> float | None:
+    """A sampling rate written in a leading comment line such as `# fs=360`."""
+    with path.open("r", errors="replace") as handle:
+        for _ in range(5):
+            line = handle.readline()
+            match = _FS_COMMENT.search(line)
+            if match:
+                return float(match.group(1))
+    return None
+
+
+def numeric_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Convert every column to float, naming the first cell that is not a number."""
+    converted = frame.apply(pd.to_numeric, errors="coerce")
+    bad = converted.isna() & frame.notna() & (frame.astype(str).apply(lambda col: col.str.strip()) != "")
+    if bad.to_numpy().any():
+        column = bad.any().idxmax()
+        row = int(bad[column].to_numpy().argmax())
+        raise InputError(
+            f"File {name!r} has a non-numeric value {frame[column].iloc[row]!r} in column {column!r}, "
+            f"row {row + 2}; keep only numbers in signal columns."
+        )
+    return converted.astype(float)
+
+
+def fill_short_gaps(values: np.ndarray, fs: float, name: str, *, max_gap_s: float = MAX_GAP_S) -> np.ndarray:
+    """Interpolate NaN/inf runs up to `max_gap_s` seconds per column; refuse longer ones."""
+    values = np.array(values, dtype=float)
+    values[~np.isfinite(values)] = np.nan
+    if not np.isnan(values).any():
+        return values
+    longest = max_gap_s * fs
+    for column in range(values.shape[1]):
+        missing = np.isnan(values[:, column])
+        if missing.all():
+            raise InputError(f"File {name!r} has no numeric values in column {column + 1}; fill it or remove it.")
+        edges = np.diff(np.concatenate([[0], missing.astype(int), [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        run = int((ends - starts).max())
+        if run > longest:
+            where = starts[(ends - starts).argmax()]
+            raise InputError(
+                f"File {name!r} has a run of {run} missing values ({run / fs:.2f} s) from sample {where}; "
+                f"gaps up to {max_gap_s:g} s are filled, so cut the recording around longer ones."
+            )
+        good = np.flatnonzero(~missing)
+        values[missing, column] = np.interp(np.flatnonzero(missing), good, values[good, column])
+    return values
+
+
+def read_signal_csv(path: str | Path, *, fs: float | None = None) -> Recording:
+    """A CSV with signal columns; the rate comes from `fs`, a `# fs=...` comment, an `fs` column or a time column."""
+    path = check_file(path)
+    frame = read_table(path)
+    lower = {column.lower(): column for column in frame.columns}
+    fs = fs or stated_fs(path)
+    fs_column = next((lower[c] for c in FS_COLUMNS if c in lower), None)
+    if fs_column is not None:
+        fs = fs or float(pd.to_numeric(frame[fs_column], errors="coerce").dropna().iloc[0])
+        frame = frame.drop(columns=fs_column)
+    time_column = next((lower[c] for c in TIME_COLUMNS if c in lower), None)
+    if time_column is not None:
+        time = numeric_columns(frame[[time_column]], path.name).to_numpy()[:, 0]
+        if time_column.lower() == "time_ms":
+            time = time / 1000.0
+        frame = frame.drop(columns=time_column)
+        steps = np.diff(time)
+        if fs is None and len(steps) and np.nanmedian(steps) > 0:
+            fs = 1.0 / float(np.nanmedian(steps))
+    if fs is None:
+        raise SamplingRateError(
+            f"File {path.name!r} does not state its sampling rate; add a time column, a '# fs=360' first line, "
+            "or pass the rate (--fs in the CLI)."
+        )
+    if frame.shape[1] == 0:
+        raise InputError(f"File {path.name!r} has no signal column besides time; add at least one signal column.")
+    values = numeric_columns(frame, path.name).to_numpy()
+    values = fill_short_gaps(values, float(fs), path.name)
+    return Recording(signal=values, fs=float(fs), channels=tuple(frame.columns), name=path.stem)

@@ -1,0 +1,56 @@
+"""Helpers every Space shares: typed errors to `gr.Error`, upload handling, loading a Space module by path."""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+from pathlib import Path
+from types import ModuleType
+
+import gradio as gr
+
+from core.errors import InputError, PhysioError
+from core.tasks import ROOT
+
+log = logging.getLogger("physiospaces")
+SPACES_DIR = ROOT / "spaces"
+
+
+def guard(fn):
+    """Turn project errors into a one-sentence `gr.Error`, and anything else into a generic one (logged, no traceback shown)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except PhysioError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        except MemoryError:
+            raise gr.Error("The input is too large to process in memory; upload a shorter recording.", print_exception=False) from None
+        except Exception:
+            log.exception("unexpected error in %s", fn.__name__)
+            raise gr.Error("Something went wrong while processing this input; please check the file format and try again.",
+                           print_exception=False) from None
+
+    return wrapper
+
+
+def split_upload(files) -> tuple[Path, tuple[Path, ...]]:
+    """The main file of an upload (a WFDB `.hea` if present, else the first file) and its companions."""
+    if not files:
+        raise InputError("No file was uploaded; choose a file or click an example.")
+    paths = [Path(getattr(f, "name", f)) for f in (files if isinstance(files, (list, tuple)) else [files])]
+    headers = [p for p in paths if p.suffix.lower() == ".hea"]
+    main = headers[0] if headers else paths[0]
+    return main, tuple(p for p in paths if p != main)
+
+
+def load_space(task_name: str) -> ModuleType:
+    """Import `spaces/<task>/app.py` by path (the folder is a deployable Space, not a package)."""
+    path = SPACES_DIR / task_name / "app.py"
+    spec = importlib.util.spec_from_file_location(f"physiospaces_space_{task_name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

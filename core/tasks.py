@@ -1,0 +1,82 @@
+"""The task registry: every fact about a task lives in its `Task` entry, and everything else starts from it.
+
+    >>> get_task("ecg").labels
+    ('N', 'S', 'V', 'F', 'Q')
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Callable
+
+from core.errors import CheckpointError, UnknownTaskError
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKPOINTS = ROOT / "checkpoints"
+TASK_MODULES = ("core.ecg.task",)
+"""Modules that each define a module-level `TASK`; a new task adds its module here."""
+
+
+@dataclass(frozen=True)
+class HubRepos:
+    """Hub repo ids of a task: one model repo per checkpoint variant, plus its dataset and Space."""
+
+    models: dict[str, str]
+    dataset: str
+    space: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything the Spaces, CLI, training and uploader need to know about one task.
+
+    read: path -> task input (`read(path, fs=..., extra_files=...)`).
+    predict: (model, task input, progress=None) -> result with `to_json()`; the one code path of CLI, Space and evaluation.
+    checkpoints: variant name -> shipped checkpoint folder; the first variant is the default.
+    examples: shipped example files, for the Space and the tests.
+    """
+
+    name: str
+    title: str
+    summary: str
+    labels: tuple[str, ...]
+    fs: float | None
+    window: int | None
+    model_class: type
+    read: Callable[..., Any]
+    predict: Callable[..., Any]
+    checkpoints: dict[str, Path]
+    hub: HubRepos
+    examples: tuple[Path, ...] = ()
+    datasets: tuple[str, ...] = ()
+    license: str = "mit"
+    citation: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def checkpoint(self, variant: str | None = None) -> Path:
+        """Shipped checkpoint folder of `variant` (default: the first)."""
+        variant = variant or next(iter(self.checkpoints))
+        if variant not in self.checkpoints:
+            raise CheckpointError(f"Task {self.name!r} has no variant {variant!r}; known variants are {list(self.checkpoints)}.")
+        return self.checkpoints[variant]
+
+
+@cache
+def _registry() -> dict[str, Task]:
+    tasks = [importlib.import_module(module).TASK for module in TASK_MODULES]
+    return {task.name: task for task in tasks}
+
+
+def list_tasks() -> list[str]:
+    """Names of the registered tasks, in registry order."""
+    return list(_registry())
+
+
+def get_task(name: str) -> Task:
+    """The registered task called `name`."""
+    try:
+        return _registry()[name]
+    except KeyError:
+        raise UnknownTaskError(f"Unknown task {name!r}; known tasks are {list_tasks()}.") from None

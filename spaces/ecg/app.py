@@ -1,0 +1,48 @@
+"""ECG arrhythmia Space: upload an ECG strip, a WFDB record or Kaggle-style beat rows; every beat is found and labelled."""
+import gradio as gr
+
+from core import get_task, load_model
+from core.ecg.render import beats_frame, counts_frame, plot_result
+from core.space import guard, split_upload
+
+TASK = get_task("ecg")
+MODEL = load_model("ecg", backend="onnx")
+
+
+@guard
+def classify(files, fs, progress=gr.Progress()):
+    """Classify every beat of the uploaded ECG; returns plot, summary, counts and beat table."""
+    main, extras = split_upload(files)
+    progress(0.02, desc="Reading the file")
+    data = TASK.read(main, fs=fs or None, extra_files=extras)
+    result = TASK.predict(MODEL, data, progress=progress)
+    return plot_result(result), f"**{result.summary()}**", counts_frame(result), beats_frame(result)
+
+
+EXAMPLES = [[[str(path)], None] for path in TASK.examples if path.suffix == ".csv"] + [
+    [[str(path), str(path.with_suffix(".dat"))], None] for path in TASK.examples if path.suffix == ".hea"
+]
+
+with gr.Blocks(title="ECG arrhythmia - PhysioSpaces") as demo:
+    gr.Markdown(
+        f"## {TASK.title}\n{TASK.summary}\n\n"
+        "Upload a **CSV** (one column per lead, with a time column or a `# fs=360` first line, or give the rate below), "
+        "a **WFDB record** (select the `.hea` and `.dat` together), or **beat rows** as in the Kaggle heartbeat CSVs "
+        "(187 values per row at 125 Hz). Model: residual CNN with RR-interval features, trained on MIT-BIH; "
+        "a research demo, not a medical device."
+    )
+    with gr.Row():
+        with gr.Column(scale=1):
+            files = gr.File(label="ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
+            fs = gr.Number(label="Sampling rate in Hz (only for CSVs that do not state it)", value=None, minimum=0)
+            button = gr.Button("Find and classify beats", variant="primary")
+            gr.Examples(EXAMPLES, inputs=[files, fs], label="Real MIT-BIH excerpts")
+        with gr.Column(scale=2):
+            summary = gr.Markdown()
+            plot = gr.Plot(label="Beats by class")
+            counts = gr.Dataframe(label="Beats per class", interactive=False)
+    table = gr.Dataframe(label="Every beat", interactive=False, max_height=320)
+    button.click(classify, [files, fs], [plot, summary, counts, table], api_name="classify")
+
+if __name__ == "__main__":
+    demo.queue(default_concurrency_limit=2).launch(max_file_size="100mb")
