@@ -20,4 +20,4 @@ def load_model(task: str, *, repo_id: str | None = None, variant: str | None = N
 
     spec = get_task(task)
     folder = resolve_checkpoint(None if repo_id else spec.checkpoint(variant), repo_id, revision)
-    return load_checkpoint(spec.model_class, folder, backend=backend)
+    return load_checkpoint(spec.model_class_of(variant), folder, backend=backend)

@@ -27,11 +27,13 @@ class PhysioModel(
 ):
     """Base of every task model: the Hub mixin, a numpy `infer` that runs torch or onnxruntime, and ONNX export.
 
-    Subclasses set `input_names` and implement `forward(*inputs)` and `example_inputs(batch)`.
+    Subclasses set `input_names`, `output_names` and `tiny_params` (constructor keywords of a tiny model for the
+    contract test), and implement `forward(*inputs)` and `example_inputs(batch)`.
     """
 
     input_names: tuple[str, ...] = ("x",)
     output_names: tuple[str, ...] = ("logits",)
+    tiny_params: dict = {}
 
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
         raise NotImplementedError

@@ -34,6 +34,7 @@ class Task:
 
     read: path -> task input (`read(path, fs=..., extra_files=...)`).
     predict: (model, task input, progress=None) -> result with `to_json()`; the one code path of CLI, Space and evaluation.
+    model_class: the PhysioModel subclass, or a dict variant -> class when variants differ in kind.
     checkpoints: variant name -> shipped checkpoint folder; the first variant is the default.
     examples: shipped example files, for the Space and the tests.
     """
@@ -44,7 +45,7 @@ class Task:
     labels: tuple[str, ...]
     fs: float | None
     window: int | None
-    model_class: type
+    model_class: type | dict[str, type]
     read: Callable[..., Any]
     predict: Callable[..., Any]
     checkpoints: dict[str, Path]
@@ -55,12 +56,22 @@ class Task:
     citation: str = ""
     extra: dict = field(default_factory=dict)
 
-    def checkpoint(self, variant: str | None = None) -> Path:
-        """Shipped checkpoint folder of `variant` (default: the first)."""
+    def variant(self, variant: str | None = None) -> str:
+        """`variant`, checked against the known ones, or the default (first) variant."""
         variant = variant or next(iter(self.checkpoints))
         if variant not in self.checkpoints:
             raise CheckpointError(f"Task {self.name!r} has no variant {variant!r}; known variants are {list(self.checkpoints)}.")
-        return self.checkpoints[variant]
+        return variant
+
+    def checkpoint(self, variant: str | None = None) -> Path:
+        """Shipped checkpoint folder of `variant` (default: the first)."""
+        return self.checkpoints[self.variant(variant)]
+
+    def model_class_of(self, variant: str | None = None) -> type:
+        """The model class that loads checkpoints of `variant`."""
+        if isinstance(self.model_class, dict):
+            return self.model_class[self.variant(variant)]
+        return self.model_class
 
 
 @cache

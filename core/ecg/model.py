@@ -75,6 +75,7 @@ class ECGClassifier(PhysioModel, pipeline_tag="time-series-classification"):
 
     input_names = ("beats", "rr")
     output_names = ("logits",)
+    tiny_params = {"width": 4, "stages": 2}
 
     def __init__(
         self,

@@ -1,0 +1,52 @@
+"""One contract over every registered task: train a step, save, reload identical outputs, ONNX parity."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core import get_task, list_tasks
+from core.checkpoint import load_checkpoint, save_checkpoint
+
+VARIANTS = [(name, variant) for name in list_tasks() for variant in get_task(name).checkpoints]
+
+
+def _tiny(task_name: str, variant: str):
+    cls = get_task(task_name).model_class_of(variant)
+    torch.manual_seed(0)
+    return cls(**cls.tiny_params)
+
+
+@pytest.mark.parametrize(("task_name", "variant"), VARIANTS)
+def test_train_step_save_reload_onnx(task_name, variant, tmp_path):
+    model = _tiny(task_name, variant)
+    inputs = model.example_inputs(8)
+    before = [p.detach().clone() for p in model.parameters()]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model.train()
+    output = model(*inputs)
+    output = output[0] if isinstance(output, tuple) else output
+    output.float().pow(2).mean().backward()
+    optimizer.step()
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters())), "a training step changed no weight"
+
+    folder = save_checkpoint(model, tmp_path / "ckpt", metrics={"test": {}}, training_config={"tiny": True}, card="---\n---\n")
+    assert {p.name for p in folder.iterdir()} >= {"model.safetensors", "config.json", "model.onnx", "metrics.json", "README.md"}
+    arrays = [x.numpy() for x in model.example_inputs(5)]
+    expected = model.infer(*arrays)
+    reloaded = load_checkpoint(type(model), folder)
+    np.testing.assert_array_equal(reloaded.infer(*arrays), expected)
+    served = load_checkpoint(type(model), folder, backend="onnx")
+    assert served.backend == "onnx"
+    assert np.abs(served.infer(*arrays) - expected).max() < 1e-4
+
+
+@pytest.mark.parametrize(("task_name", "variant"), VARIANTS)
+def test_shipped_checkpoint_loads_and_matches_onnx(task_name, variant):
+    from core import load_model
+
+    torch_model = load_model(task_name, variant=variant)
+    onnx_model = load_model(task_name, variant=variant, backend="onnx")
+    arrays = [x.numpy() for x in torch_model.example_inputs(16)]
+    assert np.abs(torch_model.infer(*arrays) - onnx_model.infer(*arrays)).max() < 1e-4
+    assert torch_model.metrics["test"], "metrics.json has no test block"
