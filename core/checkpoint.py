@@ -34,6 +34,8 @@ class PhysioModel(
     input_names: tuple[str, ...] = ("x",)
     output_names: tuple[str, ...] = ("logits",)
     tiny_params: dict = {}
+    dynamic_axes: dict[str, dict[int, str]] = {}
+    """Dynamic ONNX axes besides the batch axis, per input/output name, e.g. {"features": {1: "time"}}."""
 
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
         raise NotImplementedError
@@ -71,7 +73,7 @@ class PhysioModel(
         """Write the model as ONNX with a dynamic batch axis."""
         path = Path(path)
         self.eval()
-        dynamic = {name: {0: "batch"} for name in (*self.input_names, *self.output_names)}
+        dynamic = {name: {0: "batch", **self.dynamic_axes.get(name, {})} for name in (*self.input_names, *self.output_names)}
         torch.onnx.export(
             self,
             self.example_inputs(2),
