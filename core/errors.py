@@ -50,3 +50,19 @@ class CheckpointError(PhysioError):
 
 class MissingDependencyError(PhysioError, ImportError):
     """An optional dependency is not installed."""
+
+
+class NoBreathsFoundError(InputError):
+    """No breathing could be detected in a waveform (flat, pure noise, or a wrong sampling rate)."""
+
+
+class TimestampError(InputError):
+    """A timestamp column holds values that do not parse as dates or seconds."""
+
+
+class NoMotionDataError(InputError):
+    """A workout has neither speed nor GPS positions, so its pace is unknown."""
+
+
+class TimestampOrderError(InputError):
+    """A recording's timestamps go backwards."""
