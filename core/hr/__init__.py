@@ -1,0 +1,1 @@
+"""Running heart-rate task: predict the heart-rate curve of a run from its speed and altitude."""

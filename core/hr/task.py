@@ -1,0 +1,32 @@
+"""The running heart-rate task entry of the registry."""
+from core.hr.model import HRModel
+from core.hr.pipeline import GRID_S, predict
+from core.readers.workouts import read_workout
+from core.tasks import CHECKPOINTS, ROOT, HubRepos, Task
+
+EXAMPLES = ROOT / "spaces" / "hr" / "examples"
+
+TASK = Task(
+    name="hr",
+    title="Running heart rate",
+    summary="Predicts the heart-rate curve of a run from its speed and altitude (GPX, TCX, FIT or Endomondo JSON), "
+    "with the recorded heart rate overlaid when the file has one.",
+    labels=("heart_rate",),
+    fs=1.0 / GRID_S,
+    window=None,
+    model_class=HRModel,
+    read=read_workout,
+    predict=predict,
+    checkpoints={"physio": CHECKPOINTS / "hr-physio", "lstm": CHECKPOINTS / "hr-lstm"},
+    hub=HubRepos(
+        models={"physio": "physiospaces/running-hr-physio", "lstm": "physiospaces/running-hr-lstm"},
+        dataset="physiospaces/running-workouts-hr",
+        space="physiospaces/running-heart-rate",
+    ),
+    examples=tuple(sorted(EXAMPLES.glob("*.gpx"))) + tuple(sorted(EXAMPLES.glob("*.tcx"))),
+    datasets=("running_hr",),
+    license="mit",
+    citation="Ni J, Muhlstein L, McAuley J. Modeling heart rate and activity data for personalized fitness recommendation. "
+    "WWW 2019 (the FitRec / Endomondo protocol). SUB3 v2 heart-rate LSTM (rricc22/heart-rate-predictor).",
+    extra={"hub_task_type": "time-series-forecasting", "pipeline_tag": "time-series-forecasting"},
+)

@@ -1,0 +1,278 @@
+"""Workout files (GPX, TCX, FIT, Endomondo FitRec JSON lines) as a `Recording` of speed, altitude and heart rate.
+
+Every reader collects per-point lists and hands them to `workout_recording`, which checks the timestamps, derives
+speed from GPS when the file has none, and drops heart-rate values outside 30-240 bpm with a note.
+"""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from core.errors import InputError, NoMotionDataError, TimestampOrderError, UnsupportedFormatError
+from core.readers import Recording, check_file
+
+WORKOUT_CHANNELS = ("speed_kmh", "altitude_m", "heart_rate", "latitude", "longitude")
+WORKOUT_SUFFIXES = (".gpx", ".tcx", ".fit", ".json", ".jsonl")
+ACCEPTED = "GPX (.gpx), TCX (.tcx), FIT (.fit) or Endomondo FitRec JSON lines (.json)"
+HR_RANGE = (30.0, 240.0)
+EARTH_RADIUS_M = 6_371_008.8
+_SEMICIRCLE_DEG = 180.0 / 2**31
+
+
+def haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Great-circle distance in metres between consecutive points (degrees); NaN where either point lacks a fix."""
+    lat, lon = np.radians(lat), np.radians(lon)
+    dlat, dlon = np.diff(lat), np.diff(lon)
+    a = np.sin(dlat / 2) ** 2 + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def speed_from_gps(time_s: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Speed in km/h from consecutive GPS fixes (haversine distance over elapsed time); the first point copies the second."""
+    fixed = np.isfinite(lat) & np.isfinite(lon)
+    speed = np.full(len(time_s), np.nan)
+    index = np.flatnonzero(fixed)
+    if len(index) < 2:
+        return speed
+    steps = haversine_m(lat[index], lon[index]) / np.maximum(np.diff(time_s[index]), 1e-3) * 3.6
+    speed[index[1:]] = steps
+    speed[index[0]] = steps[0]
+    return speed
+
+
+def workout_recording(
+    *, time_s, speed_kmh=None, altitude_m=None, heart_rate=None, latitude=None, longitude=None,
+    name: str = "workout", sport: str = "", gender: str = "unknown", source_format: str = "",
+) -> Recording:
+    """A checked workout `Recording` from per-point values (None or NaN where a point lacks a value).
+
+    time_s: timestamps in seconds (any origin); repeated timestamps keep their first point, backwards ones are refused.
+    speed_kmh: recorded speed; derived from latitude/longitude (degrees) by haversine where missing.
+    heart_rate: bpm; values outside 30-240 are set to NaN and counted in `meta["notes"]`.
+    """
+    time_s = np.asarray(time_s, dtype=float)
+    n = len(time_s)
+
+    def column(values) -> np.ndarray:
+        return np.full(n, np.nan) if values is None else np.asarray(values, dtype=float).reshape(n)
+
+    if n == 0:
+        raise InputError(f"Workout {name!r} has no track points with a timestamp; export the run with its recorded points.")
+    if not np.isfinite(time_s).all():
+        raise InputError(f"Workout {name!r} has track points without a valid timestamp; re-export it with times.")
+    backwards = np.flatnonzero(np.diff(time_s) < 0)
+    if len(backwards):
+        i = int(backwards[0]) + 1
+        raise TimestampOrderError(
+            f"Workout {name!r} has timestamps going backwards at point {i + 1} ({time_s[i] - time_s[i - 1]:+.0f} s); "
+            "fix or re-export the file so that times increase."
+        )
+    keep = np.concatenate([[True], np.diff(time_s) > 0])
+    columns = {key: column(values)[keep] for key, values in
+               (("speed_kmh", speed_kmh), ("altitude_m", altitude_m), ("heart_rate", heart_rate),
+                ("latitude", latitude), ("longitude", longitude))}
+    time_s = time_s[keep]
+    notes = []
+    has_gps = np.isfinite(columns["latitude"]).sum() >= 2
+    if not np.isfinite(columns["speed_kmh"]).any() and not has_gps:
+        raise NoMotionDataError(
+            f"Workout {name!r} has neither speed nor GPS positions, so its pace is unknown; "
+            "upload a run recorded with GPS or a speed sensor."
+        )
+    speed = columns["speed_kmh"]
+    if not np.isfinite(speed).any():
+        speed = speed_from_gps(time_s, columns["latitude"], columns["longitude"])
+        speed_source = "gps"
+    else:
+        speed_source = "device"
+    hr = columns["heart_rate"]
+    outside = np.isfinite(hr) & ((hr < HR_RANGE[0]) | (hr > HR_RANGE[1]))
+    if outside.any():
+        notes.append(f"{int(outside.sum())} heart-rate values outside {HR_RANGE[0]:.0f}-{HR_RANGE[1]:.0f} bpm were ignored.")
+        hr = np.where(outside, np.nan, hr)
+    signal = np.column_stack([speed, columns["altitude_m"], hr, columns["latitude"], columns["longitude"]])
+    steps = np.diff(time_s)
+    fs = 1.0 / float(np.median(steps)) if len(steps) else 1.0
+    meta = {"sport": sport.lower(), "gender": gender.lower() or "unknown", "format": source_format,
+            "speed_source": speed_source, "notes": notes}
+    return Recording(signal=signal, fs=fs, channels=WORKOUT_CHANNELS, name=name, time=time_s - time_s[0], meta=meta)
+
+
+def _float(text) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _timestamp(value) -> float:
+    return value.timestamp() if value is not None else np.nan
+
+
+def read_gpx(path: str | Path) -> Recording:
+    """GPX track points with elevation and Garmin TrackPointExtension heart rate (`gpxtpx:hr`)."""
+    import gpxpy
+    import gpxpy.gpx
+
+    path = check_file(path)
+    try:
+        gpx = gpxpy.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (gpxpy.gpx.GPXException, ValueError) as exc:
+        raise InputError(f"File {path.name!r} is not a valid GPX file ({exc}); export the run again as GPX 1.1.") from None
+    rows, sport = [], ""
+    for track in gpx.tracks:
+        sport = sport or (track.type or "")
+        for segment in track.segments:
+            for point in segment.points:
+                hr = np.nan
+                for extension in point.extensions:
+                    for element in extension.iter():
+                        if element.tag.rsplit("}", 1)[-1].lower() in ("hr", "heartrate"):
+                            hr = _float(element.text)
+                rows.append((_timestamp(point.time), point.latitude, point.longitude, _float(point.elevation), hr))
+    if not rows:
+        raise InputError(f"File {path.name!r} has no track points; export the recorded track, not a route.")
+    time_s, lat, lon, alt, hr = map(np.array, zip(*rows))
+    return workout_recording(time_s=time_s, altitude_m=alt, heart_rate=hr, latitude=lat, longitude=lon,
+                             name=path.stem, sport=sport, source_format="gpx")
+
+
+def read_tcx(path: str | Path) -> Recording:
+    """TCX (Garmin Training Center) track points: time, position, altitude, heart rate, `ns3:TPX/Speed` (m/s)."""
+    from datetime import datetime
+
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    path = check_file(path)
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise InputError(f"File {path.name!r} is not a valid TCX file ({exc}); export the run again as TCX.") from None
+
+    def local(element) -> str:
+        return element.tag.rsplit("}", 1)[-1]
+
+    def child_text(element, *names) -> str | None:
+        for name in names:
+            element = next((c for c in element if local(c) == name), None)
+            if element is None:
+                return None
+        return element.text
+
+    sport = next((a.get("Sport", "") for a in root.iter() if local(a) == "Activity"), "")
+    rows = []
+    for point in (e for e in root.iter() if local(e) == "Trackpoint"):
+        when = child_text(point, "Time")
+        if when is None:
+            continue
+        speed = next((_float(e.text) * 3.6 for e in point.iter() if local(e) == "Speed"), np.nan)
+        rows.append((
+            datetime.fromisoformat(when.strip().replace("Z", "+00:00")).timestamp(),
+            _float(child_text(point, "Position", "LatitudeDegrees")),
+            _float(child_text(point, "Position", "LongitudeDegrees")),
+            _float(child_text(point, "AltitudeMeters")),
+            _float(child_text(point, "HeartRateBpm", "Value")),
+            speed,
+        ))
+    if not rows:
+        raise InputError(f"File {path.name!r} has no TCX track points; export the activity with its track.")
+    time_s, lat, lon, alt, hr, speed = map(np.array, zip(*rows))
+    return workout_recording(time_s=time_s, speed_kmh=speed, altitude_m=alt, heart_rate=hr, latitude=lat, longitude=lon,
+                             name=path.stem, sport=sport, source_format="tcx")
+
+
+def read_fit(path: str | Path) -> Recording:
+    """FIT `record` messages (timestamp, enhanced_speed or speed in m/s, altitude, heart_rate, semicircle position) via fitdecode."""
+    import fitdecode
+
+    path = check_file(path)
+    rows, sport = [], ""
+    try:
+        with fitdecode.FitReader(str(path), check_crc=fitdecode.CrcCheck.WARN) as reader:
+            for frame in reader:
+                if frame.frame_type != fitdecode.FIT_FRAME_DATA:
+                    continue
+                if frame.name in ("sport", "session") and frame.has_field("sport") and not sport:
+                    sport = str(frame.get_value("sport") or "")
+                if frame.name != "record" or not frame.has_field("timestamp"):
+                    continue
+
+                def value(*names):
+                    for name in names:
+                        if frame.has_field(name) and frame.get_value(name) is not None:
+                            return float(frame.get_value(name))
+                    return np.nan
+
+                rows.append((
+                    _timestamp(frame.get_value("timestamp")),
+                    value("enhanced_speed", "speed") * 3.6,
+                    value("enhanced_altitude", "altitude"),
+                    value("heart_rate"),
+                    value("position_lat") * _SEMICIRCLE_DEG,
+                    value("position_long") * _SEMICIRCLE_DEG,
+                ))
+    except fitdecode.FitError as exc:
+        raise InputError(f"File {path.name!r} is not a valid FIT file ({exc}); copy the original .fit from the device.") from None
+    if not rows:
+        raise InputError(f"File {path.name!r} has no FIT record messages; upload an activity file, not a course or settings file.")
+    time_s, speed, alt, hr, lat, lon = map(np.array, zip(*rows))
+    return workout_recording(time_s=time_s, speed_kmh=speed, altitude_m=alt, heart_rate=hr, latitude=lat, longitude=lon,
+                             name=path.stem, sport=sport, source_format="fit")
+
+
+def _endomondo_line(line: str) -> dict:
+    """One FitRec line: JSON, or the Python-literal dicts of the original `endomondoHR.json` (parsed safely, never evaluated)."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return ast.literal_eval(line)
+
+
+def endomondo_recording(workout: dict, name: str = "endomondo") -> Recording:
+    """A workout dict of the FitRec dataset (userId, gender, sport, timestamp, altitude, heart_rate, speed or positions)."""
+    if "timestamp" not in workout:
+        raise InputError(f"Workout {name!r} has no 'timestamp' list; each FitRec line needs timestamp, speed or positions.")
+    return workout_recording(
+        time_s=workout["timestamp"], speed_kmh=workout.get("speed"), altitude_m=workout.get("altitude"),
+        heart_rate=workout.get("heart_rate"), latitude=workout.get("latitude"), longitude=workout.get("longitude"),
+        name=f"{name}-{workout.get('id', '')}".rstrip("-"), sport=str(workout.get("sport", "")),
+        gender=str(workout.get("gender", "unknown")), source_format="endomondo",
+    )
+
+
+def iter_endomondo(path: str | Path) -> Iterator[Recording]:
+    """Every workout of an Endomondo FitRec JSON-lines file (`endomondoHR.json`), one `Recording` each."""
+    path = Path(path)
+    with path.open("r", encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                workout = _endomondo_line(line)
+            except (ValueError, SyntaxError):
+                raise InputError(f"Line {number} of {path.name!r} is not a FitRec workout record; keep one JSON object per line.") from None
+            yield endomondo_recording(workout, name=path.stem)
+
+
+def read_endomondo(path: str | Path) -> Recording:
+    """The first workout of an Endomondo FitRec JSON-lines file."""
+    path = check_file(path)
+    first = next(iter_endomondo(path), None)
+    if first is None:
+        raise InputError(f"File {path.name!r} holds no workout lines; keep one FitRec JSON object per line.")
+    return first
+
+
+def read_workout(path: str | Path, *, fs: float | None = None, extra_files: tuple = ()) -> Recording:
+    """Read a GPX, TCX, FIT or Endomondo JSON-lines workout by its suffix (`fs` and `extra_files` are not used)."""
+    path = check_file(path)
+    readers = {".gpx": read_gpx, ".tcx": read_tcx, ".fit": read_fit, ".json": read_endomondo, ".jsonl": read_endomondo}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise UnsupportedFormatError(f"File {path.name!r} has an unsupported type {path.suffix!r}; upload a {ACCEPTED} file.")
+    return reader(path)

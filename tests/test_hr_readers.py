@@ -1,0 +1,90 @@
+"""Workout readers on tiny real-format fixtures (the first 80 points of an MIT-licensed run) and bad files."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.errors import InputError, NoMotionDataError, TimestampOrderError, UnsupportedFormatError
+from core.readers.workouts import haversine_m, read_workout, speed_from_gps, workout_recording
+from tests.conftest import FIXTURES
+from training.hr_examples import write_gpx, write_tcx
+
+FIRST_POINT = {"altitude_m": 4.8, "heart_rate": 112.0, "latitude": 46.158643, "longitude": -1.1469579}
+
+
+@pytest.mark.parametrize("name", ["hr_run.gpx", "hr_run.tcx", "hr_run.fit", "hr_run_endomondo.json"])
+def test_every_format_reads_the_same_run(name):
+    recording = read_workout(FIXTURES / name)
+    assert recording.signal.shape == (80, 5)
+    assert recording.time[:5].tolist() == [0.0, 1.0, 6.0, 14.0, 18.0] and recording.time[-1] == 450.0
+    assert recording.channel("heart_rate")[0] == 112.0 and recording.channel("heart_rate")[-1] == 145.0
+    assert np.nanmean(recording.channel("heart_rate")) == pytest.approx(138.425)
+    assert recording.channel("altitude_m")[0] == pytest.approx(4.8, abs=1e-6)
+    if name != "hr_run_endomondo.json":
+        assert recording.channel("latitude")[0] == pytest.approx(46.158643, abs=1e-6)
+        assert recording.channel("longitude")[0] == pytest.approx(-1.1469579, abs=1e-6)
+
+
+def test_device_speed_is_read_in_kmh_and_gps_speed_is_derived():
+    tcx, fit, gpx = (read_workout(FIXTURES / n) for n in ("hr_run.tcx", "hr_run.fit", "hr_run.gpx"))
+    assert tcx.meta["speed_source"] == "device" and tcx.channel("speed_kmh")[0] == pytest.approx(1.185 * 3.6)
+    assert fit.channel("speed_kmh")[2] == pytest.approx(tcx.channel("speed_kmh")[2], abs=0.01)
+    assert gpx.meta["speed_source"] == "gps"
+    expected = haversine_m(gpx.channel("latitude")[2:4], gpx.channel("longitude")[2:4])[0] / 8.0 * 3.6
+    assert gpx.channel("speed_kmh")[3] == pytest.approx(expected)
+    assert 8.5 < np.mean(gpx.channel("speed_kmh")) < 9.5 and 8.5 < np.mean(tcx.channel("speed_kmh")) < 9.5
+
+
+def test_gpx_without_heart_rate_reads_nan_heart_rate():
+    recording = read_workout(FIXTURES / "hr_run_nohr.gpx")
+    assert np.isnan(recording.channel("heart_rate")).all()
+    assert recording.meta["sport"] == "running"
+
+
+def test_haversine_one_degree_of_latitude():
+    assert haversine_m(np.array([0.0, 1.0]), np.array([0.0, 0.0]))[0] == pytest.approx(111_195, rel=1e-3)
+    speed = speed_from_gps(np.array([0.0, 10.0]), np.array([0.0, 0.0]), np.array([0.0, 0.000899]))
+    assert speed.tolist() == pytest.approx([36.0, 36.0], rel=1e-2)
+
+
+def test_other_formats_are_refused_with_the_accepted_list(tmp_path):
+    path = tmp_path / "run.csv"
+    path.write_text("time,speed\n0,10\n")
+    with pytest.raises(UnsupportedFormatError, match=r"unsupported type '\.csv'.*GPX.*TCX.*FIT"):
+        read_workout(path)
+
+
+def test_broken_gpx_says_it_is_not_gpx(tmp_path):
+    path = tmp_path / "run.gpx"
+    path.write_text("this is not xml")
+    with pytest.raises(InputError, match="not a valid GPX"):
+        read_workout(path)
+
+
+def test_run_without_speed_or_gps_is_refused(tmp_path):
+    path = write_tcx(tmp_path / "indoor.tcx", np.arange(100.0), heart_rate=np.full(100, 120.0))
+    with pytest.raises(NoMotionDataError, match="neither speed nor GPS"):
+        read_workout(path)
+
+
+def test_backwards_timestamps_are_refused(tmp_path):
+    time_s = 1_600_000_000 + np.arange(100.0)
+    time_s[50] = time_s[40]
+    path = write_gpx(tmp_path / "clock.gpx", time_s, np.full(100, 46.0), 7.0 + np.arange(100) * 1e-5)
+    with pytest.raises(TimestampOrderError, match="backwards at point 51"):
+        read_workout(path)
+
+
+def test_heart_rate_outside_30_240_is_ignored_with_a_note():
+    hr = np.full(100, 150.0)
+    hr[[3, 7]] = [250.0, 20.0]
+    recording = workout_recording(time_s=np.arange(100.0), speed_kmh=np.full(100, 10.0), heart_rate=hr)
+    assert np.isnan(recording.channel("heart_rate")[[3, 7]]).all()
+    assert np.isfinite(recording.channel("heart_rate")).sum() == 98
+    assert recording.meta["notes"] == ["2 heart-rate values outside 30-240 bpm were ignored."]
+
+
+def test_repeated_timestamps_keep_the_first_point():
+    recording = workout_recording(time_s=[0.0, 1.0, 1.0, 2.0], speed_kmh=[5.0, 6.0, 7.0, 8.0])
+    assert recording.time.tolist() == [0.0, 1.0, 2.0]
+    assert recording.channel("speed_kmh").tolist() == [5.0, 6.0, 8.0]

@@ -1,0 +1,259 @@
+"""Train a running heart-rate model on the 129 real workouts and write its checkpoint folder with a report.
+
+    python -m training.train hr --arch physio --threads 1    # shipped default: physiological response + LSTM residual
+    python -m training.train hr --arch lstm --threads 1      # the SUB3 v2 LSTM reference
+    python -m training.train hr --arch lstm --epochs 3 --out runs/hr-smoke
+
+Each run trains on the user protocol (test runners unseen) and, as the second protocol, retrains the same
+configuration on the chronological per-runner split; baselines (constant mean, linear regression on the 14
+features) are measured on both test parts. Test parts are only evaluated, never used for model selection.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from sklearn.linear_model import LinearRegression
+
+from core.checkpoint import save_checkpoint
+from core.hr.data import Workout, load_workouts, protocol_split
+from core.hr.features import FEATURE_NAMES, feature_statistics
+from core.hr.model import HRModel
+from core.hr.pipeline import GRID_S, Run, predict, workout_grid
+from core.hr.render import plot_result
+from core.modelcard import model_card
+from core.tasks import get_task
+from training.config import TrainConfig, parse_config
+from training.loop import fit, seed_everything
+from training.metrics import plot_learning_curves, write_rows_csv
+
+INTENSITIES = {"recovery": (0.0, 9.0), "steady": (9.0, 11.5), "intensive": (11.5, np.inf)}
+"""Workout intensity by mean moving speed (km/h), as the seed groups its test runs."""
+CALIBRATION_MINUTES = 5.0
+PROTOCOL_TEXT = {
+    "user": "split by runner (pseudo userId): 12 single-file runners held out for test, 7 for validation; the two "
+    "multi-run collections and the other runners train. Test runners are unseen in training. Grid 5 s; MAE/RMSE in "
+    "bpm over every test grid step with a recorded heart rate.",
+    "chrono": "chronological per runner (FitRec): for runners with >= 3 runs the earliest 80 % train, next 10 % "
+    "validate, latest 10 % test; test runners are seen in training (earlier runs).",
+}
+LIMITS = (
+    "Trained on 129 real runs of 43 pseudo-runners from open-source test data (no gender, no resting or maximum "
+    "heart rate recorded); an unseen runner's heart-rate level is the largest error, which the calibration option "
+    "removes. Per-split sizes are small (12 test runners), so figures carry several bpm of uncertainty."
+)
+
+
+@dataclass
+class HRTrainConfig(TrainConfig):
+    """Training configuration of the running heart-rate model."""
+
+    protocol: Literal["user", "chrono"] = "user"
+    arch: Literal["physio", "lstm"] = "physio"
+    hidden: int = 128
+    layers: int = 2
+    dropout: float = 0.3
+    chunk_steps: int = 720
+    warmup_steps: int = 120
+    epochs: int = 40
+    batch_size: int = 8
+    lr: float = 2e-3
+    patience: int = 8
+    second_protocol: bool = True
+    data_dir: str = ""
+
+
+def chunk_runs(runs: list[Run], chunk_steps: int, warmup_steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut runs into equal-length training sequences: features (n, L, 14), heart rate (n, L), loss mask (n, L).
+
+    A run longer than L continues in overlapping chunks whose first `warmup_steps` are masked, so the model warms
+    its state up before it is scored; padding and steps without a recorded heart rate are masked too.
+    """
+    stride = chunk_steps - warmup_steps
+    features, targets, masks = [], [], []
+    for run in runs:
+        for start in range(0, max(len(run.time_s) - warmup_steps, 1), stride):
+            part = slice(start, start + chunk_steps)
+            x, y = run.features[part], run.heart_rate[part]
+            mask = np.isfinite(y)
+            if start:
+                mask[:warmup_steps] = False
+            pad = chunk_steps - len(x)
+            features.append(np.pad(x, ((0, pad), (0, 0)), mode="edge"))
+            targets.append(np.pad(np.nan_to_num(y), (0, pad)))
+            masks.append(np.pad(mask, (0, pad)))
+    return np.stack(features).astype(np.float32), np.stack(targets).astype(np.float32), np.stack(masks).astype(np.float32)
+
+
+def masked_mse(output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean squared error (bpm^2 / 100) over the steps where mask is 1; padding and missing heart rate add nothing."""
+    return ((output - target) ** 2 * mask).sum() / mask.sum().clamp(min=1) / 100.0
+
+
+def errors_summary(errors: np.ndarray) -> dict:
+    return {"mae": float(np.mean(np.abs(errors))), "rmse": float(np.sqrt(np.mean(errors**2))), "n_steps": int(len(errors))}
+
+
+def intensity_of(run: Run) -> str:
+    moving = run.speed_kmh[run.speed_kmh > 3.0]
+    speed = float(moving.mean()) if len(moving) else 0.0
+    return next(name for name, (low, high) in INTENSITIES.items() if low <= speed < high)
+
+
+def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baselines: dict) -> tuple[dict, list[dict]]:
+    """Test metrics of the model through `predict` (the serving path), the baselines, per intensity and with calibration."""
+    rows, errors = [], {"model": [], **{name: [] for name in baselines}}
+    calibrated_before, calibrated_after = [], []
+    for i in index:
+        result = predict(model, workouts[i].recording)
+        run, known = result.run, np.isfinite(result.hr_true)
+        errors["model"].append(result.hr_pred[known] - run.heart_rate[known])
+        for name, baseline in baselines.items():
+            errors[name].append(baseline(run.features)[known] - run.heart_rate[known])
+        row = {"workout_id": workouts[i].workout_id, "user": workouts[i].user, "minutes": round(run.time_s[-1] / 60, 1),
+               "intensity": intensity_of(run), "mae": round(result.mae(), 2),
+               **{f"mae_{name}": round(float(np.mean(np.abs(errors[name][-1]))), 2) for name in baselines}}
+        if (run.time_s[np.isfinite(run.heart_rate)] > CALIBRATION_MINUTES * 60).sum() >= 12:
+            calibrated = predict(model, workouts[i].recording, calibration_minutes=CALIBRATION_MINUTES)
+            scored = np.isfinite(run.heart_rate) & (run.time_s >= calibrated.scored_from_s)
+            calibrated_before.append(calibrated.hr_model[scored] - run.heart_rate[scored])
+            calibrated_after.append(calibrated.hr_pred[scored] - run.heart_rate[scored])
+            row["mae_calibrated"] = round(calibrated.mae(), 2)
+        rows.append(row)
+    metrics = {name: errors_summary(np.concatenate(parts)) for name, parts in errors.items()}
+    test = {**metrics["model"], "n_runs": len(index), "n_runners": len({workouts[i].user for i in index}),
+            "mean_run_mae": float(np.mean([row["mae"] for row in rows])),
+            "baselines": {name: metrics[name] for name in baselines}}
+    test["gain_over_constant_mean"] = 1 - test["mae"] / test["baselines"]["constant_mean"]["mae"]
+    test["per_intensity"] = {}
+    for name in INTENSITIES:
+        parts = [k for k, row in enumerate(rows) if row["intensity"] == name]
+        if parts:
+            test["per_intensity"][name] = {"n_runs": len(parts), **errors_summary(np.concatenate([errors["model"][k] for k in parts])),
+                                           "constant_mean_mae": errors_summary(np.concatenate([errors["constant_mean"][k] for k in parts]))["mae"]}
+    if calibrated_before:
+        test["calibration"] = {
+            "minutes": CALIBRATION_MINUTES, "n_runs": len(calibrated_before),
+            "mae_before": errors_summary(np.concatenate(calibrated_before))["mae"],
+            "mae_after": errors_summary(np.concatenate(calibrated_after))["mae"],
+            "rmse_after": errors_summary(np.concatenate(calibrated_after))["rmse"],
+        }
+    return test, rows
+
+
+def fit_baselines(train_runs: list[Run]) -> dict:
+    """Constant mean heart rate, and linear regression on the 14 features, fitted on the training steps with heart rate."""
+    x = np.concatenate([run.features[np.isfinite(run.heart_rate)] for run in train_runs])
+    y = np.concatenate([run.heart_rate[np.isfinite(run.heart_rate)] for run in train_runs])
+    mean, linear = float(y.mean()), LinearRegression().fit(x, y)
+    return {"constant_mean": lambda features: np.full(len(features), mean), "linear_regression": linear.predict}
+
+
+def train_protocol(config: HRTrainConfig, workouts: list[Workout], runs: list[Run], protocol: str):
+    """Train one model under `protocol`; returns the model, its history, test metrics, per-run rows and split sizes."""
+    seed_everything(config.seed, config.threads)
+    train_index, val_index, test_index = protocol_split(workouts, protocol, seed=config.seed)
+    if config.limit:
+        train_index = train_index[: config.limit]
+    train_runs, val_runs = [runs[i] for i in train_index], [runs[i] for i in val_index]
+    mean, std = feature_statistics([run.features for run in train_runs])
+    hr = np.concatenate([run.heart_rate[np.isfinite(run.heart_rate)] for run in train_runs])
+    model = HRModel(arch=config.arch, hidden=config.hidden, layers=config.layers, dropout=config.dropout,
+                    feature_mean=mean, feature_std=std, hr_mean=float(hr.mean()), hr_std=float(hr.std()), grid_s=GRID_S)
+    train_set = torch.utils.data.TensorDataset(*map(torch.from_numpy, chunk_runs(train_runs, config.chunk_steps, config.warmup_steps)))
+    val_arrays = chunk_runs(val_runs, config.chunk_steps, config.warmup_steps)
+    val_set = torch.utils.data.TensorDataset(*map(torch.from_numpy, val_arrays))
+    sizes = {part: {"runs": len(index), "runners": len({workouts[i].user for i in index}), "steps": int(sum(len(runs[i].time_s) for i in index))}
+             for part, index in (("train", train_index), ("validation", val_index), ("test", test_index))}
+    print(f"{protocol} protocol, {config.arch}: {sum(p.numel() for p in model.parameters()):,} parameters; "
+          + "; ".join(f"{part} {s['runs']} runs / {s['runners']} runners" for part, s in sizes.items()))
+
+    def negative_val_mae(output: np.ndarray) -> float:
+        _, target, mask = val_arrays
+        return -float((np.abs(output - target) * mask).sum() / mask.sum())
+
+    started = time.time()
+    history = fit(model, train_set, val_set, config, loss_fn=masked_mse, score_fn=negative_val_mae)
+    train_seconds = time.time() - started
+    test, rows = evaluate(model, workouts, test_index, fit_baselines(train_runs))
+    info = {"sizes": sizes, "epochs_run": len(history), "train_seconds": round(train_seconds, 1),
+            "validation_mae": -max(row["val_score"] for row in history)}
+    return model, history, test, rows, info
+
+
+def plot_test_runs(model: HRModel, workouts: list[Workout], rows: list[dict], folder: Path) -> None:
+    """The best, median and worst test run of the model, as the Space draws them."""
+    ranked = sorted(rows, key=lambda row: row["mae"])
+    by_id = {w.workout_id: w for w in workouts}
+    for label, row in (("best", ranked[0]), ("median", ranked[len(ranked) // 2]), ("worst", ranked[-1])):
+        figure = plot_result(predict(model, by_id[row["workout_id"]].recording))
+        figure.savefig(folder / f"test_run_{label}.png", dpi=100)
+
+
+def plot_comparison(test: dict, folder: Path, title: str) -> None:
+    names = ["constant_mean", "linear_regression", "model"]
+    values = [test["baselines"]["constant_mean"]["mae"], test["baselines"]["linear_regression"]["mae"], test["mae"]]
+    figure = Figure(figsize=(6, 3.5), layout="constrained")
+    ax = figure.subplots()
+    ax.bar(names, values, color=["0.6", "0.45", "tab:red"])
+    for x, value in enumerate(values):
+        ax.text(x, value, f"{value:.1f}", ha="center", va="bottom")
+    ax.set(ylabel="test MAE (bpm)", title=title)
+    figure.savefig(folder / "mae_comparison.png", dpi=100)
+
+
+def main(argv: list[str] | None = None) -> Path:
+    config = parse_config(HRTrainConfig, argv, prog="python -m training.train hr")
+    config.variant = config.variant or config.arch
+    task = get_task("hr")
+    out = Path(config.out) if config.out else task.checkpoint(config.variant)
+
+    # data: every workout through the serving reader checks and grid, then the protocol's split
+    workouts = load_workouts(config.data_dir or None)
+    runs = [workout_grid(w.recording) for w in workouts]
+
+    # training on the main protocol (the checkpoint) and, for the report, on the other protocol
+    model, history, test, rows, info = train_protocol(config, workouts, runs, config.protocol)
+    metrics = {"task": "hr", "variant": config.variant, "arch": config.arch, "protocol": config.protocol,
+               "protocol_text": PROTOCOL_TEXT[config.protocol], "dataset": "running_hr (129 real runs, 43 pseudo-runners)",
+               "grid_s": GRID_S, "features": list(FEATURE_NAMES), "parameters": sum(p.numel() for p in model.parameters()),
+               **info, "test": test}
+    if config.second_protocol:
+        other = "chrono" if config.protocol == "user" else "user"
+        _, _, other_test, _, other_info = train_protocol(config, workouts, runs, other)
+        metrics["second_protocol"] = {"protocol": other, "protocol_text": PROTOCOL_TEXT[other], **other_info, "test": other_test}
+
+    # checkpoint folder and report
+    command = f"python -m training.train hr --arch {config.arch} --threads 1"
+    card = model_card(task, config.variant if config.variant in task.hub.models else "physio", metrics=metrics,
+                      training_command=command, protocol=PROTOCOL_TEXT[config.protocol], limits=LIMITS)
+    save_checkpoint(model, out, metrics=metrics, training_config=config.to_dict(), card=card)
+    report = out / "report"
+    report.mkdir(exist_ok=True)
+    write_rows_csv(rows, report / "test_runs.csv")
+    write_rows_csv(history, report / "history.csv")
+    summary = [{"protocol": config.protocol, "model": name, **values} for name, values in
+               [("constant_mean", test["baselines"]["constant_mean"]), ("linear_regression", test["baselines"]["linear_regression"]),
+                (config.arch, {k: test[k] for k in ("mae", "rmse", "n_steps")})]]
+    if config.second_protocol:
+        second = metrics["second_protocol"]
+        summary += [{"protocol": second["protocol"], "model": name, **values} for name, values in
+                    [("constant_mean", second["test"]["baselines"]["constant_mean"]),
+                     ("linear_regression", second["test"]["baselines"]["linear_regression"]),
+                     (config.arch, {k: second["test"][k] for k in ("mae", "rmse", "n_steps")})]]
+    write_rows_csv(summary, report / "model_summary.csv")
+    write_rows_csv([{"intensity": name, **values} for name, values in test["per_intensity"].items()], report / "per_intensity.csv")
+    title = f"{config.arch}, {config.protocol} protocol test"
+    plot_learning_curves(history, report / "learning_curves.png", title)
+    plot_comparison(test, report, title)
+    plot_test_runs(model, workouts, rows, report)
+    print(json.dumps({"out": str(out), "test_mae": round(test["mae"], 2), "test_rmse": round(test["rmse"], 2),
+                      "baselines": {k: round(v["mae"], 2) for k, v in test["baselines"].items()},
+                      "calibrated_mae": test.get("calibration", {}).get("mae_after")}))
+    return out
