@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-from core.ecg.beats import AAMI_CLASSES, unknown_rr
+from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, unknown_rr
 from core.ecg.data import load_beats, protocol_split
 from core.ecg.model import ECGClassifier
 from core.checkpoint import save_checkpoint
@@ -161,3 +161,49 @@ def main(argv: list[str] | None = None) -> Path:
     plot_learning_curves(history, report / "learning_curves.png", title)
     print(json.dumps({"out": str(out), "test_accuracy": test["accuracy"], "test_macro_f1": test["macro_f1"], "j_index": test["j_index"]}))
     return out
+
+
+def peak_detection_metrics(data_dir: str | None = None, *, method: str = "searchback") -> dict:
+    """R-peak sensitivity and positive predictivity over all MIT-BIH records (150 ms tolerance, first lead)."""
+    from core.ecg.beats import ecg_peaks, match_peaks
+    from core.ecg.data import mitdb_dir
+    from core.readers.wfdb_records import read_wfdb
+    from tqdm.auto import tqdm
+
+    folder = mitdb_dir(data_dir or None)
+    totals = np.zeros(3, dtype=int)
+    per_record = {}
+    for record in tqdm(folder.joinpath("RECORDS").read_text().split(), desc="R-peak detection"):
+        recording = read_wfdb(folder / f"{record}.hea")
+        symbols, samples = recording.annotations["symbol"], recording.annotations["sample"]
+        reference = samples[[s in AAMI_MAP for s in symbols]]
+        counts = np.array(match_peaks(reference, ecg_peaks(recording.signal[:, 0], recording.fs, method=method), recording.fs))
+        per_record[record] = counts.tolist()
+        totals += counts
+    tp, fn, fp = totals.tolist()
+    return {"method": method, "tolerance_s": 0.15, "beats": tp + fn, "sensitivity": tp / (tp + fn),
+            "positive_predictivity": tp / (tp + fp), "per_record_tp_fn_fp": per_record}
+
+
+def evaluate_main(argv: list[str] | None = None) -> None:
+    """`python -m training.evaluate ecg [--variant intra|inter] [--peaks]`: test metrics of a shipped checkpoint as JSON."""
+    import argparse
+
+    from core import load_model
+
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate ecg")
+    parser.add_argument("--variant", default="intra", choices=list(get_task("ecg").checkpoints))
+    parser.add_argument("--data-dir", default="")
+    parser.add_argument("--peaks", action="store_true", help="evaluate R-peak detection on all records instead")
+    args = parser.parse_args(argv)
+    if args.peaks:
+        result = peak_detection_metrics(args.data_dir)
+        result.pop("per_record_tp_fn_fp")
+        print(json.dumps(result, indent=2))
+        return
+    model = load_model("ecg", variant=args.variant)
+    config = json.loads((model.checkpoint_dir / "training_config.json").read_text())
+    data = load_beats(args.data_dir or None)
+    _, test_index = protocol_split(data, config["protocol"], seed=config["seed"])
+    metrics, _ = evaluate(model, data, test_index)
+    print(json.dumps({"variant": args.variant, "protocol": config["protocol"], **metrics}, indent=2))

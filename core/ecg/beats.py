@@ -19,7 +19,10 @@ AAMI_MAP = {
 }
 """MIT-BIH beat symbol -> AAMI EC57 class (the 0-4 labels of the Kaggle heartbeat CSVs, in this order)."""
 RR_FEATURES = ("pre_rr_ratio", "post_rr_ratio", "pre_rr_s", "post_rr_s", "rr_known")
-PEAK_METHODS = ("neurokit", "xqrs")
+PEAK_METHODS = ("searchback", "neurokit", "xqrs")
+STRICT_GRADIENT, LENIENT_GRADIENT = 1.8, 1.3
+"""Gradient thresholds of NeuroKit2's detector for the strict pass and the search-back pass."""
+SEARCHBACK_GAP, REFRACTORY_S = 1.5, 0.3
 
 
 def aami_class(symbol: str) -> str | None:
@@ -27,10 +30,36 @@ def aami_class(symbol: str) -> str | None:
     return AAMI_MAP.get(symbol)
 
 
-def ecg_peaks(ecg: np.ndarray, fs: float, *, method: str = "neurokit") -> np.ndarray:
+def _neurokit_peaks(ecg: np.ndarray, fs: float, gradient_threshold: float) -> np.ndarray:
+    import neurokit2 as nk
+
+    # on the raw lead: NeuroKit2's gradient detector does its own smoothing, and did better on MIT-BIH than after ecg_clean
+    peaks = nk.ecg_findpeaks(ecg, sampling_rate=fs, method="neurokit", gradthreshweight=gradient_threshold)["ECG_R_Peaks"]
+    return np.asarray(peaks, dtype=int)
+
+
+def _searchback_peaks(ecg: np.ndarray, fs: float) -> np.ndarray:
+    """A strict pass, then RR gaps over 1.5x the local median RR filled from a lenient pass (Pan & Tompkins' search-back)."""
+    from scipy.ndimage import median_filter
+
+    strict = _neurokit_peaks(ecg, fs, STRICT_GRADIENT)
+    lenient = _neurokit_peaks(ecg, fs, LENIENT_GRADIENT)
+    if len(strict) < 3:
+        return lenient
+    rr = np.diff(strict).astype(float)
+    local = median_filter(rr, size=9, mode="nearest")
+    refractory = REFRACTORY_S * fs
+    found = [lenient[(lenient > strict[i] + refractory) & (lenient < strict[i + 1] - refractory)]
+             for i in np.flatnonzero(rr > SEARCHBACK_GAP * local)]
+    return np.concatenate([strict, *found])
+
+
+def ecg_peaks(ecg: np.ndarray, fs: float, *, method: str = "searchback") -> np.ndarray:
     """R-peak sample indices of one ECG lead.
 
-    fs: sampling rate in Hz (50-2000). method: "neurokit" (NeuroKit2, fast) or "xqrs" (wfdb's XQRS, slower).
+    fs: sampling rate in Hz (50-2000).
+    method: "searchback" (NeuroKit2's gradient detector, strict, with search-back in long RR gaps; the default),
+    "neurokit" (NeuroKit2's detector alone), or "xqrs" (wfdb's XQRS, much slower).
     """
     fs = check_fs(fs, ECG_FS_RANGE, "ECG")
     ecg = np.asarray(ecg, dtype=float)
@@ -42,11 +71,13 @@ def ecg_peaks(ecg: np.ndarray, fs: float, *, method: str = "neurokit") -> np.nda
         )
     if np.ptp(ecg) == 0 or np.nanstd(ecg) < 1e-9:
         raise NoBeatsFoundError("The ECG is a flat line, so no beats can be found; check the lead and the electrode contact.")
-    if method == "neurokit":
-        import neurokit2 as nk
-
-        cleaned = nk.ecg_clean(ecg, sampling_rate=fs, method="neurokit")
-        peaks = nk.ecg_findpeaks(cleaned, sampling_rate=fs, method="neurokit")["ECG_R_Peaks"]
+    # mirrored second at each end, so that beats in the detectors' start-up and wind-down windows are found too
+    pad = min(int(fs), len(ecg) - 1)
+    padded = np.pad(ecg, pad, mode="reflect")
+    if method == "searchback":
+        peaks = _searchback_peaks(padded, fs) - pad
+    elif method == "neurokit":
+        peaks = _neurokit_peaks(padded, fs, 1.5) - pad
     elif method == "xqrs":
         from wfdb import processing
 
@@ -54,6 +85,7 @@ def ecg_peaks(ecg: np.ndarray, fs: float, *, method: str = "neurokit") -> np.nda
     else:
         raise ConfigError(f"Unknown R-peak method {method!r}; accepted methods are {list(PEAK_METHODS)}.")
     peaks = np.unique(np.asarray(peaks, dtype=int))
+    peaks = peaks[(peaks >= 0) & (peaks < len(ecg))]
     if len(peaks) < 2:
         raise NoBeatsFoundError(
             f"Only {len(peaks)} beat(s) were found in {len(ecg) / fs:.1f} s of ECG; check the sampling rate and that the file holds an ECG lead."
@@ -109,3 +141,19 @@ def ecg_segment(ecg: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:
             seg = (x[p[i] : min(p[i] + span, len(x))][:BEAT_LENGTH] - lo) / scale
             beats[i, : len(seg)] = seg
     return beats
+
+
+def match_peaks(reference: np.ndarray, detected: np.ndarray, fs: float, *, tolerance_s: float = 0.15) -> tuple[int, int, int]:
+    """(true positives, false negatives, false positives) matching each reference beat to the nearest unused detection
+    within `tolerance_s` seconds (150 ms, as in the usual MIT-BIH QRS-detection protocol)."""
+    detected = np.sort(np.asarray(detected))
+    used = np.zeros(len(detected), dtype=bool)
+    tolerance = tolerance_s * fs
+    nearest = np.searchsorted(detected, reference)
+    tp = 0
+    for position, ref in zip(nearest, reference):
+        candidates = [c for c in (position - 1, position) if 0 <= c < len(detected) and not used[c] and abs(detected[c] - ref) <= tolerance]
+        if candidates:
+            used[min(candidates, key=lambda c: abs(detected[c] - ref))] = True
+            tp += 1
+    return tp, len(reference) - tp, len(detected) - tp

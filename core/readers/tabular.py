@@ -22,7 +22,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV into a DataFrame, with a clear message when it is not a table."""
     path = check_file(path)
     try:
-        frame = pd.read_csv(path, comment="#", sep=None, engine="python", encoding_errors="strict")
+        frame = pd.read_csv(path, comment="#", sep=_delimiter(path), encoding_errors="strict")
     except UnicodeDecodeError:
         raise InputError(f"File {path.name!r} is not text; upload a CSV file.") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
@@ -31,6 +31,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(f"File {path.name!r} has a header but no rows; upload a file with samples in it.")
     frame.columns = [str(column).strip() for column in frame.columns]
     return frame
+
+
+def _delimiter(path: Path) -> str:
+    """Comma, unless the first data line uses semicolons or tabs instead."""
+    with path.open("r", errors="replace") as handle:
+        line = next((line for line in handle if line.strip() and not line.startswith("#")), "")
+    if "," not in line:
+        for candidate in (";", "\t"):
+            if candidate in line:
+                return candidate
+    return ","
 
 
 def stated_fs(path: Path) -> float | None:
@@ -67,6 +78,8 @@ def fill_short_gaps(values: np.ndarray, fs: float, name: str, *, max_gap_s: floa
     longest = max_gap_s * fs
     for column in range(values.shape[1]):
         missing = np.isnan(values[:, column])
+        if not missing.any():
+            continue
         if missing.all():
             raise InputError(f"File {name!r} has no numeric values in column {column + 1}; fill it or remove it.")
         edges = np.diff(np.concatenate([[0], missing.astype(int), [0]]))

@@ -1,0 +1,90 @@
+"""ECG speed: beats per second (torch vs onnxruntime, batch 1 and 256) and end-to-end seconds for a 30-minute record.
+
+    python benchmarks/ecg.py        # prints a table and writes benchmarks/results/ecg.json
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core import load_model
+from core.ecg.beats import ecg_peaks, ecg_segment, rr_features
+from core.ecg.data import DATA_DIR
+from core.ecg.pipeline import choose_lead, predict
+from core.readers import read_signal
+from core.tasks import get_task
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def beats_per_second(model, batch: int, *, seconds: float = 3.0) -> float:
+    """Throughput of `predict_beats` on random beats, timed over at least `seconds`."""
+    rng = np.random.default_rng(0)
+    beats = rng.random((batch, 187), dtype=np.float32)
+    rr = rr_features(np.cumsum(rng.integers(250, 350, batch + 1)), 360.0)[:batch]
+    model.predict_beats(beats, rr)  # warm-up
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        model.predict_beats(beats, rr)
+        done += batch
+    return done / (time.perf_counter() - started)
+
+
+def end_to_end(model, header: Path) -> dict:
+    """Seconds to read, detect, segment and classify one record (the record's `.dat` cache is warmed first)."""
+    read_signal(header)
+    timings = {}
+    started = time.perf_counter()
+    recording = read_signal(header)
+    timings["read_s"] = time.perf_counter() - started
+    lead, _ = choose_lead(recording)
+    mark = time.perf_counter()
+    peaks = ecg_peaks(lead, recording.fs)
+    timings["detect_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    beats, rr = ecg_segment(lead, recording.fs, peaks), rr_features(peaks, recording.fs)
+    timings["segment_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    model.predict_beats(beats, rr)
+    timings["classify_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    result = predict(model, recording)
+    timings["predict_path_s"] = time.perf_counter() - mark
+    timings["total_s"] = timings["read_s"] + timings["predict_path_s"]
+    timings["beats"] = len(result.probabilities)
+    timings["duration_s"] = recording.duration_s
+    return timings
+
+
+def main() -> None:
+    torch.set_num_threads(2)
+    torch_model, onnx_model = load_model("ecg"), load_model("ecg", backend="onnx")
+    throughput = {
+        f"{backend}_batch{batch}": beats_per_second(model, batch)
+        for backend, model in (("torch", torch_model), ("onnx", onnx_model))
+        for batch in (1, 256)
+    }
+    header = DATA_DIR / "mitdb" / "208.hea"
+    if not header.exists():
+        header = next(p for p in get_task("ecg").examples if p.suffix == ".hea")
+    record = end_to_end(onnx_model, header)
+    results = {"throughput_beats_per_s": throughput,
+               "onnx_over_torch_batch1": throughput["onnx_batch1"] / throughput["torch_batch1"],
+               "onnx_over_torch_batch256": throughput["onnx_batch256"] / throughput["torch_batch256"],
+               "record": {"name": header.stem, **record}, "threads": torch.get_num_threads()}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "ecg.json").write_text(json.dumps(results, indent=2) + "\n")
+    print("ECG classifier throughput (beats/s):")
+    for name, value in throughput.items():
+        print(f"  {name:<16} {value:>12,.0f}")
+    print(f"  onnxruntime / torch: {results['onnx_over_torch_batch1']:.1f}x at batch 1, {results['onnx_over_torch_batch256']:.1f}x at batch 256")
+    print(f"Record {header.stem} ({record['duration_s'] / 60:.1f} min, {record['beats']} beats) end to end: {record['total_s']:.2f} s "
+          f"(read {record['read_s']:.2f}, detect {record['detect_s']:.2f}, segment {record['segment_s']:.2f}, classify {record['classify_s']:.2f})")
+
+
+if __name__ == "__main__":
+    main()

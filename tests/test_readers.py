@@ -1,0 +1,149 @@
+"""Readers: CSV signal tables and WFDB records, including the bad inputs users send."""
+from __future__ import annotations
+
+import lzma
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+
+from core.errors import FileTooLargeError, InputError, SamplingRateError, UnsupportedFormatError
+from core.readers import read_signal
+from core.readers.tabular import read_signal_csv
+from core.readers.wfdb_records import read_wfdb
+from tests.conftest import FIXTURES
+
+HEADER = FIXTURES / "mitdb100_10s.hea"
+
+
+def test_csv_rate_from_comment_and_columns(tmp_path):
+    path = tmp_path / "strip.csv"
+    path.write_text("# recorded at fs=250\nMLII,V5\n0.1,0.2\n0.3,0.4\n0.5,0.6\n")
+    rec = read_signal_csv(path)
+    assert rec.fs == 250.0
+    assert rec.channels == ("MLII", "V5")
+    np.testing.assert_allclose(rec.signal, [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+
+
+def test_csv_rate_from_time_column_and_argument(tmp_path):
+    path = tmp_path / "strip.csv"
+    path.write_text("time,ecg\n0.000,1\n0.004,2\n0.008,3\n0.012,4\n")
+    assert read_signal_csv(path).fs == pytest.approx(250.0)
+    assert read_signal_csv(path).channels == ("ecg",)
+    assert read_signal_csv(path, fs=500).fs == 500.0
+
+
+def test_csv_without_rate_names_the_fix(tmp_path):
+    path = tmp_path / "strip.csv"
+    path.write_text("ecg\n1\n2\n")
+    with pytest.raises(SamplingRateError, match="does not state its sampling rate.*--fs"):
+        read_signal_csv(path)
+
+
+def test_csv_short_nan_gap_is_filled_and_long_one_refused(tmp_path):
+    short = tmp_path / "short.csv"
+    short.write_text("ecg,v5\n" + "\n".join(["1,0", "nan,0", "3,0"] + ["4,0"] * 20) + "\n")
+    assert read_signal_csv(short, fs=100).signal[1, 0] == pytest.approx(2.0)
+    long = tmp_path / "long.csv"
+    long.write_text("ecg\n1\n" + "nan\n" * 30 + "2\n")
+    with pytest.raises(InputError, match=r"run of 30 missing values \(0.30 s\)"):
+        read_signal_csv(long, fs=100)
+
+
+def test_csv_non_numeric_cell_is_located(tmp_path):
+    path = tmp_path / "strip.csv"
+    path.write_text("ecg\n1\n2\nabc\n")
+    with pytest.raises(InputError, match="non-numeric value 'abc' in column 'ecg', row 4"):
+        read_signal_csv(path, fs=100)
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "message"),
+    [
+        (b"", InputError, "is empty"),
+        (pickle.dumps({"a": 1}), UnsupportedFormatError, "Python pickle"),
+        (b"\xff\xfe\x00\x01binary", InputError, "not text|not a readable CSV"),
+        (b"ecg\n", InputError, "no rows"),
+    ],
+)
+def test_bad_files_get_one_clear_sentence(tmp_path, content, error, message):
+    path = tmp_path / "upload.csv"
+    path.write_bytes(content)
+    with pytest.raises(error, match=message):
+        read_signal(path, fs=360)
+
+
+def test_unsupported_extension(tmp_path):
+    path = tmp_path / "photo.png"
+    path.write_bytes(b"\x89PNG....")
+    with pytest.raises(UnsupportedFormatError, match="upload a CSV or a WFDB record"):
+        read_signal(path)
+
+
+def test_size_limit(tmp_path, monkeypatch):
+    import core.readers as readers
+
+    path = tmp_path / "big.csv"
+    path.write_text("ecg\n" + "1\n" * 1000)
+    monkeypatch.setattr(readers.check_file, "__kwdefaults__", {"max_bytes": 100})
+    with pytest.raises(FileTooLargeError, match="over the 0 MiB limit|over the .* limit"):
+        read_signal(path, fs=360)
+
+
+def test_wfdb_fixture_reads_exact_values():
+    rec = read_wfdb(HEADER)
+    assert rec.fs == 360.0
+    assert rec.channels == ("MLII",)
+    assert rec.signal.shape == (3600, 1)
+    # first samples of MIT-BIH record 100, MLII, in mV: (adu - 1024) / 200
+    np.testing.assert_allclose(rec.signal[:3, 0], [-0.145, -0.145, -0.145], atol=1e-9)
+    assert list(rec.annotations["symbol"][:3]) == ["+", "N", "N"]
+
+
+def test_wfdb_xz_and_uploaded_companion(tmp_path):
+    plain = read_wfdb(HEADER).signal
+    folder = tmp_path / "xz"
+    folder.mkdir()
+    shutil.copy(HEADER, folder)
+    (folder / "mitdb100_10s.dat.xz").write_bytes(lzma.compress((FIXTURES / "mitdb100_10s.dat").read_bytes()))
+    np.testing.assert_array_equal(read_wfdb(folder / HEADER.name).signal, plain)
+    # an upload: header and data in different temporary folders
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    shutil.copy(FIXTURES / "mitdb100_10s.dat", upload / "mitdb100_10s.dat")
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    shutil.copy(HEADER, lone)
+    np.testing.assert_array_equal(read_wfdb(lone / HEADER.name, extra_files=(upload / "mitdb100_10s.dat",)).signal, plain)
+
+
+def test_wfdb_header_without_data(tmp_path):
+    shutil.copy(HEADER, tmp_path)
+    with pytest.raises(InputError, match="names the data file 'mitdb100_10s.dat', which was not provided"):
+        read_wfdb(tmp_path / HEADER.name)
+
+
+def test_wfdb_header_paths_are_never_followed(tmp_path):
+    secret = tmp_path / "secret.dat"
+    secret.write_bytes((FIXTURES / "mitdb100_10s.dat").read_bytes())
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    text = HEADER.read_text().replace("mitdb100_10s.dat", "../secret.dat")
+    (inner / "evil.hea").write_text(text)
+    with pytest.raises(InputError, match="names the data file 'secret.dat', which was not provided"):
+        read_wfdb(inner / "evil.hea")
+
+
+def test_wfdb_corrupt_data(tmp_path):
+    shutil.copy(HEADER, tmp_path)
+    (tmp_path / "mitdb100_10s.dat").write_bytes((FIXTURES / "mitdb100_10s.dat").read_bytes()[:100])
+    with pytest.raises(InputError, match="could not be decoded|corrupt"):
+        read_wfdb(tmp_path / HEADER.name)
+
+
+def test_wfdb_corrupt_xz(tmp_path):
+    shutil.copy(HEADER, tmp_path)
+    (tmp_path / "mitdb100_10s.dat.xz").write_bytes(b"not xz at all")
+    with pytest.raises(InputError, match="not valid xz data"):
+        read_wfdb(tmp_path / HEADER.name)
