@@ -6,6 +6,8 @@ A checkpoint is a folder: `model.safetensors` + `config.json` (written by `PyTor
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -118,7 +120,9 @@ def load_checkpoint(model_class: type[PhysioModel], folder: Path, *, backend: st
     """Instantiate `model_class` from a checkpoint folder; `backend="onnx"` serves it with onnxruntime."""
     if backend not in ("torch", "onnx"):
         raise InputError(f"Unknown backend {backend!r}; accepted backends are ['torch', 'onnx'].")
-    model = model_class.from_pretrained(folder)
+    # from_pretrained prints "Loading weights from local directory" on stdout, which would corrupt `--json` output
+    with contextlib.redirect_stdout(io.StringIO()):
+        model = model_class.from_pretrained(folder)
     model.eval()
     model.metrics = read_metrics(folder)
     model.checkpoint_dir = folder

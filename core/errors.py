@@ -66,3 +66,7 @@ class NoMotionDataError(InputError):
 
 class TimestampOrderError(InputError):
     """A recording's timestamps go backwards."""
+
+
+class UnitError(InputError):
+    """Sensor values do not fit the stated or any accepted physical unit."""

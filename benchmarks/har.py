@@ -1,0 +1,99 @@
+"""HAR speed: windows per second (torch vs onnxruntime, batch 1 and 256) and end-to-end seconds for a 30-minute
+50 Hz phone recording (CSV read, resampling, filters, windows, classification).
+
+    python benchmarks/har.py        # prints a table and writes benchmarks/results/har.json
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core import load_model
+from core.har.pipeline import inertial_regular, inertial_uci, predict, read_har
+from core.readers.inertial import inertial_units
+from core.tasks import get_task
+
+RESULTS = Path(__file__).parent / "results"
+MINUTES = 30
+
+
+def windows_per_second(model, batch: int, *, seconds: float = 3.0) -> float:
+    """Throughput of `predict_windows` on random windows, timed over at least `seconds`."""
+    windows = np.random.default_rng(0).normal(size=(batch, 128, 9)).astype(np.float32)
+    model.predict_windows(windows)  # warm-up
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        model.predict_windows(windows)
+        done += batch
+    return done / (time.perf_counter() - started)
+
+
+def long_recording(folder: Path, *, gyro: bool) -> Path:
+    """A 30-minute 50 Hz CSV made by repeating the shipped example recordings end to end."""
+    example = next(p for p in get_task("har").examples if "acc_gyro" in p.name and "02" in p.name)
+    frame = pd.read_csv(example, comment="#")
+    columns = ["acc_x", "acc_y", "acc_z"] + (["gyro_x", "gyro_y", "gyro_z"] if gyro else [])
+    values = frame[columns].to_numpy()
+    n = MINUTES * 60 * 50
+    values = np.tile(values, (n // len(values) + 1, 1))[:n]
+    table = pd.DataFrame(values, columns=columns)
+    table.insert(0, "time", np.arange(n) / 50.0)
+    path = folder / f"recording_{MINUTES}min_{'acc_gyro' if gyro else 'acc'}.csv"
+    table.to_csv(path, index=False, float_format="%.4f")
+    return path
+
+
+def end_to_end(model, path: Path) -> dict:
+    """Seconds to read and classify one recording, with the stages timed separately."""
+    timings = {}
+    started = time.perf_counter()
+    recording = read_har(path)
+    timings["read_s"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    standard = inertial_units(recording)
+    inertial_uci(inertial_regular(standard), has_gyro="gyro_x" in standard.channels)
+    timings["resample_filter_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    result = predict(model, recording)
+    timings["predict_path_s"] = time.perf_counter() - mark
+    timings["total_s"] = timings["read_s"] + timings["predict_path_s"]
+    timings["windows"] = len(result.probabilities)
+    timings["variant"] = result.variant
+    timings["duration_s"] = result.duration_s
+    return timings
+
+
+def main() -> None:
+    torch.set_num_threads(2)
+    torch_model, onnx_model = load_model("har"), load_model("har", backend="onnx")
+    throughput = {
+        f"{backend}_batch{batch}": windows_per_second(model, batch)
+        for backend, model in (("torch", torch_model), ("onnx", onnx_model))
+        for batch in (1, 256)
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        records = {kind: end_to_end(onnx_model, long_recording(Path(folder), gyro=kind == "acc_gyro")) for kind in ("acc_gyro", "acc")}
+    results = {"throughput_windows_per_s": throughput,
+               "onnx_over_torch_batch1": throughput["onnx_batch1"] / throughput["torch_batch1"],
+               "onnx_over_torch_batch256": throughput["onnx_batch256"] / throughput["torch_batch256"],
+               "recordings": records, "threads": torch.get_num_threads()}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "har.json").write_text(json.dumps(results, indent=2) + "\n")
+    print("HAR classifier throughput (windows/s):")
+    for name, value in throughput.items():
+        print(f"  {name:<16} {value:>12,.0f}")
+    print(f"  onnxruntime / torch: {results['onnx_over_torch_batch1']:.1f}x at batch 1, {results['onnx_over_torch_batch256']:.1f}x at batch 256")
+    for kind, record in records.items():
+        print(f"{MINUTES}-minute 50 Hz recording ({kind}, {record['windows']} windows, {record['variant']} model) end to end: "
+              f"{record['total_s']:.2f} s (read CSV {record['read_s']:.2f}, of which resample+filters {record['resample_filter_s']:.2f} "
+              f"in the predict path {record['predict_path_s']:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""UCI HAR windows for training and evaluation: the official subject-wise split, held-out training subjects for
+validation, and stitching of overlapping windows back into continuous recordings (for examples and tests)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import ConfigError, InputError
+from core.tasks import ROOT
+
+DATA_DIR = Path(os.environ.get("PHYSIOSPACES_DATA", ROOT.parent / "shared" / "data"))
+UCI_HAR_URL = "https://archive.ics.uci.edu/dataset/240/human+activity+recognition+using+smartphones"
+ACTIVITIES = ("WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING")
+CHANNELS = ("body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z",
+            "total_acc_x", "total_acc_y", "total_acc_z")
+"""UCI "Inertial Signals" order: accelerations in g, angular velocity in rad/s."""
+ACC_CHANNELS = tuple(c for c in CHANNELS if "acc" in c)
+HAR_FS = 50.0
+WINDOW = 128
+STEP = 64
+VAL_SUBJECTS = (5, 11, 21, 27, 29)
+"""Five of the 21 training subjects, held out for validation and model selection (the test subjects never are)."""
+SPLITS = ("train", "test")
+
+
+def load_split(split: str, data_dir: str | Path | None = None) -> dict[str, np.ndarray]:
+    """One official split: X (n, 128, 9) float32 in UCI channel order, y (n,) 0-5, subject (n,)."""
+    if split not in SPLITS:
+        raise ConfigError(f"Unknown UCI HAR split {split!r}; accepted splits are {list(SPLITS)}.")
+    path = (Path(data_dir) if data_dir else DATA_DIR / "uci_har") / f"har_{split}.npz"
+    if not path.is_file():
+        raise InputError(f"No UCI HAR windows at {path}; download the dataset ({UCI_HAR_URL}) or pass --data-dir.")
+    with np.load(path, allow_pickle=False) as stored:
+        return {"X": stored["X"].astype(np.float32), "y": stored["y"].astype(np.int64) - 1, "subject": stored["subject"]}
+
+
+def validation_mask(subjects: np.ndarray) -> np.ndarray:
+    """True for windows of the held-out validation subjects."""
+    return np.isin(subjects, VAL_SUBJECTS)
+
+
+def har_segments(windows: np.ndarray) -> list[np.ndarray]:
+    """Index runs of consecutive windows that overlap by exactly 50% (one continuous recording each)."""
+    if len(windows) == 0:
+        return []
+    joined = np.all(np.isclose(windows[1:, :STEP], windows[:-1, STEP:], atol=1e-6), axis=(1, 2))
+    breaks = np.flatnonzero(~joined) + 1
+    return np.split(np.arange(len(windows)), breaks)
+
+
+def har_stitch(windows: np.ndarray) -> np.ndarray:
+    """The continuous signal (STEP * (n + 1), channels) that 50%-overlapping windows were cut from."""
+    return np.concatenate([windows[0, :STEP]] + [w[STEP:] for w in windows])

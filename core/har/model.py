@@ -1,0 +1,152 @@
+"""Activity classifiers over 2.56 s inertial windows: a 1-D CNN with window statistics (shipped) and the seed's
+LSTM/GRU baselines. One class serves both variants: nine channels ("full") or accelerometer only ("acc")."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.checkpoint import PhysioModel
+from core.errors import ConfigError, InputError
+from core.har.data import ACTIVITIES, CHANNELS, WINDOW
+
+ARCHITECTURES = ("cnn", "lstm", "gru")
+
+
+def conv_block(channels_in: int, channels_out: int, kernel: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv1d(channels_in, channels_out, kernel, padding=kernel // 2, bias=False),
+                         nn.BatchNorm1d(channels_out), nn.ReLU(inplace=True))
+
+
+class ConvEncoder(nn.Module):
+    """Three conv stages (the last two halve the length), mean- and max-pooled over time."""
+
+    def __init__(self, channels: int, width: int):
+        super().__init__()
+        self.layers = nn.Sequential(
+            conv_block(channels, width, 7), conv_block(width, width, 5), nn.MaxPool1d(2),
+            conv_block(width, 2 * width, 5), conv_block(2 * width, 2 * width, 5), nn.MaxPool1d(2),
+            conv_block(2 * width, 2 * width, 3),
+        )
+        self.out_features = 4 * width
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.layers(x.transpose(1, 2))
+        return torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
+
+
+class RecurrentEncoder(nn.Module):
+    """The seed comparison: a recurrent stack over the 128 samples, last time step out."""
+
+    def __init__(self, cell: str, channels: int, hidden: int, layers: int, dropout: float, bidirectional: bool):
+        super().__init__()
+        rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.rnn = rnn(channels, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0,
+                       bidirectional=bidirectional)
+        self.out_features = hidden * (2 if bidirectional else 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        output, _ = self.rnn(x)
+        return output[:, -1]
+
+
+def window_statistics(x: torch.Tensor) -> torch.Tensor:
+    """Per-channel mean, standard deviation, minimum and maximum of (batch, time, channels) windows."""
+    return torch.cat([x.mean(dim=1), x.std(dim=1), x.amin(dim=1), x.amax(dim=1)], dim=1)
+
+
+def gravity_direction(total_acc: torch.Tensor) -> torch.Tensor:
+    """Unit vector of the mean total acceleration (the phone's tilt), free of gain differences between phones."""
+    mean = total_acc.mean(dim=1)
+    return mean / mean.norm(dim=1, keepdim=True).clamp_min(1e-3)
+
+
+class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
+    """Classifies (n, 128, channels) windows at 50 Hz (UCI order; accelerations in g, rates in rad/s) into six activities.
+
+    arch: "cnn" (shipped) or the seed baselines "lstm", "gru". channels: the UCI channel names the model reads.
+    use_stats: feed per-channel window statistics to the CNN head; use_gravity: and the gravity direction.
+    mean, std: per-channel training statistics.
+    """
+
+    input_names = ("windows",)
+    output_names = ("logits",)
+    tiny_params = {"width": 4}
+
+    def __init__(
+        self,
+        *,
+        arch: str = "cnn",
+        channels: tuple[str, ...] | list[str] = CHANNELS,
+        width: int = 32,
+        use_stats: bool = True,
+        use_gravity: bool = False,
+        hidden: int = 64,
+        layers: int = 2,
+        bidirectional: bool = False,
+        fc: int = 128,
+        dropout: float = 0.3,
+        labels: tuple[str, ...] | list[str] = ACTIVITIES,
+        mean: list[float] | None = None,
+        std: list[float] | None = None,
+    ):
+        super().__init__()
+        if arch not in ARCHITECTURES:
+            raise ConfigError(f"Unknown HAR architecture {arch!r}; accepted are {list(ARCHITECTURES)}.")
+        unknown = [c for c in channels if c not in CHANNELS]
+        if unknown:
+            raise ConfigError(f"Unknown HAR channels {unknown}; accepted are {list(CHANNELS)}.")
+        self.labels = tuple(labels)
+        self.channels = tuple(channels)
+        n = len(self.channels)
+        self.register_buffer("mean", torch.tensor(mean or [0.0] * n))
+        self.register_buffer("std", torch.tensor(std or [1.0] * n))
+        if arch == "cnn":
+            self.encoder = ConvEncoder(n, width)
+        else:
+            self.encoder = RecurrentEncoder(arch, n, hidden, layers, dropout, bidirectional)
+        self.use_stats = use_stats and arch == "cnn"
+        self.use_gravity = use_gravity and arch == "cnn"
+        self.total_acc = [self.channels.index(c) for c in ("total_acc_x", "total_acc_y", "total_acc_z")]
+        features = self.encoder.out_features + (4 * n if self.use_stats else 0) + (3 if self.use_gravity else 0)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(features, fc), nn.ReLU(), nn.Dropout(dropout),
+                                  nn.Linear(fc, len(self.labels)))
+
+    @property
+    def needs_gyroscope(self) -> bool:
+        return any("gyro" in c for c in self.channels)
+
+    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+        x = (windows - self.mean) / self.std
+        h = self.encoder(x)
+        if self.use_stats:
+            h = torch.cat([h, window_statistics(x)], dim=1)
+        if self.use_gravity:
+            h = torch.cat([h, gravity_direction(windows[:, :, self.total_acc])], dim=1)
+        return self.head(h)
+
+    def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
+        return (torch.randn(batch, WINDOW, len(self.channels)),)
+
+    def select_channels(self, windows: np.ndarray) -> np.ndarray:
+        """The model's channels of (n, 128, 9) UCI-order windows; windows that already hold exactly them pass through."""
+        windows = np.asarray(windows, dtype=np.float32)
+        if windows.ndim == 2:
+            windows = windows[None]
+        if windows.ndim != 3 or windows.shape[1] != WINDOW or windows.shape[2] not in (len(CHANNELS), len(self.channels)):
+            raise InputError(
+                f"Windows must have shape (n, {WINDOW}, {len(CHANNELS)}) in UCI channel order, got {windows.shape}; "
+                f"cut 2.56 s windows at 50 Hz with channels {list(CHANNELS)}."
+            )
+        if windows.shape[2] == len(self.channels):
+            return windows
+        return windows[:, :, [CHANNELS.index(c) for c in self.channels]]
+
+    def predict_windows(self, windows: np.ndarray) -> np.ndarray:
+        """(n, 6) activity probabilities for (n, 128, 9) UCI-order windows (or windows of the model's own channels)."""
+        windows = self.select_channels(windows)
+        if not np.isfinite(windows).all():
+            raise InputError("Windows contain NaN or infinite values; fill or cut those parts first.")
+        logits = self.infer(windows)
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)

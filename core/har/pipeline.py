@@ -1,0 +1,191 @@
+"""The HAR task's one code path: recording -> UCI-style 50 Hz signals -> 2.56 s windows -> activities, shared by
+the CLI, the Space and evaluation."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import signal as sps
+
+from core.errors import FileTooLargeError, SignalTooShortError, UnsupportedFormatError
+from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW
+from core.readers import Recording, check_file
+from core.readers.inertial import UCIWindows, inertial_units, read_inertial_csv, read_uci_inertial
+from core.signals import check_fs, signal_filter, signal_resample
+
+HAR_FS_RANGE = (10.0, 200.0)
+GRAVITY_CORNER_HZ = 0.3
+NOISE_CORNER_HZ = 20.0
+MAX_SECONDS = 12 * 3600
+"""Longest recording one request classifies."""
+CHUNK = 4096
+
+
+@dataclass(frozen=True)
+class HARResult:
+    """Per-window activity probabilities (n, 6); window starts in seconds (None for pre-cut UCI windows);
+    the 50 Hz total acceleration (g) and gyroscope (rad/s, absent for accelerometer-only input) for plotting."""
+
+    probabilities: np.ndarray
+    starts_s: np.ndarray | None
+    variant: str
+    labels: tuple[str, ...] = ACTIVITIES
+    acc: np.ndarray | None = None
+    gyro: np.ndarray | None = None
+    true_labels: np.ndarray | None = None
+    window_s: float = WINDOW / HAR_FS
+
+    @property
+    def predicted(self) -> list[str]:
+        return [self.labels[i] for i in self.probabilities.argmax(axis=1)]
+
+    @property
+    def confidence(self) -> np.ndarray:
+        return self.probabilities.max(axis=1)
+
+    @property
+    def duration_s(self) -> float:
+        if self.acc is not None:
+            return len(self.acc) / HAR_FS
+        return len(self.probabilities) * self.window_s
+
+    def shares(self) -> dict[str, float]:
+        """Share of windows per activity (each window counts once; with 50% overlap this is the share of time)."""
+        counts = np.bincount(self.probabilities.argmax(axis=1), minlength=len(self.labels))
+        return {label: float(n / max(1, counts.sum())) for label, n in zip(self.labels, counts)}
+
+    def accuracy(self) -> float | None:
+        """Agreement with the reference labels of UCI windows, when the upload has them."""
+        if self.true_labels is None:
+            return None
+        return float(np.mean(self.probabilities.argmax(axis=1) == self.true_labels))
+
+    def to_json(self) -> dict:
+        starts = [None] * len(self.probabilities) if self.starts_s is None else [round(float(s), 2) for s in self.starts_s]
+        windows = [
+            {"start_s": s, "end_s": None if s is None else round(s + self.window_s, 2), "label": label, "confidence": round(float(c), 4)}
+            for s, label, c in zip(starts, self.predicted, self.confidence)
+        ]
+        shares = self.shares()
+        summary = {"variant": self.variant, "windows": len(windows), "duration_s": round(self.duration_s, 2),
+                   "share": {label: round(share, 4) for label, share in shares.items()},
+                   "dominant": max(shares, key=shares.get)}
+        if self.true_labels is not None:
+            summary["accuracy"] = round(self.accuracy(), 4)
+        return {"task": "har", "windows": windows, "summary": summary}
+
+    def summary(self) -> str:
+        shares = ", ".join(f"{label} {share:.0%}" for label, share in self.shares().items() if share > 0)
+        text = f"{len(self.probabilities)} windows ({self.duration_s / 60:.1f} min), {self.variant} model: {shares}"
+        if self.true_labels is not None:
+            text += f"; accuracy against the file's labels {self.accuracy():.1%}"
+        return text
+
+
+def read_har(path: str | Path, *, fs: float | None = None, extra_files: tuple = ()) -> Recording | UCIWindows:
+    """A HAR upload: a phone CSV (time + accelerometer [+ gyroscope]) or the UCI HAR Dataset zip (its test split)."""
+    path = check_file(path)
+    if path.suffix.lower() == ".zip":
+        return read_uci_inertial(path)
+    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        return read_inertial_csv(path, fs=fs)
+    raise UnsupportedFormatError(
+        f"File {path.name!r} has an unsupported type {path.suffix!r}; upload a CSV (time, acc_x, acc_y, acc_z, "
+        "optional gyro_x, gyro_y, gyro_z) or the UCI HAR Dataset zip."
+    )
+
+
+def inertial_regular(recording: Recording) -> np.ndarray:
+    """The recording's signal on an even 50 Hz grid: irregular timestamps interpolated at the nominal rate, then
+    polyphase resampling (anti-aliased)."""
+    fs = check_fs(recording.fs, HAR_FS_RANGE, "inertial recording")
+    values = recording.signal
+    if recording.time is not None:
+        # round the nominal rate so the polyphase ratio to 50 Hz stays small
+        fs = float(max(1, round(fs)))
+        grid = np.arange(0.0, recording.time[-1] - recording.time[0], 1.0 / fs) + recording.time[0]
+        values = np.column_stack([np.interp(grid, recording.time, column) for column in values.T])
+    return signal_resample(values, fs, HAR_FS)
+
+
+def inertial_uci(signal: np.ndarray, *, has_gyro: bool) -> np.ndarray:
+    """(n, 9) UCI-order signals from 50 Hz acc (g) [+ gyro (rad/s)]: median and 20 Hz noise filters as UCI, then the
+    0.3 Hz Butterworth gravity filter splits total into body and gravity acceleration. No gyroscope: zeros there."""
+    cleaned = sps.medfilt(signal, kernel_size=(3, 1))
+    cleaned = signal_filter(cleaned, HAR_FS, highcut=NOISE_CORNER_HZ, order=3)
+    total = cleaned[:, :3]
+    gravity = signal_filter(total, HAR_FS, highcut=GRAVITY_CORNER_HZ, order=3)
+    gyro = cleaned[:, 3:6] if has_gyro else np.zeros_like(total)
+    return np.column_stack([total - gravity, gyro, total]).astype(np.float32)
+
+
+def har_windows(signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 128, channels) windows with 50% overlap, and their start samples; the tail shorter than a step is dropped."""
+    starts = np.arange(0, len(signals) - WINDOW + 1, STEP)
+    view = np.lib.stride_tricks.sliding_window_view(signals, WINDOW, axis=0)[::STEP]
+    return np.ascontiguousarray(view.transpose(0, 2, 1)), starts
+
+
+@functools.cache
+def accelerometer_model(backend: str):
+    """The shipped accelerometer-only variant, loaded once per backend."""
+    from core import load_model
+
+    return load_model("har", variant="acc", backend=backend)
+
+
+def classify_windows(model, windows: np.ndarray, progress=None, *, start: float = 0.3) -> np.ndarray:
+    report = progress or (lambda *args, **kwargs: None)
+    chunks = range(0, len(windows), CHUNK)
+    probabilities = []
+    for i, first in enumerate(chunks):
+        report(start + (1 - start) * i / len(chunks), desc=f"Classifying windows {first + 1}-{min(first + CHUNK, len(windows))}")
+        probabilities.append(model.predict_windows(windows[first : first + CHUNK]))
+    return np.concatenate(probabilities)
+
+
+def classify_recording(model, recording: Recording, *, progress=None) -> HARResult:
+    """Resample to 50 Hz, filter and window a standardised recording (g, rad/s) and classify every window.
+    Without gyroscope channels the accelerometer-only variant is used whatever `model` is."""
+    report = progress or (lambda *args, **kwargs: None)
+    check_fs(recording.fs, HAR_FS_RANGE, "inertial recording")
+    duration = len(recording.signal) / recording.fs
+    if duration < WINDOW / HAR_FS:
+        raise SignalTooShortError(
+            f"The recording is {duration:.2f} s long, shorter than one {WINDOW / HAR_FS:.2f} s window; record at least 3 s."
+        )
+    if duration > MAX_SECONDS:
+        raise FileTooLargeError(f"The recording is {duration / 3600:.1f} h long, over the {MAX_SECONDS / 3600:.0f} h limit; split it.")
+    has_gyro = "gyro_x" in recording.channels
+    if model.needs_gyroscope and not has_gyro:
+        model = accelerometer_model(model.backend)
+    report(0.05, desc="Resampling to 50 Hz")
+    regular = inertial_regular(recording)
+    report(0.15, desc="Separating body and gravity acceleration")
+    signals = inertial_uci(regular, has_gyro=has_gyro)
+    if len(signals) < WINDOW:
+        raise SignalTooShortError(
+            f"The recording gives {len(signals)} samples at 50 Hz, fewer than one {WINDOW}-sample window; record at least 3 s."
+        )
+    windows, starts = har_windows(signals)
+    probabilities = classify_windows(model, windows, progress)
+    return HARResult(
+        probabilities=probabilities, starts_s=starts / HAR_FS, variant=_variant(model),
+        acc=signals[:, 6:9], gyro=signals[:, 3:6] if has_gyro else None,
+    )
+
+
+def _variant(model) -> str:
+    return "full" if model.needs_gyroscope else "acc"
+
+
+def predict(model, data: Recording | UCIWindows, *, acc_unit: str = "auto", gyro_unit: str = "auto", progress=None) -> HARResult:
+    """Activities of a phone recording (units detected or given) or of pre-cut UCI HAR windows."""
+    if isinstance(data, UCIWindows):
+        probabilities = classify_windows(model, data.windows, progress, start=0.0)
+        labels = None if data.labels is None else data.labels - 1
+        return HARResult(probabilities=probabilities, starts_s=None, variant=_variant(model), true_labels=labels)
+    return classify_recording(model, inertial_units(data, acc_unit=acc_unit, gyro_unit=gyro_unit), progress=progress)
+

@@ -1,0 +1,48 @@
+"""Human activity recognition Space: upload a phone's accelerometer (+ gyroscope) CSV; every 2.56 s gets an activity."""
+import gradio as gr
+
+from core import get_task, load_model
+from core.har.render import plot_result, shares_frame, windows_frame
+from core.space import guard
+
+TASK = get_task("har")
+MODEL = load_model("har", backend="onnx")
+
+
+@guard
+def recognise(file, acc_unit, gyro_unit, fs, progress=gr.Progress()):
+    """Classify every window of the uploaded recording; returns plot, summary, activity shares and window table."""
+    if not file:
+        raise gr.Error("No file was uploaded; choose a CSV or click an example.", print_exception=False)
+    progress(0.02, desc="Reading the file")
+    data = TASK.read(getattr(file, "name", file), fs=fs or None)
+    result = TASK.predict(MODEL, data, acc_unit=acc_unit, gyro_unit=gyro_unit, progress=progress)
+    return plot_result(result), f"**{result.summary()}**", shares_frame(result), windows_frame(result)
+
+
+with gr.Blocks(title="Human activity recognition - PhysioSpaces") as demo:
+    gr.Markdown(
+        f"## {TASK.title}\n{TASK.summary}\n\n"
+        "Upload a **CSV** with a time column (seconds or milliseconds, 10-200 Hz, irregular steps allowed) and "
+        "accelerometer columns `acc_x, acc_y, acc_z` (g or m/s², detected), optionally gyroscope `gyro_x, gyro_y, gyro_z`; "
+        "or the **UCI HAR Dataset zip** (its test windows are classified and scored). Without a gyroscope the "
+        "accelerometer-only model is used. Trained on UCI HAR (phone at the waist); a research demo."
+    )
+    with gr.Row():
+        with gr.Column(scale=1):
+            file = gr.File(label="Recording (CSV) or UCI HAR zip", file_types=[".csv", ".txt", ".zip"])
+            acc_unit = gr.Dropdown(["auto", "g", "m/s^2"], value="auto", label="Accelerometer unit")
+            gyro_unit = gr.Dropdown(["auto", "rad/s", "deg/s"], value="auto", label="Gyroscope unit")
+            fs = gr.Number(label="Sampling rate in Hz (only for CSVs without a time column)", value=None, minimum=0)
+            button = gr.Button("Recognise activities", variant="primary")
+            gr.Examples([[str(path), "auto", "auto", None] for path in TASK.examples], inputs=[file, acc_unit, gyro_unit, fs],
+                        label="Real UCI HAR test subjects (windows stitched back into recordings)")
+        with gr.Column(scale=2):
+            summary = gr.Markdown()
+            plot = gr.Plot(label="Signals and activity timeline")
+            shares = gr.Dataframe(label="Share of time per activity", interactive=False)
+    table = gr.Dataframe(label="Every window", interactive=False, max_height=320)
+    button.click(recognise, [file, acc_unit, gyro_unit, fs], [plot, summary, shares, table], api_name="recognise")
+
+if __name__ == "__main__":
+    demo.queue(default_concurrency_limit=2).launch(max_file_size="100mb")

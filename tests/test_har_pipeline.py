@@ -1,0 +1,152 @@
+"""The HAR pipeline: UCI filters and windows on known signals, the raw-recording path on real stitched test
+windows (at 20, 50 and 100 Hz), the accelerometer-only switch, pre-cut windows, and bad recordings."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import load_model
+from core.errors import InputError, SamplingRateError, SignalTooShortError
+from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW, har_segments, har_stitch
+from core.har.pipeline import har_windows, inertial_uci, predict, read_har
+from core.readers import Recording
+from core.signals import signal_resample
+from tests.conftest import FIXTURES, needs_data
+
+STITCHED = FIXTURES / "har_stitched_20hz.csv"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model("har", backend="onnx")
+
+
+def window_truth(result, truth: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted and true activity of the windows that lie inside one activity segment."""
+    time = np.arange(len(truth)) / fs
+    predicted, expected = [], []
+    for start, label in zip(result.starts_s, result.predicted):
+        inside = np.unique(truth[(time >= start) & (time < start + WINDOW / HAR_FS)])
+        if len(inside) == 1:
+            predicted.append(label)
+            expected.append(inside[0])
+    return np.array(predicted), np.array(expected)
+
+
+def test_gravity_filter_splits_constant_gravity_from_body_motion():
+    t = np.arange(3000) / HAR_FS
+    motion = 0.3 * np.sin(2 * np.pi * 2 * t)
+    acc = np.column_stack([1 + motion, 0 * t, 0 * t])
+    uci = inertial_uci(acc, has_gyro=False)
+    middle = slice(500, 2500)
+    np.testing.assert_allclose(uci[middle, 0], motion[middle], atol=0.02)  # body_acc_x keeps the 2 Hz motion
+    np.testing.assert_allclose(uci[middle, 6] - uci[middle, 0], 1.0, atol=0.02)  # total - body = gravity
+    assert np.all(uci[:, 3:6] == 0)  # no gyroscope: zeros in its slots
+
+
+def test_windows_are_128_samples_with_half_overlap():
+    signal = np.arange(1000, dtype=float)[:, None].repeat(9, axis=1)
+    windows, starts = har_windows(signal)
+    assert windows.shape == ((1000 - WINDOW) // STEP + 1, WINDOW, 9)
+    assert starts.tolist()[:3] == [0, 64, 128]
+    np.testing.assert_array_equal(windows[1, :STEP], windows[0, STEP:])
+
+
+def test_stitched_fixture_at_20_hz_is_recognised(model):
+    result = predict(model, read_har(STITCHED))
+    predicted, expected = window_truth(result, pd.read_csv(STITCHED, comment="#")["true_activity"].to_numpy(), 20.0)
+    assert result.variant == "full"
+    assert len(expected) >= 15
+    assert np.mean(predicted == expected) >= 0.6
+    assert set(expected[predicted == expected]) >= {"WALKING", "LAYING"}
+
+
+def test_100_hz_and_20_hz_recordings_agree(model, tmp_path):
+    frame = pd.read_csv(STITCHED, comment="#")
+    fast = signal_resample(frame.iloc[:, 1:7].to_numpy(), 20.0, 100.0)
+    table = pd.DataFrame(fast, columns=frame.columns[1:7])
+    table.insert(0, "time", np.arange(len(fast)) / 100.0)
+    table.to_csv(tmp_path / "fast.csv", index=False)
+    slow, quick = predict(model, read_har(STITCHED)), predict(model, read_har(tmp_path / "fast.csv"))
+    n = min(len(slow.predicted), len(quick.predicted))
+    assert n >= 20
+    assert np.mean(np.array(slow.predicted[:n]) == np.array(quick.predicted[:n])) >= 0.9
+
+
+def test_irregular_timestamps_give_the_same_activities(model, tmp_path):
+    frame = pd.read_csv(STITCHED, comment="#")
+    jitter = np.random.default_rng(0).uniform(-0.01, 0.01, len(frame))
+    frame["time_s"] = frame["time_s"] + jitter
+    frame.to_csv(tmp_path / "irregular.csv", index=False)
+    regular, irregular = predict(model, read_har(STITCHED)), predict(model, read_har(tmp_path / "irregular.csv"))
+    n = min(len(regular.predicted), len(irregular.predicted))
+    assert np.mean(np.array(regular.predicted[:n]) == np.array(irregular.predicted[:n])) >= 0.9
+
+
+def test_without_gyroscope_the_accelerometer_model_is_used(model, tmp_path):
+    frame = pd.read_csv(STITCHED, comment="#")
+    frame[["time_s", "acc_x", "acc_y", "acc_z"]].to_csv(tmp_path / "acc_only.csv", index=False)
+    result = predict(model, read_har(tmp_path / "acc_only.csv"))
+    assert result.variant == "acc" and result.gyro is None
+    predicted, expected = window_truth(result, frame["true_activity"].to_numpy(), 20.0)
+    assert np.mean(predicted == expected) >= 0.6
+
+
+def test_uci_zip_windows_are_classified_and_scored(model):
+    result = predict(model, read_har(FIXTURES / "har_uci_tiny.zip"))
+    assert result.probabilities.shape == (6, 6)
+    np.testing.assert_allclose(result.probabilities.sum(axis=1), 1, atol=1e-5)
+    assert result.accuracy() >= 5 / 6
+    assert result.to_json()["summary"]["accuracy"] == pytest.approx(result.accuracy(), abs=1e-4)
+
+
+def test_predict_windows_checks_the_shape(model):
+    with pytest.raises(InputError, match=r"Windows must have shape \(n, 128, 9\) in UCI channel order, got \(2, 100, 9\)"):
+        model.predict_windows(np.zeros((2, 100, 9)))
+
+
+def test_json_lists_every_window_with_times(model):
+    result = predict(model, read_har(STITCHED))
+    payload = result.to_json()
+    assert payload["task"] == "har"
+    first, second = payload["windows"][:2]
+    assert (first["start_s"], first["end_s"], second["start_s"]) == (0.0, 2.56, 1.28)
+    assert first["label"] in ACTIVITIES and 0 < first["confidence"] <= 1
+    assert sum(payload["summary"]["share"].values()) == pytest.approx(1, abs=1e-3)
+
+
+def recording(seconds: float, fs: float) -> Recording:
+    n = int(seconds * fs)
+    signal = np.column_stack([np.ones(n), np.zeros(n), np.zeros(n)])
+    return Recording(signal=signal, fs=fs, channels=("acc_x", "acc_y", "acc_z"), time=np.arange(n) / fs)
+
+
+def test_shorter_than_one_window_is_refused(model):
+    with pytest.raises(SignalTooShortError, match=r"recording is 2.00 s long, shorter than one 2.56 s window"):
+        predict(model, recording(2.0, 50.0))
+
+
+def test_rate_below_10_hz_is_refused(model):
+    with pytest.raises(SamplingRateError, match=r"Sampling rate 5 Hz is outside the accepted 10-200 Hz"):
+        predict(model, recording(60.0, 5.0))
+
+
+@needs_data("uci_har", "har_test.npz")
+def test_raw_path_reproduces_the_uci_windows_of_a_test_subject(model):
+    """Stitch subject 9's continuous segments back into signals; the pipeline recovers UCI's body acceleration and labels."""
+    from core.har.data import load_split
+
+    test = load_split("test")
+    raw = [6, 7, 8, 3, 4, 5]
+    hits, total, body_error = 0, 0, []
+    for activity in range(len(ACTIVITIES)):
+        rows = np.flatnonzero((test["subject"] == 9) & (test["y"] == activity))
+        for segment in har_segments(test["X"][rows]):
+            windows, _ = har_windows(inertial_uci(har_stitch(test["X"][rows[segment]])[:, raw], has_gyro=True))
+            body_error.append(np.abs(windows[:, :, :3] - test["X"][rows[segment], :, :3]).mean())
+            hits += int((model.predict_windows(windows).argmax(axis=1) == activity).sum())
+            total += len(windows)
+    assert total == int((test["subject"] == 9).sum())
+    assert np.mean(body_error) < 0.03
+    assert hits / total >= 0.8

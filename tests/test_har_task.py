@@ -1,0 +1,89 @@
+"""The HAR task from the outside: registry entry, shipped checkpoints, CLI JSON and exit codes, and the Space."""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from core import get_task, load_model
+from core.__main__ import main as cli
+from tests.conftest import FIXTURES
+
+TASK = get_task("har")
+STITCHED = FIXTURES / "har_stitched_20hz.csv"
+
+
+def bad_inputs(tmp_path) -> list[tuple[str, str, str]]:
+    """(case, CSV text, expected message) for each bad recording the issue lists."""
+    t = np.arange(300) / 50
+    rows = lambda times, acc=1.0: "\n".join(f"{x:.3f},{acc:.4f},0,0" for x in times)  # noqa: E731
+    nan_rows = "\n".join(f"{x:.3f},{'nan' if 1 <= x < 2.5 else '1'},0,0" for x in t)
+    cases = [
+        ("missing accelerometer", "time,gyro_x,gyro_y,gyro_z\n" + rows(t), r"no accelerometer x/y/z columns \(found \['time', 'gyro_x', 'gyro_y', 'gyro_z'\]\)"),
+        ("shorter than a window", "time,acc_x,acc_y,acc_z\n" + rows(t[:100]), r"recording is 2.00 s long, shorter than one 2.56 s window"),
+        ("timestamps backwards", "time,acc_x,acc_y,acc_z\n" + rows(np.r_[t[:50], t[40:]]), r"timestamps going backwards at row 52"),
+        ("duplicated timestamps", "time,acc_x,acc_y,acc_z\n" + rows(np.r_[t[:50], t[49:]]), r"timestamps duplicated at row 52"),
+        ("rate below 10 Hz", "time,acc_x,acc_y,acc_z\n" + rows(np.arange(30) / 5), r"Sampling rate 5 Hz is outside the accepted 10-200 Hz"),
+        ("wrong unit", "time,acc_x,acc_y,acc_z\n" + rows(t, acc=1000.0), r"median accelerometer magnitude of 1e\+03, expected about 1 in g or 9.8 in m/s\^2"),
+        ("NaN gap over 1 s", "time,acc_x,acc_y,acc_z\n" + nan_rows, r"run of 75 missing values \(1.50 s\) from sample 50"),
+    ]
+    written = []
+    for case, text, message in cases:
+        path = tmp_path / f"{case.replace(' ', '_')}.csv"
+        path.write_text(text + "\n")
+        written.append((case, str(path), message))
+    return written
+
+
+def test_registry_entry_and_shipped_variants():
+    assert TASK.labels == ("WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING")
+    assert (TASK.fs, TASK.window) == (50.0, 128)
+    assert list(TASK.checkpoints) == ["full", "acc"]
+    assert len(TASK.examples) == 3
+    full, acc = load_model("har"), load_model("har", variant="acc")
+    assert (len(full.channels), len(acc.channels)) == (9, 6) and not acc.needs_gyroscope
+    assert full.metrics["test"]["n"] == 2947 and acc.metrics["test"]["n"] == 2947
+
+
+def test_predict_windows_takes_uci_order_windows_for_both_variants():
+    windows = np.random.default_rng(0).normal(size=(4, 128, 9)).astype(np.float32)
+    for variant in TASK.checkpoints:
+        probabilities = load_model("har", variant=variant).predict_windows(windows)
+        assert probabilities.shape == (4, 6)
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+
+
+def test_cli_prints_windows_and_summary_as_json(capsys):
+    assert cli(["predict", "har", str(STITCHED), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["task"] == "har"
+    assert payload["summary"]["variant"] == "full"
+    assert len(payload["windows"]) == payload["summary"]["windows"] == 22
+    assert set(payload["windows"][0]) == {"start_s", "end_s", "label", "confidence"}
+
+
+def test_cli_unit_option_and_bad_inputs_exit_2(tmp_path, capsys):
+    assert cli(["predict", "har", str(STITCHED), "--option", "acc_unit=m/s^2"]) == 2
+    assert "expected about 9.81 in m/s^2" in capsys.readouterr().err
+    for case, path, message in bad_inputs(tmp_path):
+        assert cli(["predict", "har", path]) == 2, case
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1, (case, err)
+        assert re.search(message, err), (case, err)
+
+
+def test_space_answers_and_reports_bad_input(space_client, tmp_path):
+    from gradio_client import handle_file
+
+    client = space_client("har")
+    example = next(path for path in TASK.examples if "acc_only" in path.name)
+    plot, summary, shares, table = client.predict(handle_file(str(example)), "auto", "auto", None, api_name="/recognise")
+    assert summary.startswith("**") and "acc model" in summary
+    assert sorted(row[0] for row in shares["data"]) == sorted(TASK.labels)
+    assert len(table["data"]) == int(summary.strip("*").split(" windows")[0])
+    for case, path, message in bad_inputs(tmp_path):
+        with pytest.raises(Exception, match=message):
+            client.predict(handle_file(path), "auto", "auto", None, api_name="/recognise")
+    assert "full model" in client.predict(handle_file(str(STITCHED)), "auto", "auto", None, api_name="/recognise")[1]
