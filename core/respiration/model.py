@@ -1,0 +1,111 @@
+"""Respiration models: the VAE-LSTM anomaly detector of Lin et al. (ICASSP 2020) and a supervised apnea-minute CNN."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from core.checkpoint import PhysioModel
+from core.errors import ConfigError
+
+PURPOSES = ("series", "waveform", "apnea")
+
+
+class VAELSTM(PhysioModel, pipeline_tag="time-series-classification"):
+    """VAE on windows of `window` samples, LSTM on the sequence of `seq_len` window codes (Lin et al. 2020).
+
+    The LSTM predicts the code of each window from the codes before it; the decoder turns predicted codes back
+    into windows, and the anomaly score is the squared error of those predicted windows (the first window of a
+    sequence, which has no past, is scored by its plain VAE reconstruction).
+
+    window, seq_len: samples per window, windows per sequence. code_size: VAE latent size. hidden: LSTM units.
+    width: VAE hidden layer width. purpose: "series", "waveform" or "apnea" (which pipeline it serves).
+    input_mean, input_std: input standardisation (a fixed scaler, saved as buffers).
+    threshold: anomaly-score threshold chosen on training data (see the checkpoint's metrics.json).
+    smooth: points of the moving mean applied to per-point scores of a series (1 = none).
+    """
+
+    input_names = ("windows",)
+    output_names = ("squared_error",)
+    tiny_params = {"window": 8, "seq_len": 3, "code_size": 2, "hidden": 4, "width": 8}
+
+    def __init__(self, *, window: int = 24, seq_len: int = 8, code_size: int = 6, hidden: int = 64, width: int = 64,
+                 purpose: str = "series", input_mean: float = 0.0, input_std: float = 1.0, threshold: float = 1.0,
+                 smooth: int = 1):
+        super().__init__()
+        if purpose not in PURPOSES:
+            raise ConfigError(f"Unknown VAE-LSTM purpose {purpose!r}; accepted are {list(PURPOSES)}.")
+        if seq_len < 2:
+            raise ConfigError(f"Config field seq_len={seq_len!r} must be at least 2 (the LSTM predicts the next window).")
+        self.window, self.seq_len, self.code_size, self.purpose = window, seq_len, code_size, purpose
+        self.threshold, self.smooth = threshold, smooth
+        self.register_buffer("input_mean", torch.tensor(float(input_mean)))
+        self.register_buffer("input_std", torch.tensor(float(input_std)))
+        self.encoder = nn.Sequential(nn.Linear(window, width), nn.ELU(), nn.Linear(width, width), nn.ELU(), nn.Linear(width, 2 * code_size))
+        self.decoder = nn.Sequential(nn.Linear(code_size, width), nn.ELU(), nn.Linear(width, width), nn.ELU(), nn.Linear(width, window))
+        self.lstm = nn.LSTM(code_size, hidden, batch_first=True)
+        self.lstm_head = nn.Linear(hidden, code_size)
+
+    def standardise(self, windows: torch.Tensor) -> torch.Tensor:
+        return (windows - self.input_mean) / self.input_std
+
+    def encode(self, windows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and log-variance of the code of standardised windows (..., window)."""
+        mu, logvar = self.encoder(windows).chunk(2, dim=-1)
+        return mu, logvar.clamp(-10, 10)
+
+    def decode(self, codes: torch.Tensor) -> torch.Tensor:
+        return self.decoder(codes)
+
+    def predict_codes(self, codes: torch.Tensor) -> torch.Tensor:
+        """The code of each next window from the codes so far: (batch, n, code) -> (batch, n, code)."""
+        # explicit zero states keep the batch axis dynamic in the ONNX export
+        state = codes.new_zeros(1, codes.shape[0], self.lstm.hidden_size)
+        output, _ = self.lstm(codes, (state, state))
+        return self.lstm_head(output)
+
+    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+        """Squared error per sample (batch, seq_len, window) of the predicted windows, in standardised units."""
+        x = self.standardise(windows)
+        mu, _ = self.encode(x)
+        first = self.decode(mu[:, :1])
+        rest = self.decode(self.predict_codes(mu[:, :-1]))
+        return (torch.cat([first, rest], dim=1) - x) ** 2
+
+    def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
+        return (self.input_mean + self.input_std * torch.randn(batch, self.seq_len, self.window),)
+
+
+class ApneaNet(PhysioModel, pipeline_tag="time-series-classification"):
+    """Supervised apnea-minute classifier: a 1-D CNN over a 5-minute RR window (2 Hz) centred on the scored minute.
+
+    It sees two channels: RR standardised with training statistics (the heart-rate level) and RR minus the
+    window mean (the cyclic variation that apnea causes). Output: the logit of "apnea in the central minute".
+    length: samples per window. width: channels of the first convolution. threshold: probability cut-off
+    chosen on validation records. rr_mean, rr_std: training RR statistics (s).
+    """
+
+    input_names = ("rr",)
+    output_names = ("logit",)
+    tiny_params = {"length": 40, "width": 4}
+
+    def __init__(self, *, length: int = 600, width: int = 16, dropout: float = 0.2, threshold: float = 0.5,
+                 rr_mean: float = 0.9, rr_std: float = 0.15):
+        super().__init__()
+        self.length, self.threshold = length, threshold
+        self.register_buffer("rr_mean", torch.tensor(float(rr_mean)))
+        self.register_buffer("rr_std", torch.tensor(float(rr_std)))
+        layers, channels = [], 2
+        for out in (width, 2 * width, 2 * width, 4 * width):
+            layers += [nn.Conv1d(channels, out, 7, padding=3, bias=False), nn.BatchNorm1d(out), nn.ReLU(), nn.MaxPool1d(2)]
+            channels = out
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * channels, 32), nn.ReLU(), nn.Linear(32, 1))
+
+    def forward(self, rr: torch.Tensor) -> torch.Tensor:
+        level = (rr - self.rr_mean) / self.rr_std
+        variation = (rr - rr.mean(dim=1, keepdim=True)) / self.rr_std
+        h = self.features(torch.stack([level, variation], dim=1))
+        return self.head(torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)).squeeze(1)
+
+    def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
+        return (0.9 + 0.1 * torch.randn(batch, self.length),)

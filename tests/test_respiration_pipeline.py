@@ -1,0 +1,131 @@
+"""The three modes end to end on the shipped fixtures, the CLI's JSON, and every bad-input message."""
+import json
+
+import numpy as np
+import pytest
+
+from core import get_task
+from core.__main__ import main as cli
+from core.errors import InputError, NoBreathsFoundError, SignalTooShortError, TimestampError
+from core.respiration.pipeline import BeatSeries, ValueSeries, predict, read_respiration
+from core.readers import Recording
+from tests.conftest import FIXTURES
+
+TASK = get_task("respiration")
+WAVEFORM = FIXTURES / "respiration_bidmc01_40s.csv"
+BEATS = FIXTURES / "respiration_a03_10min.csv"
+SERIES = FIXTURES / "respiration_nab_ec2_300.csv"
+
+
+@pytest.fixture(scope="module")
+def model():
+    from core import load_model
+
+    return load_model("respiration", backend="onnx")
+
+
+def test_reader_tells_the_three_inputs_apart():
+    assert isinstance(read_respiration(WAVEFORM), Recording)
+    beats = read_respiration(BEATS)
+    assert isinstance(beats, BeatSeries) and np.all(np.diff(beats.beat_times) > 0)
+    series = read_respiration(SERIES)
+    assert isinstance(series, ValueSeries) and len(series.values) == 300
+    assert series.timestamps[0] == "2014-03-07 03:41:00"
+
+
+def test_waveform_mode_finds_the_breaths_of_bidmc(model):
+    result = predict(model, read_respiration(WAVEFORM))
+    assert result.mode == "waveform"
+    # annotator 1 of BIDMC record 01 marks these 16 breaths in the first 40 s
+    annotated = [1.512, 3.808, 5.896, 8.296, 10.592, 13.168, 16.432, 18.8, 21.024, 23.392, 25.76, 28.224, 30.784,
+                 33.528, 36.136, 39.064]
+    assert len(result.breath_times_s) == 16
+    np.testing.assert_allclose(result.breath_times_s, annotated, atol=0.5)
+    assert result.pauses == []
+    assert len(result.score) == pytest.approx(40 * 4, abs=2)
+
+
+def test_rr_mode_scores_every_minute(model):
+    result = predict(model, read_respiration(BEATS))
+    assert result.mode == "rr" and result.start_minute == 180
+    assert len(result.probability) == 9  # 10 minutes of beats starting just after minute 180: 9 whole minutes
+    assert np.all((result.probability >= 0) & (result.probability <= 1))
+    assert 40 <= result.features[0]["heart_rate_bpm"] <= 120
+
+
+def test_series_mode_threshold_changes_the_flags(model):
+    series = read_respiration(SERIES)
+    low = predict(model, series, threshold="0")
+    assert low.flags.all() and low.flagged == [("2014-03-07 03:41:00", str(series.timestamps[-1]))]
+    high = predict(model, series, threshold=1e9)
+    assert not high.flags.any() and high.flagged == []
+
+
+def test_cli_prints_json_for_each_mode(capsys):
+    for path, mode in ((WAVEFORM, "waveform"), (BEATS, "rr"), (SERIES, "series")):
+        assert cli(["predict", "respiration", str(path), "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["task"] == "respiration" and out["mode"] == mode
+    assert cli(["predict", "respiration", str(SERIES), "--json", "--option", "threshold=0.5"]) == 0
+    assert json.loads(capsys.readouterr().out)["threshold"] == 0.5
+
+
+def test_cli_bad_mode_exits_2(capsys):
+    assert cli(["predict", "respiration", str(SERIES), "--option", "mode=waveform"]) == 2
+    assert "holds a series input" in capsys.readouterr().err
+
+
+# bad input -------------------------------------------------------------------------------------------------------
+
+def test_flat_waveform(tmp_path, model):
+    path = tmp_path / "flat.csv"
+    path.write_text("# fs=25\nRESP\n" + "0.5\n" * 1000)
+    with pytest.raises(NoBreathsFoundError, match="flat"):
+        predict(model, read_respiration(path))
+
+
+def test_noise_waveform(tmp_path, model):
+    path = tmp_path / "noise.csv"
+    noise = np.random.default_rng(0).standard_normal(125 * 60)
+    path.write_text("# fs=125\nRESP\n" + "\n".join(f"{v:.4f}" for v in noise))
+    with pytest.raises(NoBreathsFoundError, match="noise"):
+        predict(model, read_respiration(path))
+
+
+def test_rr_outside_range_dropped_with_a_count(tmp_path, model):
+    beats = read_respiration(BEATS)
+    rr = beats.rr.copy()
+    rr[[5, 50, 100]] = [0.1, 3.5, 5.0]
+    path = tmp_path / "rr.csv"
+    path.write_text("rr_s\n" + "\n".join(f"{v:.3f}" for v in rr))
+    result = predict(model, read_respiration(path))
+    assert result.dropped_rr == 3 and result.total_rr == len(rr)
+    assert "3 of" in result.summary() and "dropped" in result.summary()
+
+
+def test_rr_in_milliseconds_under_a_seconds_name(tmp_path):
+    path = tmp_path / "rr.csv"
+    path.write_text("rr\n" + "\n".join(["800", "820", "790"] * 200))
+    with pytest.raises(InputError, match="rr_ms"):
+        predict(None, read_respiration(path))
+
+
+def test_too_few_minutes(tmp_path, model):
+    path = tmp_path / "short.csv"
+    path.write_text("beat_time_s\n" + "\n".join(f"{0.8 * i:.2f}" for i in range(300)))  # 4 minutes
+    with pytest.raises(SignalTooShortError, match="at least 5"):
+        predict(model, read_respiration(path))
+
+
+def test_non_numeric_value(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("beat_time_s\n0.8\n1.6\nabc\n2.4\n")
+    with pytest.raises(InputError, match="non-numeric value 'abc'"):
+        read_respiration(path)
+
+
+def test_unparseable_timestamps(tmp_path):
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,value\n2014-03-07 03:41:00,1.0\nyesterday noon,2.0\n")
+    with pytest.raises(TimestampError, match="'yesterday noon' in row 3"):
+        read_respiration(path)

@@ -1,0 +1,40 @@
+"""The respiration Space's three endpoints answer through gradio_client, and bad input comes back as one sentence."""
+import pytest
+from gradio_client import handle_file
+
+from core.respiration.pipeline import predict, read_respiration
+from tests.conftest import FIXTURES
+
+
+def test_waveform_endpoint(space_client):
+    client = space_client("respiration")
+    plot, summary, table = client.predict([handle_file(str(FIXTURES / "respiration_bidmc01_40s.csv"))], None, api_name="/waveform")
+    assert "breaths in 40 s" in summary and "0 pauses" in summary
+    assert 12 <= len(table["data"]) <= 16
+
+
+def test_rr_endpoint(space_client):
+    client = space_client("respiration")
+    plot, summary, table = client.predict([handle_file(str(FIXTURES / "respiration_a03_10min.csv"))], None, api_name="/rr")
+    assert "of 9 minutes flagged as apnea" in summary
+    assert [row[table["headers"].index("minute")] for row in table["data"]] == list(range(180, 189))
+
+
+def test_series_endpoint_follows_the_threshold(space_client):
+    client = space_client("respiration")
+    path = FIXTURES / "respiration_nab_ec2_300.csv"
+    _, summary, _ = client.predict([handle_file(str(path))], 0.0, api_name="/series")
+    assert "300 points, 300 at or over threshold 0" in summary
+    _, summary, table = client.predict([handle_file(str(path))], 1.5, api_name="/series")
+    expected = predict(None, read_respiration(path), threshold=1.5)
+    assert f"{int(expected.flags.sum())} at or over threshold 1.5" in summary
+    assert 0 < expected.flags.sum() < 300
+    assert len(table["data"]) == len(expected.flagged)
+
+
+def test_bad_input_is_one_sentence(space_client, tmp_path):
+    client = space_client("respiration")
+    bad = tmp_path / "series.csv"
+    bad.write_text("timestamp,value\nnot a time,1\n")
+    with pytest.raises(Exception, match="unparseable timestamp"):
+        client.predict([handle_file(str(bad))], 1.0, api_name="/series")
