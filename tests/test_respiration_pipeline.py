@@ -129,3 +129,18 @@ def test_unparseable_timestamps(tmp_path):
     path.write_text("timestamp,value\n2014-03-07 03:41:00,1.0\nyesterday noon,2.0\n")
     with pytest.raises(TimestampError, match="'yesterday noon' in row 3"):
         read_respiration(path)
+
+
+def test_wfdb_record_with_a_resp_channel_is_a_waveform(model):
+    header = TASK.checkpoint().parent.parent / "spaces" / "respiration" / "examples" / "bidmc01_resp_2min_wfdb.hea"
+    result = predict(model, read_respiration(header))
+    assert result.mode == "waveform" and result.channel == "RESP" and result.fs == 125.0
+    assert 19 <= np.median(result.rate_per_min) <= 24  # BIDMC 01 breathes about 21 times a minute
+
+
+def test_ecg_record_gives_beats_for_the_rr_mode(model):
+    header = TASK.checkpoint().parent.parent / "spaces" / "respiration" / "examples" / "mitdb_100_6min_ecg.hea"
+    result = predict(model, read_respiration(header))
+    assert result.mode == "rr" and result.source == "ecg" and len(result.probability) == 5
+    # MIT-BIH record 100 is sinus rhythm at about 75 bpm
+    assert all(65 <= row["heart_rate_bpm"] <= 85 for row in result.features)

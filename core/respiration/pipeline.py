@@ -6,7 +6,7 @@ series: any `timestamp,value` series (the NAB format) -> VAE-LSTM anomaly score 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -91,6 +91,13 @@ class WaveformResult:
                 f"{len(self.pauses)} pauses over 10 s; {len(self.flagged)} anomalous stretches")
 
 
+def _json_number(value):
+    """A rounded float, or None for NaN (a minute without beats has no heart rate), for strict JSON."""
+    if isinstance(value, float):
+        return round(value, 2) if np.isfinite(value) else None
+    return value
+
+
 @dataclass(frozen=True)
 class ApneaResult:
     """Per-minute apnea probability (supervised CNN) and VAE-LSTM anomaly score of one night of beats."""
@@ -117,12 +124,11 @@ class ApneaResult:
 
     def to_json(self) -> dict:
         minutes = [
-            {**row, "minute": self.start_minute + i, "apnea_probability": round(float(p), 4), "apnea": bool(f),
+            {**{k: _json_number(v) for k, v in row.items()}, "minute": self.start_minute + i,
+             "apnea_probability": round(float(p), 4), "apnea": bool(f),
              "vae_lstm_score": round(float(v), 4), "vae_lstm_flag": bool(v >= self.vae_threshold)}
             for i, (row, p, f, v) in enumerate(zip(self.features, self.probability, self.flagged, self.vae_score))
         ]
-        for row in minutes:
-            row.update({k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()})
         return {
             "task": "respiration", "mode": self.mode, "source": self.source, "minutes": len(self.probability),
             "apnea_minutes": int(self.flagged.sum()), "index_per_hour": round(self.index_per_hour, 2),
@@ -300,7 +306,7 @@ def predict_waveform(model: VAELSTM, resp: np.ndarray, fs: float, *, channel: st
     peaks = rsp_peaks(resp, fs)
     rate_times, rates = rsp_rate(peaks, fs)
     report(0.6, desc="Scoring with the VAE-LSTM")
-    score = vae_lstm_scores(model, waveform_input(resp, fs))
+    score = smooth_scores(vae_lstm_scores(model, waveform_input(resp, fs)), model.smooth)
     return WaveformResult(fs=fs, resp=resp, channel=channel, breath_times_s=peaks / fs, rate_times_s=rate_times,
                           rate_per_min=rates, pauses=rsp_pauses(peaks, fs), score=score, threshold=model.threshold)
 

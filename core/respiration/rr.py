@@ -64,12 +64,6 @@ def rr_minute_windows(grid: np.ndarray, minutes: int, *, fs: float = GRID_FS, co
     return np.stack([padded[s : s + context * per_minute] for s in starts]).astype(np.float32)
 
 
-def rr_minutes(grid: np.ndarray, minutes: int, *, fs: float = GRID_FS) -> np.ndarray:
-    """(minutes, 60 * fs) RR grid cut into consecutive minutes."""
-    per_minute = int(60 * fs)
-    return grid[: minutes * per_minute].reshape(minutes, per_minute).astype(np.float32)
-
-
 def minute_features(beat_times: np.ndarray, rr: np.ndarray, minutes: int) -> list[dict]:
     """Per-minute mean heart rate (bpm), SDNN and RMSSD (ms) and beat count, for the result table."""
     rows = []
