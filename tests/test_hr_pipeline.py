@@ -68,8 +68,8 @@ def test_non_running_sport_warns_and_still_predicts(tmp_path):
     assert result.mae() == pytest.approx(10.0)
 
 
-def test_calibration_shifts_by_the_median_error_and_scores_after_the_window():
-    hr = np.concatenate([np.full(120, 150.0), np.full(180, 155.0)])
+def test_calibration_shifts_by_the_median_error_after_warm_up_and_scores_after_the_window():
+    hr = np.concatenate([np.full(55, 100.0), np.full(65, 150.0), np.full(180, 155.0)])  # the warm-up minute is ignored
     result = predict(ConstantModel(), steady_run(heart_rate=hr), calibration_minutes="2")
     assert result.hr_pred[0] == pytest.approx(150.0) and result.scored_from_s == 120.0
     assert result.mae() == pytest.approx(5.0) and result.mae(personalised=False) == pytest.approx(15.0)

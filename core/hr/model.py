@@ -27,7 +27,8 @@ class HRModel(PhysioModel, pipeline_tag="time-series-forecasting"):
     input_names = ("features",)
     output_names = ("heart_rate",)
     dynamic_axes = {"features": {1: "time"}, "heart_rate": {1: "time"}}
-    tiny_params = {"hidden": 4, "layers": 1, "kernel_steps": 8}
+    tiny_params = {"hidden": 4, "layers": 1, "kernel_steps": 8, "hr_mean": 0.0, "hr_std": 1.0}
+    """hr_mean 0 and std 1 keep outputs near 0 like logits, so the contract test's squared-output step stays small."""
 
     def __init__(
         self,

@@ -172,8 +172,9 @@ def personalise(run: Run, hr_model: np.ndarray, *, calibration_minutes: float | 
     """Adjust a prediction to one runner: prediction, a sentence saying what changed, and the time (s) scoring starts.
 
     resting_hr / max_hr (bpm): map the population heart-rate reserve onto the runner's (either may be omitted).
-    calibration_minutes: shift the curve by the median error over that many first minutes of recorded heart rate;
-    the MAE is then scored only after that window, before and after the shift alike.
+    calibration_minutes: shift the curve by the median error over the second half of that many first minutes of
+    recorded heart rate (the first half is warm-up: heart rate still climbing, chest straps not yet wet; on the
+    validation runners this beat using the whole window); the MAE is then scored only after the window.
     """
     prediction, said, scored_from = hr_model.copy(), [], 0.0
     if resting_hr is not None or max_hr is not None:
@@ -186,9 +187,9 @@ def personalise(run: Run, hr_model: np.ndarray, *, calibration_minutes: float | 
     if calibration_minutes:
         if calibration_minutes <= 0:
             raise InputError(f"Calibration of {calibration_minutes:g} minutes is not positive; give a number of minutes such as 5.")
-        window = (run.time_s <= calibration_minutes * 60) & np.isfinite(run.heart_rate)
+        window = (run.time_s >= calibration_minutes * 30) & (run.time_s <= calibration_minutes * 60) & np.isfinite(run.heart_rate)
         if window.sum() < 3:
-            raise InputError(f"The first {calibration_minutes:g} minutes hold no recorded heart rate to calibrate on; "
+            raise InputError(f"Minutes {calibration_minutes / 2:g}-{calibration_minutes:g} hold no recorded heart rate to calibrate on; "
                              "upload a run with heart rate or leave calibration off.")
         shift = float(np.median(run.heart_rate[window] - prediction[window]))
         prediction = prediction + shift

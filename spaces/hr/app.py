@@ -21,7 +21,7 @@ def predict_run(file, calibration_minutes, resting_hr, max_hr, progress=gr.Progr
     return f"**{result.summary()}**", plot_result(result), curve_frame(result), samples_frame(result)
 
 
-EXAMPLES = [[str(path), 0, None, None] for path in TASK.examples] + [[str(path), 5, None, None] for path in TASK.examples[:1]]
+EXAMPLES = [[str(path), 0, None, None] for path in TASK.examples] + [[str(path), 10, None, None] for path in TASK.examples[:1]]
 test_mae = MODEL.metrics.get("test", {}).get("mae")
 
 with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:

@@ -1,0 +1,70 @@
+"""The shipped heart-rate model through the CLI (`python -m core predict hr ... --json`) and the Space (gradio_client)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from core import load_model
+from core.__main__ import main
+from core.hr.pipeline import predict
+from core.readers.workouts import read_workout
+from tests.conftest import FIXTURES
+from training.hr_examples import write_gpx
+
+
+def test_cli_prints_every_step_and_the_mae(capsys):
+    assert main(["predict", "hr", str(FIXTURES / "hr_run.tcx"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["task"] == "hr" and len(out["samples"]) == 91
+    first = out["samples"][0]
+    assert first["time_s"] == 0.0 and first["hr_true"] == 112.0 and 40 < first["hr_pred"] < 220
+    known = [s for s in out["samples"] if s["hr_true"] is not None]
+    assert out["mae"] == pytest.approx(np.mean([abs(s["hr_pred"] - s["hr_true"]) for s in known]), abs=0.06)
+
+
+def test_cli_options_personalise(capsys):
+    assert main(["predict", "hr", str(FIXTURES / "hr_run.gpx"), "--json", "--option", "resting_hr=45", "--option", "max_hr=200"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "45-200 bpm" in out["personalisation"] and out["mae_before_personalisation"] is not None
+
+
+def test_cli_bad_input_exits_2_with_one_sentence(tmp_path, capsys):
+    short = write_gpx(tmp_path / "short.gpx", 1_600_000_000 + np.arange(30.0), np.full(30, 46.0), 7 + np.arange(30) * 3e-5)
+    assert main(["predict", "hr", str(short)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: The run 'short' has 30 samples, fewer than the 60 needed; upload a longer recording.")
+    other = tmp_path / "run.kml"
+    other.write_text("<kml/>")
+    assert main(["predict", "hr", str(other)]) == 2
+    assert "upload a GPX (.gpx), TCX (.tcx), FIT (.fit)" in capsys.readouterr().err
+
+
+def test_torch_and_onnx_agree_on_a_real_run():
+    recording = read_workout(FIXTURES / "hr_run.fit")
+    torch_result = predict(load_model("hr"), recording)
+    onnx_result = predict(load_model("hr", backend="onnx"), recording)
+    np.testing.assert_allclose(torch_result.hr_pred, onnx_result.hr_pred, atol=1e-3)
+
+
+def test_space_predicts_an_uploaded_run(space_client):
+    from gradio_client import handle_file
+
+    client = space_client("hr")
+    summary, _plot, curve, table = client.predict(handle_file(str(FIXTURES / "hr_run.gpx")), 0, None, None, api_name="/predict")
+    assert summary.startswith("**8 min run, predicted heart rate mean") and "MAE against the recorded heart rate" in summary
+    assert len(table["data"]) == 91 and table["headers"] == ["time_s", "speed_kmh", "altitude_m", "hr_pred", "hr_true"]
+
+
+def test_space_shows_bad_input_as_one_sentence(space_client, tmp_path):
+    from gradio_client import handle_file
+
+    broken = tmp_path / "broken.gpx"
+    broken.write_text("not a run")
+    with pytest.raises(Exception, match="'broken.gpx' is not a valid GPX file .*; export the run again as GPX 1.1."):
+        space_client("hr").predict(handle_file(str(broken)), 0, None, None, api_name="/predict")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a run")
+    with pytest.raises(Exception, match=r"Invalid file type.*'\.gpx', '\.tcx', '\.fit'"):
+        space_client("hr").predict(handle_file(str(notes)), 0, None, None, api_name="/predict")
