@@ -45,6 +45,21 @@ class TrainConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    def command(self, task: str) -> str:
+        """The training command that reproduces this configuration (fields that differ from the defaults)."""
+        defaults = type(self)()
+        flags = []
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name in ("out", "threads") or value == getattr(defaults, field.name):
+                continue
+            flag = "--" + field.name.replace("_", "-")
+            if isinstance(value, bool):
+                flags.append(flag if value else "--no-" + field.name.replace("_", "-"))
+            else:
+                flags.append(f"{flag} {value}")
+        return " ".join(["python -m training.train", task, *flags])
+
 
 def _choices(annotation) -> tuple | None:
     return typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else None

@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> Path:
         "epochs_run": len(history), "train_seconds": round(train_seconds, 1),
         "validation": {"accuracy": val["accuracy"], "macro_f1": val["macro_f1"]}, "test": test,
     }
-    command = f"python -m training.train ecg --protocol {config.protocol} --arch {config.arch}"
+    command = config.command("ecg")
     card = model_card(task, config.variant if config.variant in task.hub.models else "intra", metrics=metrics,
                       training_command=command, protocol=PROTOCOL_TEXT[config.protocol], limits=LIMITS[config.protocol])
     save_checkpoint(model, out, metrics=metrics, training_config=config.to_dict(), card=card)

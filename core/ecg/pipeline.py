@@ -148,6 +148,7 @@ def predict(model, data: Recording | BeatRows, *, lead: str | None = None, progr
     if isinstance(data, BeatRows):
         return ECGResult(fs=None, times_s=None, probabilities=model.predict_beats(data.beats), labels=model.labels, beats=data.beats)
     ecg, name = choose_lead(data, lead)
+    check_fs(data.fs, ECG_FS_RANGE, "ECG")
     if len(ecg) < 2 * data.fs:
         raise SignalTooShortError(
             f"The ECG is {len(ecg) / data.fs:.2f} s long, shorter than two beats; upload at least 2 s of signal."
