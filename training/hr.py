@@ -204,6 +204,25 @@ def train_split(config: HRTrainConfig, workouts: list[Workout], runs: list[Run],
     return model, history, test, rows, info
 
 
+def card_protocol(metrics: dict) -> str:
+    """The protocol text with the measured sizes, baselines, calibration and second protocol, for the model card."""
+    test, sizes = metrics["test"], metrics["sizes"]
+    lines = [PROTOCOL_TEXT[metrics["protocol"]],
+             "Sizes: " + "; ".join(f"{part} {s['runs']} runs / {s['runners']} runners / {s['steps']} steps" for part, s in sizes.items()) + ".",
+             f"Test MAE {test['mae']:.2f} bpm (RMSE {test['rmse']:.2f}); baselines on the same steps: constant mean "
+             f"{test['baselines']['constant_mean']['mae']:.2f}, linear regression on the 14 features "
+             f"{test['baselines']['linear_regression']['mae']:.2f} bpm."]
+    if "calibration" in test:
+        c = test["calibration"]
+        lines.append(f"With {c['minutes']:g} min of calibration from the same run: MAE after the window {c['mae_before']:.2f} -> {c['mae_after']:.2f} bpm.")
+    if "second_protocol" in metrics:
+        second = metrics["second_protocol"]["test"]
+        lines.append(f"Second protocol, {metrics['second_protocol']['protocol_text'].rstrip('.')}: test MAE {second['mae']:.2f} bpm, "
+                     f"constant mean {second['baselines']['constant_mean']['mae']:.2f}, linear regression "
+                     f"{second['baselines']['linear_regression']['mae']:.2f} bpm.")
+    return "\n\n".join(lines)
+
+
 def plot_test_runs(model: HRModel, workouts: list[Workout], rows: list[dict], folder: Path) -> None:
     """The best, median and worst test run of the model, as the Space draws them."""
     ranked = sorted(rows, key=lambda row: row["mae"])
@@ -251,7 +270,7 @@ def main(argv: list[str] | None = None) -> Path:
     # checkpoint folder and report
     command = f"python -m training.train hr --arch {config.arch} --threads 1"
     card = model_card(task, config.variant if config.variant in task.hub.models else "physio", metrics=metrics,
-                      training_command=command, protocol=PROTOCOL_TEXT[config.protocol], limits=LIMITS)
+                      training_command=command, protocol=card_protocol(metrics), limits=LIMITS)
     save_checkpoint(model, out, metrics=metrics, training_config=config.to_dict(), card=card)
     report = out / "report"
     report.mkdir(exist_ok=True)

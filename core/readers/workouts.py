@@ -157,27 +157,20 @@ def read_tcx(path: str | Path) -> Recording:
     def local(element) -> str:
         return element.tag.rsplit("}", 1)[-1]
 
-    def child_text(element, *names) -> str | None:
-        for name in names:
-            element = next((c for c in element if local(c) == name), None)
-            if element is None:
-                return None
-        return element.text
-
     sport = next((a.get("Sport", "") for a in root.iter() if local(a) == "Activity"), "")
     rows = []
     for point in (e for e in root.iter() if local(e) == "Trackpoint"):
-        when = child_text(point, "Time")
-        if when is None:
+        # one pass over the point's elements; every tag read here is unique within a Trackpoint ("Value" is the heart rate)
+        values = {local(e): e.text for e in point.iter()}
+        if values.get("Time") is None:
             continue
-        speed = next((_float(e.text) * 3.6 for e in point.iter() if local(e) == "Speed"), np.nan)
         rows.append((
-            datetime.fromisoformat(when.strip().replace("Z", "+00:00")).timestamp(),
-            _float(child_text(point, "Position", "LatitudeDegrees")),
-            _float(child_text(point, "Position", "LongitudeDegrees")),
-            _float(child_text(point, "AltitudeMeters")),
-            _float(child_text(point, "HeartRateBpm", "Value")),
-            speed,
+            datetime.fromisoformat(values["Time"].strip().replace("Z", "+00:00")).timestamp(),
+            _float(values.get("LatitudeDegrees")),
+            _float(values.get("LongitudeDegrees")),
+            _float(values.get("AltitudeMeters")),
+            _float(values.get("Value")),
+            _float(values.get("Speed")) * 3.6,
         ))
     if not rows:
         raise InputError(f"File {path.name!r} has no TCX track points; export the activity with its track.")
