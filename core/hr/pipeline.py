@@ -194,7 +194,8 @@ def personalise(run: Run, hr_model: np.ndarray, *, calibration_minutes: float | 
         shift = float(np.median(run.heart_rate[window] - prediction[window]))
         prediction = prediction + shift
         scored_from = calibration_minutes * 60
-        said.append(f"Calibrated on the first {calibration_minutes:g} min: shifted by {shift:+.1f} bpm; MAE counts only the time after.")
+        said.append(f"Calibrated on minutes {calibration_minutes / 2:g}-{calibration_minutes:g}: shifted by {shift:+.1f} bpm; "
+                    "MAE counts only the time after.")
     return prediction, " ".join(said), scored_from
 
 

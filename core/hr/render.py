@@ -19,7 +19,7 @@ def plot_result(result: HRResult) -> Figure:
         hr_ax.plot(minutes, result.hr_model, color="tab:red", linewidth=1.0, linestyle=":", alpha=0.8, label="model")
     hr_ax.plot(minutes, result.hr_pred, color="tab:red", linewidth=1.8, label="predicted" + (" (personalised)" if result.personalisation else ""))
     if result.scored_from_s:
-        hr_ax.axvspan(0, result.scored_from_s / 60, color="tab:blue", alpha=0.08, label="calibration window")
+        hr_ax.axvspan(result.scored_from_s / 120, result.scored_from_s / 60, color="tab:blue", alpha=0.08, label="calibration window")
     mae = result.mae()
     hr_ax.set(ylabel="heart rate (bpm)", title=f"{result.run.name}" + (f": MAE {mae:.1f} bpm" if mae is not None else ""))
     hr_ax.legend(loc="lower right", fontsize=8)
