@@ -398,7 +398,10 @@ def write_report(config: RespirationTrainConfig, run: dict, out: Path, seconds: 
                "threshold": model.threshold, "validation": run.get("validation", {}), "test": run["test"]}
     if "split" in run:
         metrics["split"] = run["split"]
-    command = f"python -m training.train respiration --variant {config.variant} --threads 1"
+    defaults = RespirationTrainConfig(variant=config.variant).to_dict()
+    changed = [f"--{k.replace('_', '-')} {v}" for k, v in config.to_dict().items()
+               if v != defaults[k] and k not in ("variant", "window", "seq_len", "threads", "out")]
+    command = " ".join(["python -m training.train respiration --variant", config.variant, "--threads 1", *changed])
     card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=PROTOCOLS[config.variant],
                       limits=LIMITS[config.variant])
     save_checkpoint(model, out, metrics=metrics, training_config=config.to_dict(), card=card)
