@@ -54,6 +54,8 @@ class ECGTrainConfig(TrainConfig):
     rr_dropout: float = 0.1
     sampler_power: float = 0.5
     label_smoothing: float = 0.0
+    augment: bool = False
+    val_by_record: bool = False
     data_dir: str = ""
 
 
@@ -69,17 +71,34 @@ def j_index(metrics: dict) -> float:
     return per["S"]["recall"] + per["V"]["recall"] + per["S"]["precision"] + per["V"]["precision"]
 
 
-def make_rr_dropout(probability: float):
-    """Replace the RR features of a random share of beats by 'unknown', so lone beats are classified too."""
+def make_augment(rr_dropout: float, morphology: bool):
+    """Batch augmentation: RR features of a random share of beats set to 'unknown' (so lone beats are classified too),
+    and, with `morphology`, random amplitude, baseline, noise and shifts of a few samples (other patients' beats)."""
     unknown = torch.from_numpy(unknown_rr(1))
 
     def augment(batch: list[torch.Tensor]) -> list[torch.Tensor]:
         beats, rr, target = batch
-        drop = torch.rand(len(rr)) < probability
-        rr = torch.where(drop[:, None], unknown, rr)
+        if rr_dropout:
+            rr = torch.where((torch.rand(len(rr)) < rr_dropout)[:, None], unknown, rr)
+        if morphology:
+            n = len(beats)
+            beats = beats * torch.empty(n, 1).uniform_(0.8, 1.2) + torch.empty(n, 1).uniform_(-0.1, 0.1)
+            beats = beats + 0.01 * torch.randn_like(beats)
+            beats = torch.roll(beats, shifts=int(torch.randint(-3, 4, ())), dims=1)
         return [beats, rr, target]
 
     return augment
+
+
+def validation_split(train_index: np.ndarray, data: dict, config: "ECGTrainConfig") -> tuple[np.ndarray, np.ndarray]:
+    """Stratified random beats, or (`val_by_record`) whole held-out records, so model selection sees unseen patients."""
+    if config.val_by_record:
+        from sklearn.model_selection import GroupShuffleSplit
+
+        split = GroupShuffleSplit(n_splits=1, test_size=config.val_fraction, random_state=config.seed)
+        fit, val = next(split.split(train_index, groups=data["record"][train_index]))
+        return train_index[fit], train_index[val]
+    return train_test_split(train_index, test_size=config.val_fraction, stratify=data["label"][train_index], random_state=config.seed)
 
 
 def evaluate(model: ECGClassifier, data: dict, index: np.ndarray) -> dict:
@@ -106,7 +125,7 @@ def main(argv: list[str] | None = None) -> Path:
     train_index, test_index = protocol_split(data, config.protocol, seed=config.seed)
     if config.limit:
         train_index = np.random.default_rng(config.seed).choice(train_index, min(config.limit, len(train_index)), replace=False)
-    fit_index, val_index = train_test_split(train_index, test_size=config.val_fraction, stratify=data["label"][train_index], random_state=config.seed)
+    fit_index, val_index = validation_split(train_index, data, config)
     beats, rr, label = data["beats"], data["rr"], data["label"]
     train_set = tensors(beats[fit_index], rr[fit_index], label[fit_index])
     val_set = tensors(beats[val_index], rr[val_index], label[val_index])
@@ -131,7 +150,7 @@ def main(argv: list[str] | None = None) -> Path:
 
     started = time.time()
     history = fit(model, train_set, val_set, config, loss_fn=loss, score_fn=macro_f1, sampler=sampler,
-                  augment=make_rr_dropout(config.rr_dropout) if config.use_rr and config.rr_dropout else None)
+                  augment=make_augment(config.rr_dropout if config.use_rr else 0.0, config.augment))
     train_seconds = time.time() - started
 
     # evaluation on the untouched test part, then the checkpoint folder and its report

@@ -1,0 +1,49 @@
+"""The measured quality of every shipped checkpoint as one Markdown table, read from `checkpoints/*/metrics.json`.
+
+    python -m training.leaderboard            # print the table
+    python -m training.leaderboard --write    # refresh the table in README.md (between the leaderboard markers)
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+from core.tasks import CHECKPOINTS, ROOT
+
+START, END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
+SHOWN = ("accuracy", "macro_f1", "j_index", "mae", "rmse", "gain_over_constant_mean", "sensitivity", "specificity",
+         "auroc", "precision", "recall", "f1", "point_adjusted_f1", "breath_sensitivity", "breath_positive_predictivity")
+
+
+def _format(name: str, value: float) -> str:
+    if name in ("mae", "rmse"):
+        return f"{name} {value:.2f} bpm"
+    if name == "j_index":
+        return f"j-index {value:.3f}"
+    return f"{name.replace('_', ' ')} {value:.2%}" if value <= 1 else f"{name} {value:.3f}"
+
+
+def table() -> str:
+    rows = ["| checkpoint | test figures | protocol |", "|---|---|---|"]
+    for path in sorted(CHECKPOINTS.glob("*/metrics.json")):
+        metrics = json.loads(path.read_text())
+        test = metrics.get("test", {})
+        figures = ", ".join(_format(name, float(test[name])) for name in SHOWN if isinstance(test.get(name), (int, float)))
+        protocol = metrics.get("protocol_text", "").replace("|", "/").split(". ")[0].rstrip(".")
+        rows.append(f"| `{path.parent.name}` | {figures} | {protocol} |")
+    return "\n".join(rows)
+
+
+def refreshed_readme() -> str:
+    """README.md with the table between the markers replaced by the current one."""
+    text = (ROOT / "README.md").read_text()
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{table()}\n{END}{tail}"
+
+
+if __name__ == "__main__":
+    if "--write" in sys.argv[1:]:
+        (ROOT / "README.md").write_text(refreshed_readme())
+    else:
+        print(table())
