@@ -1,9 +1,10 @@
-"""Helpers every Space shares: typed errors to `gr.Error`, upload handling, loading a Space module by path."""
+"""Helpers every Space shares: typed errors to `gr.Error`, upload handling, the served model, loading a Space module by path."""
 from __future__ import annotations
 
 import functools
 import importlib.util
 import logging
+import os
 from pathlib import Path
 from types import ModuleType
 
@@ -45,6 +46,21 @@ def split_upload(files) -> tuple[Path, tuple[Path, ...]]:
     headers = [p for p in paths if p.suffix.lower() == ".hea"]
     main = headers[0] if headers else paths[0]
     return main, tuple(p for p in paths if p != main)
+
+
+def space_model(task: str, variant: str | None = None):
+    """The ONNX model a Space serves: the shipped checkpoint, or with PHYSIOSPACES_FROM_HUB=1 its Hub repo
+    (PHYSIOSPACES_MODEL_REPO, else the registry's), falling back to the shipped checkpoint if the Hub fails."""
+    from core import get_task, load_model
+
+    if os.environ.get("PHYSIOSPACES_FROM_HUB") == "1":
+        spec = get_task(task)
+        repo_id = os.environ.get("PHYSIOSPACES_MODEL_REPO") or spec.hub.models[spec.variant(variant)]
+        try:
+            return load_model(task, repo_id=repo_id, variant=variant, backend="onnx")
+        except Exception as exc:  # offline, repo missing, bad file: the shipped checkpoint still serves
+            log.warning("Could not load %s from the Hub (%s: %s); serving the shipped checkpoint.", repo_id, type(exc).__name__, exc)
+    return load_model(task, variant=variant, backend="onnx")
 
 
 def load_space(task_name: str) -> ModuleType:

@@ -1,12 +1,12 @@
 """ECG arrhythmia Space: upload an ECG strip, a WFDB record or Kaggle-style beat rows; every beat is found and labelled."""
 import gradio as gr
 
-from core import get_task, load_model
+from core import get_task
 from core.ecg.render import beats_frame, counts_frame, plot_result
-from core.space import guard, split_upload
+from core.space import guard, space_model, split_upload
 
 TASK = get_task("ecg")
-MODEL = load_model("ecg", backend="onnx")
+MODEL = space_model("ecg")
 
 
 @guard

@@ -1,12 +1,12 @@
 """Human activity recognition Space: upload a phone's accelerometer (+ gyroscope) CSV; every 2.56 s gets an activity."""
 import gradio as gr
 
-from core import get_task, load_model
+from core import get_task
 from core.har.render import plot_result, shares_frame, windows_frame
-from core.space import guard
+from core.space import guard, space_model
 
 TASK = get_task("har")
-MODEL = load_model("har", backend="onnx")
+MODEL = space_model("har")
 
 
 @guard

@@ -1,13 +1,13 @@
 """Running heart-rate Space: upload a run (GPX, TCX, FIT); see its predicted heart-rate curve beside the recorded one."""
 import gradio as gr
 
-from core import get_task, load_model
+from core import get_task
 from core.hr.render import curve_frame, plot_result, samples_frame
 from core.readers.workouts import WORKOUT_SUFFIXES
-from core.space import guard, split_upload
+from core.space import guard, space_model, split_upload
 
 TASK = get_task("hr")
-MODEL = load_model("hr", backend="onnx")
+MODEL = space_model("hr")
 
 
 @guard
