@@ -70,3 +70,7 @@ class TimestampOrderError(InputError):
 
 class UnitError(InputError):
     """Sensor values do not fit the stated or any accepted physical unit."""
+
+
+class HubAuthError(PhysioError):
+    """No Hugging Face token is available for publishing."""
