@@ -1,7 +1,9 @@
 """Cards of the staged repos: the model card under the chosen namespace, dataset cards, Space READMEs."""
 from __future__ import annotations
 
-from huggingface_hub import DatasetCard, DatasetCardData, ModelCard, SpaceCard, SpaceCardData
+from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard, SpaceCard, SpaceCardData
+
+from core.checkpoint import read_metrics
 
 from core.tasks import Task, get_task, list_tasks
 from hub_upload.datasets_parquet import DatasetRepo
@@ -21,10 +23,22 @@ def renamespace(text: str, namespace: str) -> str:
 
 
 def model_card_text(task: Task, variant: str, *, namespace: str) -> str:
-    """The checkpoint's own card (written at training time) with its repo ids under `namespace`, validated."""
-    text = renamespace(task.checkpoint(variant).joinpath("README.md").read_text(), namespace)
-    ModelCard(text)  # raises if the front matter does not parse
-    return text
+    """The checkpoint's own card (written at training time) with its repo ids under `namespace`; a card without a
+    model-index gets one from every scalar test metric of metrics.json."""
+    card = ModelCard(renamespace(task.checkpoint(variant).joinpath("README.md").read_text(), namespace))
+    if not card.data.eval_results:
+        metrics = read_metrics(task.checkpoint(variant))
+        scalars = {k: v for k, v in metrics.get("test", {}).items()
+                   if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("n", "threshold")}
+        card.data.model_name = card.data.model_name or renamespace(task.hub.models[variant], namespace)
+        card.data.metrics = list(scalars)
+        card.data.eval_results = [
+            EvalResult(task_type=task.extra.get("hub_task_type", "time-series-classification"), dataset_type=card.data.datasets[0],
+                       dataset_name=metrics.get("dataset", card.data.datasets[0]), dataset_split="test", metric_type=name,
+                       metric_name=name.replace("_", " "), metric_value=round(float(value), 4))
+            for name, value in scalars.items()
+        ] or None
+    return card.content
 
 
 def _size_category(rows: int) -> str:

@@ -37,7 +37,7 @@ def _dataset(columns: dict, features: Features) -> Dataset:
 def ecg_beats(*, limit: int | None = None) -> DatasetRepo:
     """MIT-BIH beats (187 samples at 125 Hz), RR features, AAMI label, record id and time, under both protocols."""
     from core.ecg.beats import AAMI_CLASSES
-    from core.ecg.data import PROTOCOLS, load_beats, protocol_split
+    from core.ecg.data import load_beats, protocol_split
 
     beats = load_beats()
     features = Features({
@@ -49,7 +49,7 @@ def ecg_beats(*, limit: int | None = None) -> DatasetRepo:
     })
     columns = {"beat": beats["beats"], "rr": beats["rr"], "label": beats["label"], "record": beats["record"], "time_s": beats["time_s"]}
     configs = {}
-    for protocol in PROTOCOLS:
+    for protocol in ("intra", "inter"):  # the raw-record protocols; the Kaggle CSVs are not redistributed here
         train, test = protocol_split(beats, protocol)
         configs[protocol] = {split: _dataset(_take(columns, index, limit), features) for split, index in (("train", train), ("test", test))}
     return DatasetRepo(
