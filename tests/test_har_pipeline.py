@@ -57,9 +57,10 @@ def test_stitched_fixture_at_20_hz_is_recognised(model):
     result = predict(model, read_har(STITCHED))
     predicted, expected = window_truth(result, pd.read_csv(STITCHED, comment="#")["true_activity"].to_numpy(), 20.0)
     assert result.variant == "full"
-    assert len(expected) >= 15
-    assert np.mean(predicted == expected) >= 0.6
-    assert set(expected[predicted == expected]) >= {"WALKING", "LAYING"}
+    assert len(expected) == 18
+    correct = predicted == expected
+    # every walking and laying window is right; subject 2's sitting reads as standing (the models' known weak spot)
+    assert correct[expected != "SITTING"].all() and correct.mean() >= 0.65
 
 
 def test_100_hz_and_20_hz_recordings_agree(model, tmp_path):
@@ -90,7 +91,7 @@ def test_without_gyroscope_the_accelerometer_model_is_used(model, tmp_path):
     result = predict(model, read_har(tmp_path / "acc_only.csv"))
     assert result.variant == "acc" and result.gyro is None
     predicted, expected = window_truth(result, frame["true_activity"].to_numpy(), 20.0)
-    assert np.mean(predicted == expected) >= 0.6
+    assert (predicted == expected)[expected != "SITTING"].all()
 
 
 def test_uci_zip_windows_are_classified_and_scored(model):
@@ -149,4 +150,4 @@ def test_raw_path_reproduces_the_uci_windows_of_a_test_subject(model):
             total += len(windows)
     assert total == int((test["subject"] == 9).sum())
     assert np.mean(body_error) < 0.03
-    assert hits / total >= 0.8
+    assert hits / total >= 0.84

@@ -9,7 +9,7 @@ import pytest
 
 from core import get_task, load_model
 from core.__main__ import main as cli
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, needs_data
 
 TASK = get_task("har")
 STITCHED = FIXTURES / "har_stitched_20hz.csv"
@@ -87,3 +87,16 @@ def test_space_answers_and_reports_bad_input(space_client, tmp_path):
         with pytest.raises(Exception, match=message):
             client.predict(handle_file(path), "auto", "auto", None, api_name="/recognise")
     assert "full model" in client.predict(handle_file(str(STITCHED)), "auto", "auto", None, api_name="/recognise")[1]
+
+
+@needs_data("uci_har", "har_test.npz")
+@pytest.mark.parametrize(("variant", "floor"), [("full", 0.93), ("acc", 0.9)])
+def test_shipped_metrics_reproduce_on_the_official_test_split(variant, floor):
+    from core.har.data import load_split
+
+    test = load_split("test")
+    model = load_model("har", variant=variant, backend="onnx")
+    accuracy = float(np.mean(model.predict_windows(test["X"]).argmax(axis=1) == test["y"]))
+    assert len(test["y"]) == model.metrics["test"]["n"] == 2947
+    assert accuracy == pytest.approx(model.metrics["test"]["accuracy"], abs=1e-3)
+    assert accuracy >= floor

@@ -1,7 +1,6 @@
 """Heart-rate pipeline: grid resampling, bad runs, personalisation, result JSON; the CLI and the Space on real files."""
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ from core.hr.model import HRModel
 from core.hr.pipeline import GRID_S, personalise, predict, workout_grid
 from core.readers.workouts import read_workout, workout_recording
 from tests.conftest import FIXTURES
-from training.hr_examples import write_gpx, write_tcx
+from training.hr_examples import write_tcx
 
 
 class ConstantModel:

@@ -1,7 +1,7 @@
 """Train a human activity classifier on UCI HAR and write its checkpoint folder with a report.
 
-    python -m training.train har --variant full --compare     # shipped nine-channel model, beside the seed LSTM/GRU grid
-    python -m training.train har --variant acc                 # shipped accelerometer-only model
+    python -m training.train har --variant full --compare --threads 1   # shipped nine-channel model (3-CNN ensemble)
+    python -m training.train har --variant acc --threads 1              # shipped accelerometer-only model
     python -m training.train har --arch lstm --epochs 5 --out runs/har-lstm
 
 Validation is five held-out training subjects (`core.har.data.VAL_SUBJECTS`); the nine test subjects are only evaluated.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +39,15 @@ LIMITS = {
     "acc": "Accelerometer only: sitting and standing are told apart by the phone's tilt alone, and stairs up/down are "
     "harder without the gyroscope. Same placement limits as the nine-channel model (phone at the waist).",
 }
-SEED_GRID = (
-    {"arch": "lstm", "hidden": 64, "layers": 2, "bidirectional": False},
-    {"arch": "gru", "hidden": 64, "layers": 2, "bidirectional": False},
-    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": False},
-    {"arch": "lstm", "hidden": 64, "layers": 1, "bidirectional": True},
+COMPARISON_GRID = (
+    {"arch": "cnn", "members": 1},
+    {"arch": "lstm", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1},
+    {"arch": "gru", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1},
+    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": False, "members": 1},
+    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": True, "members": 1},
 )
-"""The seed's recurrent baselines (2-layer LSTM, 64 units, dropout 0.3, FC 128) and a few neighbours of it."""
+"""With --compare: a single CNN (against the ensemble), the seed's recurrent baselines (2-layer LSTM and GRU, 64 units,
+dropout 0.3, FC 128) and smaller or bidirectional LSTMs."""
 
 
 @dataclass
@@ -55,7 +58,7 @@ class HARTrainConfig(TrainConfig):
     arch: Literal["cnn", "lstm", "gru"] = "cnn"
     width: int = 32
     use_stats: bool = True
-    use_gravity: bool = False
+    members: int = 3
     hidden: int = 64
     layers: int = 2
     bidirectional: bool = False
@@ -67,7 +70,7 @@ class HARTrainConfig(TrainConfig):
     scale_jitter: float = 0.1
     label_smoothing: float = 0.05
     compare: bool = False
-    baseline_epochs: int = 15
+    baseline_epochs: int = 8
     data_dir: str = ""
 
 
@@ -82,6 +85,18 @@ def make_scale_jitter(amount: float):
     return augment
 
 
+def ensemble_loss(label_smoothing: float):
+    """Cross-entropy of each member's prediction in training ((batch, members, classes)), of the ensemble otherwise."""
+    cross_entropy = torch.nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+
+    def loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if output.dim() == 3:
+            return cross_entropy(output.flatten(0, 1), target.repeat_interleave(output.shape[1]))
+        return cross_entropy(output, target)
+
+    return loss
+
+
 def train_one(config: HARTrainConfig, train: dict, val: dict) -> tuple[HARClassifier, list[dict], float]:
     """Fit one model of `config` on `train`, selected by validation macro-F1; returns model, history, seconds."""
     seed_everything(config.seed, config.threads)
@@ -89,7 +104,7 @@ def train_one(config: HARTrainConfig, train: dict, val: dict) -> tuple[HARClassi
     pick = [CHANNELS.index(c) for c in channels]
     x_train, x_val = train["X"][:, :, pick], val["X"][:, :, pick]
     model = HARClassifier(
-        arch=config.arch, channels=channels, width=config.width, use_stats=config.use_stats, use_gravity=config.use_gravity, hidden=config.hidden,
+        arch=config.arch, channels=channels, width=config.width, use_stats=config.use_stats, members=config.members, hidden=config.hidden,
         layers=config.layers, bidirectional=config.bidirectional, fc=config.fc, dropout=config.dropout, labels=ACTIVITIES,
         mean=x_train.mean(axis=(0, 1)).tolist(), std=x_train.std(axis=(0, 1)).tolist(),
     )
@@ -101,7 +116,7 @@ def train_one(config: HARTrainConfig, train: dict, val: dict) -> tuple[HARClassi
 
     started = time.time()
     history = fit(model, tensors(x_train, train["y"]), tensors(x_val, val["y"]), config,
-                  loss_fn=torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing), score_fn=macro_f1,
+                  loss_fn=ensemble_loss(config.label_smoothing), score_fn=macro_f1,
                   augment=make_scale_jitter(config.scale_jitter) if config.scale_jitter else None)
     return model, history, time.time() - started
 
@@ -114,7 +129,7 @@ def evaluate(model: HARClassifier, split: dict) -> tuple[dict, np.ndarray]:
 def experiment_row(config: HARTrainConfig, model: HARClassifier, history: list[dict], seconds: float, val: dict, test: dict) -> dict:
     return {
         "arch": config.arch, "hidden": config.hidden if config.arch != "cnn" else "", "layers": config.layers if config.arch != "cnn" else "",
-        "bidirectional": config.bidirectional if config.arch != "cnn" else "", "width": config.width if config.arch == "cnn" else "",
+        "bidirectional": config.bidirectional if config.arch != "cnn" else "", "width": config.width if config.arch == "cnn" else "", "members": config.members,
         "parameters": sum(p.numel() for p in model.parameters()), "epochs": len(history), "train_seconds": round(seconds, 1),
         "val_accuracy": round(val["accuracy"], 4), "val_macro_f1": round(val["macro_f1"], 4),
         "test_accuracy": round(test["accuracy"], 4), "test_macro_f1": round(test["macro_f1"], 4),
@@ -135,10 +150,11 @@ def main(argv: list[str] | None = None) -> Path:
         keep = np.random.default_rng(config.seed).choice(len(train["y"]), min(config.limit, len(train["y"])), replace=False)
         train = {key: value[keep] for key, value in train.items()}
 
-    # candidates: the configured model, plus the seed's recurrent grid with --compare; the best on validation ships
+    # candidates: the configured model, plus the comparison grid with --compare; the best on validation ships
     candidates = [config]
     if config.compare:
-        candidates += [dataclasses.replace(config, epochs=config.baseline_epochs, **grid) for grid in SEED_GRID]
+        candidates += [dataclasses.replace(config, **grid, **({} if grid["arch"] == "cnn" else {"epochs": config.baseline_epochs}))
+                       for grid in COMPARISON_GRID]
     runs = []
     for candidate in candidates:
         model, history, seconds = train_one(candidate, train, val)
@@ -157,7 +173,7 @@ def main(argv: list[str] | None = None) -> Path:
         "validation": {"accuracy": val_metrics["accuracy"], "macro_f1": val_metrics["macro_f1"]}, "test": test_metrics,
         "experiments": [experiment_row(*run[:4], run[4], run[5]) for run in runs],
     }
-    command = f"python -m training.train har --variant {config.variant} --arch {config.arch} --threads 1" + (" --compare" if config.compare else "")
+    command = "python -m training.train har " + " ".join(sys.argv[1:] if argv is None else argv)
     card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=PROTOCOL, limits=LIMITS[config.variant])
     save_checkpoint(model, out, metrics=metrics, training_config=chosen.to_dict(), card=card)
     report = out / "report"

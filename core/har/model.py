@@ -55,23 +55,32 @@ def window_statistics(x: torch.Tensor) -> torch.Tensor:
     return torch.cat([x.mean(dim=1), x.std(dim=1), x.amin(dim=1), x.amax(dim=1)], dim=1)
 
 
-def gravity_direction(total_acc: torch.Tensor) -> torch.Tensor:
-    """Unit vector of the mean total acceleration (the phone's tilt), free of gain differences between phones."""
-    mean = total_acc.mean(dim=1)
-    return mean / mean.norm(dim=1, keepdim=True).clamp_min(1e-3)
+class Member(nn.Module):
+    """One encoder with its classification head."""
+
+    def __init__(self, encoder: nn.Module, extra_features: int, fc: int, dropout: float, classes: int):
+        super().__init__()
+        self.encoder = encoder
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(encoder.out_features + extra_features, fc), nn.ReLU(),
+                                  nn.Dropout(dropout), nn.Linear(fc, classes))
+
+    def forward(self, x: torch.Tensor, extra: torch.Tensor | None) -> torch.Tensor:
+        h = self.encoder(x)
+        return self.head(h if extra is None else torch.cat([h, extra], dim=1))
 
 
 class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
     """Classifies (n, 128, channels) windows at 50 Hz (UCI order; accelerations in g, rates in rad/s) into six activities.
 
     arch: "cnn" (shipped) or the seed baselines "lstm", "gru". channels: the UCI channel names the model reads.
-    use_stats: feed per-channel window statistics to the CNN head; use_gravity: and the gravity direction.
-    mean, std: per-channel training statistics.
+    use_stats: feed per-channel window statistics to the CNN head. members: independently initialised models whose
+    log-probabilities are averaged (an ensemble in one graph). mean, std: per-channel training statistics.
+    In training mode the output is (batch, members, classes), one prediction per member, so each learns alone.
     """
 
     input_names = ("windows",)
     output_names = ("logits",)
-    tiny_params = {"width": 4}
+    tiny_params = {"width": 4, "members": 2}
 
     def __init__(
         self,
@@ -80,7 +89,7 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
         channels: tuple[str, ...] | list[str] = CHANNELS,
         width: int = 32,
         use_stats: bool = True,
-        use_gravity: bool = False,
+        members: int = 1,
         hidden: int = 64,
         layers: int = 2,
         bidirectional: bool = False,
@@ -101,16 +110,15 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
         n = len(self.channels)
         self.register_buffer("mean", torch.tensor(mean or [0.0] * n))
         self.register_buffer("std", torch.tensor(std or [1.0] * n))
-        if arch == "cnn":
-            self.encoder = ConvEncoder(n, width)
-        else:
-            self.encoder = RecurrentEncoder(arch, n, hidden, layers, dropout, bidirectional)
         self.use_stats = use_stats and arch == "cnn"
-        self.use_gravity = use_gravity and arch == "cnn"
-        self.total_acc = [self.channels.index(c) for c in ("total_acc_x", "total_acc_y", "total_acc_z")]
-        features = self.encoder.out_features + (4 * n if self.use_stats else 0) + (3 if self.use_gravity else 0)
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(features, fc), nn.ReLU(), nn.Dropout(dropout),
-                                  nn.Linear(fc, len(self.labels)))
+
+        def encoder() -> nn.Module:
+            if arch == "cnn":
+                return ConvEncoder(n, width)
+            return RecurrentEncoder(arch, n, hidden, layers, dropout, bidirectional)
+
+        extra = 4 * n if self.use_stats else 0
+        self.members = nn.ModuleList(Member(encoder(), extra, fc, dropout, len(self.labels)) for _ in range(members))
 
     @property
     def needs_gyroscope(self) -> bool:
@@ -118,12 +126,11 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         x = (windows - self.mean) / self.std
-        h = self.encoder(x)
-        if self.use_stats:
-            h = torch.cat([h, window_statistics(x)], dim=1)
-        if self.use_gravity:
-            h = torch.cat([h, gravity_direction(windows[:, :, self.total_acc])], dim=1)
-        return self.head(h)
+        extra = window_statistics(x) if self.use_stats else None
+        logits = torch.stack([member(x, extra) for member in self.members], dim=1)
+        if self.training:
+            return logits
+        return logits.log_softmax(dim=2).mean(dim=1)
 
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
         return (torch.randn(batch, WINDOW, len(self.channels)),)

@@ -137,6 +137,7 @@ def accelerometer_model(backend: str):
 
 
 def classify_windows(model, windows: np.ndarray, progress=None, *, start: float = 0.3) -> np.ndarray:
+    """(n, 6) probabilities in chunks, reporting progress from `start` to 1."""
     report = progress or (lambda *args, **kwargs: None)
     chunks = range(0, len(windows), CHUNK)
     probabilities = []

@@ -28,25 +28,26 @@ def activity_spans(result: HARResult) -> list[tuple[float, float, str]]:
     return spans
 
 
-def _legend(ax) -> None:
+def _legend(fig: Figure, ax) -> None:
+    """One legend above the panels: the axes' lines, then one patch per activity."""
     for label, colour in ACTIVITY_COLOURS.items():
         ax.fill_between([], [], color=colour, alpha=0.35, label=label.lower().replace("_", " "))
-    ax.legend(loc="upper right", fontsize=7, ncols=6)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside upper center", fontsize=8, ncols=9, frameon=False)
 
 
 def _plot_windows_only(result: HARResult) -> Figure:
-    """Pre-cut windows: probabilities per window, with the file's reference labels when it has them."""
-    fig = Figure(figsize=(12, 4.5), layout="constrained")
+    """Pre-cut windows: a probability heat map per window, with the file's reference labels when it has them."""
+    fig = Figure(figsize=(12, 3.8), layout="constrained")
     ax = fig.subplots()
-    index = np.arange(len(result.probabilities))
-    ax.stackplot(index, result.probabilities.T, colors=list(ACTIVITY_COLOURS.values()), alpha=0.8,
-                 labels=[label.lower().replace("_", " ") for label in result.labels])
+    image = ax.imshow(result.probabilities.T, aspect="auto", cmap="Blues", vmin=0, vmax=1, interpolation="nearest")
+    title = f"Activity probability of {len(result.probabilities)} windows ({result.variant} model)"
     if result.true_labels is not None:
-        ax.scatter(index, np.full(len(index), 1.03), c=[list(ACTIVITY_COLOURS.values())[y] for y in result.true_labels],
-                   s=6, marker="s", clip_on=False)
-        ax.set_title("Probability per window; squares above: the file's reference labels")
-    ax.set(xlabel="window", ylabel="probability", ylim=(0, 1), xlim=(0, max(1, len(index) - 1)))
-    ax.legend(loc="lower right", fontsize=7, ncols=6)
+        ax.scatter(np.arange(len(result.true_labels)), result.true_labels, marker="x", color="#d62728", s=12, label="reference label")
+        ax.legend(loc="upper right", fontsize=8)
+        title += f"; accuracy {result.accuracy():.1%}"
+    ax.set(yticks=range(len(result.labels)), yticklabels=[label.lower().replace("_", " ") for label in result.labels],
+           xlabel="window", title=title)
+    fig.colorbar(image, ax=ax, label="probability")
     return fig
 
 
@@ -67,7 +68,7 @@ def plot_result(result: HARResult) -> Figure:
             ax.plot(t, values[::step, "xyz".index(axis)], color=colour, linewidth=0.6, label=axis)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.25)
-    _legend(axes[0])
+    _legend(fig, axes[0])
     axes[0].set_title(f"Predicted activity over {result.duration_s:.0f} s ({result.variant} model)")
     centres = result.starts_s + result.window_s / 2
     axes[-1].stackplot(centres, result.probabilities.T, colors=list(ACTIVITY_COLOURS.values()), alpha=0.8)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError, SamplingRateError, TimestampOrderError, UnitError
+from core.har.data import CHANNELS as UCI_SIGNALS
 from core.readers import Recording, check_file
 from core.readers.tabular import fill_short_gaps, numeric_columns, read_table
 
@@ -28,8 +29,6 @@ _ACC = re.compile(r"^(?:total)?(?:acc|accel|accelerometer|acceleration|a)([xyz])
 _ACC_SUFFIX = re.compile(r"^([xyz])(?:acc|accel|accelerometer|acceleration)$")
 _GYRO = re.compile(r"^(?:body)?(?:gyro|gyroscope|gyr|rotationrate|angularvelocity|g|w)([xyz])$")
 _GYRO_SUFFIX = re.compile(r"^([xyz])(?:gyro|gyroscope|gyr)$")
-UCI_SIGNALS = ("body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z",
-               "total_acc_x", "total_acc_y", "total_acc_z")
 
 
 def _key(column: str) -> str:

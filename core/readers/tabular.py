@@ -57,6 +57,8 @@ def stated_fs(path: Path) -> float | None:
 
 def numeric_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """Convert every column to float, naming the first cell that is not a number."""
+    if all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes):
+        return frame.astype(float)  # already parsed as numbers: skip the slow per-cell check (long recordings)
     converted = frame.apply(pd.to_numeric, errors="coerce")
     bad = converted.isna() & frame.notna() & (frame.astype(str).apply(lambda col: col.str.strip()) != "")
     if bad.to_numpy().any():

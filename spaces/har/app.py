@@ -2,6 +2,7 @@
 import gradio as gr
 
 from core import get_task
+from core.har.pipeline import accelerometer_model
 from core.har.render import plot_result, shares_frame, windows_frame
 from core.space import guard, space_model
 
