@@ -1,6 +1,5 @@
-"""Heart-rate pipeline: grid resampling, bad runs, personalisation, result JSON; the CLI and the Space on real files."""
+"""Heart-rate pipeline: grid resampling, bad runs, personalisation and the result JSON."""
 from __future__ import annotations
-
 
 import numpy as np
 import pytest
