@@ -17,7 +17,7 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, unknown_rr
-from core.ecg.data import load_beats, protocol_split
+from core.ecg.data import load_beats, load_kaggle_beats, protocol_split
 from core.ecg.model import ECGClassifier
 from core.checkpoint import save_checkpoint
 from core.modelcard import model_card
@@ -32,10 +32,12 @@ PROTOCOL_TEXT = {
     "proportions, the protocol of the published leaderboards); beats of one patient fall in both parts.",
     "inter": "inter-patient (de Chazal et al. 2004): trained on DS1, tested on DS2, 22 records each, paced records "
     "102, 104, 107 and 217 excluded; no patient is in both parts.",
+    "kaggle": "the Kaggle heartbeat CSVs' own split (87,554 train / 21,892 test beats, intra-patient); no RR features.",
 }
 LIMITS = {
     "intra": "Intra-patient figures are optimistic: the test beats come from patients seen in training. For unseen patients see the inter-patient model.",
     "inter": "Inter-patient figures are what to expect on a new patient; S and F beats remain hard.",
+    "kaggle": "Intra-patient and beats only: optimistic for new patients, and blind to rhythm (no RR intervals).",
 }
 
 
@@ -43,7 +45,7 @@ LIMITS = {
 class ECGTrainConfig(TrainConfig):
     """Training configuration of the ECG heartbeat classifier."""
 
-    protocol: Literal["intra", "inter"] = "intra"
+    protocol: Literal["intra", "inter", "kaggle"] = "intra"
     arch: Literal["resnet", "rnn", "lstm", "gru"] = "resnet"
     width: int = 32
     stages: int = 4
@@ -57,6 +59,7 @@ class ECGTrainConfig(TrainConfig):
     augment: bool = False
     val_by_record: bool = False
     data_dir: str = ""
+    kaggle_dir: str = ""
 
 
 def safe_std(x: np.ndarray) -> np.ndarray:
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> Path:
     seed_everything(config.seed, config.threads)
 
     # data: the protocol's train part, split again into train and validation; the test part is only evaluated
-    data = load_beats(config.data_dir or None)
+    data = load_kaggle_beats(config.kaggle_dir) if config.protocol == "kaggle" else load_beats(config.data_dir or None)
     train_index, test_index = protocol_split(data, config.protocol, seed=config.seed)
     if config.limit:
         train_index = np.random.default_rng(config.seed).choice(train_index, min(config.limit, len(train_index)), replace=False)
@@ -222,7 +225,7 @@ def evaluate_main(argv: list[str] | None = None) -> None:
         return
     model = load_model("ecg", variant=args.variant)
     config = json.loads((model.checkpoint_dir / "training_config.json").read_text())
-    data = load_beats(args.data_dir or None)
+    data = load_kaggle_beats(config["kaggle_dir"]) if config["protocol"] == "kaggle" else load_beats(args.data_dir or None)
     _, test_index = protocol_split(data, config["protocol"], seed=config["seed"])
     metrics, _ = evaluate(model, data, test_index)
     print(json.dumps({"variant": args.variant, "protocol": config["protocol"], **metrics}, indent=2))

@@ -30,7 +30,7 @@ def tensors(*arrays: np.ndarray) -> TensorDataset:
 def balanced_sampler(labels: np.ndarray, power: float = 0.5) -> WeightedRandomSampler:
     """Sample class c with weight count_c ** -power: 1 balances the classes fully, 0 keeps the data's balance."""
     counts = np.bincount(labels)
-    weights = (counts.astype(float) ** -power)[labels]
+    weights = (np.maximum(counts, 1).astype(float) ** -power)[labels]
     return WeightedRandomSampler(torch.as_tensor(weights), num_samples=len(labels), replacement=True)
 
 

@@ -26,7 +26,8 @@ DS1 = ("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "12
        "201", "203", "205", "207", "208", "209", "215", "220", "223", "230")
 DS2 = ("100", "103", "105", "111", "113", "117", "121", "123", "200", "202", "210", "212",
        "213", "214", "219", "221", "222", "228", "231", "232", "233", "234")
-PROTOCOLS = ("intra", "inter")
+PROTOCOLS = ("intra", "inter", "kaggle")
+KAGGLE_FILES = {"train": "mitbih_train.csv", "test": "mitbih_test.csv"}
 INTRA_TEST_FRACTION = 21892 / (87554 + 21892)
 """The Kaggle heartbeat split's proportions (87,554 train / 21,892 test)."""
 BEAT_VERSION = 1
@@ -86,9 +87,32 @@ def load_beats(data_dir: str | Path | None = None, *, records: tuple[str, ...] |
     return dataset
 
 
+def load_kaggle_beats(folder: str | Path) -> dict[str, np.ndarray]:
+    """The Kaggle "ECG Heartbeat Categorization" CSVs (`mitbih_train.csv`, `mitbih_test.csv`) as a beat dataset.
+
+    Their beats carry no RR intervals, so the RR features are 'unknown'; `split` marks the official train/test rows.
+    """
+    from core.ecg.beats import unknown_rr
+    from core.ecg.pipeline import read_beat_rows
+
+    parts = []
+    for split, name in KAGGLE_FILES.items():
+        path = Path(folder) / name
+        if not path.is_file():
+            raise InputError(f"No {name} in {folder}; download the Kaggle heartbeat CSVs there or use --protocol intra.")
+        rows = read_beat_rows(path)
+        if rows.labels is None:
+            raise InputError(f"{name} has 187 columns but no label column; the Kaggle files have 188.")
+        parts.append({"beats": rows.beats, "rr": unknown_rr(len(rows.beats)), "label": rows.labels.astype(np.int64),
+                      "record": np.full(len(rows.beats), -1, dtype=np.int32), "split": np.full(len(rows.beats), split == "test")})
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
 def protocol_split(dataset: dict[str, np.ndarray], protocol: str, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Train and test indices: "intra" = stratified random 80/20 over all beats of all records;
-    "inter" = de Chazal DS1 train / DS2 test, paced records excluded."""
+    "inter" = de Chazal DS1 train / DS2 test, paced records excluded; "kaggle" = the Kaggle CSVs' own split."""
+    if protocol == "kaggle":
+        return np.flatnonzero(~dataset["split"]), np.flatnonzero(dataset["split"])
     if protocol == "intra":
         index = np.arange(len(dataset["label"]))
         train, test = train_test_split(index, test_size=INTRA_TEST_FRACTION, stratify=dataset["label"], random_state=seed)

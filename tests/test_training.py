@@ -1,0 +1,46 @@
+"""Training configuration, CLI overrides, and one real training run on a tiny Kaggle-format beat folder."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from core.errors import ConfigError
+from tests.conftest import FIXTURES
+from training.config import parse_config
+from training.ecg import ECGTrainConfig, main as train_ecg
+
+
+def test_config_validation_names_the_field():
+    with pytest.raises(ConfigError, match=r"epochs=0 must be positive"):
+        ECGTrainConfig(epochs=0)
+    with pytest.raises(ConfigError, match=r"val_fraction=0.7 must be between 0 and 0.5"):
+        ECGTrainConfig(val_fraction=0.7)
+
+
+def test_cli_overrides_and_reproducing_command():
+    config = parse_config(ECGTrainConfig, ["--epochs", "3", "--protocol", "inter", "--no-use-rr", "--width", "8"], prog="t")
+    assert (config.epochs, config.protocol, config.use_rr, config.width) == (3, "inter", False, 8)
+    assert config.command("ecg") == "python -m training.train ecg --epochs 3 --protocol inter --width 8 --no-use-rr"
+    with pytest.raises(SystemExit):
+        parse_config(ECGTrainConfig, ["--protocol", "nonsense"], prog="t")
+
+
+def test_kaggle_protocol_trains_and_writes_a_checkpoint(tmp_path):
+    rows = np.loadtxt(FIXTURES / "kaggle_beats.csv", delimiter=",")
+    rng = np.random.default_rng(0)
+    train = np.repeat(rows, 30, axis=0)
+    train[:, :187] = np.clip(train[:, :187] + rng.normal(0, 0.01, (len(train), 187)), 0, 1)
+    np.savetxt(tmp_path / "mitbih_train.csv", train, fmt="%.4f", delimiter=",")
+    np.savetxt(tmp_path / "mitbih_test.csv", rows, fmt="%.4f", delimiter=",")
+    out = train_ecg(["--protocol", "kaggle", "--kaggle-dir", str(tmp_path), "--epochs", "4", "--batch-size", "16",
+                     "--width", "4", "--stages", "2", "--val-fraction", "0.2", "--threads", "1", "--out", str(tmp_path / "ckpt")])
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["protocol"] == "kaggle" and metrics["test"]["n"] == 9
+    history = (out / "report" / "history.csv").read_text().splitlines()
+    losses = [float(line.split(",")[1]) for line in history[1:]]
+    assert losses[-1] < losses[0], "training loss did not fall"
+    assert metrics["test"]["accuracy"] >= 6 / 9
+    assert {p.name for p in (out / "report").iterdir()} >= {"confusion_matrix.png", "roc_pr.png", "learning_curves.png", "per_class_f1.csv", "model_summary.csv"}
+    assert json.loads((out / "training_config.json").read_text())["kaggle_dir"] == str(tmp_path)
