@@ -108,10 +108,11 @@ def _copy_core(target: Path) -> None:
     shutil.copytree(ROOT / "core", target / "core", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
 
-def _requirements(excluded: tuple[str, ...], extra: tuple[str, ...] = ()) -> str:
+def _requirements(excluded: tuple[str, ...]) -> str:
+    """The project's requirements minus `excluded`, with torch from the CPU wheel index (Spaces run on CPU)."""
     lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines() if line.strip() and not line.startswith("#")]
     kept = [line for line in lines if re.split(r"[<>=!~ ]", line, maxsplit=1)[0].lower() not in excluded]
-    return "\n".join([*kept, *extra]) + "\n"
+    return "\n".join(["--extra-index-url https://download.pytorch.org/whl/cpu", *kept]) + "\n"
 
 
 def stage_space(task: Task, *, namespace: str, out: Path) -> StagedRepo:

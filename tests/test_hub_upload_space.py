@@ -1,0 +1,65 @@
+"""A staged Space runs from its own folder (nothing from the repo on the path) and answers through gradio_client."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from gradio_client import Client, handle_file
+
+from core import get_task
+from hub_upload.staging import stage_space
+from tests.conftest import free_port
+
+
+def _space_env(tmp_path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PYTHON", "GRADIO_", "PHYSIOSPACES_"))}
+    env.update(GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
+               HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), PHYSIOSPACES_FROM_HUB="1", MPLBACKEND="Agg")
+    return env
+
+
+def test_staged_space_runs_alone_and_answers(tmp_path):
+    task = get_task("ecg")
+    staged = stage_space(task, namespace="test-ns", out=tmp_path / "out")
+    folder = staged.folder
+    port = free_port()
+    env = _space_env(tmp_path, port)
+    where = subprocess.run([sys.executable, "-c", "import core, sys; print(core.__file__); print(sys.path)"], cwd=folder, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert where.stdout.splitlines()[0] == str(folder / "core" / "__init__.py")
+    log = open(tmp_path / "space.log", "w")
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline, client = time.monotonic() + 90, None
+        while client is None:
+            assert process.poll() is None, (tmp_path / "space.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "the staged Space did not start in 90 s"
+            try:
+                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            except Exception:
+                time.sleep(1)
+        example = folder / "spaces" / "ecg" / "examples" / "mitdb_100_20s.csv"
+        plot, summary, counts, beats = client.predict([handle_file(str(example))], None, api_name="/classify")
+        assert "beats" in summary.lower()
+        column = counts["headers"].index("beats")
+        assert sum(int(row[column]) for row in counts["data"]) == len(beats["data"]) > 10
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+    text = (tmp_path / "space.log").read_text()
+    assert "serving the shipped checkpoint" in text, text[-2000:]
+
+
+@pytest.mark.parametrize("name", ["har", "hr", "respiration"])
+def test_staged_space_folder_is_complete(tmp_path, name):
+    task = get_task(name)
+    staged = stage_space(task, namespace="test-ns", out=tmp_path)
+    files = set(staged.files())
+    assert {"app.py", "README.md", "requirements.txt", "core/__init__.py", f"core/{name}/task.py"} <= files
+    assert all(f"checkpoints/{task.checkpoint(v).name}/model.onnx" in files for v in task.checkpoints if (task.checkpoint(v) / "model.onnx").is_file())
+    assert {f"spaces/{name}/examples/{p.name}" for p in task.examples} <= files
+    assert "gradio" not in (staged.folder / "requirements.txt").read_text().split()
