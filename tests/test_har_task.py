@@ -15,10 +15,14 @@ TASK = get_task("har")
 STITCHED = FIXTURES / "har_stitched_20hz.csv"
 
 
+def rows(times: np.ndarray, acc: float = 1.0) -> str:
+    """CSV rows of a still phone: time, then acceleration `acc` on x and 0 on y and z."""
+    return "\n".join(f"{x:.3f},{acc:.4f},0,0" for x in times)
+
+
 def bad_inputs(tmp_path) -> list[tuple[str, str, str]]:
-    """(case, CSV text, expected message) for each bad recording the issue lists."""
+    """(case, file path, expected message) for each bad recording the issue lists."""
     t = np.arange(300) / 50
-    rows = lambda times, acc=1.0: "\n".join(f"{x:.3f},{acc:.4f},0,0" for x in times)  # noqa: E731
     nan_rows = "\n".join(f"{x:.3f},{'nan' if 1 <= x < 2.5 else '1'},0,0" for x in t)
     cases = [
         ("missing accelerometer", "time,gyro_x,gyro_y,gyro_z\n" + rows(t), r"no accelerometer x/y/z columns \(found \['time', 'gyro_x', 'gyro_y', 'gyro_z'\]\)"),

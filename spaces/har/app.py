@@ -8,6 +8,7 @@ from core.space import guard, space_model
 
 TASK = get_task("har")
 MODEL = space_model("har")
+accelerometer_model(MODEL.backend)  # load the accelerometer-only variant now, not on the first upload without gyroscope
 
 
 @guard
