@@ -259,9 +259,13 @@ def _variant(model) -> str:
     return "apnea" if isinstance(model, ApneaNet) else VARIANT_OF_PURPOSE[model.purpose]
 
 
-def _model(model, variant: str):
-    """`model` if it is the wanted variant, else that shipped variant on the same backend."""
-    return model if model is not None and _variant(model) == variant else variant_model(variant, getattr(model, "backend", "onnx"))
+def _model(model, variant: str, models: dict | None):
+    """`model` if it is the wanted variant, else `models[variant]`, else that shipped variant on the same backend."""
+    if model is not None and _variant(model) == variant:
+        return model
+    if models and variant in models:
+        return models[variant]
+    return variant_model(variant, getattr(model, "backend", "onnx"))
 
 
 def vae_lstm_scores(model: VAELSTM, x: np.ndarray, *, stride: int | None = None) -> np.ndarray:
@@ -384,8 +388,13 @@ def ecg_beats(recording: Recording) -> BeatSeries:
     return BeatSeries(beat_times=beat_times, rr=rr, name=recording.name, source="ecg")
 
 
-def predict(model, data, *, mode: str | None = None, threshold: float | str | None = None, progress=None):
-    """Run the mode that fits `data` (or the given `mode`); other model variants are loaded as the mode needs them."""
+def predict(model, data, *, mode: str | None = None, threshold: float | str | None = None, models: dict | None = None,
+            progress=None):
+    """Run the mode that fits `data` (or the given `mode`).
+
+    The mode's model variants come from `model`, then `models` (variant -> loaded model, as a Space holds them),
+    then the shipped checkpoints. threshold: the series-mode anomaly threshold (default: the checkpoint's).
+    """
     if mode is not None and mode not in MODES:
         raise InputError(f"Unknown mode {mode!r}; accepted modes are {list(MODES)}.")
     kind = "series" if isinstance(data, ValueSeries) else "rr" if isinstance(data, BeatSeries) else recording_mode(data)
@@ -396,11 +405,11 @@ def predict(model, data, *, mode: str | None = None, threshold: float | str | No
         )
     mode = mode or kind
     if mode == "series":
-        return predict_series(_model(model, "series"), data, threshold=None if threshold in (None, "") else float(threshold),
+        return predict_series(_model(model, "series", models), data, threshold=None if threshold in (None, "") else float(threshold),
                               progress=progress)
     if mode == "rr":
         beats = data if isinstance(data, BeatSeries) else ecg_beats(data)
-        return predict_apnea(_model(model, "apnea"), _model(model, "apnea-vae"), beats, progress=progress)
+        return predict_apnea(_model(model, "apnea", models), _model(model, "apnea-vae", models), beats, progress=progress)
     index = _channel(data, RESP_CHANNELS)
     index = 0 if index is None else index
-    return predict_waveform(_model(model, "waveform"), data.signal[:, index], data.fs, channel=data.channels[index], progress=progress)
+    return predict_waveform(_model(model, "waveform", models), data.signal[:, index], data.fs, channel=data.channels[index], progress=progress)

@@ -2,12 +2,11 @@
 import gradio as gr
 
 from core import get_task
-from core.respiration.pipeline import variant_model
 from core.respiration.render import breaths_frame, flagged_frame, minutes_frame, plot_apnea, plot_series, plot_waveform
-from core.space import guard, split_upload
+from core.space import guard, space_model, split_upload
 
 TASK = get_task("respiration")
-MODELS = {variant: variant_model(variant) for variant in TASK.checkpoints}
+MODELS = {variant: space_model("respiration", variant) for variant in TASK.checkpoints}
 SERIES_THRESHOLD = MODELS["series"].threshold
 
 
@@ -20,7 +19,7 @@ def _read(files, fs=None):
 def analyse_waveform(files, fs, progress=gr.Progress()):
     """Breaths, rate, pauses and anomaly score of an uploaded breathing waveform."""
     progress(0.02, desc="Reading the file")
-    result = TASK.predict(MODELS["waveform"], _read(files, fs), mode="waveform", progress=progress)
+    result = TASK.predict(MODELS["waveform"], _read(files, fs), mode="waveform", models=MODELS, progress=progress)
     return plot_waveform(result), f"**{result.summary()}**", breaths_frame(result)
 
 
@@ -28,7 +27,7 @@ def analyse_waveform(files, fs, progress=gr.Progress()):
 def analyse_rr(files, fs, progress=gr.Progress()):
     """Per-minute apnea probability of uploaded beat times, RR intervals or an ECG record."""
     progress(0.02, desc="Reading the file")
-    result = TASK.predict(MODELS["apnea"], _read(files, fs), mode="rr", progress=progress)
+    result = TASK.predict(MODELS["apnea"], _read(files, fs), mode="rr", models=MODELS, progress=progress)
     return plot_apnea(result), f"**{result.summary()}**", minutes_frame(result)
 
 
@@ -36,7 +35,8 @@ def analyse_rr(files, fs, progress=gr.Progress()):
 def analyse_series(files, threshold, progress=gr.Progress()):
     """Anomaly scores and flagged intervals of an uploaded timestamp,value series."""
     progress(0.02, desc="Reading the file")
-    result = TASK.predict(MODELS["series"], _read(files), mode="series", threshold=threshold, progress=progress)
+    result = TASK.predict(MODELS["series"], _read(files), mode="series", threshold=threshold, models=MODELS,
+                          progress=progress)
     return plot_series(result), f"**{result.summary()}**", flagged_frame(result)
 
 
