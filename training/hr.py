@@ -1,7 +1,7 @@
 """Train a running heart-rate model on the 129 real workouts and write its checkpoint folder with a report.
 
-    python -m training.train hr --arch physio --threads 1    # shipped default: physiological response + LSTM residual
-    python -m training.train hr --arch lstm --threads 1      # the SUB3 v2 LSTM reference
+    python -m training.train hr --arch lstm --threads 1      # shipped default: the SUB3 v2 LSTM
+    python -m training.train hr --arch physio --threads 1    # variant: first-order physiological response + LSTM residual
     python -m training.train hr --arch lstm --epochs 3 --out runs/hr-smoke
 
 Each run trains on the user protocol (test runners unseen) and, as the second protocol, retrains the same
@@ -55,7 +55,7 @@ class HRTrainConfig(TrainConfig):
     """Training configuration of the running heart-rate model."""
 
     protocol: Literal["user", "chrono"] = "user"
-    arch: Literal["physio", "lstm"] = "physio"
+    arch: Literal["lstm", "physio"] = "lstm"
     hidden: int = 128
     layers: int = 2
     dropout: float = 0.3
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> Path:
 
     # checkpoint folder and report
     command = f"python -m training.train hr --arch {config.arch} --threads 1"
-    card = model_card(task, config.variant if config.variant in task.hub.models else "physio", metrics=metrics,
+    card = model_card(task, config.variant if config.variant in task.hub.models else "lstm", metrics=metrics,
                       training_command=command, protocol=card_protocol(metrics), limits=LIMITS)
     save_checkpoint(model, out, metrics=metrics, training_config=config.to_dict(), card=card)
     report = out / "report"

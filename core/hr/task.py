@@ -17,9 +17,10 @@ TASK = Task(
     model_class=HRModel,
     read=read_workout,
     predict=predict,
-    checkpoints={"physio": CHECKPOINTS / "hr-physio", "lstm": CHECKPOINTS / "hr-lstm"},
+    # lstm first (the default): grouped 4-fold CV over the non-test runners gave MAE 14.15 bpm, physio 14.35
+    checkpoints={"lstm": CHECKPOINTS / "hr-lstm", "physio": CHECKPOINTS / "hr-physio"},
     hub=HubRepos(
-        models={"physio": "physiospaces/running-hr-physio", "lstm": "physiospaces/running-hr-lstm"},
+        models={"lstm": "physiospaces/running-hr-lstm", "physio": "physiospaces/running-hr-physio"},
         dataset="physiospaces/running-workouts-hr",
         space="physiospaces/running-heart-rate",
     ),

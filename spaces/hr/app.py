@@ -29,7 +29,7 @@ with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
         f"## {TASK.title}\n{TASK.summary}\n\n"
         "Upload a **GPX**, **TCX** or **FIT** file of a run (heart rate optional), or an Endomondo FitRec JSON line. "
         "Personalise with a few calibration minutes from the start of the same run, or your resting and maximum heart rate. "
-        f"Model: first-order heart-rate response plus LSTM residual on 14 speed/altitude features"
+        "Model: 2-layer LSTM on 14 speed/altitude features (the SUB3 v2 design)"
         + (f", test MAE {test_mae:.1f} bpm on unseen runners" if test_mae else "")
         + "; a research demo, not a medical device."
     )
