@@ -21,6 +21,7 @@ from core.tasks import get_task
 
 RESULTS = Path(__file__).parent / "results"
 MINUTES = 30
+REPEATS = 3
 THREADS = 1
 """One thread for torch and onnxruntime: on a shared 2-core machine two threads mostly wait on each other at batch 1."""
 
@@ -82,7 +83,11 @@ def main() -> None:
         for batch in (1, 256)
     }
     with tempfile.TemporaryDirectory() as folder:
-        records = {kind: end_to_end(onnx_model, long_recording(Path(folder), gyro=kind == "acc_gyro")) for kind in ("acc_gyro", "acc")}
+        # the fastest of three runs: the machine is shared, and slower runs measure the neighbours, not this code
+        records = {}
+        for kind in ("acc_gyro", "acc"):
+            path = long_recording(Path(folder), gyro=kind == "acc_gyro")
+            records[kind] = min((end_to_end(onnx_model, path) for _ in range(REPEATS)), key=lambda record: record["total_s"])
     results = {"throughput_windows_per_s": throughput,
                "onnx_over_torch_batch1": throughput["onnx_batch1"] / throughput["torch_batch1"],
                "onnx_over_torch_batch256": throughput["onnx_batch256"] / throughput["torch_batch256"],
