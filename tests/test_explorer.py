@@ -1,0 +1,54 @@
+"""The Streamlit explorer runs under AppTest: every task's measured metrics, the references, the browser and the cards."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import get_task, list_tasks
+from core.checkpoint import read_metrics
+from core.tasks import ROOT
+from tests.conftest import needs_data
+
+APP = str(ROOT / "spaces" / "explorer" / "app.py")
+
+
+@pytest.fixture(scope="module")
+def app():
+    return AppTest.from_file(APP, default_timeout=120).run()
+
+
+def test_leaderboard_shows_every_task_measured_metrics_and_references(app):
+    assert not app.exception
+    tables = [table.value for table in app.dataframe if "task" in table.value.columns]
+    shown = {(row.task, row.model, row.metric): row.value for table in tables for row in table.itertuples()}
+    for name in list_tasks():
+        task = get_task(name)
+        assert any(key[0] == name and key[1] == "published" for key in shown), f"no reference rows for {name}"
+        for variant, folder in task.checkpoints.items():
+            for metric, value in read_metrics(folder).get("test", {}).items():
+                if metric in ("accuracy", "macro_f1", "mae", "rmse", "f1", "auroc", "breath_sensitivity") and isinstance(value, float):
+                    assert shown[(name, variant, metric)] == pytest.approx(value, abs=1e-4)
+    sources = {row.source for table in tables for row in table.itertuples() if row.model == "published"}
+    assert all("issue" in source for source in sources)
+
+
+@needs_data("uci_har")
+def test_dataset_browser_filters_by_subject(app):
+    app.selectbox[0].set_value("har").run()
+    assert not app.exception
+    assert "UCI HAR test split" in app.caption[-1].value and "2947 examples" in app.caption[-1].value
+    app.multiselect[0].set_value([2]).run()
+    balance = next(t.value for t in app.dataframe if list(t.value.columns) == ["label", "examples"])
+    from core.har.data import load_split
+
+    subjects = load_split("test")["subject"]
+    assert int(balance["examples"].sum()) == int((subjects == 2).sum()) > 0
+    assert set(balance["label"]) <= set(get_task("har").labels)
+    assert [type(e).__name__ for e in app.main].count("Image") == 1  # one figure of example signals, a panel per class
+
+
+def test_model_cards_tab_shows_the_card(app):
+    options = app.selectbox[1].options
+    assert len(options) == sum((f / "README.md").is_file() for n in list_tasks() for f in get_task(n).checkpoints.values())
+    text = " ".join(m.value for m in app.markdown)
+    assert "## Use it" in text and "hf_hub_download" in text
