@@ -13,6 +13,9 @@ demo = gr.TabbedInterface(
     tab_names=[get_task(name).title for name in SPACES],
     title="PhysioSpaces: physiological time-series models you can try",
 )
+with demo:
+    gr.Markdown("Leaderboard, datasets and model cards: the [PhysioSpaces explorer](https://huggingface.co/spaces/physiospaces/physiospaces-explorer) "
+                "(locally: `streamlit run spaces/explorer/app.py`).")
 
 if __name__ == "__main__":
     demo.queue(default_concurrency_limit=2).launch(
