@@ -152,7 +152,8 @@ A research demonstration, not a medical device. Data: {hub_id(task.hub.dataset, 
 
 
 def stage_explorer(*, namespace: str, out: Path) -> StagedRepo:
-    """The Streamlit explorer Space: its app, `core`, every task's metrics and model card, requirements."""
+    """The Streamlit explorer Space: its app, `core`, every task's metrics and model card, requirements; its dataset
+    browser reads the dataset repos of PHYSIOSPACES_NAMESPACE (set as a Space variable)."""
     import streamlit
 
     repo_id = f"{check_namespace(namespace)}/{EXPLORER_NAME}"
@@ -164,8 +165,9 @@ def stage_explorer(*, namespace: str, out: Path) -> StagedRepo:
     for name in list_tasks():
         task = get_task(name)
         for variant in shipped_variants(task):
-            _copy_checkpoint(task.checkpoint(variant), folder / "checkpoints" / task.checkpoint(variant).name,
-                             ("README.md", "metrics.json", "config.json", "training_config.json"))
+            target = folder / "checkpoints" / task.checkpoint(variant).name
+            _copy_checkpoint(task.checkpoint(variant), target, ("metrics.json", "config.json", "training_config.json"))
+            (target / "README.md").write_text(cards.model_card_text(task, variant, namespace=namespace))
             models.append(hub_id(task.hub.models[variant], namespace=namespace))
         datasets.append(hub_id(task.hub.dataset, namespace=namespace))
     (folder / "requirements.txt").write_text(_requirements(("streamlit", "pytest", "hypothesis", "gradio_client", "onnxscript")))
@@ -180,7 +182,7 @@ a browser of the datasets (class balance, example signals per class, filters by 
         datasets=datasets, license="mit", summary="Leaderboard, datasets and model cards of PhysioSpaces", body=body,
     )
     (folder / "README.md").write_text(cards.renamespace(readme, namespace))
-    return StagedRepo("space", repo_id, folder, space_sdk="streamlit")
+    return StagedRepo("space", repo_id, folder, space_sdk="streamlit", space_variables={"PHYSIOSPACES_NAMESPACE": namespace})
 
 
 def stage(kind: str, task_name: str | None, *, namespace: str, out: Path, limit: int | None = None) -> list[StagedRepo]:

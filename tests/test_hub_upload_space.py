@@ -6,11 +6,14 @@ import subprocess
 import sys
 import time
 
+import gradio
 import pytest
+import streamlit
 from gradio_client import Client, handle_file
+from huggingface_hub import SpaceCard
 
-from core import get_task
-from hub_upload.staging import stage_space
+from core import get_task, list_tasks
+from hub_upload.staging import shipped_variants, stage_explorer, stage_space
 from tests.conftest import free_port
 
 
@@ -63,3 +66,17 @@ def test_staged_space_folder_is_complete(tmp_path, name):
     assert all(f"checkpoints/{task.checkpoint(v).name}/model.onnx" in files for v in task.checkpoints if (task.checkpoint(v) / "model.onnx").is_file())
     assert {f"spaces/{name}/examples/{p.name}" for p in task.examples} <= files
     assert "gradio" not in (staged.folder / "requirements.txt").read_text().split()
+    card = SpaceCard.load(staged.folder / "README.md").data
+    assert (card.sdk, card.sdk_version, card.app_file) == ("gradio", gradio.__version__, "app.py")
+    assert card.models == [f"test-ns/{task.hub.models[v].split('/')[1]}" for v in shipped_variants(task)]
+    assert card.datasets == [f"test-ns/{task.hub.dataset.split('/')[1]}"]
+
+
+def test_staged_explorer_front_matter(tmp_path):
+    staged = stage_explorer(namespace="test-ns", out=tmp_path)
+    card = SpaceCard.load(staged.folder / "README.md").data
+    assert (card.sdk, card.sdk_version, card.app_file) == ("streamlit", streamlit.__version__, "app.py")
+    assert {"app.py", "browse.py", "leaderboard.py", "core/tasks.py"} <= set(staged.files())
+    assert len(card.models) == sum(len(shipped_variants(get_task(n))) for n in list_tasks()) and len(card.datasets) == 4
+    assert staged.space_variables == {"PHYSIOSPACES_NAMESPACE": "test-ns"}
+    assert "physiospaces/" not in (staged.folder / "checkpoints" / "ecg-intra" / "README.md").read_text()
