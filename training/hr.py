@@ -66,9 +66,8 @@ class HRTrainConfig(TrainConfig):
     lr: float = 2e-3
     patience: int = 8
     balance_runners: bool = True
-    """Under the user protocol, weigh every training runner the same (grouped 4-fold CV over the non-test runners:
-    MAE 14.35 bpm with, 14.51 without). Never under chrono, whose test runners are the two big collections
-    (validation MAE 15.6 bpm with, 7.4 without)."""
+    """Under the user protocol, weigh every training runner the same (chosen by `python -m training.hr_cv` with and
+    without it). Never under chrono, whose test runners are the two big collections (chosen on validation MAE)."""
     second_protocol: bool = True
     data_dir: str = ""
 
