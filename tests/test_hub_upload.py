@@ -12,7 +12,7 @@ from core import get_task, list_tasks
 from core.errors import ConfigError, HubAuthError
 from hub_upload import publish
 from hub_upload.__main__ import main
-from hub_upload.staging import check_namespace, shipped_variants
+from hub_upload.staging import StagedRepo, check_namespace, shipped_variants
 from tests.conftest import needs_data
 
 NS = "test-ns"
@@ -153,7 +153,12 @@ def test_publish_calls_the_hub_api_and_never_prints_the_token(monkeypatch, tmp_p
     assert main(["space", "hr", "--namespace", NS, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr()
     assert secret not in out.out + out.err
+    default = get_task("hr").hub.models[shipped_variants(get_task("hr"))[0]].split("/")[1]
     assert ("create_repo", f"{NS}/running-heart-rate", "space", "gradio",
-            [{"key": "PHYSIOSPACES_FROM_HUB", "value": "1"}, {"key": "PHYSIOSPACES_MODEL_REPO", "value": f"{NS}/running-hr-physio"}]) in calls
+            [{"key": "PHYSIOSPACES_FROM_HUB", "value": "1"}, {"key": "PHYSIOSPACES_MODEL_REPO", "value": f"{NS}/{default}"}]) in calls
     upload = next(c for c in calls if c[0] == "upload_folder")
     assert upload[1] == f"{NS}/running-heart-rate" and {"app.py", "core", "checkpoints", "requirements.txt", "README.md"} <= set(upload[2])
+    repos = [StagedRepo("model", f"{NS}/running-hr-physio", tmp_path), StagedRepo("space", f"{NS}/running-heart-rate", tmp_path)]
+    assert publish.link_collection(repos, namespace=NS, token=secret) == f"{NS}/physiospaces-0123"
+    assert calls[-3:] == [("create_collection", "PhysioSpaces", NS), ("add_collection_item", f"{NS}/running-hr-physio", "model"),
+                          ("add_collection_item", f"{NS}/running-heart-rate", "space")]
