@@ -1,4 +1,5 @@
-"""The download path over real HTTP: staged model repos served in the Hub's layout, loaded with `load_model(repo_id=...)`."""
+"""The download path over real HTTP: staged model repos served in the Hub's layout, loaded with `load_model(repo_id=...)`
+and by the Spaces' `space_model` with PHYSIOSPACES_FROM_HUB=1."""
 from __future__ import annotations
 
 import hashlib
@@ -110,6 +111,10 @@ for name, repo_id in json.loads(sys.argv[1]).items():
     a, b = hub.infer(*inputs), local.infer(*inputs)
     out[name] = {"folder": str(hub.checkpoint_dir), "identical": bool(np.array_equal(a, b)), "shape": list(a.shape),
                  "metrics": hub.metrics == local.metrics}
+import os
+from core.space import space_model
+os.environ.update(PHYSIOSPACES_FROM_HUB="1", PHYSIOSPACES_MODEL_REPO=json.loads(sys.argv[1])["ecg"])
+out["space_model_folder"] = str(space_model("ecg").checkpoint_dir)
 print(json.dumps(out))
 """
 
@@ -125,6 +130,7 @@ def test_load_model_from_a_local_hub_over_http(local_hub, tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert str(tmp_path / "cache") in result["space_model_folder"], "the Space helper did not load from the model repo"
     for name, repo_id in by_task.items():
         assert result[name]["identical"], f"{name}: outputs from the Hub copy differ from the local checkpoint"
         assert result[name]["metrics"]
