@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--variant", help="shipped checkpoint variant (default: the task's first)")
     predict.add_argument("--repo-id", help="load the model from this Hugging Face Hub repo instead")
     predict.add_argument("--backend", choices=("torch", "onnx"), default="onnx")
+    predict.add_argument("--mode", help="input mode, for tasks with several (respiration: waveform, rr or series)")
     predict.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="task-specific predict option")
     predict.add_argument("--json", action="store_true", help="print the full result as JSON")
     return parser
@@ -47,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
     task = get_task(args.task)
     data = task.read(args.file, fs=args.fs, extra_files=tuple(args.extra))
     model = load_model(task.name, repo_id=args.repo_id, variant=args.variant, backend=args.backend)
-    result = task.predict(model, data, **parse_options(args.option))
+    options = parse_options(args.option)
+    if args.mode:
+        options["mode"] = args.mode
+    result = task.predict(model, data, **options)
     print(json.dumps(result.to_json()) if args.json else result.summary())
     return 0
 
