@@ -49,13 +49,19 @@ def split_upload(files) -> tuple[Path, tuple[Path, ...]]:
 
 
 def space_model(task: str, variant: str | None = None):
-    """The ONNX model a Space serves: the shipped checkpoint, or with PHYSIOSPACES_FROM_HUB=1 its Hub repo
-    (PHYSIOSPACES_MODEL_REPO, else the registry's), falling back to the shipped checkpoint if the Hub fails."""
+    """The ONNX model a Space serves: the shipped checkpoint, or with PHYSIOSPACES_FROM_HUB=1 the variant's Hub repo,
+    falling back to the shipped checkpoint if the Hub fails. The repo is the registry's, moved to PHYSIOSPACES_NAMESPACE
+    when set; PHYSIOSPACES_MODEL_REPO, when set, names the default variant's repo."""
     from core import get_task, load_model
 
     if os.environ.get("PHYSIOSPACES_FROM_HUB") == "1":
         spec = get_task(task)
-        repo_id = os.environ.get("PHYSIOSPACES_MODEL_REPO") or spec.hub.models[spec.variant(variant)]
+        variant = spec.variant(variant)
+        repo_id = spec.hub.models[variant]
+        if os.environ.get("PHYSIOSPACES_NAMESPACE"):
+            repo_id = f"{os.environ['PHYSIOSPACES_NAMESPACE']}/{repo_id.split('/', 1)[1]}"
+        if variant == spec.variant() and os.environ.get("PHYSIOSPACES_MODEL_REPO"):
+            repo_id = os.environ["PHYSIOSPACES_MODEL_REPO"]
         try:
             return load_model(task, repo_id=repo_id, variant=variant, backend="onnx")
         except Exception as exc:  # offline, repo missing, bad file: the shipped checkpoint still serves

@@ -136,9 +136,9 @@ def stage_space(task: Task, *, namespace: str, out: Path) -> StagedRepo:
 
 {task.summary}
 
-Served with onnxruntime. With the Space variable `PHYSIOSPACES_FROM_HUB=1` the model comes from the model repo
-`PHYSIOSPACES_MODEL_REPO` ({models[0] if models else "none"}); when the Hub cannot be reached, the copy of the shipped
-checkpoint in `checkpoints/` serves instead. Run it locally: `pip install -r requirements.txt gradio && python app.py`.
+Served with onnxruntime. With the Space variables `PHYSIOSPACES_FROM_HUB=1` and `PHYSIOSPACES_NAMESPACE={namespace}`
+each model comes from its model repo ({", ".join(models)}); `PHYSIOSPACES_MODEL_REPO` may name another repo for the
+default one. When the Hub cannot be reached, the copy of the shipped checkpoint in `checkpoints/` serves instead. Run it locally: `pip install -r requirements.txt gradio && python app.py`.
 
 A research demonstration, not a medical device. Data: {hub_id(task.hub.dataset, namespace=namespace)}.
 """
@@ -147,7 +147,7 @@ A research demonstration, not a medical device. Data: {hub_id(task.hub.dataset, 
         datasets=[hub_id(task.hub.dataset, namespace=namespace)], license=task.license, summary=task.summary, body=body,
     )
     (folder / "README.md").write_text(readme)
-    variables = {"PHYSIOSPACES_FROM_HUB": "1", **({"PHYSIOSPACES_MODEL_REPO": models[0]} if models else {})}
+    variables = {"PHYSIOSPACES_FROM_HUB": "1", "PHYSIOSPACES_NAMESPACE": namespace}
     return StagedRepo("space", repo_id, folder, space_sdk="gradio", space_variables=variables)
 
 

@@ -153,9 +153,8 @@ def test_publish_calls_the_hub_api_and_never_prints_the_token(monkeypatch, tmp_p
     assert main(["space", "hr", "--namespace", NS, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr()
     assert secret not in out.out + out.err
-    default = get_task("hr").hub.models[shipped_variants(get_task("hr"))[0]].split("/")[1]
     assert ("create_repo", f"{NS}/running-heart-rate", "space", "gradio",
-            [{"key": "PHYSIOSPACES_FROM_HUB", "value": "1"}, {"key": "PHYSIOSPACES_MODEL_REPO", "value": f"{NS}/{default}"}]) in calls
+            [{"key": "PHYSIOSPACES_FROM_HUB", "value": "1"}, {"key": "PHYSIOSPACES_NAMESPACE", "value": NS}]) in calls
     upload = next(c for c in calls if c[0] == "upload_folder")
     assert upload[1] == f"{NS}/running-heart-rate" and {"app.py", "core", "checkpoints", "requirements.txt", "README.md"} <= set(upload[2])
     repos = [StagedRepo("model", f"{NS}/running-hr-physio", tmp_path), StagedRepo("space", f"{NS}/running-heart-rate", tmp_path)]

@@ -113,7 +113,7 @@ for name, repo_id in json.loads(sys.argv[1]).items():
                  "metrics": hub.metrics == local.metrics}
 import os
 from core.space import space_model
-os.environ.update(PHYSIOSPACES_FROM_HUB="1", PHYSIOSPACES_MODEL_REPO=json.loads(sys.argv[1])["ecg"])
+os.environ.update(PHYSIOSPACES_FROM_HUB="1", PHYSIOSPACES_NAMESPACE=json.loads(sys.argv[1])["ecg"].split("/")[0])
 out["space_model_folder"] = str(space_model("ecg").checkpoint_dir)
 print(json.dumps(out))
 """
