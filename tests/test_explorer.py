@@ -1,12 +1,18 @@
 """The Streamlit explorer runs under AppTest: every task's measured metrics, the references, the browser and the cards."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import get_task, list_tasks
 from core.checkpoint import read_metrics
 from core.tasks import ROOT
+from hub_upload.staging import stage_explorer
 from tests.conftest import needs_data
 
 APP = str(ROOT / "spaces" / "explorer" / "app.py")
@@ -52,3 +58,26 @@ def test_model_cards_tab_shows_the_card(app):
     assert len(options) == sum((f / "README.md").is_file() for n in list_tasks() for f in get_task(n).checkpoints.values())
     text = " ".join(m.value for m in app.markdown)
     assert "## Use it" in text and "hf_hub_download" in text
+
+
+STAGED_RUN = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+import core
+at = AppTest.from_file(sys.argv[1], default_timeout=120).run()
+print(json.dumps({"core": core.__file__, "exceptions": [e.message for e in at.exception],
+                  "tables": [list(t.value["task"].unique()) for t in at.dataframe if "task" in t.value.columns]}))
+"""
+
+
+def test_staged_explorer_runs_from_its_own_folder(tmp_path):
+    folder = stage_explorer(namespace="test-ns", out=tmp_path).folder
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PYTHON", "PHYSIOSPACES_"))}
+    env.update(HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), PHYSIOSPACES_DATA=str(tmp_path / "no-data"))
+    done = subprocess.run([sys.executable, "-c", STAGED_RUN, str(folder / "app.py")], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["core"] == str(folder / "core" / "__init__.py")
+    assert result["exceptions"] == []
+    assert sorted({t for table in result["tables"] for t in table}) == sorted(list_tasks())
