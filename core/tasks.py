@@ -15,7 +15,7 @@ from core.errors import CheckpointError, UnknownTaskError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINTS = ROOT / "checkpoints"
-TASK_MODULES = ("core.ecg.task", "core.har.task", "core.respiration.task", "core.hr.task")
+TASK_MODULES = ("core.ecg.task", "core.har.task", "core.hr.task", "core.respiration.task")
 """Modules that each define a module-level `TASK`; a new task adds its module here."""
 
 

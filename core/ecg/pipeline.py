@@ -11,6 +11,7 @@ from core.errors import FileTooLargeError, InputError, NoBeatsFoundError, Signal
 from core.readers import Recording, check_file, read_signal
 from core.readers.tabular import numeric_columns, read_table
 from core.signals import ECG_FS_RANGE, check_fs
+from core.results import ClassProbabilities
 
 PREFERRED_LEADS = ("MLII", "II", "ECG", "LEAD II", "ECG1", "V5", "V1")
 MAX_SAMPLES = 10_000_000
@@ -27,7 +28,7 @@ class BeatRows:
 
 
 @dataclass(frozen=True)
-class ECGResult:
+class ECGResult(ClassProbabilities):
     """Beat times (s, None for pre-cut beats), class probabilities (n, 5), and the classified lead for plotting."""
 
     fs: float | None
@@ -37,14 +38,6 @@ class ECGResult:
     lead: np.ndarray | None = None
     lead_name: str = ""
     beats: np.ndarray | None = None
-
-    @property
-    def predicted(self) -> list[str]:
-        return [self.labels[i] for i in self.probabilities.argmax(axis=1)]
-
-    @property
-    def confidence(self) -> np.ndarray:
-        return self.probabilities.max(axis=1)
 
     def counts(self) -> dict[str, int]:
         predicted = self.predicted

@@ -14,6 +14,7 @@ from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW
 from core.readers import Recording, check_file
 from core.readers.inertial import UCIWindows, inertial_units, read_inertial_csv, read_uci_inertial
 from core.signals import check_fs, signal_filter, signal_resample
+from core.results import ClassProbabilities
 
 HAR_FS_RANGE = (10.0, 200.0)
 GRAVITY_CORNER_HZ = 0.3
@@ -24,7 +25,7 @@ CHUNK = 4096
 
 
 @dataclass(frozen=True)
-class HARResult:
+class HARResult(ClassProbabilities):
     """Per-window activity probabilities (n, 6); window starts in seconds (None for pre-cut UCI windows);
     the 50 Hz total acceleration (g) and gyroscope (rad/s, absent for accelerometer-only input) for plotting."""
 
@@ -36,14 +37,6 @@ class HARResult:
     gyro: np.ndarray | None = None
     true_labels: np.ndarray | None = None
     window_s: float = WINDOW / HAR_FS
-
-    @property
-    def predicted(self) -> list[str]:
-        return [self.labels[i] for i in self.probabilities.argmax(axis=1)]
-
-    @property
-    def confidence(self) -> np.ndarray:
-        return self.probabilities.max(axis=1)
 
     @property
     def duration_s(self) -> float:

@@ -1,0 +1,21 @@
+"""What every classification result shares: class probabilities over named labels."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class ClassProbabilities:
+    """Mixin for result dataclasses with `labels` (k names) and `probabilities` (n, k)."""
+
+    labels: tuple[str, ...]
+    probabilities: np.ndarray
+
+    @property
+    def predicted(self) -> list[str]:
+        """The most probable label of each item."""
+        return [self.labels[i] for i in self.probabilities.argmax(axis=1)]
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """The probability of each item's predicted label."""
+        return self.probabilities.max(axis=1)
