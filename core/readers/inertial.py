@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.errors import InputError, SamplingRateError, TimestampOrderError, UnitError
+from core.errors import FileTooLargeError, InputError, SamplingRateError, TimestampOrderError, UnitError
 from core.har.data import CHANNELS as UCI_SIGNALS
-from core.readers import Recording, check_file
+from core.readers import MAX_FILE_BYTES, Recording, check_file
 from core.readers.tabular import fill_short_gaps, numeric_columns, read_table
 
 STANDARD_GRAVITY = 9.80665
@@ -204,8 +204,16 @@ def read_uci_inertial(path: str | Path, *, split: str = "test") -> UCIWindows:
     folder = f"{prefixes[split]}{split}/"
 
     def table(name: str) -> np.ndarray:
+        if not path.is_dir() and archive.getinfo(folder + name).file_size > MAX_FILE_BYTES:
+            raise FileTooLargeError(
+                f"{name!r} in {path.name!r} unpacks to {archive.getinfo(folder + name).file_size / 2**20:.0f} MiB, over the "
+                f"{MAX_FILE_BYTES / 2**20:.0f} MiB limit per file; upload the dataset zip as downloaded from UCI."
+            )
         with opener(folder + name) as handle:
-            return pd.read_csv(io.BytesIO(handle.read()), sep=r"\s+", header=None).to_numpy()
+            try:
+                return pd.read_csv(io.BytesIO(handle.read()), sep=r"\s+", header=None).to_numpy()
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+                raise InputError(f"{name!r} in {path.name!r} is not a table of numbers ({exc}); upload the dataset zip as downloaded from UCI.") from None
 
     try:
         signals = [table(f"Inertial Signals/{signal}_{split}.txt") for signal in UCI_SIGNALS]

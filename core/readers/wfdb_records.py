@@ -23,20 +23,24 @@ MAX_DECOMPRESSED_BYTES = 4 * MAX_FILE_BYTES
 
 
 def _decompress_xz(source: Path, target: Path) -> None:
-    """Decompress in chunks, refusing output over MAX_DECOMPRESSED_BYTES (a compression bomb)."""
+    """Decompress in 1 MiB pieces, refusing output over MAX_DECOMPRESSED_BYTES (a compression bomb) with bounded memory."""
     decompressor = lzma.LZMADecompressor()
     written = 0
     try:
         with source.open("rb") as inp, target.open("wb") as out:
             for chunk in iter(lambda: inp.read(1 << 20), b""):
-                data = decompressor.decompress(chunk, max_length=MAX_DECOMPRESSED_BYTES + 1 - written)
-                written += len(data)
-                if written > MAX_DECOMPRESSED_BYTES:
-                    raise FileTooLargeError(
-                        f"File {source.name!r} decompresses to over {MAX_DECOMPRESSED_BYTES / 2**20:.0f} MiB; "
-                        "upload a shorter record."
-                    )
-                out.write(data)
+                data = decompressor.decompress(chunk, max_length=1 << 20)
+                while True:
+                    written += len(data)
+                    if written > MAX_DECOMPRESSED_BYTES:
+                        raise FileTooLargeError(
+                            f"File {source.name!r} decompresses to over {MAX_DECOMPRESSED_BYTES / 2**20:.0f} MiB; "
+                            "upload a shorter record."
+                        )
+                    out.write(data)
+                    if decompressor.eof or decompressor.needs_input:
+                        break
+                    data = decompressor.decompress(b"", max_length=1 << 20)
     except lzma.LZMAError:
         raise InputError(f"File {source.name!r} is not valid xz data; upload the plain .dat file.") from None
 
@@ -48,7 +52,11 @@ def _cached_xz(source: Path) -> Path:
     if not target.exists():
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
-        _decompress_xz(source, partial)
+        try:
+            _decompress_xz(source, partial)
+        except InputError:
+            partial.unlink(missing_ok=True)  # a refused bomb must not leave hundreds of MiB in the cache
+            raise
         partial.replace(target)
     return target
 

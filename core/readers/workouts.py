@@ -12,7 +12,7 @@ from typing import Iterator
 
 import numpy as np
 
-from core.errors import InputError, NoMotionDataError, TimestampOrderError, UnsupportedFormatError
+from core.errors import FileTooLargeError, InputError, NoMotionDataError, TimestampError, TimestampOrderError, UnsupportedFormatError
 from core.readers import Recording, check_file
 
 WORKOUT_CHANNELS = ("speed_kmh", "altitude_m", "heart_rate", "latitude", "longitude")
@@ -21,6 +21,8 @@ ACCEPTED = "GPX (.gpx), TCX (.tcx), FIT (.fit) or Endomondo FitRec JSON lines (.
 HR_RANGE = (30.0, 240.0)
 EARTH_RADIUS_M = 6_371_008.8
 _SEMICIRCLE_DEG = 180.0 / 2**31
+MAX_TRACK_POINTS = 100_000
+"""Most track points one request may read (27 h at one point per second); counted before the XML parser builds its tree."""
 
 
 def haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -113,12 +115,28 @@ def _timestamp(value) -> float:
     return value.timestamp() if value is not None else np.nan
 
 
+def check_track_points(path: Path, tag: bytes) -> None:
+    """Refuse a GPX/TCX with over MAX_TRACK_POINTS `tag` elements, by counting tags in 1 MiB pieces (no parsing)."""
+    count, tail = 0, b""
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            count += (tail + chunk).count(tag)
+            tail = chunk[-(len(tag) - 1):]
+    points = count // 2  # an opening and a closing tag per point
+    if points > MAX_TRACK_POINTS:
+        raise FileTooLargeError(
+            f"File {path.name!r} has about {points:,} track points, over the {MAX_TRACK_POINTS:,} limit of one request; "
+            "upload a single workout or a shorter excerpt."
+        )
+
+
 def read_gpx(path: str | Path) -> Recording:
     """GPX track points with elevation and Garmin TrackPointExtension heart rate (`gpxtpx:hr`)."""
     import gpxpy
     import gpxpy.gpx
 
     path = check_file(path)
+    check_track_points(path, b"trkpt")
     try:
         gpx = gpxpy.parse(path.read_text(encoding="utf-8", errors="replace"))
     except (gpxpy.gpx.GPXException, ValueError) as exc:
@@ -149,6 +167,7 @@ def read_tcx(path: str | Path) -> Recording:
     from defusedxml.common import DefusedXmlException
 
     path = check_file(path)
+    check_track_points(path, b"Trackpoint")
     try:
         root = ElementTree.parse(path).getroot()
     except (ElementTree.ParseError, DefusedXmlException) as exc:
@@ -164,8 +183,15 @@ def read_tcx(path: str | Path) -> Recording:
         values = {local(e): e.text for e in point.iter()}
         if values.get("Time") is None:
             continue
+        try:
+            when = datetime.fromisoformat(values["Time"].strip().replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            raise TimestampError(
+                f"File {path.name!r} has a track point time {values['Time'][:40]!r} that is not an ISO 8601 date; "
+                "export the activity again as TCX."
+            ) from None
         rows.append((
-            datetime.fromisoformat(values["Time"].strip().replace("Z", "+00:00")).timestamp(),
+            when,
             _float(values.get("LatitudeDegrees")),
             _float(values.get("LongitudeDegrees")),
             _float(values.get("AltitudeMeters")),
@@ -194,6 +220,11 @@ def read_fit(path: str | Path) -> Recording:
                     sport = str(frame.get_value("sport") or "")
                 if frame.name != "record" or not frame.has_field("timestamp"):
                     continue
+                if len(rows) >= MAX_TRACK_POINTS:
+                    raise FileTooLargeError(
+                        f"File {path.name!r} has over {MAX_TRACK_POINTS:,} record messages, the limit of one request; "
+                        "upload a single workout or a shorter excerpt."
+                    )
 
                 def value(*names):
                     for name in names:
@@ -228,7 +259,7 @@ def _endomondo_line(line: str) -> dict:
 
 def endomondo_recording(workout: dict, name: str = "endomondo") -> Recording:
     """A workout dict of the FitRec dataset (userId, gender, sport, timestamp, altitude, heart_rate, speed or positions)."""
-    if "timestamp" not in workout:
+    if not isinstance(workout, dict) or "timestamp" not in workout:
         raise InputError(f"Workout {name!r} has no 'timestamp' list; each FitRec line needs timestamp, speed or positions.")
     return workout_recording(
         time_s=workout["timestamp"], speed_kmh=workout.get("speed"), altitude_m=workout.get("altitude"),
