@@ -1,0 +1,131 @@
+"""Property-based tests: arbitrary bytes in every reader, arbitrary arrays in every task's `predict`, arbitrary
+arguments in the CLI. The outcome is a value or a `PhysioError`, never another exception."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from core import get_task, load_model
+from core.__main__ import main as cli_main
+from core.errors import PhysioError
+from core.readers import Recording
+from core.readers.inertial import read_inertial_csv, read_uci_inertial
+from core.readers.workouts import WORKOUT_CHANNELS, read_workout
+from core.respiration.pipeline import BeatSeries, ValueSeries
+
+FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+TASKS = ("ecg", "har", "hr", "respiration")
+SUFFIXES = (".csv", ".hea", ".gpx", ".tcx", ".fit", ".json", ".zip", ".txt")
+
+# text that looks like the formats, so examples get past the first parser line instead of all failing as binary
+TOKENS = st.sampled_from(["0", "1.5", "-3e2", "nan", "inf", "-inf", "", ",", ";", "\t", "\n", "# fs=360\n", "fs", "time",
+                          "MLII", "acc_x,acc_y,acc_z", "timestamp,value", "rr_ms", "beat_time_s", "<trkpt lat=\"1\" lon=\"2\">",
+                          "<time>2020-01-01T00:00:00Z</time>", "</trkpt>", "<gpx>", "<Trackpoint><Time>", "</Time>",
+                          "{\"timestamp\": [", "]}", "100 1 360 3600\n", "100.dat 16 200 11 1024 0 0 0 MLII\n", "\u00e9\U0001f493"])
+CONTENT = st.one_of(st.binary(max_size=2048), st.lists(TOKENS, max_size=200).map(lambda parts: "".join(parts).encode()))
+
+
+@pytest.fixture(scope="module")
+def models():
+    return {task: load_model(task, backend="onnx") for task in TASKS}
+
+
+def outcome(fn, *args, **kwargs) -> str:
+    """'value' or 'PhysioError'; any other exception propagates and fails the property."""
+    try:
+        fn(*args, **kwargs)
+    except PhysioError as exc:
+        event(type(exc).__name__)  # --hypothesis-show-statistics shows how far examples get
+        return "PhysioError"
+    event("value")
+    return "value"
+
+
+def written(content: bytes, suffix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="physiospaces-fuzz-"))
+    path = folder / f"upload{suffix}"
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("task", TASKS)
+@FUZZ
+@given(content=CONTENT, suffix=st.sampled_from(SUFFIXES), fs=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)))
+def test_task_read_takes_any_bytes(task, content, suffix, fs):
+    assert outcome(get_task(task).read, written(content, suffix), fs=fs) in ("value", "PhysioError")
+
+
+@FUZZ
+@given(content=CONTENT, suffix=st.sampled_from((".gpx", ".tcx", ".fit", ".json", ".jsonl")))
+def test_workout_reader_takes_any_bytes(content, suffix):
+    assert outcome(read_workout, written(content, suffix)) in ("value", "PhysioError")
+
+
+@FUZZ
+@given(content=CONTENT)
+def test_inertial_readers_take_any_bytes(content):
+    assert outcome(read_inertial_csv, written(content, ".csv")) in ("value", "PhysioError")
+    assert outcome(read_uci_inertial, written(content, ".zip")) in ("value", "PhysioError")
+
+
+def test_cli_refuses_binary_noise_with_one_line(tmp_path, capsys):
+    path = tmp_path / "noise.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    assert cli_main(["predict", "ecg", str(path)]) == 2
+    assert capsys.readouterr().err == "error: File 'noise.csv' is not text; upload a CSV file.\n"
+
+
+@settings(max_examples=15, deadline=None)
+@given(content=CONTENT, task=st.sampled_from(TASKS), suffix=st.sampled_from(SUFFIXES))
+def test_cli_exits_0_or_2(content, task, suffix):
+    assert cli_main(["predict", task, str(written(content, suffix))]) in (0, 2)
+
+
+FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=32)
+ARRAYS = st.lists(FLOATS, min_size=0, max_size=3000).map(np.array) | st.builds(
+    lambda n, scale, freq: scale * np.sin(np.arange(n) * freq), st.integers(0, 20000), st.floats(1e-6, 1e6), st.floats(0.001, 1.0))
+RATES = st.one_of(st.sampled_from([50.0, 125.0, 360.0]), st.floats(20.0, 2000.0),
+                  st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -1.0, 1.0, 1e9]))
+
+
+def recording(values: np.ndarray, fs: float, channels: tuple[str, ...]) -> Recording:
+    return Recording(signal=np.repeat(values.reshape(-1, 1), len(channels), axis=1), fs=fs, channels=channels)
+
+
+@FUZZ
+@given(values=ARRAYS, fs=RATES)
+def test_ecg_predict_takes_any_array(models, values, fs):
+    assert outcome(get_task("ecg").predict, models["ecg"], recording(values, fs, ("MLII",))) in ("value", "PhysioError")
+
+
+@FUZZ
+@given(values=ARRAYS, fs=RATES)
+def test_har_predict_takes_any_array(models, values, fs):
+    data = recording(values, fs, ("acc_x", "acc_y", "acc_z"))
+    assert outcome(get_task("har").predict, models["har"], data) in ("value", "PhysioError")
+
+
+@FUZZ
+@given(values=ARRAYS, step=st.floats(0.01, 60.0))
+def test_hr_predict_takes_any_array(models, values, step):
+    data = Recording(signal=np.column_stack([values] * len(WORKOUT_CHANNELS)) if len(values) else np.zeros((0, 5)),
+                     fs=1 / step, channels=WORKOUT_CHANNELS, time=np.arange(len(values)) * step)
+    assert outcome(get_task("hr").predict, models["hr"], data) in ("value", "PhysioError")
+
+
+@FUZZ
+@given(values=ARRAYS, fs=RATES, mode=st.sampled_from(["waveform", "rr", "series"]))
+def test_respiration_predict_takes_any_array(models, values, fs, mode):
+    task = get_task("respiration")
+    if mode == "waveform":
+        data = recording(values, fs, ("RESP",))
+    elif mode == "rr":
+        data = BeatSeries(beat_times=np.cumsum(np.abs(values)), rr=values)
+    else:
+        data = ValueSeries(values=values, timestamps=np.arange(len(values), dtype=float))
+    assert outcome(task.predict, None, data, mode=mode) in ("value", "PhysioError")
