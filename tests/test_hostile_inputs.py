@@ -1,0 +1,126 @@
+"""The hostile-input corpus (tests/fixtures/make_hostile.py) against every Space endpoint and the CLI.
+
+Every case must come back as one sentence (no traceback, no server path, not the generic fallback), the Space must
+answer a good request correctly afterwards, and the server's resident memory must return near its level.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from gradio_client import handle_file
+
+from core import get_task, load_model
+from core.__main__ import main as cli_main
+from core.readers import Recording
+from core.tasks import ROOT
+from tests.conftest import FIXTURES
+
+sys.path.insert(0, str(FIXTURES))
+from make_hostile import CASES, make_corpus  # noqa: E402
+
+GENERIC = "Something went wrong while processing this input"
+# endpoint -> (task, api name, extra inputs after the file, whether the file input takes a list, good file, index of the summary)
+ENDPOINTS = {
+    "ecg/classify": ("ecg", "/classify", [None], True, ROOT / "spaces/ecg/examples/mitdb_100_20s.csv", 1),
+    "har/recognise": ("har", "/recognise", ["auto", "auto", None], False, FIXTURES / "har_stitched_20hz.csv", 1),
+    "hr/predict": ("hr", "/predict", [0, None, None], False, FIXTURES / "hr_run.gpx", 0),
+    "respiration/waveform": ("respiration", "/waveform", [None], True, FIXTURES / "respiration_bidmc01_40s.csv", 1),
+    "respiration/rr": ("respiration", "/rr", [None], True, FIXTURES / "respiration_a03_10min.csv", 1),
+    "respiration/series": ("respiration", "/series", [1.0], True, FIXTURES / "respiration_nab_ec2_300.csv", 1),
+}
+MATRIX = [(endpoint, case) for endpoint, (task, *_) in ENDPOINTS.items() for case in CASES if "*" in case.tasks or task in case.tasks]
+TASK_MATRIX = [(task, case) for task in ("ecg", "har", "hr", "respiration") for case in CASES if "*" in case.tasks or task in case.tasks]
+# the message each limit and safety case must give, wherever it is sent (CLI, or a Space that accepts the suffix)
+EXPECTED = {
+    "rows_10m_csv": "File 'rows_10m.csv' has over 5,000,000 rows, the limit of one request; upload a shorter excerpt.",
+    "gpx_1m_points": "File 'points_1m.gpx' has about 1,000,000 track points, over the 100,000 limit of one request; "
+                     "upload a single workout or a shorter excerpt.",
+    "wfdb_xz_bomb": "File 'bomb.dat.xz' decompresses to over 400 MiB; upload a shorter record.",
+    "zip_bomb": "'Inertial Signals/body_acc_x_test.txt' in 'bomb.zip' unpacks to 256 MiB, over the 100 MiB limit per file; "
+                "upload the dataset zip as downloaded from UCI.",
+    "pickle_as_csv": "File 'model.csv' is a Python pickle, which PhysioSpaces never loads; export it as CSV.",
+    "wfdb_traversal": "The WFDB header names the data file 'passwd', which was not provided; upload 'passwd' together with the .hea file.",
+    "wfdb_absolute_path": "The WFDB header names the data file 'passwd', which was not provided; upload 'passwd' together with the .hea file.",
+    "tcx_bad_time": "File 'bad_time.tcx' has a track point time 'yesterday' that is not an ISO 8601 date; export the activity again as TCX.",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return make_corpus(tmp_path_factory.mktemp("hostile"), big=True)
+
+
+def rss_mb() -> float:
+    """Resident memory of this process (the Spaces run in it), from /proc."""
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def assert_one_sentence(message: str, where: str) -> None:
+    assert message and "\n" not in message.strip(), f"{where}: not one line: {message!r}"
+    assert "Traceback" not in message and 'File "' not in message, f"{where}: traceback text: {message!r}"
+    assert "/tmp/" not in message and str(ROOT) not in message and "site-packages" not in message, f"{where}: server path: {message!r}"
+    assert GENERIC not in message, f"{where}: an unexpected exception reached the generic fallback"
+    assert message.rstrip().endswith((".", ".']", "']")), f"{where}: not a sentence: {message!r}"
+
+
+def test_matrix_size():
+    """Every endpoint of every Space sees the generic cases plus those imitating its task's formats."""
+    assert len(CASES) == 35
+    assert len(MATRIX) == 6 * 12 + 4 * 8 + 2 + 13 == 119
+    assert len(TASK_MATRIX) == 4 * 12 + 2 * 8 + 2 + 13 == 79
+    print(f"\nhostile corpus: {len(CASES)} cases, {len(ENDPOINTS)} endpoints, {len(MATRIX)} endpoint requests, "
+          f"{len(TASK_MATRIX)} CLI runs")
+
+
+@pytest.mark.parametrize("task,case", TASK_MATRIX, ids=[f"{t}-{c.name}" for t, c in TASK_MATRIX])
+def test_cli_refuses_with_one_line(task, case, corpus, capsys):
+    main, *extras = (str(corpus / name) for name in case.files)
+    argv = ["predict", task, main] + (["--extra", *extras] if extras else [])
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert_one_sentence(err[len("error: "):].strip(), f"cli {task} {case.name}")
+    if case.name in EXPECTED and (task != "hr" or case.tasks == ("hr",)):  # the HR task refuses every .csv by its suffix
+        assert err == f"error: {EXPECTED[case.name]}\n"
+
+
+def good_summary(task: str, path: Path, api: str) -> str:
+    spec = get_task(task)
+    data = spec.read(path)
+    if task == "respiration":
+        result = spec.predict(None, data, mode=api.strip("/"), **({"threshold": 1.0} if api == "/series" else {}))
+    else:
+        result = spec.predict(load_model(task, backend="onnx"), data)
+    return f"**{result.summary()}**"
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_space_endpoint_refuses_every_case_and_recovers(endpoint, corpus, space_client):
+    task, api, extra, as_list, good, summary_index = ENDPOINTS[endpoint]
+    client = space_client(task)
+
+    def call(paths: list[Path]):
+        files = [handle_file(str(p)) for p in paths]
+        return client.predict(files if as_list else files[0], *extra, api_name=api)
+
+    expected_good = good_summary(task, good, api)
+    assert call([good])[summary_index] == expected_good  # warm: models and imports loaded before measuring
+    before = rss_mb()
+    cases = [case for e, case in MATRIX if e == endpoint]
+    messages = {}
+    for case in cases:
+        with pytest.raises(Exception) as caught:
+            call([corpus / name for name in case.files])
+        messages[case.name] = str(caught.value)
+        assert_one_sentence(messages[case.name], f"{endpoint} {case.name}")
+    after = rss_mb()
+    for name, message in messages.items():
+        if name in EXPECTED and not message.startswith("Invalid file type"):
+            assert message == EXPECTED[name], f"{endpoint} {name}"
+    assert call([good])[summary_index] == expected_good
+    assert after - before < 300, f"{endpoint}: resident memory grew {after - before:.0f} MB over the corpus"
+    print(f"\n{endpoint}: {len(cases)} hostile cases refused, RSS {before:.0f} -> {after:.0f} MB")
