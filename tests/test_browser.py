@@ -1,0 +1,93 @@
+"""End to end in headless Chromium: open the hub, run an example on every tab, wait for the plot and the table, screenshot.
+
+Needs Debian's Chromium at /usr/bin/chromium (`apt-get install chromium`) and Playwright for Python; never
+`playwright install`. Screenshots go to a temporary folder, or to PHYSIOSPACES_SCREENSHOTS when set
+(benchmarks/screenshots/ holds a copy for people to look at).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+sync_playwright = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python (pip install playwright)").sync_playwright
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run",
+        "--disable-component-update", "--disable-sync"]
+TIMEOUT_MS = 30_000
+
+# tab title -> (run button, pattern the bold summary must match once the example has run)
+TABS = {
+    "ECG arrhythmia": ("Find and classify beats", r"\d+ beats in lead \w+: N \d+"),
+    "Human activity recognition": ("Recognise activities", r"\d+ windows \(.* min\), \w+ model: WALKING \d+%"),
+    "Running heart rate": ("Predict heart rate", r"\d+ min run, predicted heart rate mean \d+ bpm"),
+    "Respiration anomalies": ("Find breaths", r"\d+ breaths in \d+ s, median rate [\d.]+/min"),
+}
+
+
+@pytest.fixture(scope="module")
+def hub_url():
+    import app
+
+    port = free_port()
+    app.demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    app.demo.close()
+
+
+@pytest.fixture(scope="module")
+def page(hub_url):
+    profile = tempfile.mkdtemp(prefix="physiospaces-chromium-")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), headless=True, args=ARGS, viewport={"width": 1280, "height": 1000})
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(hub_url)
+        yield page
+        browser.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    folder = Path(os.environ.get("PHYSIOSPACES_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_hub_lists_every_task_as_a_tab(page):
+    page.wait_for_selector("button[role=tab]")
+    names = [tab.inner_text().strip() for tab in page.locator("button[role=tab]").all()]
+    assert names[:len(TABS)] == list(TABS)
+
+
+@pytest.mark.parametrize("title", list(TABS))
+def test_tab_runs_an_example(page, shots, title):
+    button_name, summary_pattern = TABS[title]
+    page.locator("button[role=tab]", has_text=title).first.click()
+    page.locator(".gallery-item:visible, tr.tr-body:visible").first.click()  # a gallery for one input, a table for several
+    page.locator(".file-preview:visible").first.wait_for()  # the example's file is in place before we run
+    page.get_by_role("button", name=button_name).and_(page.locator(":visible")).click()
+
+    # The description's bold words (CSV, WFDB record) are visible too: wait for the one that reads as a result.
+    summary = page.locator(".prose strong:visible").filter(has_text=re.compile(summary_pattern)).first
+    summary.wait_for()
+    assert re.search(summary_pattern, summary.inner_text())
+    plot = page.locator("[data-testid=matplotlib] img:visible").first
+    plot.wait_for()
+    assert plot.bounding_box()["height"] > 100
+    cells = page.locator("[data-testid^=cell-]:visible")  # result tables; the examples use dataset-cell-*
+    cells.first.wait_for()
+    assert cells.count() > 1
+    assert cells.first.inner_text().strip()
+    page.screenshot(path=shots / f"{title.lower().replace(' ', '_')}.png", full_page=True)
+    assert (shots / f"{title.lower().replace(' ', '_')}.png").stat().st_size > 10_000
