@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import lzma
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -71,6 +72,9 @@ def _parse_header(text: str, name: str) -> tuple[list[str], list[int]]:
         n_signals = int(fields[1])
     except (IndexError, ValueError):
         raise InputError(f"File {name!r} is not a WFDB header: its first line {lines[0][:60]!r} has no signal count.") from None
+    rate = fields[2].split("/")[0] if len(fields) > 2 else "360"
+    if not re.fullmatch(r"\d+\.?\d*|\.\d+", rate):  # wfdb would silently read '1e+09' as 1 Hz
+        raise InputError(f"File {name!r} states the sampling rate {rate[:20]!r}, not a plain number of Hz; write it like 360.")
     if n_signals < 1 or len(lines) < 1 + n_signals:
         raise InputError(f"File {name!r} declares {n_signals} signals but describes {len(lines) - 1}; upload an intact header.")
     return lines, list(range(1, 1 + n_signals))
