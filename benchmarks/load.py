@@ -1,0 +1,163 @@
+"""Load on the hub: N concurrent gradio_client clients send mixed example requests to every Space endpoint over loopback.
+
+    python benchmarks/load.py                        # 16 clients x 25 requests; writes benchmarks/results/load.json
+    python benchmarks/load.py --clients 8 --requests 10
+
+The hub runs in a subprocess on 127.0.0.1 with the queue settings below; the run stops after the requests or the time
+limit, whichever comes first. Reports throughput, p50/p95/p99 latency, errors (should be 0) and the server's peak RSS.
+"""
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from gradio_client import Client, handle_file
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+EXAMPLES = ROOT / "spaces"
+
+# One example per endpoint, shipped with the Spaces; arguments as the endpoint takes them.
+MIX = [
+    ("ecg", "/classify", lambda: ([handle_file(EXAMPLES / "ecg/examples/mitdb_208_20s.csv")], None)),
+    ("ecg", "/classify", lambda: ([handle_file(EXAMPLES / "ecg/examples/mitdb_119_60s.hea"),
+                                   handle_file(EXAMPLES / "ecg/examples/mitdb_119_60s.dat")], None)),
+    ("har", "/recognise", lambda: (handle_file(EXAMPLES / "har/examples/uci_subject02_acc_gyro.csv"), "auto", "auto", None)),
+    ("har", "/recognise", lambda: (handle_file(EXAMPLES / "har/examples/uci_subject24_acc_only.csv"), "auto", "auto", None)),
+    ("hr", "/predict", lambda: (handle_file(EXAMPLES / "hr/examples/runpandas_garmin_14min.tcx"), 0, None, None)),
+    ("hr", "/predict", lambda: (handle_file(EXAMPLES / "hr/examples/fit_file_parser_28min_no_hr.gpx"), 0, None, None)),
+    ("respiration", "/waveform", lambda: ([handle_file(EXAMPLES / "respiration/examples/bidmc01_resp_2min.csv")], None)),
+    ("respiration", "/rr", lambda: ([handle_file(EXAMPLES / "respiration/examples/apnea_ecg_c07_1h.csv")], None)),
+    ("respiration", "/series", lambda: ([handle_file(EXAMPLES / "respiration/examples/nab_ec2_request_latency_system_failure.csv")], 0.4)),
+]
+
+SERVER = """
+import sys, app
+app.demo.queue(default_concurrency_limit=int(sys.argv[2]), max_size=int(sys.argv[3])).launch(
+    server_name="127.0.0.1", server_port=int(sys.argv[1]), max_file_size="100mb", quiet=True)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (0 once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+    except (FileNotFoundError, StopIteration):
+        return 0.0
+
+
+def start_hub(port: int, concurrency: int, max_size: int, timeout_s: float = 180) -> subprocess.Popen:
+    """The hub in a child process; returns once it answers on the port."""
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(concurrency), str(max_size)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the hub exited with code {server.returncode}: {server.stderr.read()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError(f"the hub did not answer on port {port} within {timeout_s:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=25, help="requests per client")
+    parser.add_argument("--concurrency", type=int, default=2, help="queue default_concurrency_limit (per endpoint)")
+    parser.add_argument("--max-size", type=int, default=64, help="queue max_size (requests waiting before refusal)")
+    parser.add_argument("--time-limit", type=float, default=900, help="seconds after which no new request starts")
+    args = parser.parse_args()
+
+    port = free_port()
+    server = start_hub(port, args.concurrency, args.max_size)
+    url = f"http://127.0.0.1:{port}/"
+    peak_rss, idle_rss = [rss_mb(server.pid)], rss_mb(server.pid)
+    done = threading.Event()
+
+    def sample_memory():
+        while not done.wait(0.2):
+            peak_rss.append(rss_mb(server.pid))
+
+    latencies, errors, lock = [], [], threading.Lock()
+    deadline = time.monotonic() + args.time_limit
+
+    def client_loop(index: int):
+        client = Client(url, verbose=False)
+        for k in range(args.requests):
+            if time.monotonic() > deadline:
+                return
+            task, api_name, make_args = MIX[(index + k) % len(MIX)]
+            start = time.perf_counter()
+            try:
+                client.predict(*make_args(), api_name=api_name)
+                with lock:
+                    latencies.append((task + api_name, time.perf_counter() - start))
+            except Exception as error:  # a benchmark counts every failure instead of stopping at the first
+                with lock:
+                    errors.append(f"{task}{api_name}: {type(error).__name__}: {str(error)[:200]}")
+
+    load_before = os.getloadavg()
+    sampler = threading.Thread(target=sample_memory, daemon=True)
+    sampler.start()
+    start = time.perf_counter()
+    clients = [threading.Thread(target=client_loop, args=(i,)) for i in range(args.clients)]
+    try:
+        for thread in clients:
+            thread.start()
+        for thread in clients:
+            thread.join()
+    finally:
+        wall = time.perf_counter() - start
+        done.set()
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    seconds = np.array([s for _, s in latencies]) if latencies else np.array([np.nan])
+    per_endpoint = {}
+    for name in sorted({n for n, _ in latencies}):
+        values = np.array([s for n, s in latencies if n == name])
+        per_endpoint[name] = {"requests": len(values), "p50_s": float(np.median(values)), "p95_s": float(np.percentile(values, 95))}
+    results = {
+        "clients": args.clients, "requests_per_client": args.requests, "requested": args.clients * args.requests,
+        "completed": len(latencies), "errors": len(errors), "error_samples": errors[:5],
+        "queue": {"default_concurrency_limit": args.concurrency, "max_size": args.max_size},
+        "wall_s": wall, "throughput_per_s": len(latencies) / wall,
+        "p50_s": float(np.percentile(seconds, 50)), "p95_s": float(np.percentile(seconds, 95)),
+        "p99_s": float(np.percentile(seconds, 99)), "max_s": float(np.max(seconds)),
+        "server_idle_rss_mb": idle_rss, "server_peak_rss_mb": max(peak_rss),
+        "per_endpoint": per_endpoint, "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
+        "cpu_count": os.cpu_count(),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "load.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"{args.clients} clients x {args.requests} requests (queue concurrency {args.concurrency} per endpoint, max_size {args.max_size}): "
+          f"{len(latencies)} done, {len(errors)} errors in {wall:.0f} s = {results['throughput_per_s']:.2f} req/s; "
+          f"latency p50 {results['p50_s']:.2f} s, p95 {results['p95_s']:.2f} s, p99 {results['p99_s']:.2f} s; "
+          f"server RSS {idle_rss:.0f} MB idle, {max(peak_rss):.0f} MB peak")
+    for line in errors[:5]:
+        print("  error:", line)
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == "__main__":
+    main()
