@@ -21,5 +21,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# Every benchmark writes benchmarks/results/<name>.json; report.py (not a benchmark) then writes benchmarks/RESULTS.md.
 bench: $(STAMP)
-	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
+	for script in $(filter-out benchmarks/report.py,$(wildcard benchmarks/*.py)); do $(PY) $$script || exit 1; done
+	$(PY) benchmarks/report.py
