@@ -44,6 +44,7 @@ EXPECTED = {
     "pickle_as_csv": "File 'model.csv' is a Python pickle, which PhysioSpaces never loads; export it as CSV.",
     "wfdb_traversal": "The WFDB header names the data file 'passwd', which was not provided; upload 'passwd' together with the .hea file.",
     "wfdb_absolute_path": "The WFDB header names the data file 'passwd', which was not provided; upload 'passwd' together with the .hea file.",
+    "wfdb_absurd_fs": "File 'fastrate.hea' states the sampling rate '1e+09', not a plain number of Hz; write it like 360.",
     "tcx_bad_time": "File 'bad_time.tcx' has a track point time 'yesterday' that is not an ISO 8601 date; export the activity again as TCX.",
 }
 
