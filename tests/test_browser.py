@@ -24,13 +24,16 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 30_000
 
-# tab title -> (run button, pattern the bold summary must match once the example has run)
-TABS = {
-    "ECG arrhythmia": ("Find and classify beats", r"\d+ beats in lead \w+: N \d+"),
-    "Human activity recognition": ("Recognise activities", r"\d+ windows \(.* min\), \w+ model: WALKING \d+%"),
-    "Running heart rate": ("Predict heart rate", r"\d+ min run, predicted heart rate mean \d+ bpm"),
-    "Respiration anomalies": ("Find breaths", r"\d+ breaths in \d+ s, median rate [\d.]+/min"),
-}
+# (tab, inner tab or None, run button, pattern the bold summary must match once the first example has run)
+PAGES = [
+    ("ECG arrhythmia", None, "Find and classify beats", r"\d+ beats in lead \w+: N \d+"),
+    ("Human activity recognition", None, "Recognise activities", r"\d+ windows \(.* min\), \w+ model: WALKING \d+%"),
+    ("Running heart rate", None, "Predict heart rate", r"\d+ min run, predicted heart rate mean \d+ bpm"),
+    ("Respiration anomalies", "Breathing waveform", "Find breaths", r"\d+ breaths in \d+ s, median rate [\d.]+/min"),
+    ("Respiration anomalies", "Apnea from heartbeats", "Score every minute", r"\d+ of \d+ minutes flagged as apnea"),
+    ("Respiration anomalies", "Any series", "Score the series", r"\d+ points, \d+ at or over threshold"),
+]
+TABS = list(dict.fromkeys(tab for tab, *_ in PAGES))
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +73,11 @@ def test_hub_lists_every_task_as_a_tab(page):
     assert names[:len(TABS)] == list(TABS)
 
 
-@pytest.mark.parametrize("title", list(TABS))
-def test_tab_runs_an_example(page, shots, title):
-    button_name, summary_pattern = TABS[title]
+@pytest.mark.parametrize(("title", "inner", "button_name", "summary_pattern"), PAGES, ids=[inner or tab for tab, inner, *_ in PAGES])
+def test_tab_runs_an_example(page, shots, title, inner, button_name, summary_pattern):
     page.locator("button[role=tab]", has_text=title).first.click()
+    if inner:
+        page.locator("button[role=tab]:visible", has_text=inner).first.click()
     page.locator(".gallery-item:visible, tr.tr-body:visible").first.click()  # a gallery for one input, a table for several
     page.locator(".file-preview:visible").first.wait_for()  # the example's file is in place before we run
     page.get_by_role("button", name=button_name).and_(page.locator(":visible")).click()
@@ -89,5 +93,6 @@ def test_tab_runs_an_example(page, shots, title):
     cells.first.wait_for()
     assert cells.count() > 1
     assert cells.first.inner_text().strip()
-    page.screenshot(path=shots / f"{title.lower().replace(' ', '_')}.png", full_page=True)
-    assert (shots / f"{title.lower().replace(' ', '_')}.png").stat().st_size > 10_000
+    shot = shots / f"{' '.join(filter(None, (title, inner))).lower().replace(' ', '_')}.png"
+    page.screenshot(path=shot, full_page=True)
+    assert shot.stat().st_size > 10_000
