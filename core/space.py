@@ -69,6 +69,16 @@ def space_model(task: str, variant: str | None = None):
     return load_model(task, variant=variant, backend="onnx")
 
 
+def example_uploads(task, *prefixes: str) -> list[list[str]]:
+    """The task's shipped examples (names starting with one of `prefixes`, or all) as multi-file upload values:
+    a WFDB header comes with its `.dat`."""
+    return [
+        [str(path), str(path.with_suffix(".dat"))] if path.suffix == ".hea" else [str(path)]
+        for path in task.examples
+        if not prefixes or path.name.startswith(prefixes)
+    ]
+
+
 def load_space(task_name: str) -> ModuleType:
     """Import `spaces/<task>/app.py` by path (the folder is a deployable Space, not a package)."""
     path = SPACES_DIR / task_name / "app.py"

@@ -34,7 +34,13 @@ def test_record_beats_match_reference(model):
     assert result.predicted == [AAMI_MAP[s] for s in rec.annotations["symbol"][is_beat]]
 
 
-@pytest.mark.parametrize(("example", "label", "share"), [("mitdb_208_20s.csv", "V", 0.2), ("mitdb_217_20s.csv", "Q", 0.5), ("mitdb_100_20s.csv", "N", 0.95)])
+def test_record_100_strip_matches_reference_beat_by_beat(model):
+    result = TASK.predict(model, TASK.read(EXAMPLES["mitdb_100_20s.csv"]))
+    # reference annotations of MIT-BIH 100, samples 305349-312549: two atrial premature beats (A -> S)
+    assert "".join(result.predicted) == "NSNNNNNNSNNNNNNNNNNNNNNNN"
+
+
+@pytest.mark.parametrize(("example", "label", "share"), [("mitdb_208_20s.csv", "V", 0.2), ("mitdb_217_20s.csv", "Q", 0.5)])
 def test_example_strips_show_their_rhythm(model, example, label, share):
     result = TASK.predict(model, TASK.read(EXAMPLES[example]))
     counts = result.counts()

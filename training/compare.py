@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -23,11 +24,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("task")
     parser.add_argument("--archs", nargs="+", required=True)
     parser.add_argument("--out", required=True, help="folder for one checkpoint per architecture and the table")
-    parser.add_argument("train_args", nargs=argparse.REMAINDER, help="after --: overrides passed to every training run")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    split = argv.index("--") if "--" in argv else len(argv)
+    args, extra = parser.parse_args(argv[:split]), argv[split + 1 :]  # after --: overrides for every training run
     task = get_task(args.task)
     train = importlib.import_module(f"training.{task.name}").main
-    extra = [a for a in args.train_args if a != "--"]
     out = Path(args.out)
     rows = []
     for arch in args.archs:

@@ -3,7 +3,7 @@ import gradio as gr
 
 from core import get_task
 from core.ecg.render import beats_frame, counts_frame, plot_result
-from core.space import guard, space_model, split_upload
+from core.space import example_uploads, guard, space_model, split_upload
 
 TASK = get_task("ecg")
 MODEL = space_model("ecg")
@@ -19,9 +19,7 @@ def classify(files, fs, progress=gr.Progress()):
     return plot_result(result), f"**{result.summary()}**", counts_frame(result), beats_frame(result)
 
 
-EXAMPLES = [[[str(path)], None] for path in TASK.examples if path.suffix == ".csv"] + [
-    [[str(path), str(path.with_suffix(".dat"))], None] for path in TASK.examples if path.suffix == ".hea"
-]
+EXAMPLES = [[upload, None] for upload in example_uploads(TASK)]
 
 with gr.Blocks(title="ECG arrhythmia - PhysioSpaces") as demo:
     gr.Markdown(

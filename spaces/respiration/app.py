@@ -3,7 +3,7 @@ import gradio as gr
 
 from core import get_task
 from core.respiration.render import breaths_frame, flagged_frame, minutes_frame, plot_apnea, plot_series, plot_waveform
-from core.space import guard, space_model, split_upload
+from core.space import example_uploads, guard, space_model, split_upload
 
 TASK = get_task("respiration")
 MODELS = {variant: space_model("respiration", variant) for variant in TASK.checkpoints}
@@ -40,14 +40,6 @@ def analyse_series(files, threshold, progress=gr.Progress()):
     return plot_series(result), f"**{result.summary()}**", flagged_frame(result)
 
 
-def _examples(*prefixes):
-    rows = []
-    for path in TASK.examples:
-        if path.name.startswith(prefixes):
-            rows.append([[str(path), str(path.with_suffix(".dat"))]] if path.suffix == ".hea" else [[str(path)]])
-    return rows
-
-
 with gr.Blocks(title="Respiration anomalies - PhysioSpaces") as demo:
     gr.Markdown(f"## {TASK.title}\n{TASK.summary}\n\nA research demo, not a medical device.")
     with gr.Tab("Breathing waveform"):
@@ -58,7 +50,7 @@ with gr.Blocks(title="Respiration anomalies - PhysioSpaces") as demo:
                 wave_files = gr.File(label="Waveform file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
                 wave_fs = gr.Number(label="Sampling rate in Hz (only for CSVs that do not state it)", value=None, minimum=0)
                 wave_button = gr.Button("Find breaths", variant="primary")
-                gr.Examples([[*row, None] for row in _examples("bidmc")], inputs=[wave_files, wave_fs], label="Real BIDMC excerpts")
+                gr.Examples([[upload, None] for upload in example_uploads(TASK, "bidmc")], inputs=[wave_files, wave_fs], label="Real BIDMC excerpts")
             with gr.Column(scale=2):
                 wave_summary = gr.Markdown()
                 wave_plot = gr.Plot(label="Breaths, rate and anomaly score")
@@ -73,7 +65,7 @@ with gr.Blocks(title="Respiration anomalies - PhysioSpaces") as demo:
                 rr_files = gr.File(label="Beats, RR or ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
                 rr_fs = gr.Number(label="ECG sampling rate in Hz (only for ECG CSVs that do not state it)", value=None, minimum=0)
                 rr_button = gr.Button("Score every minute", variant="primary")
-                gr.Examples([[*row, None] for row in _examples("apnea", "mitdb")], inputs=[rr_files, rr_fs], label="Real Apnea-ECG and MIT-BIH excerpts")
+                gr.Examples([[upload, None] for upload in example_uploads(TASK, "apnea", "mitdb")], inputs=[rr_files, rr_fs], label="Real Apnea-ECG and MIT-BIH excerpts")
             with gr.Column(scale=2):
                 rr_summary = gr.Markdown()
                 rr_plot = gr.Plot(label="Apnea probability per minute")
@@ -88,7 +80,7 @@ with gr.Blocks(title="Respiration anomalies - PhysioSpaces") as demo:
                 threshold = gr.Slider(0.0, round(5 * SERIES_THRESHOLD, 1), value=round(SERIES_THRESHOLD, 2), step=0.01,
                                       label="Anomaly-score threshold (default: chosen on NAB training data)")
                 series_button = gr.Button("Score the series", variant="primary")
-                gr.Examples([[*row, round(SERIES_THRESHOLD, 2)] for row in _examples("nab")], inputs=[series_files, threshold], label="Real NAB series")
+                gr.Examples([[upload, round(SERIES_THRESHOLD, 2)] for upload in example_uploads(TASK, "nab")], inputs=[series_files, threshold], label="Real NAB series")
             with gr.Column(scale=2):
                 series_summary = gr.Markdown()
                 series_plot = gr.Plot(label="Series and anomaly score")
