@@ -19,3 +19,8 @@ class ClassProbabilities:
     def confidence(self) -> np.ndarray:
         """The probability of each item's predicted label."""
         return self.probabilities.max(axis=1)
+
+
+def rounded(values, digits: int) -> np.ndarray:
+    """`values` as float64 rounded to `digits` (rounded float32 shows in tables as 0.9980000257492065)."""
+    return np.round(np.asarray(values, dtype=np.float64), digits)

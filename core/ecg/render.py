@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 
 from core.ecg.beats import BEAT_FS
 from core.ecg.pipeline import ECGResult
+from core.results import rounded
 
 CLASS_COLOURS = {"N": "#2ca02c", "S": "#1f77b4", "V": "#d62728", "F": "#ff7f0e", "Q": "#9467bd"}
 CLASS_NAMES = {"N": "normal", "S": "supraventricular ectopic", "V": "ventricular ectopic", "F": "fusion", "Q": "paced / unclassifiable"}
@@ -74,10 +75,10 @@ def beats_frame(result: ECGResult) -> pd.DataFrame:
     times = np.full(len(result.probabilities), np.nan) if result.times_s is None else result.times_s
     return pd.DataFrame({
         "beat": np.arange(1, len(result.probabilities) + 1),
-        "time_s": np.round(times, 3),
+        "time_s": rounded(times, 3),
         "class": result.predicted,
         "meaning": [CLASS_NAMES[c] for c in result.predicted],
-        "confidence": np.round(result.confidence, 3),
+        "confidence": rounded(result.confidence, 3),
     })
 
 

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from core.har.data import HAR_FS, STEP
 from core.har.pipeline import HARResult
+from core.results import rounded
 
 ACTIVITY_COLOURS = {"WALKING": "#2ca02c", "WALKING_UPSTAIRS": "#ff7f0e", "WALKING_DOWNSTAIRS": "#d62728",
                     "SITTING": "#1f77b4", "STANDING": "#9467bd", "LAYING": "#8c564b"}
@@ -93,11 +94,11 @@ def windows_frame(result: HARResult) -> pd.DataFrame:
     starts = np.full(len(result.probabilities), np.nan) if result.starts_s is None else result.starts_s
     frame = pd.DataFrame({
         "window": np.arange(1, len(result.probabilities) + 1),
-        "start_s": np.round(starts, 2),
-        "end_s": np.round(starts + result.window_s, 2),
+        "start_s": rounded(starts, 2),
+        "end_s": rounded(starts + result.window_s, 2),
         "activity": result.predicted,
-        "confidence": np.round(result.confidence, 3),
+        "confidence": rounded(result.confidence, 3),
     })
     for i, label in enumerate(result.labels):
-        frame[label.lower()] = np.round(result.probabilities[:, i], 3)
+        frame[label.lower()] = rounded(result.probabilities[:, i], 3)
     return frame

@@ -6,6 +6,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from core.hr.pipeline import HRResult
+from core.results import rounded
 
 
 def plot_result(result: HRResult) -> Figure:
@@ -36,18 +37,18 @@ def plot_result(result: HRResult) -> Figure:
 def samples_frame(result: HRResult) -> pd.DataFrame:
     """One row per grid step: time, speed, altitude, predicted and recorded heart rate."""
     return pd.DataFrame({
-        "time_s": np.round(result.time_s, 1),
-        "speed_kmh": np.round(result.run.speed_kmh, 2),
-        "altitude_m": np.round(result.run.altitude_m, 1),
-        "hr_pred": np.round(result.hr_pred, 1),
-        "hr_true": np.round(result.hr_true, 1),
+        "time_s": rounded(result.time_s, 1),
+        "speed_kmh": rounded(result.run.speed_kmh, 2),
+        "altitude_m": rounded(result.run.altitude_m, 1),
+        "hr_pred": rounded(result.hr_pred, 1),
+        "hr_true": rounded(result.hr_true, 1),
     })
 
 
 def curve_frame(result: HRResult) -> pd.DataFrame:
     """Long-format heart-rate curves (minute, bpm, series) for an interactive line plot."""
-    minutes = np.round(result.time_s / 60, 3)
-    parts = [pd.DataFrame({"minute": minutes, "bpm": np.round(result.hr_pred, 1), "series": "predicted"})]
+    minutes = rounded(result.time_s / 60, 3)
+    parts = [pd.DataFrame({"minute": minutes, "bpm": rounded(result.hr_pred, 1), "series": "predicted"})]
     if np.isfinite(result.hr_true).any():
-        parts.append(pd.DataFrame({"minute": minutes, "bpm": np.round(result.hr_true, 1), "series": "recorded"}).dropna())
+        parts.append(pd.DataFrame({"minute": minutes, "bpm": rounded(result.hr_true, 1), "series": "recorded"}).dropna())
     return pd.concat(parts, ignore_index=True)

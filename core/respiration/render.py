@@ -6,6 +6,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from core.respiration.pipeline import WAVE_FS, ApneaResult, SeriesResult, WaveformResult
+from core.results import rounded
 
 MAX_PLOT_POINTS = 20_000
 FLAG_COLOUR = "#d62728"
@@ -87,17 +88,17 @@ def breaths_frame(result: WaveformResult) -> pd.DataFrame:
     """One row per breath: time and the rate from the previous breath; pauses marked."""
     rate = np.concatenate([[np.nan], result.rate_per_min])
     gap = np.concatenate([[np.nan], np.diff(result.breath_times_s)])
-    return pd.DataFrame({"breath": np.arange(1, len(result.breath_times_s) + 1), "time_s": np.round(result.breath_times_s, 2),
-                         "interval_s": np.round(gap, 2), "rate_per_min": np.round(rate, 1), "pause": gap > 10.0})
+    return pd.DataFrame({"breath": np.arange(1, len(result.breath_times_s) + 1), "time_s": rounded(result.breath_times_s, 2),
+                         "interval_s": rounded(gap, 2), "rate_per_min": rounded(rate, 1), "pause": gap > 10.0})
 
 
 def minutes_frame(result: ApneaResult) -> pd.DataFrame:
     """One row per minute: heart-rate features, apnea probability and flag, VAE-LSTM score."""
     frame = pd.DataFrame(result.features).round(1)
     frame["minute"] = result.start_minute + np.arange(len(frame))
-    frame["apnea_probability"] = np.round(result.probability, 3)
+    frame["apnea_probability"] = rounded(result.probability, 3)
     frame["apnea"] = result.flagged
-    frame["vae_lstm_score"] = np.round(result.vae_score, 3)
+    frame["vae_lstm_score"] = rounded(result.vae_score, 3)
     return frame
 
 

@@ -19,7 +19,7 @@ def classify(files, fs, progress=gr.Progress()):
     return plot_result(result), f"**{result.summary()}**", counts_frame(result), beats_frame(result)
 
 
-EXAMPLES = [[upload, None] for upload in example_uploads(TASK)]
+EXAMPLES = [[upload] for upload in example_uploads(TASK)]
 
 with gr.Blocks(title="ECG arrhythmia - PhysioSpaces") as demo:
     gr.Markdown(
@@ -34,7 +34,7 @@ with gr.Blocks(title="ECG arrhythmia - PhysioSpaces") as demo:
             files = gr.File(label="ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
             fs = gr.Number(label="Sampling rate in Hz (only for CSVs that do not state it)", value=None, minimum=0)
             button = gr.Button("Find and classify beats", variant="primary")
-            gr.Examples(EXAMPLES, inputs=[files, fs], label="Real MIT-BIH excerpts")
+            gr.Examples(EXAMPLES, inputs=[files], label="Real MIT-BIH excerpts")
         with gr.Column(scale=2):
             summary = gr.Markdown()
             plot = gr.Plot(label="Beats by class")

@@ -37,7 +37,7 @@ with gr.Blocks(title="Human activity recognition - PhysioSpaces") as demo:
             gyro_unit = gr.Dropdown(["auto", "rad/s", "deg/s"], value="auto", label="Gyroscope unit")
             fs = gr.Number(label="Sampling rate in Hz (only for CSVs without a time column)", value=None, minimum=0)
             button = gr.Button("Recognise activities", variant="primary")
-            gr.Examples([[str(path), "auto", "auto", None] for path in TASK.examples], inputs=[file, acc_unit, gyro_unit, fs],
+            gr.Examples([[str(path), "auto", "auto"] for path in TASK.examples], inputs=[file, acc_unit, gyro_unit],
                         label="Real UCI HAR test subjects (windows stitched back into recordings)")
         with gr.Column(scale=2):
             summary = gr.Markdown()

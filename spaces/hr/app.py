@@ -21,7 +21,7 @@ def predict_run(file, calibration_minutes, resting_hr, max_hr, progress=gr.Progr
     return f"**{result.summary()}**", plot_result(result), curve_frame(result), samples_frame(result)
 
 
-EXAMPLES = [[str(path), 0, None, None] for path in TASK.examples] + [[str(path), 10, None, None] for path in TASK.examples[:1]]
+EXAMPLES = [[str(path), 0] for path in TASK.examples] + [[str(path), 10] for path in TASK.examples[:1]]
 test_mae = MODEL.metrics.get("test", {}).get("mae")
 
 with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
@@ -40,7 +40,7 @@ with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
             resting = gr.Number(label="Resting heart rate (bpm, optional)", value=None, minimum=0)
             maximum = gr.Number(label="Maximum heart rate (bpm, optional)", value=None, minimum=0)
             button = gr.Button("Predict heart rate", variant="primary")
-            gr.Examples(EXAMPLES, inputs=[file, calibration, resting, maximum], label="Real runs (MIT/BSD-licensed test files)")
+            gr.Examples(EXAMPLES, inputs=[file, calibration], label="Real runs (MIT/BSD-licensed test files)")
         with gr.Column(scale=2):
             summary = gr.Markdown()
             plot = gr.Plot(label="Heart rate, speed and altitude")
