@@ -175,7 +175,9 @@ class SeriesResult:
         }
 
     def summary(self) -> str:
-        return f"{len(self.values)} points, {int(self.flags.sum())} at or over threshold {self.threshold:.3g}, in {len(self.flagged)} intervals"
+        stretches = len(self.flagged)
+        return (f"{len(self.values)} points, {int(self.flags.sum())} at or over threshold {self.threshold:.3g}, "
+                f"in {stretches} interval{'' if stretches == 1 else 's'}")
 
 
 # reading ----------------------------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def plot_series(result: SeriesResult) -> Figure:
     values.legend(loc="upper right", fontsize=8)
     score.plot(x, result.score, color="tab:purple", lw=0.8)
     score.axhline(result.threshold, color=FLAG_COLOUR, ls="--", lw=1, label=f"threshold {result.threshold:.3g}")
-    score.set(ylabel="VAE-LSTM score", xlabel="point", yscale="log")
+    score.set(ylabel="VAE-LSTM score", xlabel="timestamp", yscale="log")
     score.legend(loc="upper right", fontsize=8)
     ticks = np.linspace(0, len(x) - 1, 6).astype(int)
     score.set_xticks(ticks, [str(result.timestamps[i])[:16] for i in ticks], fontsize=8)
