@@ -4,6 +4,12 @@ from __future__ import annotations
 import numpy as np
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (n, k) logits, stable for large values."""
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
 class ClassProbabilities:
     """Mixin for result dataclasses with `labels` (k names) and `probabilities` (n, k)."""
 

@@ -21,10 +21,11 @@ from core.ecg.data import load_beats, load_kaggle_beats, protocol_split
 from core.ecg.model import ECGClassifier
 from core.checkpoint import save_checkpoint
 from core.modelcard import model_card
+from core.results import softmax
 from core.tasks import get_task
 from training.config import TrainConfig, parse_config
 from training.loop import balanced_sampler, fit, predict_outputs, seed_everything, tensors
-from training.metrics import (classification_metrics, plot_confusion, plot_learning_curves, plot_roc_pr, softmax,
+from training.metrics import (classification_metrics, macro_f1_score, plot_confusion, plot_learning_curves, plot_roc_pr,
                               write_per_class_csv, write_rows_csv)
 
 PROTOCOL_TEXT = {
@@ -148,11 +149,8 @@ def main(argv: list[str] | None = None) -> Path:
     sampler = balanced_sampler(label[fit_index], config.sampler_power) if config.sampler_power else None
     y_val = label[val_index]
 
-    def macro_f1(logits: np.ndarray) -> float:
-        return classification_metrics(y_val, softmax(logits), AAMI_CLASSES)["macro_f1"]
-
     started = time.time()
-    history = fit(model, train_set, val_set, config, loss_fn=loss, score_fn=macro_f1, sampler=sampler,
+    history = fit(model, train_set, val_set, config, loss_fn=loss, score_fn=macro_f1_score(y_val, AAMI_CLASSES), sampler=sampler,
                   augment=make_augment(config.rr_dropout if config.use_rr else 0.0, config.augment))
     train_seconds = time.time() - started
 

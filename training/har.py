@@ -29,7 +29,7 @@ from core.modelcard import model_card
 from core.tasks import get_task
 from training.config import TrainConfig, parse_config
 from training.loop import fit, seed_everything, tensors
-from training.metrics import (classification_metrics, plot_confusion, plot_learning_curves, plot_roc_pr, softmax,
+from training.metrics import (classification_metrics, macro_f1_score, plot_confusion, plot_learning_curves, plot_roc_pr,
                               write_per_class_csv, write_rows_csv)
 
 VARIANT_CHANNELS = {"full": CHANNELS, "acc": ACC_CHANNELS}
@@ -114,12 +114,9 @@ def train_one(config: HARTrainConfig, train: dict, val: dict) -> tuple[HARClassi
     print(f"{config.arch} ({config.variant}): {sum(p.numel() for p in model.parameters()):,} parameters; "
           f"{len(x_train):,} train / {len(x_val):,} validation windows")
 
-    def macro_f1(logits: np.ndarray) -> float:
-        return classification_metrics(val["y"], softmax(logits), ACTIVITIES)["macro_f1"]
-
     started = time.time()
     history = fit(model, tensors(x_train, train["y"]), tensors(x_val, val["y"]), config,
-                  loss_fn=ensemble_loss(config.label_smoothing), score_fn=macro_f1,
+                  loss_fn=ensemble_loss(config.label_smoothing), score_fn=macro_f1_score(val["y"], ACTIVITIES),
                   augment=make_scale_jitter(config.scale_jitter) if config.scale_jitter else None)
     return model, history, time.time() - started
 

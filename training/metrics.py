@@ -11,10 +11,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn import metrics as skm
 
+from core.results import softmax
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return exp / exp.sum(axis=1, keepdims=True)
+
+def macro_f1_score(y_true: np.ndarray, labels: tuple[str, ...]):
+    """Validation score for `fit`: macro-F1 of the logits against `y_true`."""
+
+    def score(logits: np.ndarray) -> float:
+        return classification_metrics(y_true, softmax(logits), labels)["macro_f1"]
+
+    return score
 
 
 def classification_metrics(y_true: np.ndarray, probabilities: np.ndarray, labels: tuple[str, ...]) -> dict:

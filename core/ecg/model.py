@@ -8,6 +8,7 @@ from torch import nn
 from core.checkpoint import PhysioModel
 from core.ecg.beats import AAMI_CLASSES, BEAT_LENGTH, RR_FEATURES, unknown_rr
 from core.errors import ConfigError, InputError
+from core.results import softmax
 
 ARCHITECTURES = ("resnet", "rnn", "lstm", "gru")
 
@@ -131,9 +132,7 @@ class ECGClassifier(PhysioModel, pipeline_tag="time-series-classification"):
         if not np.isfinite(beats).all():
             raise InputError("Beats contain NaN or infinite values; remove or fill them first.")
         rr = unknown_rr(len(beats)) if rr is None else np.asarray(rr, dtype=np.float32)
-        logits = self.infer(beats, rr)
-        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax(self.infer(beats, rr))
 
     def predict_record(self, signal: np.ndarray, fs: float, *, progress=None):
         """Detect, segment and classify every beat of one ECG lead sampled at `fs` Hz; returns an `ECGResult`."""

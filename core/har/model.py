@@ -9,6 +9,7 @@ from torch import nn
 from core.checkpoint import PhysioModel
 from core.errors import ConfigError, InputError
 from core.har.data import ACTIVITIES, CHANNELS, WINDOW
+from core.results import softmax
 
 ARCHITECTURES = ("cnn", "lstm", "gru")
 
@@ -154,6 +155,4 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
         windows = self.select_channels(windows)
         if not np.isfinite(windows).all():
             raise InputError("Windows contain NaN or infinite values; fill or cut those parts first.")
-        logits = self.infer(windows, batch_size=256)  # cache-sized batches run faster than one large batch on CPU
-        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax(self.infer(windows, batch_size=256))  # cache-sized batches run faster than one large batch on CPU
