@@ -11,7 +11,7 @@ from types import ModuleType
 import gradio as gr
 
 from core.errors import InputError, PhysioError
-from core.tasks import ROOT
+from core.tasks import ROOT, in_namespace
 
 log = logging.getLogger("physiospaces")
 SPACES_DIR = ROOT / "spaces"
@@ -59,7 +59,7 @@ def space_model(task: str, variant: str | None = None):
         variant = spec.variant(variant)
         repo_id = spec.hub.models[variant]
         if os.environ.get("PHYSIOSPACES_NAMESPACE"):
-            repo_id = f"{os.environ['PHYSIOSPACES_NAMESPACE']}/{repo_id.split('/', 1)[1]}"
+            repo_id = in_namespace(repo_id, os.environ["PHYSIOSPACES_NAMESPACE"])
         if variant == spec.variant() and os.environ.get("PHYSIOSPACES_MODEL_REPO"):
             repo_id = os.environ["PHYSIOSPACES_MODEL_REPO"]
         try:

@@ -28,6 +28,11 @@ class HubRepos:
     space: str
 
 
+def in_namespace(repo_id: str, namespace: str) -> str:
+    """`repo_id` ("owner/name") moved to `namespace`: "namespace/name"."""
+    return f"{namespace}/{repo_id.split('/', 1)[1]}"
+
+
 @dataclass(frozen=True)
 class Task:
     """Everything the Spaces, CLI, training and uploader need to know about one task.

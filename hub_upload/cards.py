@@ -5,7 +5,7 @@ from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard,
 
 from core.checkpoint import read_metrics
 
-from core.tasks import Task, get_task, list_tasks
+from core.tasks import Task, get_task, in_namespace, list_tasks
 from hub_upload.datasets_parquet import DatasetRepo
 
 REGISTRY_NAMESPACE = "physiospaces"
@@ -18,7 +18,7 @@ def renamespace(text: str, namespace: str) -> str:
     for name in list_tasks():
         hub = get_task(name).hub
         for repo_id in (*hub.models.values(), hub.dataset, hub.space):
-            text = text.replace(repo_id, f"{namespace}/{repo_id.split('/', 1)[1]}")
+            text = text.replace(repo_id, in_namespace(repo_id, namespace))
     return text
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.checkpoint import CHECKPOINT_FILES
 from core.errors import ConfigError
-from core.tasks import ROOT, Task, get_task, list_tasks
+from core.tasks import ROOT, Task, get_task, in_namespace, list_tasks
 from hub_upload import cards
 from hub_upload.datasets_parquet import BUILDERS
 
@@ -50,7 +50,7 @@ def check_namespace(namespace: str) -> str:
 
 def hub_id(registry_id: str, *, namespace: str) -> str:
     """The registry repo id `registry_id` under `namespace`."""
-    return f"{check_namespace(namespace)}/{registry_id.split('/', 1)[1]}"
+    return in_namespace(registry_id, check_namespace(namespace))
 
 
 def _fresh(folder: Path) -> Path:
