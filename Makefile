@@ -23,5 +23,5 @@ test: $(STAMP)
 
 # Every benchmark writes benchmarks/results/<name>.json; report.py (not a benchmark) then writes benchmarks/RESULTS.md.
 bench: $(STAMP)
-	for script in $(filter-out benchmarks/report.py,$(wildcard benchmarks/*.py)); do $(PY) $$script || exit 1; done
+	for script in $(filter-out benchmarks/report.py benchmarks/_%.py,$(wildcard benchmarks/*.py)); do $(PY) $$script || exit 1; done
 	$(PY) benchmarks/report.py

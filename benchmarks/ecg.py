@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from _timing import items_per_second, timed
 from core import load_model
 from core.ecg.beats import ecg_peaks, ecg_segment, rr_features
 from core.ecg.data import DATA_DIR
@@ -26,34 +26,24 @@ def beats_per_second(model, batch: int, *, seconds: float = 3.0) -> float:
     rng = np.random.default_rng(0)
     beats = rng.random((batch, 187), dtype=np.float32)
     rr = rr_features(np.cumsum(rng.integers(250, 350, batch + 1)), 360.0)[:batch]
-    model.predict_beats(beats, rr)  # warm-up
-    done, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        model.predict_beats(beats, rr)
-        done += batch
-    return done / (time.perf_counter() - started)
+    return items_per_second(lambda: model.predict_beats(beats, rr), batch, seconds=seconds)
 
 
 def end_to_end(model, header: Path) -> dict:
     """Seconds to read, detect, segment and classify one record (the record's `.dat` cache is warmed first)."""
     read_signal(header)
     timings = {}
-    started = time.perf_counter()
-    recording = read_signal(header)
-    timings["read_s"] = time.perf_counter() - started
+    with timed(timings, "read_s"):
+        recording = read_signal(header)
     lead, _ = choose_lead(recording)
-    mark = time.perf_counter()
-    peaks = ecg_peaks(lead, recording.fs)
-    timings["detect_s"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    beats, rr = ecg_segment(lead, recording.fs, peaks), rr_features(peaks, recording.fs)
-    timings["segment_s"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    model.predict_beats(beats, rr)
-    timings["classify_s"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    result = predict(model, recording)
-    timings["predict_path_s"] = time.perf_counter() - mark
+    with timed(timings, "detect_s"):
+        peaks = ecg_peaks(lead, recording.fs)
+    with timed(timings, "segment_s"):
+        beats, rr = ecg_segment(lead, recording.fs, peaks), rr_features(peaks, recording.fs)
+    with timed(timings, "classify_s"):
+        model.predict_beats(beats, rr)
+    with timed(timings, "predict_path_s"):
+        result = predict(model, recording)
     timings["total_s"] = timings["read_s"] + timings["predict_path_s"]
     timings["beats"] = len(result.probabilities)
     timings["duration_s"] = recording.duration_s

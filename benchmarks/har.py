@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
+from _timing import items_per_second, timed
 from core import load_model
 from core.har.pipeline import accelerometer_model, inertial_regular, inertial_uci, predict, read_har
 from core.readers.inertial import inertial_units
@@ -29,12 +29,7 @@ THREADS = 1
 def windows_per_second(model, batch: int, *, seconds: float = 3.0) -> float:
     """Throughput of `predict_windows` on random windows, timed over at least `seconds`."""
     windows = np.random.default_rng(0).normal(size=(batch, 128, 9)).astype(np.float32)
-    model.predict_windows(windows)  # warm-up
-    done, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        model.predict_windows(windows)
-        done += batch
-    return done / (time.perf_counter() - started)
+    return items_per_second(lambda: model.predict_windows(windows), batch, seconds=seconds)
 
 
 def long_recording(folder: Path, *, gyro: bool) -> Path:
@@ -55,16 +50,13 @@ def long_recording(folder: Path, *, gyro: bool) -> Path:
 def end_to_end(model, path: Path) -> dict:
     """Seconds to read and classify one recording, with the stages timed separately."""
     timings = {}
-    started = time.perf_counter()
-    recording = read_har(path)
-    timings["read_s"] = time.perf_counter() - started
-    mark = time.perf_counter()
-    standard = inertial_units(recording)
-    inertial_uci(inertial_regular(standard), has_gyro="gyro_x" in standard.channels)
-    timings["resample_filter_s"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    result = predict(model, recording)
-    timings["predict_path_s"] = time.perf_counter() - mark
+    with timed(timings, "read_s"):
+        recording = read_har(path)
+    with timed(timings, "resample_filter_s"):
+        standard = inertial_units(recording)
+        inertial_uci(inertial_regular(standard), has_gyro="gyro_x" in standard.channels)
+    with timed(timings, "predict_path_s"):
+        result = predict(model, recording)
     timings["total_s"] = timings["read_s"] + timings["predict_path_s"]
     timings["windows"] = len(result.probabilities)
     timings["variant"] = result.variant
