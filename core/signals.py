@@ -6,7 +6,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import signal as sps
 
-from core.errors import InputError, SamplingRateError
+from core.errors import SamplingRateError
 
 ECG_FS_RANGE = (50.0, 2000.0)
 

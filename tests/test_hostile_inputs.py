@@ -14,7 +14,6 @@ from gradio_client import handle_file
 
 from core import get_task, load_model
 from core.__main__ import main as cli_main
-from core.readers import Recording
 from core.tasks import ROOT
 from tests.conftest import FIXTURES
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import logging
 import subprocess
-from pathlib import Path
 
 import pytest
 

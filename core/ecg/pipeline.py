@@ -9,7 +9,7 @@ import numpy as np
 from core.ecg.beats import AAMI_CLASSES, BEAT_LENGTH, ecg_peaks, ecg_segment, rr_features
 from core.errors import FileTooLargeError, InputError, NoBeatsFoundError, SignalTooShortError
 from core.readers import Recording, check_file, read_signal
-from core.readers.tabular import numeric_columns, read_table
+from core.readers.tabular import numeric_columns
 from core.signals import ECG_FS_RANGE, check_fs
 from core.results import ClassProbabilities
 
