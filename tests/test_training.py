@@ -5,11 +5,13 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from core.errors import ConfigError
 from tests.conftest import FIXTURES
 from training.config import parse_config
 from training.ecg import ECGTrainConfig, main as train_ecg
+from training.loop import fit, tensors
 
 
 def test_config_validation_names_the_field():
@@ -44,3 +46,16 @@ def test_kaggle_protocol_trains_and_writes_a_checkpoint(tmp_path):
     assert metrics["test"]["accuracy"] >= 6 / 9
     assert {p.name for p in (out / "report").iterdir()} >= {"confusion_matrix.png", "roc_pr.png", "learning_curves.png", "per_class_f1.csv", "model_summary.csv"}
     assert json.loads((out / "training_config.json").read_text())["kaggle_dir"] == str(tmp_path)
+
+
+def test_cosine_schedule_decays_the_rate_to_zero_by_the_last_epoch():
+    from core.ecg.model import ECGClassifier
+
+    rng = np.random.default_rng(0)
+    data = tensors(rng.random((64, 187)), rng.random((64, 5)), rng.integers(0, 5, 64))
+    config = ECGTrainConfig(epochs=4, batch_size=16, lr=1e-2, schedule="cosine", patience=0, threads=1)
+    history = fit(ECGClassifier(width=4, stages=2, stem_stride=2), data, data, config,
+                  loss_fn=torch.nn.CrossEntropyLoss(), score_fn=lambda out: 0.0)
+    rates = [row["lr"] for row in history]
+    assert rates[0] == pytest.approx(1e-2 * (1 + np.cos(np.pi / 4)) / 2)
+    assert rates[-1] == pytest.approx(0.0, abs=1e-12)

@@ -20,6 +20,7 @@ class TrainConfig:
     weight_decay: float = 1e-4
     patience: int = 6
     lr_patience: int = 2
+    schedule: typing.Literal["plateau", "cosine"] = "plateau"
     grad_clip: float = 1.0
     val_fraction: float = 0.1
     seed: int = 0

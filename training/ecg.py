@@ -50,6 +50,7 @@ class ECGTrainConfig(TrainConfig):
     arch: Literal["resnet", "rnn", "lstm", "gru"] = "resnet"
     width: int = 32
     stages: int = 4
+    stem_stride: int = 1
     hidden: int = 64
     layers: int = 2
     dropout: float = 0.2
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> Path:
 
     # model, standardised with training statistics
     model = ECGClassifier(
-        arch=config.arch, width=config.width, stages=config.stages, hidden=config.hidden, layers=config.layers,
+        arch=config.arch, width=config.width, stages=config.stages, stem_stride=config.stem_stride, hidden=config.hidden, layers=config.layers,
         dropout=config.dropout, use_rr=config.use_rr, labels=AAMI_CLASSES,
         beat_mean=float(beats[fit_index].mean()), beat_std=float(beats[fit_index].std()),
         rr_mean=rr[fit_index].mean(axis=0).tolist(), rr_std=safe_std(rr[fit_index]).tolist(),

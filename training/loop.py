@@ -1,4 +1,4 @@
-"""The one training loop: weighted or plain sampling, gradient clipping, ReduceLROnPlateau, early stopping."""
+"""The one training loop: weighted or plain sampling, gradient clipping, ReduceLROnPlateau or cosine decay, early stopping."""
 from __future__ import annotations
 
 import copy
@@ -62,7 +62,9 @@ def fit(
     loader = DataLoader(train, batch_size=config.batch_size, sampler=sampler, shuffle=sampler is None, drop_last=True)
     val_loader = DataLoader(val, batch_size=2048)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=config.lr_patience)
+    cosine = config.schedule == "cosine"  # stepped every batch, from lr down to zero at the last epoch
+    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs * len(loader)) if cosine
+                 else torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=config.lr_patience))
     history, best_score, best_state, stale = [], -np.inf, None, 0
     for epoch in range(1, config.epochs + 1):
         model.train()
@@ -76,6 +78,8 @@ def fit(
             if config.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
+            if cosine:
+                scheduler.step()
             total += loss.item() * len(batch[0])
             count += len(batch[0])
         model.eval()
@@ -89,6 +93,7 @@ def fit(
         row = {"epoch": epoch, "train_loss": total / max(count, 1), "val_loss": sum(val_losses) / len(val), "val_score": score, "lr": optimizer.param_groups[0]["lr"]}
         history.append(row)
         tqdm.write(f"epoch {epoch:3d}  train_loss {row['train_loss']:.4f}  val_loss {row['val_loss']:.4f}  val_score {score:.4f}  lr {row['lr']:.1e}")
+        if not cosine:
         scheduler.step(score)
         if score > best_score:
             best_score, best_state, stale = score, copy.deepcopy(model.state_dict()), 0

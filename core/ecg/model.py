@@ -35,11 +35,11 @@ class ResidualBlock(nn.Module):
 
 
 class ResNetEncoder(nn.Module):
-    """Stem plus residual stages that halve the length and double the width; mean- and max-pooled."""
+    """Stem (stride `stem_stride`) plus residual stages that halve the length and double the width; mean- and max-pooled."""
 
-    def __init__(self, width: int, stages: int):
+    def __init__(self, width: int, stages: int, stem_stride: int = 1):
         super().__init__()
-        layers = [nn.Conv1d(1, width, 7, padding=3, bias=False), nn.BatchNorm1d(width), nn.ReLU(inplace=True)]
+        layers = [nn.Conv1d(1, width, 7, stride=stem_stride, padding=3, bias=False), nn.BatchNorm1d(width), nn.ReLU(inplace=True)]
         channels = width
         for stage in range(stages):
             out = width * 2 ** ((stage + 1) // 2)
@@ -70,13 +70,14 @@ class RecurrentEncoder(nn.Module):
 class ECGClassifier(PhysioModel, pipeline_tag="time-series-classification"):
     """Classifies 187-sample beats (125 Hz, scaled to [0, 1]) plus 5 RR features into the AAMI classes N, S, V, F, Q.
 
-    arch: "resnet" (shipped), or the baselines "rnn", "lstm", "gru". use_rr: feed RR features to the head.
+    arch: "resnet" (shipped), or the baselines "rnn", "lstm", "gru". stem_stride: 2 halves the ResNet's length
+    (and cost) before the first stage. use_rr: feed RR features to the head.
     beat_mean, beat_std, rr_mean, rr_std: standardisation statistics of the training set.
     """
 
     input_names = ("beats", "rr")
     output_names = ("logits",)
-    tiny_params = {"width": 4, "stages": 2}
+    tiny_params = {"width": 4, "stages": 2, "stem_stride": 2}
 
     def __init__(
         self,
@@ -84,6 +85,7 @@ class ECGClassifier(PhysioModel, pipeline_tag="time-series-classification"):
         arch: str = "resnet",
         width: int = 32,
         stages: int = 4,
+        stem_stride: int = 1,
         hidden: int = 64,
         layers: int = 2,
         dropout: float = 0.2,
@@ -99,7 +101,7 @@ class ECGClassifier(PhysioModel, pipeline_tag="time-series-classification"):
             raise ConfigError(f"Unknown ECG architecture {arch!r}; accepted are {list(ARCHITECTURES)}.")
         self.labels = tuple(labels)
         self.use_rr = use_rr
-        self.encoder = ResNetEncoder(width, stages) if arch == "resnet" else RecurrentEncoder(arch, hidden, layers, dropout)
+        self.encoder = ResNetEncoder(width, stages, stem_stride) if arch == "resnet" else RecurrentEncoder(arch, hidden, layers, dropout)
         n_rr = len(RR_FEATURES)
         self.register_buffer("beat_mean", torch.tensor(float(beat_mean)))
         self.register_buffer("beat_std", torch.tensor(float(beat_std)))
