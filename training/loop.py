@@ -94,7 +94,7 @@ def fit(
         history.append(row)
         tqdm.write(f"epoch {epoch:3d}  train_loss {row['train_loss']:.4f}  val_loss {row['val_loss']:.4f}  val_score {score:.4f}  lr {row['lr']:.1e}")
         if not cosine:
-        scheduler.step(score)
+            scheduler.step(score)
         if score > best_score:
             best_score, best_state, stale = score, copy.deepcopy(model.state_dict()), 0
         else:
