@@ -52,11 +52,13 @@ def fit(
     score_fn: Callable[[np.ndarray], float],
     sampler: torch.utils.data.Sampler | None = None,
     augment: Callable[[list[torch.Tensor]], list[torch.Tensor]] | None = None,
+    keep_last: bool = False,
 ) -> list[dict]:
     """Train `model` in place and restore its best state by validation score; returns one dict per epoch.
 
     Batches are (inputs..., targets...): the model takes the first `len(model.input_names)`; `loss_fn(output, *targets)`.
     score_fn: validation outputs -> score, higher is better (drives early stopping and the kept state).
+    keep_last: run every epoch and keep the last state (a refit on more data for an epoch count chosen on validation).
     """
     n_inputs = len(model.input_names)
     loader = DataLoader(train, batch_size=config.batch_size, sampler=sampler, shuffle=sampler is None, drop_last=True)
@@ -95,6 +97,8 @@ def fit(
         tqdm.write(f"epoch {epoch:3d}  train_loss {row['train_loss']:.4f}  val_loss {row['val_loss']:.4f}  val_score {score:.4f}  lr {row['lr']:.1e}")
         if not cosine:
             scheduler.step(score)
+        if keep_last:
+            continue
         if score > best_score:
             best_score, best_state, stale = score, copy.deepcopy(model.state_dict()), 0
         else:
