@@ -6,7 +6,7 @@ import pytest
 
 from core.errors import InputError, SignalTooShortError
 from core.hr.model import HRModel
-from core.hr.pipeline import GRID_S, personalise, predict, workout_grid
+from core.hr.pipeline import CALIBRATION_WEIGHT, GRID_S, personalise, predict, workout_grid
 from core.readers.workouts import read_workout, workout_recording
 from tests.conftest import FIXTURES
 from training.hr_examples import write_tcx
@@ -66,13 +66,17 @@ def test_non_running_sport_warns_and_still_predicts(tmp_path):
     assert result.mae() == pytest.approx(10.0)
 
 
-def test_calibration_shifts_by_the_median_error_after_warm_up_and_scores_after_the_window():
+def test_calibration_shifts_by_the_weighted_median_error_after_warm_up_and_scores_after_the_window():
     hr = np.concatenate([np.full(55, 100.0), np.full(65, 150.0), np.full(180, 155.0)])  # the warm-up minute is ignored
     result = predict(ConstantModel(), steady_run(heart_rate=hr), calibration_minutes="2")
-    assert result.hr_pred[0] == pytest.approx(150.0) and result.scored_from_s == 120.0
-    assert result.mae() == pytest.approx(5.0) and result.mae(personalised=False) == pytest.approx(15.0)
+    assert CALIBRATION_WEIGHT == 0.75 and result.scored_from_s == 120.0
+    assert result.hr_pred[0] == pytest.approx(147.5)  # 140 + 0.75 * median(150 - 140)
+    assert result.mae() == pytest.approx(7.5) and result.mae(personalised=False) == pytest.approx(15.0)
     out = result.to_json()
-    assert out["mae"] == 5.0 and out["mae_before_personalisation"] == 15.0 and "+10.0 bpm" in out["personalisation"]
+    assert out["mae"] == 7.5 and out["mae_before_personalisation"] == 15.0 and "+7.5 bpm" in out["personalisation"]
+    full, _, _ = personalise(result.run, result.hr_model, calibration_minutes=2.0, resting_hr=None, max_hr=None,
+                             population_rest=60.0, population_max=190.0, calibration_weight=1.0)
+    assert full[0] == pytest.approx(150.0)
 
 
 def test_resting_and_max_heart_rate_rescale_the_reserve():

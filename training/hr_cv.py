@@ -3,7 +3,9 @@
     python -m training.hr_cv --arch lstm                 # prints per-fold MAE and the step-weighted mean
     python -m training.hr_cv --arch physio --no-balance-runners
 
-The two multi-run collections always train; the single-file runners are split into 4 folds by runner.
+The two multi-run collections always train; the single-file runners are split into 4 folds by runner. Each held-out
+run is also scored after `CALIBRATION_MINUTES` of calibration at every weight of `CALIBRATION_WEIGHTS` (the pipeline's
+`CALIBRATION_WEIGHT` is chosen from these).
 """
 from __future__ import annotations
 
@@ -13,11 +15,28 @@ import sys
 import numpy as np
 
 from core.hr.data import load_workouts, protocol_split
-from core.hr.pipeline import workout_grid
+from core.hr.pipeline import personalise, predict, workout_grid
 from training.config import parse_config
-from training.hr import HRTrainConfig, train_split
+from training.hr import CALIBRATION_MINUTES, HRTrainConfig, train_split
 
 FOLDS = 4
+CALIBRATION_WEIGHTS = (1.0, 0.85, 0.75, 0.6, 0.0)
+
+
+def calibration_errors(model, recording) -> dict[float, np.ndarray] | None:
+    """Absolute errors (bpm) after the calibration window at each weight; None when too little heart rate follows it."""
+    result = predict(model, recording)
+    run = result.run
+    scored = np.isfinite(run.heart_rate) & (run.time_s >= CALIBRATION_MINUTES * 60)
+    if scored.sum() < 12:
+        return None
+    errors = {}
+    for weight in CALIBRATION_WEIGHTS:
+        calibrated, _, _ = personalise(run, result.hr_model, calibration_minutes=CALIBRATION_MINUTES, resting_hr=None, max_hr=None,
+                                       population_rest=model.population_rest_hr, population_max=model.population_max_hr,
+                                       calibration_weight=weight)
+        errors[weight] = np.abs(calibrated[scored] - run.heart_rate[scored])
+    return errors
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,16 +50,21 @@ def main(argv: list[str] | None = None) -> None:
         by_runner.setdefault(workouts[index].user, []).append(index)
     singles = sorted(user for user, indices in by_runner.items() if len(indices) <= 2)
     folds = np.array_split(np.random.default_rng(1).permutation(singles), FOLDS)
-    maes, steps = [], []
+    maes, steps, calibrated = [], [], {weight: [] for weight in CALIBRATION_WEIGHTS}
     for k, fold in enumerate(folds):
         held = sorted(i for user in fold for i in by_runner[user])
         rest = sorted(i for i in pool if i not in held)
-        _, _, test, _, _ = train_split(config, workouts, runs, (rest, held, held), balance=config.balance_runners)
+        model, _, test, _, _ = train_split(config, workouts, runs, (rest, held, held), balance=config.balance_runners)
         maes.append(test["mae"])
         steps.append(test["n_steps"])
+        for i in held:
+            for weight, errors in (calibration_errors(model, workouts[i].recording) or {}).items():
+                calibrated[weight].append(errors)
         print(json.dumps({"fold": k, "mae": test["mae"], "n_steps": test["n_steps"],
                           "constant_mean_mae": test["baselines"]["constant_mean"]["mae"]}), flush=True)
-    print(json.dumps({"cv_mae_step_weighted": float(np.average(maes, weights=steps)), "config": config.command("hr")}))
+    print(json.dumps({"cv_mae_step_weighted": float(np.average(maes, weights=steps)),
+                      "cv_mae_after_calibration_by_weight": {str(w): float(np.concatenate(e).mean()) for w, e in calibrated.items()},
+                      "config": config.command("hr")}))
 
 
 if __name__ == "__main__":

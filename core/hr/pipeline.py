@@ -23,6 +23,10 @@ HR_GAP_S = 15.0
 RUNNING_SPORTS = ("", "run", "running", "trail_running", "trail running", "treadmill_running", "street_running", "9")
 """Sport names that count as running ("9" is Strava's GPX code for a run; "" is a file that states none)."""
 MAX_STEPS = 24 * 3600 / GRID_S
+CALIBRATION_WEIGHT = 0.75
+"""Fraction of the calibration window's median error applied as the shift. The window's error is a noisy estimate of
+the run's offset: the model's error still changes with elapsed time (warm-up, cardiac drift), most on long runs, so a
+full shift over-corrects them. Chosen among the weights `python -m training.hr_cv` compares on held-out runners."""
 
 
 @dataclass(frozen=True)
@@ -168,13 +172,14 @@ def _option(value, name: str) -> float | None:
 
 
 def personalise(run: Run, hr_model: np.ndarray, *, calibration_minutes: float | None, resting_hr: float | None,
-                max_hr: float | None, population_rest: float, population_max: float) -> tuple[np.ndarray, str, float]:
+                max_hr: float | None, population_rest: float, population_max: float,
+                calibration_weight: float = CALIBRATION_WEIGHT) -> tuple[np.ndarray, str, float]:
     """Adjust a prediction to one runner: prediction, a sentence saying what changed, and the time (s) scoring starts.
 
     resting_hr / max_hr (bpm): map the population heart-rate reserve onto the runner's (either may be omitted).
-    calibration_minutes: shift the curve by the median error over the second half of that many first minutes of
-    recorded heart rate (the first half is warm-up: heart rate still climbing, chest straps not yet wet; on the
-    validation runners this beat using the whole window); the MAE is then scored only after the window.
+    calibration_minutes: shift the curve by `calibration_weight` times the median error over the second half of that
+    many first minutes of recorded heart rate (the first half is warm-up: heart rate still climbing, chest straps not
+    yet wet; on the validation runners this beat using the whole window); the MAE is then scored only after the window.
     """
     prediction, said, scored_from = hr_model.copy(), [], 0.0
     if resting_hr is not None or max_hr is not None:
@@ -191,7 +196,7 @@ def personalise(run: Run, hr_model: np.ndarray, *, calibration_minutes: float | 
         if window.sum() < 3:
             raise InputError(f"Minutes {calibration_minutes / 2:g}-{calibration_minutes:g} hold no recorded heart rate to calibrate on; "
                              "upload a run with heart rate or leave calibration off.")
-        shift = float(np.median(run.heart_rate[window] - prediction[window]))
+        shift = calibration_weight * float(np.median(run.heart_rate[window] - prediction[window]))
         prediction = prediction + shift
         scored_from = calibration_minutes * 60
         said.append(f"Calibrated on minutes {calibration_minutes / 2:g}-{calibration_minutes:g}: shifted by {shift:+.1f} bpm; "
