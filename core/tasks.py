@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from core.errors import CheckpointError, UnknownTaskError
+from core.predictor import Predictor
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINTS = ROOT / "checkpoints"
@@ -39,7 +40,9 @@ class Task:
 
     read: path -> task input (`read(path, fs=..., extra_files=...)`).
     predict: (model, task input, progress=None) -> result with `to_json()`; the one code path of CLI, Space and evaluation.
-    model_class: the PhysioModel subclass, or a dict variant -> class when variants differ in kind.
+    model_class: "module:Class" of the PhysioModel (torch, imported on first use), or a dict variant -> that.
+    predictor: the torch-free class with the task's predict methods, which the model class inherits; served from
+    the checkpoint's model.onnx, so the Spaces never import torch.
     checkpoints: variant name -> shipped checkpoint folder; the first variant is the default.
     examples: shipped example files, for the Space and the tests.
     """
@@ -50,7 +53,7 @@ class Task:
     labels: tuple[str, ...]
     fs: float | None
     window: int | None
-    model_class: type | dict[str, type]
+    model_class: str | dict[str, str]
     read: Callable[..., Any]
     predict: Callable[..., Any]
     checkpoints: dict[str, Path]
@@ -59,6 +62,7 @@ class Task:
     datasets: tuple[str, ...] = ()
     license: str = "mit"
     citation: str = ""
+    predictor: type = Predictor
     extra: dict = field(default_factory=dict)
 
     def variant(self, variant: str | None = None) -> str:
@@ -74,9 +78,9 @@ class Task:
 
     def model_class_of(self, variant: str | None = None) -> type:
         """The model class that loads checkpoints of `variant`."""
-        if isinstance(self.model_class, dict):
-            return self.model_class[self.variant(variant)]
-        return self.model_class
+        path = self.model_class[self.variant(variant)] if isinstance(self.model_class, dict) else self.model_class
+        module, name = path.split(":")
+        return getattr(importlib.import_module(module), name)
 
 
 @cache

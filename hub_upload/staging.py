@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.checkpoint import CHECKPOINT_FILES
+from core.predictor import CHECKPOINT_FILES
 from core.errors import ConfigError
 from core.tasks import ROOT, Task, get_task, in_namespace, list_tasks
 from hub_upload import cards
@@ -21,8 +21,10 @@ log = logging.getLogger("physiospaces.hub_upload")
 
 MODEL_FILES = (*CHECKPOINT_FILES, "training_config.json")
 EXPLORER_NAME = "physiospaces-explorer"
-SPACE_EXCLUDED_REQUIREMENTS = ("gradio", "gradio_client", "streamlit", "datasets", "pytest", "hypothesis", "onnxscript")
-"""Left out of a Gradio Space's requirements: the SDK brings gradio; the rest is for tests, export or the explorer."""
+SPACE_EXCLUDED_REQUIREMENTS = ("gradio", "gradio_client", "streamlit", "datasets", "pytest", "hypothesis", "playwright", "torch",
+                               "onnx", "onnxscript")
+"""Left out of a Gradio Space's requirements: the SDK brings gradio; Spaces serve ONNX without torch; the rest is for
+tests, export or the explorer."""
 _NAMESPACE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
 
 
@@ -109,10 +111,11 @@ def _copy_core(target: Path) -> None:
 
 
 def _requirements(excluded: tuple[str, ...]) -> str:
-    """The project's requirements minus `excluded`, with torch from the CPU wheel index (Spaces run on CPU)."""
+    """The project's requirements minus `excluded`; torch, when kept, from the CPU wheel index (Spaces run on CPU)."""
     lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines() if line.strip() and not line.startswith("#")]
     kept = [line for line in lines if re.split(r"[<>=!~ ]", line, maxsplit=1)[0].lower() not in excluded]
-    return "\n".join(["--extra-index-url https://download.pytorch.org/whl/cpu", *kept]) + "\n"
+    index = [] if "torch" in excluded else ["--extra-index-url https://download.pytorch.org/whl/cpu"]
+    return "\n".join([*index, *kept]) + "\n"
 
 
 def stage_space(task: Task, *, namespace: str, out: Path) -> StagedRepo:

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import get_task, list_tasks
-from core.checkpoint import read_metrics
+from core.predictor import read_metrics
 from core.tasks import ROOT
 from hub_upload.staging import stage_explorer
 from tests.conftest import needs_data

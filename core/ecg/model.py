@@ -1,14 +1,13 @@
 """Heartbeat classifiers: a residual 1-D CNN with RR features (shipped) and the RNN/LSTM/GRU baselines."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
 from core.checkpoint import PhysioModel
 from core.ecg.beats import AAMI_CLASSES, BEAT_LENGTH, RR_FEATURES, unknown_rr
-from core.errors import ConfigError, InputError
-from core.results import softmax
+from core.ecg.predictor import ECGPredictor
+from core.errors import ConfigError
 
 ARCHITECTURES = ("resnet", "rnn", "lstm", "gru")
 
@@ -67,7 +66,7 @@ class RecurrentEncoder(nn.Module):
         return output[:, -1]
 
 
-class ECGClassifier(PhysioModel, pipeline_tag="time-series-classification"):
+class ECGClassifier(ECGPredictor, PhysioModel, pipeline_tag="time-series-classification"):
     """Classifies 187-sample beats (125 Hz, scaled to [0, 1]) plus 5 RR features into the AAMI classes N, S, V, F, Q.
 
     arch: "resnet" (shipped), or the baselines "rnn", "lstm", "gru". stem_stride: 2 halves the ResNet's length
@@ -125,19 +124,3 @@ class ECGClassifier(PhysioModel, pipeline_tag="time-series-classification"):
 
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
         return torch.rand(batch, BEAT_LENGTH), torch.from_numpy(unknown_rr(batch))
-
-    def predict_beats(self, beats: np.ndarray, rr: np.ndarray | None = None) -> np.ndarray:
-        """(n, 5) class probabilities for (n, 187) beats; `rr` (n, 5) from `rr_features`, unknown when omitted."""
-        beats = np.atleast_2d(np.asarray(beats, dtype=np.float32))
-        if beats.ndim != 2 or beats.shape[1] != BEAT_LENGTH:
-            raise InputError(f"Beats must have shape (n, {BEAT_LENGTH}), got {beats.shape}; resample each beat to 125 Hz and pad to 187 samples.")
-        if not np.isfinite(beats).all():
-            raise InputError("Beats contain NaN or infinite values; remove or fill them first.")
-        rr = unknown_rr(len(beats)) if rr is None else np.asarray(rr, dtype=np.float32)
-        return softmax(self.infer(beats, rr))
-
-    def predict_record(self, signal: np.ndarray, fs: float, *, progress=None):
-        """Detect, segment and classify every beat of one ECG lead sampled at `fs` Hz; returns an `ECGResult`."""
-        from core.ecg.pipeline import classify_lead
-
-        return classify_lead(self, np.asarray(signal, dtype=float), fs, progress=progress)

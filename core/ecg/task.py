@@ -1,7 +1,7 @@
 """The ECG arrhythmia task entry of the registry."""
 from core.ecg.beats import AAMI_CLASSES, BEAT_FS, BEAT_LENGTH
-from core.ecg.model import ECGClassifier
 from core.ecg.pipeline import predict, read_ecg
+from core.ecg.predictor import ECGPredictor
 from core.tasks import CHECKPOINTS, ROOT, HubRepos, Task
 
 EXAMPLES = ROOT / "spaces" / "ecg" / "examples"
@@ -14,7 +14,8 @@ TASK = Task(
     labels=AAMI_CLASSES,
     fs=BEAT_FS,
     window=BEAT_LENGTH,
-    model_class=ECGClassifier,
+    model_class="core.ecg.model:ECGClassifier",
+    predictor=ECGPredictor,
     read=read_ecg,
     predict=predict,
     checkpoints={"intra": CHECKPOINTS / "ecg-intra", "inter": CHECKPOINTS / "ecg-inter"},

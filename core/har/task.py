@@ -1,7 +1,7 @@
 """The human activity recognition task entry of the registry."""
 from core.har.data import ACTIVITIES, HAR_FS, WINDOW
-from core.har.model import HARClassifier
 from core.har.pipeline import predict, read_har
+from core.har.predictor import HARPredictor
 from core.tasks import CHECKPOINTS, ROOT, HubRepos, Task
 
 EXAMPLES = ROOT / "spaces" / "har" / "examples"
@@ -14,7 +14,8 @@ TASK = Task(
     labels=ACTIVITIES,
     fs=HAR_FS,
     window=WINDOW,
-    model_class=HARClassifier,
+    model_class="core.har.model:HARClassifier",
+    predictor=HARPredictor,
     read=read_har,
     predict=predict,
     checkpoints={"full": CHECKPOINTS / "har-full", "acc": CHECKPOINTS / "har-acc"},

@@ -7,13 +7,14 @@ from torch import nn
 from torch.nn import functional as F
 
 from core.checkpoint import PhysioModel
-from core.errors import ConfigError, InputError
+from core.errors import ConfigError
 from core.hr.features import FEATURE_NAMES
+from core.hr.predictor import HRPredictor
 
 ARCHITECTURES = ("physio", "lstm")
 
 
-class HRModel(PhysioModel, pipeline_tag="time-series-forecasting"):
+class HRModel(HRPredictor, PhysioModel, pipeline_tag="time-series-forecasting"):
     """Heart rate (bpm) at every grid step of a run from its (batch, time, 14) feature matrix.
 
     arch: "lstm" is the SUB3 v2 reference (2-layer LSTM on the standardised features). "physio" adds a physiological
@@ -92,12 +93,3 @@ class HRModel(PhysioModel, pipeline_tag="time-series-forecasting"):
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
         generator = torch.Generator().manual_seed(0)
         return (torch.rand(batch, 40, len(FEATURE_NAMES), generator=generator) * 12,)
-
-    def predict_run(self, features: np.ndarray) -> np.ndarray:
-        """Heart rate (bpm) per grid step of one run's (time, 14) features."""
-        features = np.asarray(features, dtype=np.float32)
-        if features.ndim != 2 or features.shape[1] != len(FEATURE_NAMES):
-            raise InputError(f"Features must have shape (time, {len(FEATURE_NAMES)}), got {features.shape}; build them with hr_features.")
-        if not np.isfinite(features).all():
-            raise InputError("The run's features contain NaN or infinite values; check the speed and altitude of the file.")
-        return self.infer(features[None])[0]

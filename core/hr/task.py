@@ -1,6 +1,6 @@
 """The running heart-rate task entry of the registry."""
-from core.hr.model import HRModel
 from core.hr.pipeline import GRID_S, predict
+from core.hr.predictor import HRPredictor
 from core.readers.workouts import read_workout
 from core.tasks import CHECKPOINTS, ROOT, HubRepos, Task
 
@@ -14,7 +14,8 @@ TASK = Task(
     labels=("heart_rate",),
     fs=1.0 / GRID_S,
     window=None,
-    model_class=HRModel,
+    model_class="core.hr.model:HRModel",
+    predictor=HRPredictor,
     read=read_workout,
     predict=predict,
     # lstm first (the default): chosen by `python -m training.hr_cv --arch lstm|physio`, never on the test part

@@ -17,7 +17,6 @@ from core.errors import InputError, SignalTooShortError, TimestampError
 from core.readers import Recording, check_file, read_signal
 from core.readers.tabular import numeric_columns, read_table
 from core.respiration.breaths import check_resp, rsp_clean, rsp_pauses, rsp_peaks, rsp_rate
-from core.respiration.model import ApneaNet, VAELSTM
 from core.respiration.rr import (GRID_FS, rr_clean, rr_from_beats, rr_minute_windows, rr_resample, minute_features,
                                  n_minutes)
 from core.respiration.scoring import flag_intervals, smooth_scores
@@ -258,7 +257,7 @@ def variant_model(variant: str, backend: str = "onnx"):
 
 
 def _variant(model) -> str:
-    return "apnea" if isinstance(model, ApneaNet) else VARIANT_OF_PURPOSE[model.purpose]
+    return VARIANT_OF_PURPOSE[model.purpose] if hasattr(model, "purpose") else "apnea"  # only the VAE-LSTM has a purpose
 
 
 def _model(model, variant: str, models: dict | None):
@@ -270,7 +269,7 @@ def _model(model, variant: str, models: dict | None):
     return variant_model(variant, getattr(model, "backend", "onnx"))
 
 
-def vae_lstm_scores(model: VAELSTM, x: np.ndarray, *, stride: int | None = None) -> np.ndarray:
+def vae_lstm_scores(model, x: np.ndarray, *, stride: int | None = None) -> np.ndarray:
     """Per-point anomaly score of a series: the mean squared error of every predicted window that covers the point.
 
     Sequences of `seq_len` windows start every `stride` points (default: a quarter window) and at the very end.
@@ -304,7 +303,7 @@ def waveform_input(resp: np.ndarray, fs: float) -> np.ndarray:
     return standardise_by_reference(clean, len(clean))
 
 
-def predict_waveform(model: VAELSTM, resp: np.ndarray, fs: float, *, channel: str = "RESP", progress=None) -> WaveformResult:
+def predict_waveform(model, resp: np.ndarray, fs: float, *, channel: str = "RESP", progress=None) -> WaveformResult:
     """Breaths, rate, pauses and anomaly score of a breathing waveform sampled at `fs` Hz."""
     report = progress or (lambda *args, **kwargs: None)
     resp, fs = check_resp(resp, fs)
@@ -328,19 +327,19 @@ def apnea_inputs(beats: BeatSeries) -> dict:
             "grid": grid, "windows": rr_minute_windows(grid, minutes)}
 
 
-def apnea_scores(model: ApneaNet, vae: VAELSTM, inputs: dict) -> tuple[np.ndarray, np.ndarray]:
+def apnea_scores(model, vae, inputs: dict) -> tuple[np.ndarray, np.ndarray]:
     """Per-minute apnea probability (CNN) and VAE-LSTM anomaly score (mean over the minute) of `apnea_inputs`."""
     probability = 1.0 / (1.0 + np.exp(-model.infer(inputs["windows"]).reshape(-1)))
     return probability, apnea_vae_scores(vae, inputs)
 
 
-def apnea_vae_scores(vae: VAELSTM, inputs: dict) -> np.ndarray:
+def apnea_vae_scores(vae, inputs: dict) -> np.ndarray:
     """Per-minute VAE-LSTM anomaly score (mean over the minute) of `apnea_inputs`."""
     per_minute = int(60 * GRID_FS)
     return vae_lstm_scores(vae, inputs["grid"], stride=per_minute).reshape(inputs["minutes"], per_minute).mean(axis=1)
 
 
-def predict_apnea(model: ApneaNet, vae: VAELSTM, beats: BeatSeries, *, progress=None) -> ApneaResult:
+def predict_apnea(model, vae, beats: BeatSeries, *, progress=None) -> ApneaResult:
     """Per-minute apnea probability and VAE-LSTM score from heartbeat times."""
     report = progress or (lambda *args, **kwargs: None)
     report(0.3, desc=f"Cleaning and resampling {len(beats.rr)} RR intervals")
@@ -353,7 +352,7 @@ def predict_apnea(model: ApneaNet, vae: VAELSTM, beats: BeatSeries, *, progress=
                        dropped_rr=inputs["dropped"], total_rr=len(beats.rr), source=beats.source)
 
 
-def predict_series(model: VAELSTM, series: ValueSeries, *, threshold: float | None = None, reference_end: int | None = None,
+def predict_series(model, series: ValueSeries, *, threshold: float | None = None, reference_end: int | None = None,
                    causal: bool = False, progress=None) -> SeriesResult:
     """Anomaly score per point of a univariate series, standardised by its first SERIES_REFERENCE share (or `reference_end` points).
 

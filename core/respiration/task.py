@@ -1,10 +1,10 @@
 """The respiration task entry of the registry: breathing waveforms, apnea minutes from heartbeats, anomaly scores of series."""
-from core.respiration.model import ApneaNet, VAELSTM
 from core.respiration.pipeline import predict, read_respiration
 from core.tasks import CHECKPOINTS, ROOT, HubRepos, Task
 
 EXAMPLES = ROOT / "spaces" / "respiration" / "examples"
 VARIANTS = ("series", "waveform", "apnea", "apnea-vae")
+VAE_LSTM = "core.respiration.model:VAELSTM"
 
 TASK = Task(
     name="respiration",
@@ -15,7 +15,7 @@ TASK = Task(
     labels=("normal", "anomalous"),
     fs=None,
     window=None,
-    model_class={"series": VAELSTM, "waveform": VAELSTM, "apnea": ApneaNet, "apnea-vae": VAELSTM},
+    model_class={"series": VAE_LSTM, "waveform": VAE_LSTM, "apnea": "core.respiration.model:ApneaNet", "apnea-vae": VAE_LSTM},
     read=read_respiration,
     predict=predict,
     checkpoints={variant: CHECKPOINTS / f"respiration-{variant}" for variant in VARIANTS},

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core import get_task, list_tasks
-from core.checkpoint import read_metrics
+from core.predictor import read_metrics
 
 SKIPPED = ("n", "threshold", "n_steps", "n_runs", "n_runners")
 """Counts and operating points, not metrics."""

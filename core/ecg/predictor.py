@@ -1,0 +1,28 @@
+"""The ECG predict methods, shared by the torch model and the torch-free ONNX predictor."""
+from __future__ import annotations
+
+import numpy as np
+
+from core.ecg.beats import BEAT_LENGTH, unknown_rr
+from core.ecg.pipeline import classify_lead
+from core.errors import InputError
+from core.predictor import Predictor
+from core.results import softmax
+
+
+class ECGPredictor(Predictor):
+    """Beat classification into the AAMI classes `labels`; inputs: 187-sample beats and 5 RR features."""
+
+    def predict_beats(self, beats: np.ndarray, rr: np.ndarray | None = None) -> np.ndarray:
+        """(n, 5) class probabilities for (n, 187) beats; `rr` (n, 5) from `rr_features`, unknown when omitted."""
+        beats = np.atleast_2d(np.asarray(beats, dtype=np.float32))
+        if beats.ndim != 2 or beats.shape[1] != BEAT_LENGTH:
+            raise InputError(f"Beats must have shape (n, {BEAT_LENGTH}), got {beats.shape}; resample each beat to 125 Hz and pad to 187 samples.")
+        if not np.isfinite(beats).all():
+            raise InputError("Beats contain NaN or infinite values; remove or fill them first.")
+        rr = unknown_rr(len(beats)) if rr is None else np.asarray(rr, dtype=np.float32)
+        return softmax(self.infer(beats, rr))
+
+    def predict_record(self, signal: np.ndarray, fs: float, *, progress=None):
+        """Detect, segment and classify every beat of one ECG lead sampled at `fs` Hz; returns an `ECGResult`."""
+        return classify_lead(self, np.asarray(signal, dtype=float), fs, progress=progress)

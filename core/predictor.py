@@ -1,0 +1,82 @@
+"""Serving without torch: a checkpoint folder's `model.onnx` run by onnxruntime behind the task's predict methods.
+
+A task's predictor class (e.g. `ECGPredictor`) holds its numpy predict methods; the torch model class inherits them,
+so training, evaluation and serving share one code path while the Spaces never import torch.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import CheckpointError
+
+CHECKPOINT_FILES = ("model.safetensors", "config.json", "README.md", "model.onnx", "metrics.json")
+
+
+class Predictor:
+    """Base of every task predictor: a numpy `infer` that runs the ONNX graph in batches.
+
+    Torch models (`core.checkpoint.PhysioModel`) inherit it and run torch until `use_onnx` is called;
+    `load_predictor` builds a torch-free one whose attributes are the checkpoint's config.json values.
+    """
+
+    _onnx_session = None
+
+    @property
+    def backend(self) -> str:
+        return "onnx" if self._onnx_session is not None else "torch"
+
+    def use_onnx(self, path: str | Path, *, threads: int | None = None) -> "Predictor":
+        """Serve `infer` from an ONNX file with onnxruntime."""
+        import onnxruntime as ort
+
+        path = Path(path)
+        if not path.is_file():
+            raise CheckpointError(f"No ONNX model at {path}; re-export the checkpoint or use backend='torch'.")
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self._onnx_session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return self
+
+    def infer(self, *inputs: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+        """Outputs for numpy inputs (in the model's input order), in batches."""
+        outputs = []
+        for start in range(0, len(inputs[0]), batch_size):
+            chunk = [np.ascontiguousarray(x[start : start + batch_size], dtype=np.float32) for x in inputs]
+            outputs.append(self._run(chunk))
+        return np.concatenate(outputs) if outputs else np.zeros((0,))
+
+    def _run(self, chunk: list[np.ndarray]) -> np.ndarray:
+        if self._onnx_session is None:
+            raise CheckpointError("This predictor has no ONNX session; load it with load_predictor or call use_onnx.")
+        names = [node.name for node in self._onnx_session.get_inputs()]
+        return self._onnx_session.run(None, dict(zip(names, chunk)))[0]
+
+
+def resolve_checkpoint(local: Path | None, repo_id: str | None, revision: str | None = None) -> Path:
+    """A local checkpoint folder, or the snapshot of a Hub repo id downloaded (or found in the cache)."""
+    if repo_id is None:
+        if local is None or not (local / "config.json").is_file():
+            raise CheckpointError(f"No checkpoint at {local}; train one (see README) or pass repo_id=.")
+        return local
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(repo_id, revision=revision, allow_patterns=list(CHECKPOINT_FILES) + ["training_config.json"]))
+
+
+def read_metrics(folder: Path) -> dict:
+    path = folder / "metrics.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def load_predictor(predictor_class: type[Predictor], folder: Path) -> Predictor:
+    """A torch-free `predictor_class` serving the checkpoint in `folder` with onnxruntime."""
+    predictor = predictor_class()
+    for name, value in json.loads((folder / "config.json").read_text()).items():
+        setattr(predictor, name, tuple(value) if isinstance(value, list) else value)
+    predictor.metrics = read_metrics(folder)
+    predictor.checkpoint_dir = folder
+    return predictor.use_onnx(folder / "model.onnx")

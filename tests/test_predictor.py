@@ -1,0 +1,51 @@
+"""The torch-free serving path: predictors built from config.json and model.onnx."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import get_task, load_model
+from core.errors import CheckpointError, InputError
+from core.predictor import Predictor, load_predictor
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_predictor_attributes_are_the_checkpoint_config():
+    predictor = load_model("har", variant="acc", backend="onnx")
+    config = json.loads((get_task("har").checkpoint("acc") / "config.json").read_text())
+    assert predictor.channels == tuple(config["channels"]) and not predictor.needs_gyroscope
+    assert predictor.metrics["test"]["accuracy"] == json.loads((predictor.checkpoint_dir / "metrics.json").read_text())["test"]["accuracy"]
+
+
+def test_onnx_predictions_equal_torch_predictions():
+    beats = np.random.default_rng(0).random((6, 187), dtype=np.float32)
+    torch_probabilities = load_model("ecg").predict_beats(beats)
+    onnx_probabilities = load_model("ecg", backend="onnx").predict_beats(beats)
+    np.testing.assert_allclose(onnx_probabilities, torch_probabilities, atol=1e-5)
+    assert onnx_probabilities.shape == (6, 5)
+
+
+def test_checkpoint_without_onnx_says_how_to_fix(tmp_path):
+    shutil.copy(get_task("ecg").checkpoint() / "config.json", tmp_path / "config.json")
+    with pytest.raises(CheckpointError, match="No ONNX model at .*model.onnx; re-export the checkpoint"):
+        load_predictor(get_task("ecg").predictor, tmp_path)
+    with pytest.raises(CheckpointError, match="no ONNX session"):
+        Predictor().infer(np.zeros((1, 3)))
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(InputError, match=r"Unknown backend 'tf'; accepted backends are \['torch', 'onnx'\]"):
+        load_model("ecg", backend="tf")
+
+
+def test_hub_serves_every_model_without_importing_torch():
+    script = "import sys, app; print(sorted(app.SPACES), 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.split("\n")[0] == "['ecg', 'har', 'hr', 'respiration'] False"
