@@ -68,3 +68,15 @@ def test_space_shows_bad_input_as_one_sentence(space_client, tmp_path):
     notes.write_text("not a run")
     with pytest.raises(Exception, match=r"Invalid file type.*'\.gpx', '\.tcx', '\.fit'"):
         space_client("hr").predict(handle_file(str(notes)), 0, None, None, api_name="/predict")
+
+
+def test_every_space_example_runs_and_the_calibrated_one_says_so(space_client):
+    from gradio_client import handle_file
+
+    from core.space import load_space
+
+    space = load_space("hr")
+    assert len(set(space.EXAMPLE_LABELS)) == len(space.EXAMPLES), "two examples would look the same in the table"
+    for (path, minutes), label in zip(space.EXAMPLES, space.EXAMPLE_LABELS):
+        summary, *_ = space_client("hr").predict(handle_file(path), minutes, None, None, api_name="/predict")
+        assert ("Calibrated on minutes 5-10" in summary) == (minutes == 10), label

@@ -21,7 +21,13 @@ def predict_run(file, calibration_minutes, resting_hr, max_hr, progress=gr.Progr
     return f"**{result.summary()}**", plot_result(result), curve_frame(result), samples_frame(result)
 
 
-EXAMPLES = [[str(path), 0] for path in TASK.examples] + [[str(path), 10] for path in TASK.examples[:1]]
+WITH_HEART_RATE = next(path for path in TASK.examples if "no_hr" not in path.name)
+EXAMPLES = [[str(path), 0] for path in TASK.examples] + [[str(WITH_HEART_RATE), 10]]
+EXAMPLE_LABELS = [path.name for path in TASK.examples] + [f"{WITH_HEART_RATE.name}, calibrated on its first 10 minutes"]
+MODEL_DESCRIPTIONS = {
+    "lstm": "2-layer LSTM on 14 speed/altitude features (the SUB3 v2 design)",
+    "physio": "a first-order heart-rate response to 14 speed/altitude features plus a 2-layer LSTM residual",
+}
 test_mae = MODEL.metrics.get("test", {}).get("mae")
 
 with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
@@ -29,7 +35,7 @@ with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
         f"## {TASK.title}\n{TASK.summary}\n\n"
         "Upload a **GPX**, **TCX** or **FIT** file of a run (heart rate optional), or an Endomondo FitRec JSON line. "
         "Personalise with a few calibration minutes from the start of the same run, or your resting and maximum heart rate. "
-        "Model: 2-layer LSTM on 14 speed/altitude features (the SUB3 v2 design)"
+        f"Model: {MODEL_DESCRIPTIONS[MODEL.arch]}"
         + (f", test MAE {test_mae:.1f} bpm on unseen runners" if test_mae else "")
         + "; a research demo, not a medical device."
     )
@@ -40,7 +46,7 @@ with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
             resting = gr.Number(label="Resting heart rate (bpm, optional)", value=None, minimum=0)
             maximum = gr.Number(label="Maximum heart rate (bpm, optional)", value=None, minimum=0)
             button = gr.Button("Predict heart rate", variant="primary")
-            gr.Examples(EXAMPLES, inputs=[file, calibration], label="Real runs (MIT/BSD-licensed test files)")
+            gr.Examples(EXAMPLES, inputs=[file, calibration], example_labels=EXAMPLE_LABELS, label="Real runs (MIT/BSD-licensed test files)")
         with gr.Column(scale=2):
             summary = gr.Markdown()
             plot = gr.Plot(label="Heart rate, speed and altitude")
