@@ -1,4 +1,5 @@
-"""Cold start of the hub: seconds to import app.py (which loads every Space's models) in a fresh process, and its memory.
+"""Cold start of the hub: seconds to import app.py (which loads every Space's models) in a fresh process, its memory,
+and the first request after it (an ECG example, which also pays for the libraries imported on first use).
 
     python benchmarks/coldstart.py     # writes benchmarks/results/coldstart.json; aims: under 5 s, under 1 GB resident
 """
@@ -19,7 +20,12 @@ t0 = time.perf_counter()
 import app
 seconds = time.perf_counter() - t0
 rss_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS:"))
-print(json.dumps({"import_s": seconds, "rss_mb": rss_kib / 1024, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+ecg = app.SPACES["ecg"]
+t1 = time.perf_counter()
+ecg.classify(ecg.EXAMPLES[0][0], None, progress=lambda *args, **kwargs: None)
+first_request = time.perf_counter() - t1
+print(json.dumps({"import_s": seconds, "first_request_s": first_request, "rss_mb": rss_kib / 1024,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -35,12 +41,13 @@ def main() -> None:
     runs = [cold_start() for _ in range(REPEATS)]
     best = min(runs, key=lambda run: run["import_s"])  # the shared machine only ever adds time
     results = {"repeats": REPEATS, "import_s": best["import_s"], "process_s": best["process_s"],
+               "first_request_s": min(run["first_request_s"] for run in runs),
                "rss_mb": max(run["rss_mb"] for run in runs), "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
                "aim_s": 5.0, "aim_rss_mb": 1024, "runs": runs}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "coldstart.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"Hub cold start (best of {REPEATS}): import app {results['import_s']:.2f} s, whole process {results['process_s']:.2f} s; "
-          f"resident {results['rss_mb']:.0f} MB (peak {results['peak_rss_mb']:.0f} MB). Aims: 5 s, 1024 MB.")
+          f"first request {results['first_request_s']:.2f} s; resident {results['rss_mb']:.0f} MB (peak {results['peak_rss_mb']:.0f} MB). Aims: 5 s, 1024 MB.")
 
 
 if __name__ == "__main__":

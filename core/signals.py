@@ -4,7 +4,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy import signal as sps
 
 from core.errors import SamplingRateError
 
@@ -15,12 +14,16 @@ def signal_resample(x: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
     """Resample along axis 0 with a polyphase filter (rates approximated by a fraction with denominator <= 1000)."""
     if fs_in == fs_out:
         return np.asarray(x, dtype=float)
+    from scipy import signal as sps  # imported on first use: it adds about a second to the hub's start-up
+
     ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
     return sps.resample_poly(np.asarray(x, dtype=float), ratio.numerator, ratio.denominator, axis=0)
 
 
 def signal_filter(x: np.ndarray, fs: float, *, lowcut: float | None = None, highcut: float | None = None, order: int = 3) -> np.ndarray:
     """Zero-phase Butterworth filter along axis 0: band-pass, low-pass (only `highcut`) or high-pass (only `lowcut`)."""
+    from scipy import signal as sps
+
     if lowcut and highcut:
         sos = sps.butter(order, [lowcut, highcut], btype="bandpass", fs=fs, output="sos")
     elif highcut:
