@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import signal as sps
 
 from core.errors import FileTooLargeError, SignalTooShortError, UnsupportedFormatError
 from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW
@@ -106,6 +105,8 @@ def inertial_regular(recording: Recording) -> np.ndarray:
 def inertial_uci(signal: np.ndarray, *, has_gyro: bool) -> np.ndarray:
     """(n, 9) UCI-order signals from 50 Hz acc (g) [+ gyro (rad/s)]: median and 20 Hz noise filters as UCI, then the
     0.3 Hz Butterworth gravity filter splits total into body and gravity acceleration. No gyroscope: zeros there."""
+    from scipy import signal as sps  # imported on first use, as in core.signals
+
     cleaned = sps.medfilt(signal, kernel_size=(3, 1))
     cleaned = signal_filter(cleaned, HAR_FS, highcut=NOISE_CORNER_HZ, order=3)
     total = cleaned[:, :3]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal as sps
 
 from core.errors import InputError, NoBreathsFoundError, SamplingRateError, SignalTooShortError
 from core.signals import check_fs, signal_filter
@@ -28,6 +27,8 @@ def rsp_clean(resp: np.ndarray, fs: float) -> np.ndarray:
 
 def breathing_band_share(resp: np.ndarray, fs: float) -> float:
     """Share of the detrended signal's power in the breathing band (Welch spectrum)."""
+    from scipy import signal as sps  # imported on first use, as in core.signals
+
     nperseg = int(min(len(resp), 64 * fs))
     freqs, power = sps.welch(resp - np.mean(resp), fs=fs, nperseg=nperseg)
     total = power[freqs >= 0.03].sum()
@@ -66,6 +67,8 @@ def rsp_peaks(resp: np.ndarray, fs: float) -> np.ndarray:
     clean = rsp_clean(resp, fs)
     spread = np.percentile(clean, 95) - np.percentile(clean, 5)
     min_gap = int(60.0 / RATE_RANGE_PER_MIN[1] * fs)
+    from scipy import signal as sps
+
     peaks, _ = sps.find_peaks(clean, distance=max(1, min_gap), prominence=MIN_PROMINENCE * spread)
     if len(peaks) < 3:
         raise NoBreathsFoundError(

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics as skm
 
 THRESHOLD_QUANTILE = 0.995
 """Thresholds are this quantile of anomaly scores on anomaly-free validation data (never on the test part)."""
@@ -50,6 +49,8 @@ def point_adjust(flags: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def detection_metrics(flags: np.ndarray, labels: np.ndarray) -> dict:
     """Point-wise precision, recall and F1, without and with point-adjustment."""
+    from sklearn import metrics as skm  # evaluation only; serving never imports it
+
     labels = np.asarray(labels, dtype=bool)
     result = {}
     for name, predicted in (("raw", np.asarray(flags, dtype=bool)), ("point_adjusted", point_adjust(flags, labels))):
@@ -60,6 +61,8 @@ def detection_metrics(flags: np.ndarray, labels: np.ndarray) -> dict:
 
 def binary_metrics(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict:
     """Accuracy, sensitivity, specificity and AUROC of a probability (or score) at `threshold`."""
+    from sklearn import metrics as skm
+
     y_true = np.asarray(y_true, dtype=int)
     predicted = np.asarray(probability) >= threshold
     tp = int((predicted & (y_true == 1)).sum())
