@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from core.errors import InputError, SignalTooShortError
 from core.hr.features import hr_features
@@ -57,6 +56,8 @@ def workout_grid(recording: Recording) -> Run:
     Points faster than 40 km/h (GPS jumps) are interpolated over; speed then goes through cumulative distance, so each
     grid step gets the mean speed over its 5 s, and a 3-step median removes the remaining single spikes. Altitude is interpolated and smoothed the same way; a run without any is taken as flat.
     """
+    from scipy.ndimage import median_filter  # imported on first use, as in core.signals
+
     time_s = recording.time if recording.time is not None else np.arange(len(recording.signal)) / recording.fs
     if len(time_s) < MIN_SAMPLES:
         raise SignalTooShortError(
