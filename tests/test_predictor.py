@@ -50,3 +50,31 @@ def test_hub_loads_every_model_without_the_heavy_training_libraries():
     script = "import sys, app; print(sorted(app.SPACES), [m for m in ('torch', 'sklearn', 'scipy.signal') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
     assert out.stdout.split("\n")[0] == "['ecg', 'har', 'hr', 'respiration'] []"
+
+
+def test_every_shipped_example_is_served_with_torch_unavailable():
+    """What a Space without torch installed does: every task's examples, read, predicted and turned into JSON."""
+    script = """
+import importlib.abc, json, sys
+
+
+class NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch":
+            raise ImportError("torch is not installed in this Space")
+
+
+sys.meta_path.insert(0, NoTorch())
+from core import get_task, list_tasks, load_model
+for name in list_tasks():
+    task = get_task(name)
+    model = load_model(name, backend="onnx")
+    for example in task.examples:
+        result = task.predict(model, task.read(example))
+        print(name, example.name, len(json.dumps(result.to_json())) > 50)
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.split("\n")[:-1]
+    assert len(lines) == sum(len(get_task(name).examples) for name in ("ecg", "har", "hr", "respiration")) >= 15
+    assert all(line.endswith(" True") for line in lines), lines
