@@ -50,3 +50,9 @@ def test_two_phase_training_lowers_loss_and_scores_a_planted_anomaly():
 def test_too_short_series_for_the_vae_lstm():
     with pytest.raises(SignalTooShortError, match="at least 64"):
         vae_lstm_scores(VAELSTM(window=16, seq_len=4), np.zeros(50))
+
+
+def test_sequences_longer_than_the_part_name_the_fields():
+    assert sequences(np.arange(40.0), 8, 3, 4).shape == (5, 3, 8)
+    with pytest.raises(ConfigError, match="window=96 x seq_len=8"):
+        sequences(np.zeros(403), 96, 8, 4)

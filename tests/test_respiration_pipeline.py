@@ -7,7 +7,8 @@ import pytest
 from core import get_task
 from core.__main__ import main as cli
 from core.errors import InputError, NoBreathsFoundError, SignalTooShortError, TimestampError
-from core.respiration.pipeline import BeatSeries, ValueSeries, predict, read_respiration
+from core.respiration.model import ApneaNet
+from core.respiration.pipeline import BeatSeries, ValueSeries, apnea_inputs, apnea_probability, predict, read_respiration
 from core.readers import Recording
 from tests.conftest import FIXTURES
 
@@ -144,3 +145,13 @@ def test_ecg_record_gives_beats_for_the_rr_mode(model):
     assert result.mode == "rr" and result.source == "ecg" and len(result.probability) == 5
     # MIT-BIH record 100 is sinus rhythm at about 75 bpm
     assert all(65 <= row["heart_rate_bpm"] <= 85 for row in result.features)
+
+
+def test_apnea_probability_is_a_centred_mean_over_model_smooth_minutes():
+    model = ApneaNet(width=4)
+    inputs = apnea_inputs(read_respiration(BEATS))
+    raw = apnea_probability(model, inputs)
+    model.smooth = 3
+    smoothed = apnea_probability(model, inputs)
+    np.testing.assert_allclose(smoothed[1:-1], (raw[:-2] + raw[1:-1] + raw[2:]) / 3, rtol=1e-5)
+    assert smoothed[0] == pytest.approx(raw[:2].mean(), rel=1e-5)  # fewer neighbours at the night's edges

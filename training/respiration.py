@@ -31,8 +31,8 @@ from core.respiration.breaths import match_events, rsp_peaks
 from core.respiration.data import (APNEA_TEST_RECORDS, APNEA_VAL_RECORDS, bidmc_01, nab_corpus, nab_known_cause,
                                    nab_series)
 from core.respiration.model import ApneaNet, VAELSTM
-from core.respiration.pipeline import (BeatSeries, ValueSeries, apnea_inputs, apnea_vae_scores, predict_series,
-                                       standardise_by_reference, waveform_input)
+from core.respiration.pipeline import (BeatSeries, ValueSeries, apnea_inputs, apnea_probability, apnea_vae_scores,
+                                       predict_series, standardise_by_reference, waveform_input)
 from core.respiration.rr import GRID_FS
 from core.respiration.scoring import (binary_metrics, detection_metrics, nab_normalised, nab_raw_score, onsets,
                                       pick_threshold, smooth_scores)
@@ -51,8 +51,8 @@ PROTOCOLS = {
     "(rule-based, not learned) scored against both annotators within 0.5 s.",
     "apnea-vae": "Apnea-ECG, split by record: 8 test records never seen, 5 validation records for early stopping and the "
     "threshold, 22 training records whose normal (N) minutes only train the model.",
-    "apnea": "Apnea-ECG, split by record: 8 test records never seen, 5 validation records for early stopping and the "
-    "threshold, 22 training records.",
+    "apnea": "Apnea-ECG, split by record: 8 test records never seen, 5 validation records for early stopping, the "
+    "threshold and the smoothing of per-minute probabilities, 22 training records.",
 }
 LIMITS = {
     "series": "NAB series are not physiological; scores depend on standardising by the series' first 15 %.",
@@ -158,6 +158,9 @@ def train_vae_lstm(config: RespirationTrainConfig, train_seq: np.ndarray, val_se
 def sequences(x: np.ndarray, window: int, seq_len: int, stride: int) -> np.ndarray:
     """(n, seq_len, window) sequences of consecutive windows starting every `stride` points."""
     span = window * seq_len
+    if len(x) < span:
+        raise ConfigError(f"Config fields window={window} x seq_len={seq_len} span {span} points, more than a {len(x)}-point "
+                          "training or validation part; lower window or seq_len.")
     starts = np.arange(0, len(x) - span + 1, stride)
     return np.stack([x[s : s + span] for s in starts]).reshape(len(starts), seq_len, window).astype(np.float32)
 
@@ -354,7 +357,7 @@ def train_apnea(config: RespirationTrainConfig, out: Path) -> dict:
         return (np.concatenate([records[n]["inputs"]["windows"] for n in names]),
                 np.concatenate([records[n]["labels"] for n in names]).astype(np.float32))
 
-    (x_train, y_train), (x_val, y_val), (x_test, y_test) = stack(train), stack(val), stack(test)
+    (x_train, y_train), (x_val, y_val), (_, y_test) = stack(train), stack(val), stack(test)
     model = ApneaNet(width=config.cnn_width, rr_mean=float(x_train.mean()), rr_std=float(x_train.std()))
 
     def auroc(logits: np.ndarray) -> float:
@@ -362,15 +365,32 @@ def train_apnea(config: RespirationTrainConfig, out: Path) -> dict:
 
     history = fit(model, tensors(x_train, y_train), tensors(x_val, y_val), config,
                   loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc)
-    sigmoid = lambda logits: 1.0 / (1.0 + np.exp(-logits))  # noqa: E731
-    p_val, p_test = sigmoid(model.infer(x_val)), sigmoid(model.infer(x_test))
-    model.threshold = best_accuracy_threshold(y_val, p_val)
-    per_record = [{"record": n, **{k: round(v, 4) for k, v in binary_metrics(records[n]["labels"], sigmoid(model.infer(records[n]["inputs"]["windows"])), model.threshold).items() if k != "threshold"}}
+    model.threshold, model.smooth, tuning = tune_apnea_smoothing(model, {n: records[n] for n in val})
+    probability = {n: apnea_probability(model, records[n]["inputs"]) for n in val + test}
+    p_val, p_test = (np.concatenate([probability[n] for n in names]) for names in (val, test))
+    per_record = [{"record": n, **{k: round(v, 4) for k, v in binary_metrics(records[n]["labels"], probability[n], model.threshold).items() if k != "threshold"}}
                   for n in test]
     return {"model": model, "histories": (history,), "test": {**binary_metrics(y_test, p_test, model.threshold), "records": test},
-            "validation": {**binary_metrics(y_val, p_val, model.threshold), "records": val},
-            "roc": (y_test.astype(int), p_test), "tables": {"per_record.csv": per_record},
+            "validation": {**binary_metrics(y_val, p_val, model.threshold), "smooth": model.smooth, "records": val},
+            "roc": (y_test.astype(int), p_test), "tables": {"per_record.csv": per_record, "smoothing_tuning.csv": tuning},
             "split": {"train": train, "validation": val, "test": test}}
+
+
+APNEA_SMOOTH_GRID = (1, 3, 5, 7)
+"""Minutes of probability smoothing tried on the validation records."""
+
+
+def tune_apnea_smoothing(model: ApneaNet, val: dict[str, dict]) -> tuple[float, int, list[dict]]:
+    """Threshold and smoothing width of best accuracy over the validation records (each night smoothed on its own)."""
+    labels = np.concatenate([record["labels"] for record in val.values()])
+    rows = []
+    for width in APNEA_SMOOTH_GRID:
+        model.smooth = width
+        scores = np.concatenate([apnea_probability(model, record["inputs"]) for record in val.values()])
+        threshold = best_accuracy_threshold(labels, scores)
+        rows.append({"smooth": width, "threshold": threshold, "accuracy": binary_metrics(labels, scores, threshold)["accuracy"]})
+    best = max(rows, key=lambda r: r["accuracy"])
+    return best["threshold"], best["smooth"], rows
 
 
 TRAINERS = {"series": train_series, "waveform": train_waveform, "apnea-vae": train_apnea_vae, "apnea": train_apnea}

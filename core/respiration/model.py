@@ -81,7 +81,8 @@ class ApneaNet(PhysioModel, pipeline_tag="time-series-classification"):
     It sees two channels: RR standardised with training statistics (the heart-rate level) and RR minus the
     window mean (the cyclic variation that apnea causes). Output: the logit of "apnea in the central minute".
     length: samples per window. width: channels of the first convolution. threshold: probability cut-off
-    chosen on validation records. rr_mean, rr_std: training RR statistics (s).
+    chosen on validation records. rr_mean, rr_std: training RR statistics (s). smooth: minutes of the centred
+    moving mean applied to a night's per-minute probabilities (1 = none; apnea comes in runs of minutes).
     """
 
     input_names = ("rr",)
@@ -89,9 +90,9 @@ class ApneaNet(PhysioModel, pipeline_tag="time-series-classification"):
     tiny_params = {"length": 40, "width": 4}
 
     def __init__(self, *, length: int = 600, width: int = 16, dropout: float = 0.2, threshold: float = 0.5,
-                 rr_mean: float = 0.9, rr_std: float = 0.15):
+                 rr_mean: float = 0.9, rr_std: float = 0.15, smooth: int = 1):
         super().__init__()
-        self.length, self.threshold = length, threshold
+        self.length, self.threshold, self.smooth = length, threshold, smooth
         self.register_buffer("rr_mean", torch.tensor(float(rr_mean)))
         self.register_buffer("rr_std", torch.tensor(float(rr_std)))
         layers, channels = [], 2

@@ -328,9 +328,14 @@ def apnea_inputs(beats: BeatSeries) -> dict:
 
 
 def apnea_scores(model, vae, inputs: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Per-minute apnea probability (CNN) and VAE-LSTM anomaly score (mean over the minute) of `apnea_inputs`."""
+    """Per-minute apnea probability (CNN, smoothed over `model.smooth` minutes) and VAE-LSTM score of `apnea_inputs`."""
+    return apnea_probability(model, inputs), apnea_vae_scores(vae, inputs)
+
+
+def apnea_probability(model, inputs: dict) -> np.ndarray:
+    """Per-minute apnea probability of one night's `apnea_inputs`, a centred moving mean over `model.smooth` minutes."""
     probability = 1.0 / (1.0 + np.exp(-model.infer(inputs["windows"]).reshape(-1)))
-    return probability, apnea_vae_scores(vae, inputs)
+    return smooth_scores(probability, model.smooth)
 
 
 def apnea_vae_scores(vae, inputs: dict) -> np.ndarray:
