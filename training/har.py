@@ -1,11 +1,15 @@
 """Train a human activity classifier on UCI HAR and write its checkpoint folder with a report.
 
-    python -m training.train har --variant full --compare --threads 1   # shipped nine-channel model (3-CNN ensemble)
+    python -m training.train har --variant full --threads 1             # shipped nine-channel model (3-CNN ensemble)
     python -m training.train har --variant acc --threads 1              # shipped accelerometer-only model
+    python -m training.train har --compare --threads 1                  # also a single CNN and the LSTM/GRU baselines
+    python -m training.train har --features hand --epochs 30 --out runs/har-hand   # CNN with the hand window features
     python -m training.train har --arch lstm --epochs 5 --out runs/har-lstm
     python -m training.evaluate har --variant acc                   # test metrics of a shipped checkpoint
 
 Validation is five held-out training subjects (`core.har.data.VAL_SUBJECTS`); the nine test subjects are only evaluated.
+With `--refit --schedule cosine` the chosen model is trained again on all 21 training subjects for its best validation
+epoch count. `--limit` samples the training split before the validation subjects are held out.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import numpy as np
 import torch
 
 from core.checkpoint import save_checkpoint
+from core.errors import ConfigError
 from core.har.data import (ACC_CHANNELS, ACTIVITIES, CHANNELS, VAL_SUBJECTS, har_segments, har_stitch, load_split,
                            validation_mask)
 from core.har.model import HARClassifier
@@ -33,9 +38,12 @@ from training.metrics import (classification_metrics, macro_f1_score, plot_confu
                               write_per_class_csv, write_rows_csv)
 
 VARIANT_CHANNELS = {"full": CHANNELS, "acc": ACC_CHANNELS}
-PROTOCOL = ("UCI HAR official subject-wise split: trained on 16 of the 21 training subjects, model selection on the "
-            f"other five ({', '.join(map(str, VAL_SUBJECTS))}), tested once on the 2,947 windows of the 9 test subjects "
-            "(2, 4, 9, 10, 12, 13, 18, 20, 24); input is the raw inertial windows (2.56 s at 50 Hz), no 561-feature vectors.")
+TEST_PROTOCOL = ("tested once on the 2,947 windows of the 9 test subjects (2, 4, 9, 10, 12, 13, 18, 20, 24); input is the raw "
+                 "inertial windows (2.56 s at 50 Hz), no 561-feature vectors.")
+VAL_TEXT = f"the other five ({', '.join(map(str, VAL_SUBJECTS))})"
+PROTOCOL = f"UCI HAR official subject-wise split: trained on 16 of the 21 training subjects, model selection on {VAL_TEXT}, {TEST_PROTOCOL}"
+REFIT_PROTOCOL = (f"UCI HAR official subject-wise split: model and epoch count chosen by training on 16 of the 21 training "
+                  f"subjects and validating on {VAL_TEXT}, then retrained on all 21 for that many epochs; {TEST_PROTOCOL}")
 LIMITS = {
     "full": "Trained on one phone model worn at the waist by 30 adults aged 19-48 in a lab protocol; other placements "
     "(pocket, wrist, hand) and activities outside the six classes are not recognised.",
@@ -61,6 +69,7 @@ class HARTrainConfig(TrainConfig):
     arch: Literal["cnn", "lstm", "gru"] = "cnn"
     width: int = 32
     use_stats: bool = True
+    features: Literal["stats", "hand"] = "stats"
     members: int = 3
     hidden: int = 64
     layers: int = 2
@@ -71,18 +80,40 @@ class HARTrainConfig(TrainConfig):
     epochs: int = 40
     patience: int = 8
     scale_jitter: float = 0.1
+    rotation: float = 0.0
     label_smoothing: float = 0.05
+    refit: bool = False
     compare: bool = False
     baseline_epochs: int = 8
     data_dir: str = ""
 
+    def validate(self) -> None:
+        super().validate()
+        if self.refit and self.schedule != "cosine":
+            raise ConfigError(f"Config field refit=True needs schedule='cosine' (got {self.schedule!r}): a plateau schedule "
+                              "would be driven by validation subjects that the refit trains on.")
 
-def make_scale_jitter(amount: float):
-    """Multiply each window by a random gain in [1 - amount, 1 + amount] (sensor gain and body size vary)."""
+
+def random_rotations(n: int, degrees: float) -> torch.Tensor:
+    """(n, 3, 3) rotations by up to `degrees` about random axes (Rodrigues' formula)."""
+    axis = torch.nn.functional.normalize(torch.randn(n, 3), dim=1)
+    angle = torch.deg2rad(degrees * (2 * torch.rand(n, 1, 1) - 1))
+    k = torch.zeros(n, 3, 3)
+    k[:, 0, 1], k[:, 0, 2], k[:, 1, 2] = -axis[:, 2], axis[:, 1], -axis[:, 0]
+    k = k - k.transpose(1, 2)
+    return torch.eye(3) + torch.sin(angle) * k + (1 - torch.cos(angle)) * (k @ k)
+
+
+def make_augment(scale: float, rotation: float):
+    """Multiply each window by a random gain in [1 - scale, 1 + scale] (sensor gain and body size vary) and turn all
+    its x/y/z triplets by one rotation of up to `rotation` degrees (the phone sits a little differently on each waist)."""
 
     def augment(batch: list[torch.Tensor]) -> list[torch.Tensor]:
         windows, target = batch
-        gain = 1 + amount * (2 * torch.rand(len(windows), 1, 1) - 1)
+        if rotation:
+            triplets = windows.unflatten(2, (-1, 3))  # UCI channel order: body acc, gyroscope, total acc, x/y/z each
+            windows = torch.einsum("btsj,bij->btsi", triplets, random_rotations(len(windows), rotation)).flatten(2)
+        gain = 1 + scale * (2 * torch.rand(len(windows), 1, 1) - 1)
         return [windows * gain, target]
 
     return augment
@@ -100,14 +131,15 @@ def ensemble_loss(label_smoothing: float):
     return loss
 
 
-def train_one(config: HARTrainConfig, train: dict, val: dict) -> tuple[HARClassifier, list[dict], float]:
-    """Fit one model of `config` on `train`, selected by validation macro-F1; returns model, history, seconds."""
+def train_one(config: HARTrainConfig, train: dict, val: dict, *, keep_last: bool = False) -> tuple[HARClassifier, list[dict], float]:
+    """Fit one model of `config` on `train`, selected by validation macro-F1 (or its last state with `keep_last`);
+    returns model, history, seconds."""
     seed_everything(config.seed, config.threads)
     channels = VARIANT_CHANNELS[config.variant]
     pick = [CHANNELS.index(c) for c in channels]
     x_train, x_val = train["X"][:, :, pick], val["X"][:, :, pick]
     model = HARClassifier(
-        arch=config.arch, channels=channels, width=config.width, use_stats=config.use_stats, members=config.members, hidden=config.hidden,
+        arch=config.arch, channels=channels, width=config.width, use_stats=config.use_stats, features=config.features, members=config.members, hidden=config.hidden,
         layers=config.layers, bidirectional=config.bidirectional, fc=config.fc, dropout=config.dropout, labels=ACTIVITIES,
         mean=x_train.mean(axis=(0, 1)).tolist(), std=x_train.std(axis=(0, 1)).tolist(),
     )
@@ -117,7 +149,7 @@ def train_one(config: HARTrainConfig, train: dict, val: dict) -> tuple[HARClassi
     started = time.time()
     history = fit(model, tensors(x_train, train["y"]), tensors(x_val, val["y"]), config,
                   loss_fn=ensemble_loss(config.label_smoothing), score_fn=macro_f1_score(val["y"], ACTIVITIES),
-                  augment=make_scale_jitter(config.scale_jitter) if config.scale_jitter else None)
+                  augment=make_augment(config.scale_jitter, config.rotation), keep_last=keep_last)
     return model, history, time.time() - started
 
 
@@ -143,12 +175,12 @@ def main(argv: list[str] | None = None) -> Path:
 
     # data: the official train split minus the validation subjects; the test split is only evaluated
     train_all, test = load_split("train", config.data_dir or None), load_split("test", config.data_dir or None)
+    if config.limit:
+        keep = np.random.default_rng(config.seed).choice(len(train_all["y"]), min(config.limit, len(train_all["y"])), replace=False)
+        train_all = {key: value[keep] for key, value in train_all.items()}
     held_out = validation_mask(train_all["subject"])
     train = {key: value[~held_out] for key, value in train_all.items()}
     val = {key: value[held_out] for key, value in train_all.items()}
-    if config.limit:
-        keep = np.random.default_rng(config.seed).choice(len(train["y"]), min(config.limit, len(train["y"])), replace=False)
-        train = {key: value[keep] for key, value in train.items()}
 
     # candidates: the configured model, plus the comparison grid with --compare; the best on validation ships
     candidates = [config]
@@ -164,17 +196,24 @@ def main(argv: list[str] | None = None) -> Path:
         print(json.dumps(experiment_row(candidate, model, history, seconds, val_metrics, test_metrics)))
     best = max(runs, key=lambda run: run[4]["macro_f1"])
     chosen, model, history, seconds, val_metrics, test_metrics, probabilities = best
+    refit_epochs = None
+    if config.refit:  # the chosen model again on all 21 training subjects, for its best validation epoch count
+        refit_epochs = 1 + int(np.argmax([row["val_score"] for row in history]))
+        print(f"refit on all {len(train_all['y']):,} training windows for {refit_epochs} epochs")
+        model, _, seconds = train_one(dataclasses.replace(chosen, epochs=refit_epochs), train_all, val, keep_last=True)
+        test_metrics, probabilities = evaluate(model, test)
+    protocol = REFIT_PROTOCOL if config.refit else PROTOCOL
 
     # the checkpoint folder, its model card and report
     metrics = {
-        "task": "har", "variant": config.variant, "protocol_text": PROTOCOL, "dataset": "UCI HAR (Anguita et al. 2013)",
+        "task": "har", "variant": config.variant, "protocol_text": protocol, "dataset": "UCI HAR (Anguita et al. 2013)",
         "arch": chosen.arch, "channels": list(model.channels), "parameters": sum(p.numel() for p in model.parameters()),
-        "epochs_run": len(history), "train_seconds": round(seconds, 1),
+        "epochs_run": len(history), "refit_epochs": refit_epochs, "train_seconds": round(seconds, 1),
         "validation": {"accuracy": val_metrics["accuracy"], "macro_f1": val_metrics["macro_f1"]}, "test": test_metrics,
         "experiments": [experiment_row(*run[:4], run[4], run[5]) for run in runs],
     }
     command = "python -m training.train har " + " ".join(sys.argv[1:] if argv is None else argv)
-    card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=PROTOCOL, limits=LIMITS[config.variant])
+    card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=protocol, limits=LIMITS[config.variant])
     save_checkpoint(model, out, metrics=metrics, training_config=chosen.to_dict(), card=card)
     report = out / "report"
     report.mkdir(exist_ok=True)
@@ -221,4 +260,4 @@ def evaluate_main(argv: list[str] | None = None) -> None:
     test = load_split("test", args.data_dir or None)
     metrics, _ = evaluate(model, test)
     metrics["raw_path_accuracy"] = raw_path_accuracy(model, test)
-    print(json.dumps({"variant": args.variant, "protocol": PROTOCOL, **metrics}, indent=2))
+    print(json.dumps({"variant": args.variant, "protocol": model.metrics["protocol_text"], **metrics}, indent=2))

@@ -1,5 +1,6 @@
-"""Activity classifiers over 2.56 s inertial windows: a 1-D CNN with window statistics (shipped) and the seed's
-LSTM/GRU baselines. One class serves both variants: nine channels ("full") or accelerometer only ("acc")."""
+"""Activity classifiers over 2.56 s inertial windows: a 1-D CNN with window statistics (shipped) or hand features,
+and the seed's LSTM/GRU baselines. One class serves both variants: nine channels ("full") or accelerometer only
+("acc")."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,10 +9,11 @@ from torch import nn
 
 from core.checkpoint import PhysioModel
 from core.errors import ConfigError, InputError
-from core.har.data import ACTIVITIES, CHANNELS, WINDOW
+from core.har.data import ACTIVITIES, CHANNELS, HAR_FS, WINDOW
 from core.results import softmax
 
 ARCHITECTURES = ("cnn", "lstm", "gru")
+FEATURE_SETS = ("stats", "hand")
 
 
 def conv_block(channels_in: int, channels_out: int, kernel: int) -> nn.Sequential:
@@ -56,6 +58,77 @@ def window_statistics(x: torch.Tensor) -> torch.Tensor:
     return torch.cat([x.mean(dim=1), x.std(dim=1), x.amin(dim=1), x.amax(dim=1)], dim=1)
 
 
+BANDS_HZ = (0.4, 1.2, 2.3, 3.9, 6.3, 9.4, 15.6, 25.0)
+"""Edges of the spectral bands whose log energies are features (the 65 rfft bins of a 128-sample window at 50 Hz)."""
+
+
+def _dft_band_matrices() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Cosine and sine bases (128, 65) of the real DFT, and the (65, bands) matrix that sums bins into bands."""
+    n = torch.arange(WINDOW, dtype=torch.float64)
+    k = torch.arange(WINDOW // 2 + 1, dtype=torch.float64)
+    angle = 2 * torch.pi * n[:, None] * k[None, :] / WINDOW
+    hz = k * HAR_FS / WINDOW
+    bands = torch.stack([(hz >= lo) & (hz < hi) for lo, hi in zip(BANDS_HZ[:-1], BANDS_HZ[1:])], dim=1)
+    return torch.cos(angle).float(), torch.sin(angle).float(), bands.float()
+
+
+class WindowFeatures(nn.Module):
+    """Hand features of raw (batch, 128, channels) windows (g, rad/s), as in the UCI 561-feature set: per axis and
+    magnitude of body and total acceleration, gravity, gyroscope and their jerks: mean, standard deviation, mean
+    absolute deviation, minimum, maximum, interquartile range, energy; log spectral band energies of body
+    acceleration and gyroscope; correlations between axes; angles of gravity to the phone's axes. Computed in the
+    graph, so the ONNX model takes raw windows and any uploaded recording gets the same features."""
+
+    def __init__(self, channels: tuple[str, ...]):
+        super().__init__()
+        self.index = {prefix: [channels.index(f"{prefix}_{axis}") for axis in "xyz"]
+                      for prefix in ("body_acc", "body_gyro", "total_acc") if f"{prefix}_x" in channels}
+        cos, sin, bands = _dft_band_matrices()
+        self.register_buffer("cos", cos, persistent=False)
+        self.register_buffer("sin", sin, persistent=False)
+        self.register_buffer("bands", bands, persistent=False)
+        self.out_features = self(torch.zeros(1, WINDOW, len(channels))).shape[1]
+
+    @staticmethod
+    def _with_magnitude(x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x, x.norm(dim=2, keepdim=True)], dim=2)
+
+    @staticmethod
+    def _statistics(x: torch.Tensor) -> list[torch.Tensor]:
+        mean = x.mean(dim=1)
+        ordered = x.sort(dim=1).values
+        n = x.shape[1]
+        return [mean, x.std(dim=1), (x - mean[:, None]).abs().mean(dim=1), ordered[:, 0], ordered[:, -1],
+                ordered[:, (3 * n) // 4] - ordered[:, n // 4], x.square().mean(dim=1)]
+
+    def _band_energies(self, x: torch.Tensor) -> torch.Tensor:
+        centred = x - x.mean(dim=1, keepdim=True)
+        power = torch.einsum("btc,tk->bkc", centred, self.cos).square() + torch.einsum("btc,tk->bkc", centred, self.sin).square()
+        return torch.log(torch.einsum("bkc,kj->bjc", power, self.bands) + 1e-6).flatten(1)
+
+    @staticmethod
+    def _axis_correlations(x: torch.Tensor) -> torch.Tensor:
+        centred = x - x.mean(dim=1, keepdim=True)
+        scaled = centred / (centred.norm(dim=1, keepdim=True) + 1e-8)
+        return torch.stack([(scaled[:, :, i] * scaled[:, :, j]).sum(dim=1) for i, j in ((0, 1), (0, 2), (1, 2))], dim=1)
+
+    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+        groups = {prefix: windows[:, :, index] for prefix, index in self.index.items()}
+        jerk = {prefix: (x[:, 1:] - x[:, :-1]) * HAR_FS for prefix, x in groups.items()}  # torch.diff has no ONNX export
+        signals = [groups["body_acc"], groups["total_acc"], groups["total_acc"] - groups["body_acc"],
+                   jerk["body_acc"]]
+        spectral = [groups["body_acc"]]
+        if "body_gyro" in groups:
+            signals += [groups["body_gyro"], jerk["body_gyro"]]
+            spectral.append(groups["body_gyro"])
+        features = [torch.cat(self._statistics(self._with_magnitude(s)), dim=1) for s in signals]
+        features += [self._band_energies(self._with_magnitude(s)) for s in spectral]
+        features += [self._axis_correlations(groups[prefix]) for prefix in self.index]
+        gravity = (groups["total_acc"] - groups["body_acc"]).mean(dim=1)
+        features.append(torch.acos((gravity / (gravity.norm(dim=1, keepdim=True) + 1e-8)).clamp(-1, 1)))
+        return torch.cat(features, dim=1)
+
+
 class Member(nn.Module):
     """One encoder with its classification head."""
 
@@ -74,8 +147,10 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
     """Classifies (n, 128, channels) windows at 50 Hz (UCI order; accelerations in g, rates in rad/s) into six activities.
 
     arch: "cnn" (shipped) or the seed baselines "lstm", "gru". channels: the UCI channel names the model reads.
-    use_stats: feed per-channel window statistics to the CNN head. members: independently initialised models whose
-    log-probabilities are averaged (an ensemble in one graph). mean, std: per-channel training statistics.
+    use_stats: feed window features to the CNN head. features: "stats" (per-channel mean, std, min, max of the
+    normalised window; the shipped models) or "hand" (`WindowFeatures` of the raw window, batch-normalised).
+    members: independently initialised models whose log-probabilities are averaged (an ensemble in one graph).
+    mean, std: per-channel training statistics.
     In training mode the output is (batch, members, classes), one prediction per member, so each learns alone.
     """
 
@@ -90,6 +165,7 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
         channels: tuple[str, ...] | list[str] = CHANNELS,
         width: int = 32,
         use_stats: bool = True,
+        features: str = "stats",
         members: int = 1,
         hidden: int = 64,
         layers: int = 2,
@@ -103,6 +179,8 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
         super().__init__()
         if arch not in ARCHITECTURES:
             raise ConfigError(f"Unknown HAR architecture {arch!r}; accepted are {list(ARCHITECTURES)}.")
+        if features not in FEATURE_SETS:
+            raise ConfigError(f"Unknown HAR feature set {features!r}; accepted are {list(FEATURE_SETS)}.")
         unknown = [c for c in channels if c not in CHANNELS]
         if unknown:
             raise ConfigError(f"Unknown HAR channels {unknown}; accepted are {list(CHANNELS)}.")
@@ -112,6 +190,7 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
         self.register_buffer("mean", torch.tensor(mean or [0.0] * n))
         self.register_buffer("std", torch.tensor(std or [1.0] * n))
         self.use_stats = use_stats and arch == "cnn"
+        self.hand_features = self.use_stats and features == "hand"
 
         def encoder() -> nn.Module:
             if arch == "cnn":
@@ -119,6 +198,10 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
             return RecurrentEncoder(arch, n, hidden, layers, dropout, bidirectional)
 
         extra = 4 * n if self.use_stats else 0
+        if self.hand_features:
+            self.features = WindowFeatures(self.channels)
+            self.feature_norm = nn.BatchNorm1d(self.features.out_features)
+            extra = self.features.out_features
         self.members = nn.ModuleList(Member(encoder(), extra, fc, dropout, len(self.labels)) for _ in range(members))
 
     @property
@@ -127,7 +210,11 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         x = (windows - self.mean) / self.std
-        extra = window_statistics(x) if self.use_stats else None
+        extra = None
+        if self.hand_features:
+            extra = self.feature_norm(self.features(windows))
+        elif self.use_stats:
+            extra = window_statistics(x)
         logits = torch.stack([member(x, extra) for member in self.members], dim=1)
         if self.training:
             return logits

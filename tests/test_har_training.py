@@ -1,0 +1,53 @@
+"""HAR training: rotation augmentation and the refit option."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from core.errors import ConfigError
+from core.har.data import CHANNELS, WINDOW
+from tests.conftest import needs_data
+from training.har import HARTrainConfig, make_augment, random_rotations
+
+
+def test_rotations_are_orthonormal_within_the_angle():
+    torch.manual_seed(0)
+    rotations = random_rotations(100, 10.0)
+    np.testing.assert_allclose((rotations @ rotations.transpose(1, 2)).numpy(), np.broadcast_to(np.eye(3), (100, 3, 3)), atol=1e-5)
+    angles = torch.rad2deg(torch.acos(((rotations.diagonal(dim1=1, dim2=2).sum(1) - 1) / 2).clamp(-1, 1)))
+    assert angles.max() <= 10.0 + 1e-3 and angles.max() > 8
+
+
+def test_augmentation_turns_every_sensor_by_one_rotation():
+    torch.manual_seed(0)
+    windows = torch.randn(8, WINDOW, len(CHANNELS))
+    turned, _ = make_augment(0.0, 20.0)([windows, torch.zeros(8)])
+    norms = lambda x: x.unflatten(2, (3, 3)).norm(dim=3)  # noqa: E731
+    torch.testing.assert_close(norms(turned), norms(windows))
+    assert not torch.allclose(turned, windows)
+    # without rotation, a gain within [0.9, 1.1] scales the whole window
+    scaled, _ = make_augment(0.1, 0.0)([windows, torch.zeros(8)])
+    ratio = scaled / windows
+    assert torch.allclose(ratio, ratio[:, :1, :1], atol=1e-5) and ratio.min() >= 0.9 and ratio.max() <= 1.1
+
+
+def test_refit_needs_the_cosine_schedule():
+    with pytest.raises(ConfigError, match=r"refit=True needs schedule='cosine' \(got 'plateau'\)"):
+        HARTrainConfig(refit=True)
+    assert HARTrainConfig(refit=True, schedule="cosine").refit
+
+
+@needs_data("uci_har", "har_train.npz")
+def test_refit_retrains_on_all_training_subjects_and_says_so(tmp_path):
+    from training.har import main
+
+    out = main(["--limit", "300", "--epochs", "2", "--width", "4", "--members", "1", "--fc", "16", "--refit",
+                "--schedule", "cosine", "--threads", "1", "--out", str(tmp_path / "har")])
+    metrics = json.loads((out / "metrics.json").read_text())
+    history = [float(row.split(",")[3]) for row in (out / "report" / "history.csv").read_text().splitlines()[1:]]
+    assert metrics["refit_epochs"] == 1 + int(np.argmax(history))
+    assert "then retrained on all 21 for that many epochs" in metrics["protocol_text"]
+    assert metrics["test"]["n"] == 2947 and "--refit" in (out / "README.md").read_text()
