@@ -25,7 +25,7 @@ from core.checkpoint import save_checkpoint
 from core.hr.data import Workout, load_workouts, protocol_split
 from core.hr.features import FEATURE_NAMES, feature_statistics
 from core.hr.model import HRModel
-from core.hr.pipeline import GRID_S, Run, predict, workout_grid
+from core.hr.pipeline import CALIBRATION_WEIGHT, GRID_S, Run, personalise, predict, workout_grid
 from core.hr.render import plot_result
 from core.modelcard import model_card
 from core.tasks import get_task
@@ -122,7 +122,7 @@ def intensity_of(run: Run) -> str:
 def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baselines: dict) -> tuple[dict, list[dict]]:
     """Test metrics of the model through `predict` (the serving path), the baselines, per intensity and with calibration."""
     rows, errors = [], {"model": [], **{name: [] for name in baselines}}
-    calibrated_before, calibrated_after = [], []
+    calibrated = {"before": [], "after": [], "constant_mean": [], "window_heart_rate": []}
     for i in index:
         result = predict(model, workouts[i].recording)
         run, known = result.run, np.isfinite(result.hr_true)
@@ -133,11 +133,16 @@ def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baseline
                "intensity": intensity_of(run), "mae": round(result.mae(), 2),
                **{f"mae_{name}": round(float(np.mean(np.abs(errors[name][-1]))), 2) for name in baselines}}
         if (run.time_s[np.isfinite(run.heart_rate)] > CALIBRATION_MINUTES * 60).sum() >= 12:
-            calibrated = predict(model, workouts[i].recording, calibration_minutes=CALIBRATION_MINUTES)
-            scored = np.isfinite(run.heart_rate) & (run.time_s >= calibrated.scored_from_s)
-            calibrated_before.append(calibrated.hr_model[scored] - run.heart_rate[scored])
-            calibrated_after.append(calibrated.hr_pred[scored] - run.heart_rate[scored])
-            row["mae_calibrated"] = round(calibrated.mae(), 2)
+            personalised = predict(model, workouts[i].recording, calibration_minutes=CALIBRATION_MINUTES)
+            # naive calibrated baseline: the window's median heart rate held for the rest of the run (a zero curve, fully shifted)
+            window_hr, _, _ = personalise(run, np.zeros(len(run.time_s)), calibration_minutes=CALIBRATION_MINUTES, resting_hr=None,
+                                          max_hr=None, population_rest=model.population_rest_hr,
+                                          population_max=model.population_max_hr, calibration_weight=1.0)
+            scored = np.isfinite(run.heart_rate) & (run.time_s >= personalised.scored_from_s)
+            for name, curve in (("before", personalised.hr_model), ("after", personalised.hr_pred),
+                                ("constant_mean", baselines["constant_mean"](run.features)), ("window_heart_rate", window_hr)):
+                calibrated[name].append(curve[scored] - run.heart_rate[scored])
+            row["mae_calibrated"] = round(personalised.mae(), 2)
         rows.append(row)
     metrics = {name: errors_summary(np.concatenate(parts)) for name, parts in errors.items()}
     test = {**metrics["model"], "n_runs": len(index), "n_runners": len({workouts[i].user for i in index}),
@@ -150,12 +155,12 @@ def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baseline
         if parts:
             test["per_intensity"][name] = {"n_runs": len(parts), **errors_summary(np.concatenate([errors["model"][k] for k in parts])),
                                            "constant_mean_mae": errors_summary(np.concatenate([errors["constant_mean"][k] for k in parts]))["mae"]}
-    if calibrated_before:
+    if calibrated["after"]:
+        summaries = {name: errors_summary(np.concatenate(parts)) for name, parts in calibrated.items()}
         test["calibration"] = {
-            "minutes": CALIBRATION_MINUTES, "n_runs": len(calibrated_before),
-            "mae_before": errors_summary(np.concatenate(calibrated_before))["mae"],
-            "mae_after": errors_summary(np.concatenate(calibrated_after))["mae"],
-            "rmse_after": errors_summary(np.concatenate(calibrated_after))["rmse"],
+            "minutes": CALIBRATION_MINUTES, "weight": CALIBRATION_WEIGHT, "n_runs": len(calibrated["after"]),
+            "mae_before": summaries["before"]["mae"], "mae_after": summaries["after"]["mae"], "rmse_after": summaries["after"]["rmse"],
+            "constant_mean_mae": summaries["constant_mean"]["mae"], "window_heart_rate_mae": summaries["window_heart_rate"]["mae"],
         }
     return test, rows
 
@@ -179,8 +184,11 @@ def train_split(config: HRTrainConfig, workouts: list[Workout], runs: list[Run],
     train_runs, val_runs = [runs[i] for i in train_index], [runs[i] for i in val_index]
     mean, std = feature_statistics([run.features for run in train_runs])
     hr = np.concatenate([run.heart_rate[np.isfinite(run.heart_rate)] for run in train_runs])
+    # a typed max HR rescales from what it is compared with in training: the runs' mean peak (the data has no resting HR)
+    peak = float(np.mean([np.nanpercentile(run.heart_rate, 99) for run in train_runs if np.isfinite(run.heart_rate).any()]))
     model = HRModel(arch=config.arch, hidden=config.hidden, layers=config.layers, dropout=config.dropout,
-                    feature_mean=mean, feature_std=std, hr_mean=float(hr.mean()), hr_std=float(hr.std()), grid_s=GRID_S)
+                    feature_mean=mean, feature_std=std, hr_mean=float(hr.mean()), hr_std=float(hr.std()), grid_s=GRID_S,
+                    population_max_hr=peak)
     weights = runner_weights(train_runs, [workouts[i].user for i in train_index]) if balance else None
     train_set = torch.utils.data.TensorDataset(*map(torch.from_numpy, chunk_runs(train_runs, config.chunk_steps, config.warmup_steps, weights)))
     val_arrays = chunk_runs(val_runs, config.chunk_steps, config.warmup_steps)
@@ -213,7 +221,9 @@ def card_protocol(metrics: dict) -> str:
              f"{test['baselines']['linear_regression']['mae']:.2f} bpm."]
     if "calibration" in test:
         c = test["calibration"]
-        lines.append(f"With {c['minutes']:g} min of calibration from the same run: MAE after the window {c['mae_before']:.2f} -> {c['mae_after']:.2f} bpm.")
+        lines.append(f"With {c['minutes']:g} min of calibration from the same run (shift weight {c['weight']:g}): MAE after the window "
+                     f"{c['mae_before']:.2f} -> {c['mae_after']:.2f} bpm; on the same steps the constant mean scores "
+                     f"{c['constant_mean_mae']:.2f} and the window's heart rate held constant {c['window_heart_rate_mae']:.2f} bpm.")
     if "second_protocol" in metrics:
         second = metrics["second_protocol"]["test"]
         lines.append(f"Second protocol, {metrics['second_protocol']['protocol_text'].rstrip('.')}: test MAE {second['mae']:.2f} bpm, "

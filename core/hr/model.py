@@ -22,7 +22,8 @@ class HRModel(HRPredictor, PhysioModel, pipeline_tag="time-series-forecasting"):
     constant (the heart answers a pace change within about a minute), starting from rest; the LSTM learns the residual.
     feature_mean, feature_std, hr_mean, hr_std: standardisation statistics of the training runs.
     grid_s: seconds per step; kernel_steps: length of the truncated first-order response.
-    population_rest_hr, population_max_hr: the reserve that typed resting/max heart rates rescale from.
+    population_rest_hr, population_max_hr: the reserve that typed resting/max heart rates rescale from; training sets
+    the max to the training runs' mean peak heart rate (resting heart rate is not recorded, so 60 bpm is assumed).
     """
 
     input_names = ("features",)

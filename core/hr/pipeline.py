@@ -177,7 +177,8 @@ def personalise(run: Run, hr_model: np.ndarray, *, calibration_minutes: float | 
                 calibration_weight: float = CALIBRATION_WEIGHT) -> tuple[np.ndarray, str, float]:
     """Adjust a prediction to one runner: prediction, a sentence saying what changed, and the time (s) scoring starts.
 
-    resting_hr / max_hr (bpm): map the population heart-rate reserve onto the runner's (either may be omitted).
+    resting_hr / max_hr (bpm): map the population heart-rate reserve onto the runner's (either may be omitted); max_hr
+    is the peak the runner reaches in hard runs, the quantity `population_max` measures on the training runs.
     calibration_minutes: shift the curve by `calibration_weight` times the median error over the second half of that
     many first minutes of recorded heart rate (the first half is warm-up: heart rate still climbing, chest straps not
     yet wet; on the validation runners this beat using the whole window); the MAE is then scored only after the window.

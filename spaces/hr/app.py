@@ -34,7 +34,7 @@ with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
     gr.Markdown(
         f"## {TASK.title}\n{TASK.summary}\n\n"
         "Upload a **GPX**, **TCX** or **FIT** file of a run (heart rate optional), or an Endomondo FitRec JSON line. "
-        "Personalise with a few calibration minutes from the start of the same run, or your resting and maximum heart rate. "
+        "Personalise with a few calibration minutes from the start of the same run, or your resting heart rate and the peak you reach in hard runs. "
         f"Model: {MODEL_DESCRIPTIONS[MODEL.arch]}"
         + (f", test MAE {test_mae:.1f} bpm on unseen runners" if test_mae else "")
         + "; a research demo, not a medical device."
@@ -44,7 +44,7 @@ with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
             file = gr.File(label="Run file", file_types=list(WORKOUT_SUFFIXES))
             calibration = gr.Number(label="Calibration: minutes of recorded heart rate from the start (0 = off)", value=0, minimum=0)
             resting = gr.Number(label="Resting heart rate (bpm, optional)", value=None, minimum=0)
-            maximum = gr.Number(label="Maximum heart rate (bpm, optional)", value=None, minimum=0)
+            maximum = gr.Number(label="Peak heart rate in your hard runs (bpm, optional)", value=None, minimum=0)
             button = gr.Button("Predict heart rate", variant="primary")
             gr.Examples(EXAMPLES, inputs=[file, calibration], example_labels=EXAMPLE_LABELS, label="Real runs (MIT/BSD-licensed test files)")
         with gr.Column(scale=2):
