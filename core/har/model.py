@@ -3,14 +3,13 @@ and the seed's LSTM/GRU baselines. One class serves both variants: nine channels
 ("acc")."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
 from core.checkpoint import PhysioModel
-from core.errors import ConfigError, InputError
+from core.errors import ConfigError
 from core.har.data import ACTIVITIES, CHANNELS, HAR_FS, WINDOW
-from core.results import softmax
+from core.har.predictor import HARPredictor
 
 ARCHITECTURES = ("cnn", "lstm", "gru")
 FEATURE_SETS = ("stats", "hand")
@@ -143,7 +142,7 @@ class Member(nn.Module):
         return self.head(h if extra is None else torch.cat([h, extra], dim=1))
 
 
-class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
+class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classification"):
     """Classifies (n, 128, channels) windows at 50 Hz (UCI order; accelerations in g, rates in rad/s) into six activities.
 
     arch: "cnn" (shipped) or the seed baselines "lstm", "gru". channels: the UCI channel names the model reads.
@@ -204,10 +203,6 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
             extra = self.features.out_features
         self.members = nn.ModuleList(Member(encoder(), extra, fc, dropout, len(self.labels)) for _ in range(members))
 
-    @property
-    def needs_gyroscope(self) -> bool:
-        return any("gyro" in c for c in self.channels)
-
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         x = (windows - self.mean) / self.std
         extra = None
@@ -222,24 +217,3 @@ class HARClassifier(PhysioModel, pipeline_tag="time-series-classification"):
 
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
         return (torch.randn(batch, WINDOW, len(self.channels)),)
-
-    def select_channels(self, windows: np.ndarray) -> np.ndarray:
-        """The model's channels of (n, 128, 9) UCI-order windows; windows that already hold exactly them pass through."""
-        windows = np.asarray(windows, dtype=np.float32)
-        if windows.ndim == 2:
-            windows = windows[None]
-        if windows.ndim != 3 or windows.shape[1] != WINDOW or windows.shape[2] not in (len(CHANNELS), len(self.channels)):
-            raise InputError(
-                f"Windows must have shape (n, {WINDOW}, {len(CHANNELS)}) in UCI channel order, got {windows.shape}; "
-                f"cut 2.56 s windows at 50 Hz with channels {list(CHANNELS)}."
-            )
-        if windows.shape[2] == len(self.channels):
-            return windows
-        return windows[:, :, [CHANNELS.index(c) for c in self.channels]]
-
-    def predict_windows(self, windows: np.ndarray) -> np.ndarray:
-        """(n, 6) activity probabilities for (n, 128, 9) UCI-order windows (or windows of the model's own channels)."""
-        windows = self.select_channels(windows)
-        if not np.isfinite(windows).all():
-            raise InputError("Windows contain NaN or infinite values; fill or cut those parts first.")
-        return softmax(self.infer(windows, batch_size=256))  # cache-sized batches run faster than one large batch on CPU
