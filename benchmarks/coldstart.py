@@ -18,35 +18,35 @@ CHILD = """
 import json, resource, time
 t0 = time.perf_counter()
 import app
-seconds = time.perf_counter() - t0
+seconds, ready_at = time.perf_counter() - t0, time.time()
 rss_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS:"))
 ecg = app.SPACES["ecg"]
 t1 = time.perf_counter()
 ecg.classify(ecg.EXAMPLES[0][0], None, progress=lambda *args, **kwargs: None)
 first_request = time.perf_counter() - t1
-print(json.dumps({"import_s": seconds, "first_request_s": first_request, "rss_mb": rss_kib / 1024,
+print(json.dumps({"import_s": seconds, "ready_at": ready_at, "first_request_s": first_request, "rss_mb": rss_kib / 1024,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
 def cold_start() -> dict:
-    """One fresh interpreter importing the hub; returns import seconds, process seconds and memory in MB."""
-    start = time.perf_counter()
+    """One fresh interpreter importing the hub: import seconds, seconds from launch to loaded, first request, memory (MB)."""
+    launched_at = time.time()
     out = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
     run = json.loads(out.stdout.strip().splitlines()[-1])
-    return {**run, "process_s": time.perf_counter() - start}
+    return {**run, "launch_to_loaded_s": run.pop("ready_at") - launched_at}
 
 
 def main() -> None:
     runs = [cold_start() for _ in range(REPEATS)]
     best = min(runs, key=lambda run: run["import_s"])  # the shared machine only ever adds time
-    results = {"repeats": REPEATS, "import_s": best["import_s"], "process_s": best["process_s"],
+    results = {"repeats": REPEATS, "import_s": best["import_s"], "launch_to_loaded_s": best["launch_to_loaded_s"],
                "first_request_s": min(run["first_request_s"] for run in runs),
                "rss_mb": max(run["rss_mb"] for run in runs), "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
                "aim_s": 5.0, "aim_rss_mb": 1024, "runs": runs}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "coldstart.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"Hub cold start (best of {REPEATS}): import app {results['import_s']:.2f} s, whole process {results['process_s']:.2f} s; "
+    print(f"Hub cold start (best of {REPEATS}): import app {results['import_s']:.2f} s, from launching Python {results['launch_to_loaded_s']:.2f} s; "
           f"first request {results['first_request_s']:.2f} s; resident {results['rss_mb']:.0f} MB (peak {results['peak_rss_mb']:.0f} MB). Aims: 5 s, 1024 MB.")
 
 
