@@ -32,7 +32,7 @@ with gr.Blocks(title="ECG arrhythmia - PhysioSpaces") as demo:
     with gr.Row():
         with gr.Column(scale=1):
             files = gr.File(label="ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
-            fs = gr.Number(label="Sampling rate in Hz (only for CSVs that do not state it)", value=None, minimum=0)
+            fs = gr.Number(label="Sampling rate in Hz (0 = read it from the file; needed only for CSVs that do not state it)", value=None, minimum=0)
             button = gr.Button("Find and classify beats", variant="primary")
             gr.Examples(EXAMPLES, inputs=[files], label="Real MIT-BIH excerpts")
         with gr.Column(scale=2):

@@ -35,7 +35,7 @@ with gr.Blocks(title="Human activity recognition - PhysioSpaces") as demo:
             file = gr.File(label="Recording (CSV) or UCI HAR zip", file_types=[".csv", ".txt", ".zip"])
             acc_unit = gr.Dropdown(["auto", "g", "m/s^2"], value="auto", label="Accelerometer unit")
             gyro_unit = gr.Dropdown(["auto", "rad/s", "deg/s"], value="auto", label="Gyroscope unit")
-            fs = gr.Number(label="Sampling rate in Hz (only for CSVs without a time column)", value=None, minimum=0)
+            fs = gr.Number(label="Sampling rate in Hz (0 = read it from the time column; needed only for CSVs without one)", value=None, minimum=0)
             button = gr.Button("Recognise activities", variant="primary")
             gr.Examples([[str(path), "auto", "auto"] for path in TASK.examples], inputs=[file, acc_unit, gyro_unit],
                         label="Real UCI HAR test subjects (windows stitched back into recordings)")

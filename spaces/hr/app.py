@@ -43,8 +43,8 @@ with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
         with gr.Column(scale=1):
             file = gr.File(label="Run file", file_types=list(WORKOUT_SUFFIXES))
             calibration = gr.Number(label="Calibration: minutes of recorded heart rate from the start (0 = off)", value=0, minimum=0)
-            resting = gr.Number(label="Resting heart rate (bpm, optional)", value=None, minimum=0)
-            maximum = gr.Number(label="Peak heart rate in your hard runs (bpm, optional)", value=None, minimum=0)
+            resting = gr.Number(label="Resting heart rate (bpm; 0 = not given)", value=None, minimum=0)
+            maximum = gr.Number(label="Peak heart rate in your hard runs (bpm; 0 = not given)", value=None, minimum=0)
             button = gr.Button("Predict heart rate", variant="primary")
             gr.Examples(EXAMPLES, inputs=[file, calibration], example_labels=EXAMPLE_LABELS, label="Real runs (MIT/BSD-licensed test files)")
         with gr.Column(scale=2):

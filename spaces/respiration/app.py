@@ -48,7 +48,7 @@ with gr.Blocks(title="Respiration anomalies - PhysioSpaces") as demo:
         with gr.Row():
             with gr.Column(scale=1):
                 wave_files = gr.File(label="Waveform file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
-                wave_fs = gr.Number(label="Sampling rate in Hz (only for CSVs that do not state it)", value=None, minimum=0)
+                wave_fs = gr.Number(label="Sampling rate in Hz (0 = read it from the file; needed only for CSVs that do not state it)", value=None, minimum=0)
                 wave_button = gr.Button("Find breaths", variant="primary")
                 gr.Examples([[upload] for upload in example_uploads(TASK, "bidmc")], inputs=[wave_files], label="Real BIDMC excerpts")
             with gr.Column(scale=2):
@@ -63,7 +63,7 @@ with gr.Blocks(title="Respiration anomalies - PhysioSpaces") as demo:
         with gr.Row():
             with gr.Column(scale=1):
                 rr_files = gr.File(label="Beats, RR or ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
-                rr_fs = gr.Number(label="ECG sampling rate in Hz (only for ECG CSVs that do not state it)", value=None, minimum=0)
+                rr_fs = gr.Number(label="ECG sampling rate in Hz (0 = read it from the file; needed only for ECG CSVs that do not state it)", value=None, minimum=0)
                 rr_button = gr.Button("Score every minute", variant="primary")
                 gr.Examples([[upload] for upload in example_uploads(TASK, "apnea", "mitdb")], inputs=[rr_files], label="Real Apnea-ECG and MIT-BIH excerpts")
             with gr.Column(scale=2):
