@@ -4,6 +4,7 @@ from __future__ import annotations
 import lzma
 import pickle
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -116,6 +117,30 @@ def test_wfdb_xz_and_uploaded_companion(tmp_path):
     lone.mkdir()
     shutil.copy(HEADER, lone)
     np.testing.assert_array_equal(read_wfdb(lone / HEADER.name, extra_files=(upload / "mitdb100_10s.dat",)).signal, plain)
+
+
+def test_xz_cache_is_safe_under_concurrent_first_reads(tmp_path, monkeypatch):
+    """Many requests for one uncached record at once: each sees the whole record, no half-written cache file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.readers import wfdb_records
+
+    monkeypatch.setattr(wfdb_records, "CACHE_DIR", tmp_path / "cache")
+    decompress = wfdb_records._decompress_xz
+
+    def slow_decompress(source, target):  # widen the window between writing the cache file and moving it in place
+        decompress(source, target)
+        time.sleep(0.1)
+
+    monkeypatch.setattr(wfdb_records, "_decompress_xz", slow_decompress)
+    plain = read_wfdb(HEADER).signal
+    shutil.copy(HEADER, tmp_path)
+    (tmp_path / "mitdb100_10s.dat.xz").write_bytes(lzma.compress((FIXTURES / "mitdb100_10s.dat").read_bytes()))
+    with ThreadPoolExecutor(8) as pool:
+        signals = list(pool.map(lambda _: read_wfdb(tmp_path / HEADER.name).signal, range(16)))
+    assert all(np.array_equal(signal, plain) for signal in signals)
+    cached = list((tmp_path / "cache").iterdir())
+    assert len(cached) == 1 and not cached[0].name.endswith(".part") and cached[0].stat().st_size == (FIXTURES / "mitdb100_10s.dat").stat().st_size
 
 
 def test_wfdb_header_without_data(tmp_path):

@@ -52,7 +52,10 @@ def _cached_xz(source: Path) -> Path:
     target = CACHE_DIR / f"{source.name[:-3]}.{stat.st_size}.{int(stat.st_mtime)}"
     if not target.exists():
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
+        # a private partial file per call: concurrent readers of the same record never see another's half-written copy
+        handle, name = tempfile.mkstemp(dir=CACHE_DIR, prefix=target.name, suffix=".part")
+        os.close(handle)
+        partial = Path(name)
         try:
             _decompress_xz(source, partial)
         except InputError:
