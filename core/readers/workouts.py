@@ -216,9 +216,14 @@ def read_fit(path: str | Path) -> Recording:
             for frame in reader:
                 if frame.frame_type != fitdecode.FIT_FRAME_DATA:
                     continue
-                if frame.name in ("sport", "session") and frame.has_field("sport") and not sport:
-                    sport = str(frame.get_value("sport") or "")
-                if frame.name != "record" or not frame.has_field("timestamp"):
+                if frame.name not in ("record", "sport", "session"):
+                    continue
+                # one dict per message: fitdecode's has_field/get_value scan every field on each call
+                fields = {field.name: field.value for field in frame.fields if field.value is not None}
+                if frame.name != "record":
+                    sport = sport or str(fields.get("sport") or "")
+                    continue
+                if "timestamp" not in fields:
                     continue
                 if len(rows) >= MAX_TRACK_POINTS:
                     raise FileTooLargeError(
@@ -227,13 +232,10 @@ def read_fit(path: str | Path) -> Recording:
                     )
 
                 def value(*names):
-                    for name in names:
-                        if frame.has_field(name) and frame.get_value(name) is not None:
-                            return float(frame.get_value(name))
-                    return np.nan
+                    return next((float(fields[name]) for name in names if name in fields), np.nan)
 
                 rows.append((
-                    _timestamp(frame.get_value("timestamp")),
+                    _timestamp(fields["timestamp"]),
                     value("enhanced_speed", "speed") * 3.6,
                     value("enhanced_altitude", "altitude"),
                     value("heart_rate"),
