@@ -79,4 +79,4 @@ def test_every_space_example_runs_and_the_calibrated_one_says_so(space_client):
     assert len(set(space.EXAMPLE_LABELS)) == len(space.EXAMPLES), "two examples would look the same in the table"
     for (path, minutes), label in zip(space.EXAMPLES, space.EXAMPLE_LABELS):
         summary, *_ = space_client("hr").predict(handle_file(path), minutes, None, None, api_name="/predict")
-        assert ("Calibrated on minutes 5-10" in summary) == (minutes == 10), label
+        assert ("Calibrated on minutes" in summary) == (minutes > 0), label

@@ -21,9 +21,9 @@ def predict_run(file, calibration_minutes, resting_hr, max_hr, progress=gr.Progr
     return f"**{result.summary()}**", plot_result(result), curve_frame(result), samples_frame(result)
 
 
-WITH_HEART_RATE = next(path for path in TASK.examples if "no_hr" not in path.name)
-EXAMPLES = [[str(path), 0] for path in TASK.examples] + [[str(WITH_HEART_RATE), 10]]
-EXAMPLE_LABELS = [path.name for path in TASK.examples] + [f"{WITH_HEART_RATE.name}, calibrated on its first 10 minutes"]
+CALIBRATED, CALIBRATION_MINUTES = next(path for path in TASK.examples if path.suffix == ".tcx"), 6  # a run with heart rate
+EXAMPLES = [[str(path), 0] for path in TASK.examples] + [[str(CALIBRATED), CALIBRATION_MINUTES]]
+EXAMPLE_LABELS = [path.name for path in TASK.examples] + [f"{CALIBRATED.name}, calibrated on its first {CALIBRATION_MINUTES} minutes"]
 MODEL_DESCRIPTIONS = {
     "lstm": "2-layer LSTM on 14 speed/altitude features (the SUB3 v2 design)",
     "physio": "a first-order heart-rate response to 14 speed/altitude features plus a 2-layer LSTM residual",
