@@ -15,7 +15,6 @@ import numpy as np
 import torch
 from huggingface_hub import PyTorchModelHubMixin
 
-from core.errors import InputError
 from core.predictor import Predictor, read_metrics
 
 
@@ -78,14 +77,12 @@ def save_checkpoint(model: PhysioModel, folder: str | Path, *, metrics: dict, tr
     return folder
 
 
-def load_checkpoint(model_class: type[PhysioModel], folder: Path, *, backend: str = "torch") -> PhysioModel:
-    """Instantiate `model_class` from a checkpoint folder; `backend="onnx"` serves it with onnxruntime."""
-    if backend not in ("torch", "onnx"):
-        raise InputError(f"Unknown backend {backend!r}; accepted backends are ['torch', 'onnx'].")
+def load_checkpoint(model_class: type[PhysioModel], folder: Path) -> PhysioModel:
+    """Instantiate the torch `model_class` from a checkpoint folder (serving uses `core.predictor.load_predictor`)."""
     # from_pretrained prints "Loading weights from local directory" on stdout, which would corrupt `--json` output
     with contextlib.redirect_stdout(io.StringIO()):
         model = model_class.from_pretrained(folder)
     model.eval()
     model.metrics = read_metrics(folder)
     model.checkpoint_dir = folder
-    return model.use_onnx(folder / "model.onnx") if backend == "onnx" else model
+    return model
