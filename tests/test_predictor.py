@@ -78,3 +78,14 @@ for name in list_tasks():
     lines = out.stdout.split("\n")[:-1]
     assert len(lines) == sum(len(get_task(name).examples) for name in ("ecg", "har", "hr", "respiration")) >= 15
     assert all(line.endswith(" True") for line in lines), lines
+
+
+def test_config_keys_missing_from_older_checkpoints_take_the_predictor_defaults(tmp_path):
+    source = get_task("respiration").checkpoint("apnea")
+    for name in ("config.json", "model.onnx"):
+        shutil.copy(source / name, tmp_path / name)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config.pop("smooth") > 1
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert load_predictor(get_task("respiration").predictor, tmp_path).smooth == 1
+    assert load_model("respiration", variant="apnea", backend="onnx").smooth == json.loads((source / "config.json").read_text())["smooth"]

@@ -6,11 +6,12 @@ from torch import nn
 
 from core.checkpoint import PhysioModel
 from core.errors import ConfigError
+from core.respiration.predictor import RespirationPredictor
 
 PURPOSES = ("series", "waveform", "apnea")
 
 
-class VAELSTM(PhysioModel, pipeline_tag="time-series-classification"):
+class VAELSTM(RespirationPredictor, PhysioModel, pipeline_tag="time-series-classification"):
     """VAE on windows of `window` samples, LSTM on the sequence of `seq_len` window codes (Lin et al. 2020).
 
     The LSTM predicts the code of each window from the codes before it; the decoder turns predicted codes back
@@ -75,7 +76,7 @@ class VAELSTM(PhysioModel, pipeline_tag="time-series-classification"):
         return (self.input_mean + self.input_std * torch.randn(batch, self.seq_len, self.window),)
 
 
-class ApneaNet(PhysioModel, pipeline_tag="time-series-classification"):
+class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-classification"):
     """Supervised apnea-minute classifier: a 1-D CNN over a 5-minute RR window (2 Hz) centred on the scored minute.
 
     It sees two channels: RR standardised with training statistics (the heart-rate level) and RR minus the

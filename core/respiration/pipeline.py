@@ -335,7 +335,7 @@ def apnea_scores(model, vae, inputs: dict) -> tuple[np.ndarray, np.ndarray]:
 def apnea_probability(model, inputs: dict) -> np.ndarray:
     """Per-minute apnea probability of one night's `apnea_inputs`, a centred moving mean over `model.smooth` minutes."""
     probability = 1.0 / (1.0 + np.exp(-model.infer(inputs["windows"]).reshape(-1)))
-    return smooth_scores(probability, getattr(model, "smooth", 1))  # Hub checkpoints saved before `smooth` existed: none
+    return smooth_scores(probability, model.smooth)
 
 
 def apnea_vae_scores(vae, inputs: dict) -> np.ndarray:

@@ -1,5 +1,6 @@
 """The respiration task entry of the registry: breathing waveforms, apnea minutes from heartbeats, anomaly scores of series."""
 from core.respiration.pipeline import predict, read_respiration
+from core.respiration.predictor import RespirationPredictor
 from core.tasks import CHECKPOINTS, ROOT, HubRepos, Task
 
 EXAMPLES = ROOT / "spaces" / "respiration" / "examples"
@@ -16,6 +17,7 @@ TASK = Task(
     fs=None,
     window=None,
     model_class={"series": VAE_LSTM, "waveform": VAE_LSTM, "apnea": "core.respiration.model:ApneaNet", "apnea-vae": VAE_LSTM},
+    predictor=RespirationPredictor,
     read=read_respiration,
     predict=predict,
     checkpoints={variant: CHECKPOINTS / f"respiration-{variant}" for variant in VARIANTS},
