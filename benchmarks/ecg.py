@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from _timing import items_per_second, timed
+from _timing import backend_throughput, items_per_second, print_throughput, timed
 from core import load_model
 from core.ecg.beats import ecg_peaks, ecg_segment, rr_features
 from core.ecg.data import DATA_DIR
@@ -54,25 +54,16 @@ def end_to_end(model, header: Path) -> dict:
 def main() -> None:
     torch.set_num_threads(2)
     torch_model, onnx_model = load_model("ecg"), load_model("ecg", backend="onnx")
-    throughput = {
-        f"{backend}_batch{batch}": beats_per_second(model, batch)
-        for backend, model in (("torch", torch_model), ("onnx", onnx_model))
-        for batch in (1, 256)
-    }
+    throughput, ratios = backend_throughput(beats_per_second, torch_model, onnx_model)
     header = DATA_DIR / "mitdb" / "208.hea"
     if not header.exists():
         header = next(p for p in get_task("ecg").examples if p.suffix == ".hea")
     record = end_to_end(onnx_model, header)
-    results = {"throughput_beats_per_s": throughput,
-               "onnx_over_torch_batch1": throughput["onnx_batch1"] / throughput["torch_batch1"],
-               "onnx_over_torch_batch256": throughput["onnx_batch256"] / throughput["torch_batch256"],
+    results = {"throughput_beats_per_s": throughput, **ratios,
                "record": {"name": header.stem, **record}, "threads": torch.get_num_threads()}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "ecg.json").write_text(json.dumps(results, indent=2) + "\n")
-    print("ECG classifier throughput (beats/s):")
-    for name, value in throughput.items():
-        print(f"  {name:<16} {value:>12,.0f}")
-    print(f"  onnxruntime / torch: {results['onnx_over_torch_batch1']:.1f}x at batch 1, {results['onnx_over_torch_batch256']:.1f}x at batch 256")
+    print_throughput("ECG classifier throughput (beats/s):", throughput, ratios)
     print(f"Record {header.stem} ({record['duration_s'] / 60:.1f} min, {record['beats']} beats) end to end: {record['total_s']:.2f} s "
           f"(read {record['read_s']:.2f}, detect {record['detect_s']:.2f}, segment {record['segment_s']:.2f}, classify {record['classify_s']:.2f})")
 

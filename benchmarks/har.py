@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from _timing import items_per_second, timed
+from _timing import backend_throughput, items_per_second, print_throughput, timed
 from core import load_model
 from core.har.pipeline import accelerometer_model, inertial_regular, inertial_uci, predict, read_har
 from core.readers.inertial import inertial_units
@@ -69,27 +69,18 @@ def main() -> None:
     torch_model = load_model("har")
     onnx_model = load_model("har").use_onnx(torch_model.checkpoint_dir / "model.onnx", threads=THREADS)
     accelerometer_model("onnx")  # loaded once per process, as the Space does at start-up; not part of a request
-    throughput = {
-        f"{backend}_batch{batch}": windows_per_second(model, batch)
-        for backend, model in (("torch", torch_model), ("onnx", onnx_model))
-        for batch in (1, 256)
-    }
+    throughput, ratios = backend_throughput(windows_per_second, torch_model, onnx_model)
     with tempfile.TemporaryDirectory() as folder:
         # the fastest of three runs: the machine is shared, and slower runs measure the neighbours, not this code
         records = {}
         for kind in ("acc_gyro", "acc"):
             path = long_recording(Path(folder), gyro=kind == "acc_gyro")
             records[kind] = min((end_to_end(onnx_model, path) for _ in range(REPEATS)), key=lambda record: record["total_s"])
-    results = {"throughput_windows_per_s": throughput,
-               "onnx_over_torch_batch1": throughput["onnx_batch1"] / throughput["torch_batch1"],
-               "onnx_over_torch_batch256": throughput["onnx_batch256"] / throughput["torch_batch256"],
+    results = {"throughput_windows_per_s": throughput, **ratios,
                "recordings": records, "threads": torch.get_num_threads()}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "har.json").write_text(json.dumps(results, indent=2) + "\n")
-    print("HAR classifier throughput (windows/s):")
-    for name, value in throughput.items():
-        print(f"  {name:<16} {value:>12,.0f}")
-    print(f"  onnxruntime / torch: {results['onnx_over_torch_batch1']:.1f}x at batch 1, {results['onnx_over_torch_batch256']:.1f}x at batch 256")
+    print_throughput("HAR classifier throughput (windows/s):", throughput, ratios)
     for kind, record in records.items():
         print(f"{MINUTES}-minute 50 Hz recording ({kind}, {record['windows']} windows, {record['variant']} model) end to end: "
               f"{record['total_s']:.2f} s (read CSV {record['read_s']:.2f} s; predict {record['predict_path_s']:.2f} s, "
