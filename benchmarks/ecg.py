@@ -1,4 +1,4 @@
-"""ECG speed: beats per second (torch vs onnxruntime, batch 1 and 256) and end-to-end seconds for a 30-minute record.
+"""ECG speed: beats per second (torch vs the served onnxruntime graph, and the float32 graph; batch 1 and 256) and end-to-end seconds for a 30-minute record.
 
     python benchmarks/ecg.py        # prints a table and writes benchmarks/results/ecg.json
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from _timing import backend_throughput, items_per_second, print_throughput, timed
+from _timing import BATCHES, backend_throughput, items_per_second, print_throughput, timed
 from core import load_model
 from core.ecg.beats import ecg_peaks, ecg_segment, rr_features
 from core.ecg.data import DATA_DIR
@@ -55,15 +55,19 @@ def main() -> None:
     torch.set_num_threads(2)
     torch_model, onnx_model = load_model("ecg"), load_model("ecg", backend="onnx")
     throughput, ratios = backend_throughput(beats_per_second, torch_model, onnx_model)
+    float32_model = load_model("ecg", backend="onnx").use_onnx(onnx_model.checkpoint_dir / "model.onnx")
+    float32 = {f"onnx_batch{batch}": beats_per_second(float32_model, batch) for batch in BATCHES}
     header = DATA_DIR / "mitdb" / "208.hea"
     if not header.exists():
         header = next(p for p in get_task("ecg").examples if p.suffix == ".hea")
     record = end_to_end(onnx_model, header)
-    results = {"throughput_beats_per_s": throughput, **ratios,
+    results = {"throughput_beats_per_s": throughput, **ratios, "served_onnx": onnx_model.onnx_path.name,
+               "float32_onnx_beats_per_s": float32,
                "record": {"name": header.stem, **record}, "threads": torch.get_num_threads()}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "ecg.json").write_text(json.dumps(results, indent=2) + "\n")
-    print_throughput("ECG classifier throughput (beats/s):", throughput, ratios)
+    print_throughput(f"ECG classifier throughput (beats/s; onnxruntime serves {onnx_model.onnx_path.name}):", throughput, ratios)
+    print("  float32 model.onnx: " + ", ".join(f"{rate:,.0f} at batch {batch}" for batch, rate in zip(BATCHES, float32.values())))
     print(f"Record {header.stem} ({record['duration_s'] / 60:.1f} min, {record['beats']} beats) end to end: {record['total_s']:.2f} s "
           f"(read {record['read_s']:.2f}, detect {record['detect_s']:.2f}, segment {record['segment_s']:.2f}, classify {record['classify_s']:.2f})")
 

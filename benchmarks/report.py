@@ -31,8 +31,12 @@ def throughput_rows(results: dict) -> list[str]:
             rows.append(f"| {task} | {item} | not run (`python benchmarks/{task}.py`) | | | | |")
             continue
         batch = next((k.removeprefix("torch_batch") for k in t if k.startswith("torch_batch") and k != "torch_batch1"), "?")
-        rows.append(f"| {task} | {item} | {rate(t.get('torch_batch1'))} | {rate(t.get(f'torch_batch{batch}'))} | "
+        served = f" (onnxruntime: served `{data['served_onnx']}`)" if data.get("served_onnx", "model.onnx") != "model.onnx" else ""
+        rows.append(f"| {task} | {item}{served} | {rate(t.get('torch_batch1'))} | {rate(t.get(f'torch_batch{batch}'))} | "
                     f"{rate(t.get('onnx_batch1'))} | {rate(t.get(f'onnx_batch{batch}'))} | {batch} |")
+        if float32 := data.get(f"float32_onnx_{key.removeprefix('throughput_')}"):
+            rows.append(f"| {task} | {item} (float32 `model.onnx`) | — | — | {rate(float32.get('onnx_batch1'))} | "
+                        f"{rate(float32.get(f'onnx_batch{batch}'))} | {batch} |")
     hr = results.get("hr")
     if hr:
         # The HR model reads a whole run as one sequence: "batched" is one run's 5 s steps in one call; no batch-1 figure.

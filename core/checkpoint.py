@@ -1,8 +1,9 @@
 """One checkpoint format for every task, the one the Hub expects.
 
 A checkpoint is a folder: `model.safetensors` + `config.json` (written by `PyTorchModelHubMixin`), `README.md`
-(model card), `model.onnx` (served with onnxruntime), `metrics.json` (measured on the test split) and
-`training_config.json` (the resolved training configuration). A local folder and a Hub repo id load the same way.
+(model card), `model.onnx` (served with onnxruntime; optionally `model.int8.onnx`, its int8 quantization, served
+instead), `metrics.json` (measured on the test split) and `training_config.json` (the resolved training
+configuration). A local folder and a Hub repo id load the same way.
 """
 from __future__ import annotations
 
@@ -65,16 +66,51 @@ class PhysioModel(
         return path
 
 
-def save_checkpoint(model: PhysioModel, folder: str | Path, *, metrics: dict, training_config: dict, card: str) -> Path:
-    """Write the full checkpoint folder: weights, config, ONNX, metrics, resolved training config, model card."""
+def save_checkpoint(
+    model: PhysioModel, folder: str | Path, *, training_config: dict, calibration: tuple[np.ndarray, ...] | None = None
+) -> Path:
+    """Write the model part of a checkpoint folder: weights, config, ONNX graph(s) and the resolved training config.
+
+    calibration: model inputs (a few thousand training items) to also write `model.int8.onnx`, the int8 graph
+    serving then prefers. Evaluate the served predictor, then `write_evaluation`.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
     model.export_onnx(folder / "model.onnx")
-    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    if calibration is not None:
+        quantize_onnx(folder / "model.onnx", folder / "model.int8.onnx", calibration)
     (folder / "training_config.json").write_text(json.dumps(training_config, indent=2, default=str) + "\n")
-    (folder / "README.md").write_text(card)
     return folder
+
+
+def write_evaluation(folder: str | Path, *, metrics: dict, card: str) -> None:
+    """Write the measured part of a checkpoint folder: `metrics.json` and the model card."""
+    folder = Path(folder)
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (folder / "README.md").write_text(card)
+
+
+def quantize_onnx(source: Path, target: Path, calibration: tuple[np.ndarray, ...], *, batch_size: int = 256) -> Path:
+    """Static int8 quantization of an ONNX graph (weights per channel, activations calibrated on `calibration`)."""
+    import onnxruntime as ort
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    names = [node.name for node in ort.InferenceSession(str(source), providers=["CPUExecutionProvider"]).get_inputs()]
+
+    class Batches(CalibrationDataReader):
+        def __init__(self):
+            self.starts = iter(range(0, len(calibration[0]), batch_size))
+
+        def get_next(self) -> dict | None:
+            start = next(self.starts, None)
+            if start is None:
+                return None
+            return {name: np.asarray(x[start : start + batch_size], dtype=np.float32) for name, x in zip(names, calibration)}
+
+    quantize_static(str(source), str(target), Batches(), quant_format=QuantFormat.QOperator, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    return target
 
 
 def load_checkpoint(model_class: type[PhysioModel], folder: Path) -> PhysioModel:

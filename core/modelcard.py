@@ -8,6 +8,15 @@ from core.tasks import Task
 HEADLINE_METRICS = ("accuracy", "macro_f1", "mae", "rmse", "f1", "auroc")
 
 
+def _quantization_note(metrics: dict) -> str:
+    """A paragraph on the int8 graph, when the checkpoint is served from one."""
+    if metrics.get("served_onnx") != "model.int8.onnx":
+        return ""
+    float32 = ", ".join(f"{name.replace('_', ' ')} {value:.4f}" for name, value in metrics.get("test_float32", {}).items())
+    return (f"\n`model.int8.onnx` is the served graph: `model.onnx` (float32, the same weights as `model.safetensors`) with int8 "
+            f"weights and activations, calibrated on training items. The test figures below are its own; float32 scores {float32}.\n")
+
+
 def model_card(task: Task, variant: str, *, metrics: dict, training_command: str, protocol: str, limits: str) -> str:
     """Card text for one checkpoint variant of `task`; `metrics` as in its metrics.json (a "test" block is reported)."""
     test = metrics.get("test", {})
@@ -53,9 +62,9 @@ or without the PhysioSpaces code, with onnxruntime alone:
 ```python
 from huggingface_hub import hf_hub_download
 import onnxruntime as ort
-session = ort.InferenceSession(hf_hub_download("{repo_id}", "model.onnx"))
+session = ort.InferenceSession(hf_hub_download("{repo_id}", "{metrics.get("served_onnx", "model.onnx")}"))
 ```
-
+{_quantization_note(metrics)}
 ## Evaluation
 
 Protocol: {protocol}

@@ -1,4 +1,4 @@
-"""Serving without torch: a checkpoint folder's `model.onnx` run by onnxruntime behind the task's predict methods.
+"""Serving without torch: a checkpoint folder's ONNX graph run by onnxruntime behind the task's predict methods.
 
 A task's predictor class (e.g. `ECGPredictor`) holds its numpy predict methods; the torch model class inherits them,
 so training, evaluation and serving share one code path while the Spaces never import torch.
@@ -12,7 +12,9 @@ import numpy as np
 
 from core.errors import CheckpointError
 
-CHECKPOINT_FILES = ("model.safetensors", "config.json", "README.md", "model.onnx", "metrics.json")
+CHECKPOINT_FILES = ("model.safetensors", "config.json", "README.md", "model.onnx", "model.int8.onnx", "metrics.json")
+SERVED_ONNX_FILES = ("model.int8.onnx", "model.onnx")
+"""The graph a checkpoint is served from: its int8-quantized graph when it has one, else the float32 one."""
 
 
 class Predictor:
@@ -39,6 +41,7 @@ class Predictor:
         if threads:
             options.intra_op_num_threads = threads
         self._onnx_session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.onnx_path = path
         return self
 
     def infer(self, *inputs: np.ndarray, batch_size: int = 4096) -> np.ndarray:
@@ -72,11 +75,16 @@ def read_metrics(folder: Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def served_onnx(folder: Path) -> Path:
+    """The ONNX file of `folder` that serving runs (see `SERVED_ONNX_FILES`)."""
+    return next((folder / name for name in SERVED_ONNX_FILES if (folder / name).is_file()), folder / "model.onnx")
+
+
 def load_predictor(predictor_class: type[Predictor], folder: Path) -> Predictor:
-    """A torch-free `predictor_class` serving the checkpoint in `folder` with onnxruntime."""
+    """A torch-free `predictor_class` serving the checkpoint in `folder` with onnxruntime (its `served_onnx` graph)."""
     predictor = predictor_class()
     for name, value in json.loads((folder / "config.json").read_text()).items():
         setattr(predictor, name, tuple(value) if isinstance(value, list) else value)
     predictor.metrics = read_metrics(folder)
     predictor.checkpoint_dir = folder
-    return predictor.use_onnx(folder / "model.onnx")
+    return predictor.use_onnx(served_onnx(folder))

@@ -50,7 +50,7 @@ def test_accelerometer_only_features_skip_the_gyroscope():
 def test_hand_feature_model_round_trips_and_matches_onnx(tmp_path):
     torch.manual_seed(0)
     model = HARClassifier(features="hand", width=4, members=2, fc=16).eval()
-    folder = save_checkpoint(model, tmp_path / "ckpt", metrics={"test": {}}, training_config={}, card="---\n---\n")
+    folder = save_checkpoint(model, tmp_path / "ckpt", training_config={})
     windows = still_phone_with_sway().repeat(3, 1, 1).numpy() + np.random.default_rng(0).normal(0, 0.05, (3, WINDOW, 9)).astype(np.float32)
     expected = model.predict_windows(windows)
     np.testing.assert_array_equal(load_checkpoint(HARClassifier, folder).predict_windows(windows), expected)

@@ -10,6 +10,7 @@ from huggingface_hub import DatasetCard, ModelCard
 
 from core import get_task, list_tasks
 from core.errors import ConfigError, HubAuthError
+from core.predictor import served_onnx
 from hub_upload import publish
 from hub_upload.__main__ import main
 from hub_upload.staging import StagedRepo, check_namespace, shipped_variants
@@ -37,6 +38,8 @@ def test_model_repo_files_and_card(staged_models, name, capsys):
         folder = staged_models / repo_name
         for file in ("model.safetensors", "config.json", "model.onnx", "metrics.json", "training_config.json"):
             assert (folder / file).read_bytes() == (task.checkpoint(variant) / file).read_bytes()
+        served = served_onnx(task.checkpoint(variant)).name
+        assert (folder / served).read_bytes() == (task.checkpoint(variant) / served).read_bytes()
         card = ModelCard.load(folder / "README.md")
         data = card.data
         assert data.library_name == "physiospaces"
@@ -51,7 +54,7 @@ def test_model_repo_files_and_card(staged_models, name, capsys):
             assert result.dataset_split == "test"
             assert result.metric_value == pytest.approx(test_metrics[result.metric_type], abs=6e-4)
         text = card.text
-        assert f'hf_hub_download("{NS}/{repo_name}", "model.onnx")' in text
+        assert f'hf_hub_download("{NS}/{repo_name}", "{served}")' in text
         assert "python -m training" in text and "not a medical device" in text and "Protocol:" in text
         assert "physiospaces/" not in card.content
 

@@ -13,6 +13,7 @@ from gradio_client import Client, handle_file
 from huggingface_hub import SpaceCard
 
 from core import get_task, list_tasks
+from core.predictor import served_onnx
 from hub_upload.staging import shipped_variants, stage_explorer, stage_space
 from tests.conftest import free_port
 
@@ -57,13 +58,14 @@ def test_staged_space_runs_alone_and_answers(tmp_path):
     assert "serving the shipped checkpoint" in text, text[-2000:]
 
 
-@pytest.mark.parametrize("name", ["har", "hr", "respiration"])
+@pytest.mark.parametrize("name", ["ecg", "har", "hr", "respiration"])
 def test_staged_space_folder_is_complete(tmp_path, name):
     task = get_task(name)
     staged = stage_space(task, namespace="test-ns", out=tmp_path)
     files = set(staged.files())
     assert {"app.py", "README.md", "requirements.txt", "core/__init__.py", f"core/{name}/task.py"} <= files
-    assert all(f"checkpoints/{task.checkpoint(v).name}/model.onnx" in files for v in task.checkpoints if (task.checkpoint(v) / "model.onnx").is_file())
+    served = [f"checkpoints/{task.checkpoint(v).name}/{served_onnx(task.checkpoint(v)).name}" for v in shipped_variants(task)]
+    assert served and set(served) <= files
     assert {f"spaces/{name}/examples/{p.name}" for p in task.examples} <= files
     requirements = [line.split("=")[0].split(">")[0] for line in (staged.folder / "requirements.txt").read_text().split()]
     assert {"onnxruntime", "numpy"} <= set(requirements) and not {"gradio", "torch", "onnx"} & set(requirements)

@@ -12,7 +12,7 @@ import pytest
 
 from core import get_task, load_model
 from core.errors import CheckpointError, InputError
-from core.predictor import Predictor, load_predictor
+from core.predictor import Predictor, load_predictor, served_onnx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,12 +24,26 @@ def test_predictor_attributes_are_the_checkpoint_config():
     assert predictor.metrics["test"]["accuracy"] == json.loads((predictor.checkpoint_dir / "metrics.json").read_text())["test"]["accuracy"]
 
 
-def test_onnx_predictions_equal_torch_predictions():
+def test_float32_onnx_predictions_equal_torch_predictions():
     beats = np.random.default_rng(0).random((6, 187), dtype=np.float32)
     torch_probabilities = load_model("ecg").predict_beats(beats)
-    onnx_probabilities = load_model("ecg", backend="onnx").predict_beats(beats)
+    onnx_probabilities = load_model("ecg", backend="onnx").use_onnx(get_task("ecg").checkpoint() / "model.onnx").predict_beats(beats)
     np.testing.assert_allclose(onnx_probabilities, torch_probabilities, atol=1e-5)
     assert onnx_probabilities.shape == (6, 5)
+
+
+@pytest.mark.parametrize("variant", ["intra", "inter"])
+def test_ecg_is_served_from_its_int8_graph_at_float32_quality(variant):
+    served = load_model("ecg", variant=variant, backend="onnx")
+    assert served_onnx(served.checkpoint_dir).name == "model.int8.onnx"
+    assert served.onnx_path == served.checkpoint_dir / "model.int8.onnx"
+    test, float32 = served.metrics["test"], served.metrics["test_float32"]
+    assert test["accuracy"] >= float32["accuracy"] - 0.001 and served.metrics["served_onnx"] == "model.int8.onnx"
+    task = get_task("ecg")
+    records = [task.read(path) for path in task.examples if path.name.startswith("mitdb_2")]
+    served_labels = np.concatenate([task.predict(served, record).probabilities.argmax(1) for record in records])
+    torch_labels = np.concatenate([task.predict(load_model("ecg", variant=variant), record).probabilities.argmax(1) for record in records])
+    assert len(served_labels) > 50 and (served_labels == torch_labels).mean() >= 0.95
 
 
 def test_checkpoint_without_onnx_says_how_to_fix(tmp_path):

@@ -19,7 +19,9 @@ from sklearn.model_selection import train_test_split
 from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, unknown_rr
 from core.ecg.data import load_beats, load_kaggle_beats, protocol_split
 from core.ecg.model import ECGClassifier
-from core.checkpoint import save_checkpoint
+from core.ecg.predictor import ECGPredictor
+from core.checkpoint import save_checkpoint, write_evaluation
+from core.predictor import load_predictor, served_onnx
 from core.modelcard import model_card
 from core.results import softmax
 from core.tasks import get_task
@@ -40,6 +42,7 @@ LIMITS = {
     "inter": "Inter-patient figures are what to expect on a new patient; S and F beats remain hard.",
     "kaggle": "Intra-patient and beats only: optimistic for new patients, and blind to rhythm (no RR intervals).",
 }
+CALIBRATION_BEATS = 2048
 
 
 @dataclass
@@ -60,6 +63,8 @@ class ECGTrainConfig(TrainConfig):
     label_smoothing: float = 0.0
     augment: bool = False
     val_by_record: bool = False
+    int8: bool = True
+    """Also write `model.int8.onnx` (static int8 quantization calibrated on training beats); serving prefers it."""
     data_dir: str = ""
     kaggle_dir: str = ""
 
@@ -155,19 +160,23 @@ def main(argv: list[str] | None = None) -> Path:
                   augment=make_augment(config.rr_dropout if config.use_rr else 0.0, config.augment))
     train_seconds = time.time() - started
 
-    # evaluation on the untouched test part, then the checkpoint folder and its report
-    test, probabilities = evaluate(model, data, test_index)
+    # the checkpoint, then the served predictor (the int8 graph when quantized) evaluated on the untouched test part
+    calibration = np.random.default_rng(config.seed).choice(fit_index, min(CALIBRATION_BEATS, len(fit_index)), replace=False)
+    save_checkpoint(model, out, training_config=config.to_dict(), calibration=(beats[calibration], rr[calibration]) if config.int8 else None)
+    test, probabilities = evaluate(load_predictor(ECGPredictor, out), data, test_index)
+    torch_test, _ = evaluate(model, data, test_index)
     val = classification_metrics(y_val, softmax(predict_outputs(model, val_set, n_inputs=2)), AAMI_CLASSES)
     metrics = {
         "task": "ecg", "variant": config.variant, "protocol": config.protocol, "protocol_text": PROTOCOL_TEXT[config.protocol],
         "dataset": "MIT-BIH Arrhythmia Database", "arch": config.arch, "parameters": n_params,
-        "epochs_run": len(history), "train_seconds": round(train_seconds, 1),
+        "epochs_run": len(history), "train_seconds": round(train_seconds, 1), "served_onnx": served_onnx(out).name,
         "validation": {"accuracy": val["accuracy"], "macro_f1": val["macro_f1"]}, "test": test,
+        "test_float32": {"accuracy": torch_test["accuracy"], "macro_f1": torch_test["macro_f1"]},
     }
     command = config.command("ecg")
     card = model_card(task, config.variant if config.variant in task.hub.models else "intra", metrics=metrics,
                       training_command=command, protocol=PROTOCOL_TEXT[config.protocol], limits=LIMITS[config.protocol])
-    save_checkpoint(model, out, metrics=metrics, training_config=config.to_dict(), card=card)
+    write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
     report.mkdir(exist_ok=True)
     title = f"{config.arch}, {config.protocol}-patient test"

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from core.checkpoint import save_checkpoint
+from core.checkpoint import save_checkpoint, write_evaluation
 from core.errors import ConfigError
 from core.har.data import (ACC_CHANNELS, ACTIVITIES, CHANNELS, VAL_SUBJECTS, har_segments, har_stitch, load_split,
                            validation_mask)
@@ -214,7 +214,8 @@ def main(argv: list[str] | None = None) -> Path:
     }
     command = "python -m training.train har " + " ".join(sys.argv[1:] if argv is None else argv)
     card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=protocol, limits=LIMITS[config.variant])
-    save_checkpoint(model, out, metrics=metrics, training_config=chosen.to_dict(), card=card)
+    save_checkpoint(model, out, training_config=chosen.to_dict())
+    write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
     report.mkdir(exist_ok=True)
     title = f"{chosen.arch} ({config.variant}), UCI HAR test subjects"

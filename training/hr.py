@@ -21,7 +21,7 @@ import torch
 from matplotlib.figure import Figure
 from sklearn.linear_model import LinearRegression
 
-from core.checkpoint import save_checkpoint
+from core.checkpoint import save_checkpoint, write_evaluation
 from core.hr.data import Workout, load_workouts, protocol_split
 from core.hr.features import FEATURE_NAMES, feature_statistics
 from core.hr.model import HRModel
@@ -280,7 +280,8 @@ def main(argv: list[str] | None = None) -> Path:
     command = f"python -m training.train hr --arch {config.arch} --threads 1"
     card = model_card(task, config.variant if config.variant in task.hub.models else "lstm", metrics=metrics,
                       training_command=command, protocol=card_protocol(metrics), limits=LIMITS)
-    save_checkpoint(model, out, metrics=metrics, training_config=config.to_dict(), card=card)
+    save_checkpoint(model, out, training_config=config.to_dict())
+    write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
     report.mkdir(exist_ok=True)
     write_rows_csv(rows, report / "test_runs.csv")

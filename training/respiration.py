@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from core.checkpoint import save_checkpoint
+from core.checkpoint import save_checkpoint, write_evaluation
 from core.errors import ConfigError
 from core.modelcard import model_card
 from core.respiration.breaths import match_events, rsp_peaks
@@ -428,7 +428,8 @@ def write_report(config: RespirationTrainConfig, run: dict, out: Path, seconds: 
     command = " ".join(["python -m training.train respiration --variant", config.variant, "--threads 1", *changed])
     card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=PROTOCOLS[config.variant],
                       limits=LIMITS[config.variant])
-    save_checkpoint(model, out, metrics=metrics, training_config=config.to_dict(), card=card)
+    save_checkpoint(model, out, training_config=config.to_dict())
+    write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
     report.mkdir(exist_ok=True)
     for i, history in enumerate(run["histories"]):
