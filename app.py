@@ -4,22 +4,23 @@ import os
 import gradio as gr
 
 from core import get_task, list_tasks
-from core.space import load_space
+from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, load_space
 
 SPACES = {name: load_space(name) for name in list_tasks()}
 
-demo = gr.TabbedInterface(
-    [space.demo for space in SPACES.values()],
-    tab_names=[get_task(name).title for name in SPACES],
-    title="PhysioSpaces: physiological time-series models you can try",
-)
-with demo:
-    gr.Markdown("Leaderboard, datasets and model cards: the [PhysioSpaces explorer](https://huggingface.co/spaces/physiospaces/physiospaces-explorer) "
+# One Blocks with a tab per Space (each Space's `build()`), not a TabbedInterface of the Spaces' own pages: every
+# Blocks builds its own web app, which would add about a second to the start.
+with gr.Blocks(title="PhysioSpaces") as demo:
+    gr.Markdown("# PhysioSpaces: physiological time-series models you can try\n"
+                "Leaderboard, datasets and model cards: the [PhysioSpaces explorer](https://huggingface.co/spaces/physiospaces/physiospaces-explorer) "
                 "(locally: `streamlit run spaces/explorer/app.py`).")
+    for name, space in SPACES.items():
+        with gr.Tab(get_task(name).title):
+            space.build()
 
 if __name__ == "__main__":
-    demo.queue(default_concurrency_limit=2).launch(
+    demo.queue(**QUEUE_OPTIONS).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-        max_file_size="100mb",
+        **LAUNCH_OPTIONS,
     )

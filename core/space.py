@@ -1,4 +1,5 @@
-"""Helpers every Space shares: typed errors to `gr.Error`, upload handling, the served model, loading a Space module by path."""
+"""Helpers every Space shares: typed errors to `gr.Error`, upload handling, the served model, a Space's own page, loading a
+Space module by path."""
 from __future__ import annotations
 
 import functools
@@ -7,6 +8,7 @@ import logging
 import os
 from pathlib import Path
 from types import ModuleType
+from typing import Callable
 
 import gradio as gr
 
@@ -77,6 +79,33 @@ def example_uploads(task, *prefixes: str) -> list[list[str]]:
         for path in task.examples
         if not prefixes or path.name.startswith(prefixes)
     ]
+
+
+LAUNCH_OPTIONS = {"max_file_size": "100mb"}
+QUEUE_OPTIONS = {"default_concurrency_limit": 2}
+
+
+def standalone_demo(build: Callable[[], None], title: str) -> gr.Blocks:
+    """A Space's own page: its `build()` (components and events) in a Blocks of its own."""
+    with gr.Blocks(title=title) as demo:
+        build()
+    return demo
+
+
+def lazy_demo(build: Callable[[], None], title: str) -> Callable[[str], gr.Blocks]:
+    """A module `__getattr__` that builds the Space's `demo` on first access.
+
+    Every Blocks builds its own web app (about 0.2 s); the hub renders each Space's `build()` in a tab of one Blocks, so
+    importing a Space module builds no page of its own.
+    """
+    demo = functools.cache(lambda: standalone_demo(build, title))
+
+    def module_getattr(name: str) -> gr.Blocks:
+        if name == "demo":
+            return demo()
+        raise AttributeError(f"module has no attribute {name!r}")
+
+    return module_getattr
 
 
 def load_space(task_name: str) -> ModuleType:

@@ -3,7 +3,9 @@ import gradio as gr
 
 from core import get_task
 from core.ecg.render import beats_frame, counts_frame, plot_result
-from core.space import example_uploads, guard, space_model, split_upload
+from core.space import (
+    LAUNCH_OPTIONS, QUEUE_OPTIONS, example_uploads, guard, lazy_demo, space_model, split_upload, standalone_demo,
+)
 
 TASK = get_task("ecg")
 MODEL = space_model("ecg")
@@ -21,7 +23,11 @@ def classify(files, fs, progress=gr.Progress()):
 
 EXAMPLES = [[upload] for upload in example_uploads(TASK)]
 
-with gr.Blocks(title="ECG arrhythmia - PhysioSpaces") as demo:
+TITLE = "ECG arrhythmia - PhysioSpaces"
+
+
+def build() -> None:
+    """The Space's components and events, in the caller's Blocks: its own page, or a tab of the hub."""
     gr.Markdown(
         f"## {TASK.title}\n{TASK.summary}\n\n"
         "Upload a **CSV** (one column per lead, with a time column or a `# fs=360` first line, or give the rate below), "
@@ -42,5 +48,8 @@ with gr.Blocks(title="ECG arrhythmia - PhysioSpaces") as demo:
     table = gr.Dataframe(label="Every beat", interactive=False, max_height=320)
     button.click(classify, [files, fs], [plot, summary, counts, table], api_name="classify")
 
+
+__getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
+
 if __name__ == "__main__":
-    demo.queue(default_concurrency_limit=2).launch(max_file_size="100mb")
+    standalone_demo(build, TITLE).queue(**QUEUE_OPTIONS).launch(**LAUNCH_OPTIONS)

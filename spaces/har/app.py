@@ -4,7 +4,7 @@ import gradio as gr
 from core import get_task
 from core.har.pipeline import accelerometer_model
 from core.har.render import plot_result, shares_frame, windows_frame
-from core.space import guard, space_model
+from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, guard, lazy_demo, space_model, standalone_demo
 
 TASK = get_task("har")
 MODEL = space_model("har")
@@ -22,7 +22,11 @@ def recognise(file, acc_unit, gyro_unit, fs, progress=gr.Progress()):
     return plot_result(result), f"**{result.summary()}**", shares_frame(result), windows_frame(result)
 
 
-with gr.Blocks(title="Human activity recognition - PhysioSpaces") as demo:
+TITLE = "Human activity recognition - PhysioSpaces"
+
+
+def build() -> None:
+    """The Space's components and events, in the caller's Blocks: its own page, or a tab of the hub."""
     gr.Markdown(
         f"## {TASK.title}\n{TASK.summary}\n\n"
         "Upload a **CSV** with a time column (seconds or milliseconds, 10-200 Hz, irregular steps allowed) and "
@@ -46,5 +50,8 @@ with gr.Blocks(title="Human activity recognition - PhysioSpaces") as demo:
     table = gr.Dataframe(label="Every window", interactive=False, max_height=320)
     button.click(recognise, [file, acc_unit, gyro_unit, fs], [plot, summary, shares, table], api_name="recognise")
 
+
+__getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
+
 if __name__ == "__main__":
-    demo.queue(default_concurrency_limit=2).launch(max_file_size="100mb")
+    standalone_demo(build, TITLE).queue(**QUEUE_OPTIONS).launch(**LAUNCH_OPTIONS)

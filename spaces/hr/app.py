@@ -4,7 +4,7 @@ import gradio as gr
 from core import get_task
 from core.hr.render import curve_frame, plot_result, samples_frame
 from core.readers.workouts import WORKOUT_SUFFIXES
-from core.space import guard, space_model, split_upload
+from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, guard, lazy_demo, space_model, split_upload, standalone_demo
 
 TASK = get_task("hr")
 MODEL = space_model("hr")
@@ -30,7 +30,11 @@ MODEL_DESCRIPTIONS = {
 }
 test_mae = MODEL.metrics.get("test", {}).get("mae")
 
-with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
+TITLE = "Running heart rate - PhysioSpaces"
+
+
+def build() -> None:
+    """The Space's components and events, in the caller's Blocks: its own page, or a tab of the hub."""
     gr.Markdown(
         f"## {TASK.title}\n{TASK.summary}\n\n"
         "Upload a **GPX**, **TCX** or **FIT** file of a run (heart rate optional), or an Endomondo FitRec JSON line. "
@@ -54,5 +58,8 @@ with gr.Blocks(title="Running heart rate - PhysioSpaces") as demo:
     table = gr.Dataframe(label="Every 5 s step", interactive=False, max_height=300)
     button.click(predict_run, [file, calibration, resting, maximum], [summary, plot, curve, table], api_name="predict")
 
+
+__getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
+
 if __name__ == "__main__":
-    demo.queue(default_concurrency_limit=2).launch(max_file_size="100mb")
+    standalone_demo(build, TITLE).queue(**QUEUE_OPTIONS).launch(**LAUNCH_OPTIONS)

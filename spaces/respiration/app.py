@@ -3,7 +3,9 @@ import gradio as gr
 
 from core import get_task
 from core.respiration.render import breaths_frame, flagged_frame, minutes_frame, plot_apnea, plot_series, plot_waveform
-from core.space import example_uploads, guard, space_model, split_upload
+from core.space import (
+    LAUNCH_OPTIONS, QUEUE_OPTIONS, example_uploads, guard, lazy_demo, space_model, split_upload, standalone_demo,
+)
 
 TASK = get_task("respiration")
 MODELS = {variant: space_model("respiration", variant) for variant in TASK.checkpoints}
@@ -40,7 +42,11 @@ def analyse_series(files, threshold, progress=gr.Progress()):
     return plot_series(result), f"**{result.summary()}**", flagged_frame(result)
 
 
-with gr.Blocks(title="Respiration anomalies - PhysioSpaces") as demo:
+TITLE = "Respiration anomalies - PhysioSpaces"
+
+
+def build() -> None:
+    """The Space's components and events, in the caller's Blocks: its own page, or a tab of the hub."""
     gr.Markdown(f"## {TASK.title}\n{TASK.summary}\n\nA research demo, not a medical device.")
     with gr.Tab("Breathing waveform"):
         gr.Markdown("Upload a breathing waveform: a **CSV** (a `RESP` column, or one column, with a time column or a "
@@ -87,5 +93,8 @@ with gr.Blocks(title="Respiration anomalies - PhysioSpaces") as demo:
         series_table = gr.Dataframe(label="Flagged intervals", interactive=False, max_height=300)
         series_button.click(analyse_series, [series_files, threshold], [series_plot, series_summary, series_table], api_name="series")
 
+
+__getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
+
 if __name__ == "__main__":
-    demo.queue(default_concurrency_limit=2).launch(max_file_size="100mb")
+    standalone_demo(build, TITLE).queue(**QUEUE_OPTIONS).launch(**LAUNCH_OPTIONS)
