@@ -1,6 +1,7 @@
 """CSV signal tables: one or more numeric signal columns, an optional time column, a sampling rate."""
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from pathlib import Path
@@ -23,6 +24,7 @@ MAX_ROWS = 5_000_000
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV into a DataFrame, with a clear message when it is not a table."""
     path = check_file(path)
+    _require_text(path)
     try:
         frame = pd.read_csv(path, comment="#", sep=_delimiter(path), encoding_errors="strict", nrows=MAX_ROWS + 1)
     except UnicodeDecodeError:
@@ -35,6 +37,16 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise FileTooLargeError(f"File {path.name!r} has over {MAX_ROWS:,} rows, the limit of one request; upload a shorter excerpt.")
     frame.columns = [str(column).strip() for column in frame.columns]
     return frame
+
+
+def _require_text(path: Path, head_bytes: int = 1 << 20) -> None:
+    """Refuse a file whose first MiB is not UTF-8 text (pandas 3 reads such bytes without complaint)."""
+    with path.open("rb") as handle:
+        head = handle.read(head_bytes)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character cut at the MiB boundary is fine
+    except UnicodeDecodeError:
+        raise InputError(f"File {path.name!r} is not text; upload a CSV file.") from None
 
 
 def _delimiter(path: Path) -> str:
