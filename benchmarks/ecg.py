@@ -12,7 +12,7 @@ import torch
 
 from _timing import BATCHES, backend_throughput, items_per_second, print_throughput, timed
 from core import load_model
-from core.ecg.beats import ecg_peaks, ecg_segment, rr_features
+from core.ecg.beats import ecg_context, ecg_peaks, ecg_segment, rr_features
 from core.ecg.data import DATA_DIR
 from core.ecg.pipeline import choose_lead, predict
 from core.readers import read_signal
@@ -22,11 +22,13 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def beats_per_second(model, batch: int, *, seconds: float = 3.0) -> float:
-    """Throughput of `predict_beats` on random beats, timed over at least `seconds`."""
+    """Throughput of `predict_beats` on random beats (with RR features and, if the model takes it, context), timed
+    over at least `seconds`."""
     rng = np.random.default_rng(0)
     beats = rng.random((batch, 187), dtype=np.float32)
     rr = rr_features(np.cumsum(rng.integers(250, 350, batch + 1)), 360.0)[:batch]
-    return items_per_second(lambda: model.predict_beats(beats, rr), batch, seconds=seconds)
+    context = rng.random((batch, model.context_samples), dtype=np.float32) if model.context_samples else None
+    return items_per_second(lambda: model.predict_beats(beats, rr, context), batch, seconds=seconds)
 
 
 def end_to_end(model, header: Path) -> dict:
@@ -41,8 +43,9 @@ def end_to_end(model, header: Path) -> dict:
         peaks = ecg_peaks(lead, recording.fs)
     with timed(timings, "segment_s"):
         beats, rr = ecg_segment(lead, recording.fs, peaks), rr_features(peaks, recording.fs)
+        context = ecg_context(lead, recording.fs, peaks, samples=model.context_samples) if model.context_samples else None
     with timed(timings, "classify_s"):
-        model.predict_beats(beats, rr)
+        model.predict_beats(beats, rr, context)
     with timed(timings, "predict_path_s"):
         result = predict(model, recording)
     timings["total_s"] = timings["read_s"] + timings["predict_path_s"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.ecg.beats import (AAMI_MAP, BEAT_LENGTH, aami_class, ecg_peaks, ecg_segment, match_peaks, rr_features,
-                            unknown_rr)
+from core.ecg.beats import (AAMI_MAP, BEAT_LENGTH, aami_class, ecg_context, ecg_peaks, ecg_segment, match_peaks,
+                            rr_features, unknown_context, unknown_rr)
 from core.errors import ConfigError, NoBeatsFoundError, SignalTooShortError
 from core.readers.wfdb_records import read_wfdb
 from tests.conftest import DATA_DIR, FIXTURES, needs_data
@@ -31,6 +31,23 @@ def test_segmentation_follows_kachuee():
     # each beat starts at its R-peak and lasts 1.2 x RR = 0.96 s = 120 samples at 125 Hz, then zero padding
     assert np.all(beats[:, 0] > 0.5)
     assert np.all(beats[:, 125:] == 0.0)
+
+
+def test_context_holds_the_p_wave_before_r():
+    fs = 360.0
+    x = np.zeros(int(20 * fs))
+    peaks = np.arange(int(1.0 * fs), len(x) - int(fs), int(0.8 * fs))
+    x[peaks] = 1.0
+    x[peaks - int(0.2 * fs)] = 0.5  # a P wave 0.2 s before each R
+    context = ecg_context(x, fs, peaks, samples=64)
+    assert context.shape == (len(peaks), 64)
+    assert context.min() >= 0.0 and context.max() <= 1.0
+    # 0.2 s before R = 25 samples at 125 Hz, counted back from the context's end (the sample before R)
+    assert np.all(np.argmax(context, axis=1) == 64 - 25)
+    np.testing.assert_allclose(context.max(axis=1), 0.5, atol=0.05)
+    # beats at the record's start are zero-padded in front; a lone row's context is all zeros
+    assert np.all(ecg_context(x, fs, peaks[:2] - int(0.9 * fs), samples=125)[0, :20] == 0.0)
+    assert unknown_context(3, 64).shape == (3, 64) and not unknown_context(3, 64).any()
 
 
 def test_rr_features_on_known_rhythm():

@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
+from tqdm.auto import tqdm
 
 from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, unknown_rr
 from core.ecg.data import load_beats, load_kaggle_beats, protocol_split
@@ -38,7 +39,9 @@ PROTOCOL_TEXT = {
     "kaggle": "the Kaggle heartbeat CSVs' own split (87,554 train / 21,892 test beats, intra-patient); no RR features.",
 }
 LIMITS = {
-    "intra": "Intra-patient figures are optimistic: the test beats come from patients seen in training. For unseen patients see the inter-patient model.",
+    "intra": "Intra-patient figures are optimistic: the test beats come from patients seen in training. For unseen patients see the inter-patient model. "
+    "A lone 187-sample beat row (a Kaggle CSV row) has no RR intervals and no pre-R context; both are filled as unknown and such rows "
+    "score lower (`beats_only` in metrics.json).",
     "inter": "Inter-patient figures are what to expect on a new patient; S and F beats remain hard.",
     "kaggle": "Intra-patient and beats only: optimistic for new patients, and blind to rhythm (no RR intervals).",
 }
@@ -58,6 +61,10 @@ class ECGTrainConfig(TrainConfig):
     layers: int = 2
     dropout: float = 0.2
     use_rr: bool = True
+    context_samples: int = 0
+    """Pre-R samples (125 Hz) the model sees before each beat, e.g. 64 (0.5 s: the beat's P wave); 0 for beats alone."""
+    members: int = 1
+    """Train that many networks (seeds seed, seed + 1, ...), each stopped on validation, served as one averaged graph."""
     rr_dropout: float = 0.1
     sampler_power: float = 0.5
     label_smoothing: float = 0.0
@@ -82,20 +89,27 @@ def j_index(metrics: dict) -> float:
 
 
 def make_augment(rr_dropout: float, morphology: bool):
-    """Batch augmentation: RR features of a random share of beats set to 'unknown' (so lone beats are classified too),
-    and, with `morphology`, random amplitude, baseline, noise and shifts of a few samples (other patients' beats)."""
+    """Batch augmentation: RR features (and pre-R context, when the batch has it) of a random share of beats set to
+    'unknown' (so lone beats are classified too), and, with `morphology`, random amplitude, baseline, noise and shifts
+    of a few samples (other patients' beats)."""
     unknown = torch.from_numpy(unknown_rr(1))
 
     def augment(batch: list[torch.Tensor]) -> list[torch.Tensor]:
-        beats, rr, target = batch
+        beats, rr, *context, target = batch
+        lone = None
         if rr_dropout:
-            rr = torch.where((torch.rand(len(rr)) < rr_dropout)[:, None], unknown, rr)
-        if morphology:
-            n = len(beats)
-            beats = beats * torch.empty(n, 1).uniform_(0.8, 1.2) + torch.empty(n, 1).uniform_(-0.1, 0.1)
-            beats = beats + 0.01 * torch.randn_like(beats)
-            beats = torch.roll(beats, shifts=int(torch.randint(-3, 4, ())), dims=1)
-        return [beats, rr, target]
+            lone = (torch.rand(len(rr)) < rr_dropout)[:, None]
+            rr = torch.where(lone, unknown, rr)
+        if morphology:  # on context and beat together, the one sequence the encoder sees
+            n, k = len(beats), sum(c.shape[1] for c in context)
+            x = torch.cat([*context, beats], dim=1)
+            x = x * torch.empty(n, 1).uniform_(0.8, 1.2) + torch.empty(n, 1).uniform_(-0.1, 0.1)
+            x = x + 0.01 * torch.randn_like(x)
+            x = torch.roll(x, shifts=int(torch.randint(-3, 4, ())), dims=1)
+            context, beats = ([x[:, :k]] if k else []), x[:, k:]
+        if lone is not None:
+            context = [torch.where(lone, torch.zeros(()), c) for c in context]
+        return [beats, rr, *context, target]
 
     return augment
 
@@ -111,10 +125,21 @@ def validation_split(train_index: np.ndarray, data: dict, config: "ECGTrainConfi
     return train_test_split(train_index, test_size=config.val_fraction, stratify=data["label"][train_index], random_state=config.seed)
 
 
+def reporting_macro_f1(y_val: np.ndarray):
+    """The validation score (macro-F1), which also prints each epoch's validation accuracy."""
+    score = macro_f1_score(y_val, AAMI_CLASSES)
+
+    def score_fn(outputs: np.ndarray) -> float:
+        tqdm.write(f"  val_accuracy {float((outputs.argmax(axis=1) == y_val).mean()):.4f}")
+        return score(outputs)
+
+    return score_fn
+
+
 def evaluate(model: ECGClassifier, data: dict, index: np.ndarray) -> dict:
-    """Test metrics with RR features (records) and without them (lone beats)."""
+    """Test metrics with RR features and context (records) and without them (lone beats)."""
     y = data["label"][index]
-    with_rr = model.predict_beats(data["beats"][index], data["rr"][index])
+    with_rr = model.predict_beats(data["beats"][index], data["rr"][index], data["context"][index])
     beats_only = model.predict_beats(data["beats"][index])
     metrics = classification_metrics(y, with_rr, model.labels)
     metrics["j_index"] = j_index(metrics)
@@ -137,18 +162,20 @@ def main(argv: list[str] | None = None) -> Path:
         train_index = np.random.default_rng(config.seed).choice(train_index, min(config.limit, len(train_index)), replace=False)
     fit_index, val_index = validation_split(train_index, data, config)
     beats, rr, label = data["beats"], data["rr"], data["label"]
-    train_set = tensors(beats[fit_index], rr[fit_index], label[fit_index])
-    val_set = tensors(beats[val_index], rr[val_index], label[val_index])
+    inputs = (beats, rr, data["context"][:, data["context"].shape[1] - config.context_samples :]) if config.context_samples else (beats, rr)
+    train_set = tensors(*(x[fit_index] for x in inputs), label[fit_index])
+    val_set = tensors(*(x[val_index] for x in inputs), label[val_index])
 
     # model, standardised with training statistics
-    model = ECGClassifier(
+    shape = dict(
         arch=config.arch, width=config.width, stages=config.stages, stem_stride=config.stem_stride, hidden=config.hidden, layers=config.layers,
-        dropout=config.dropout, use_rr=config.use_rr, labels=AAMI_CLASSES,
+        dropout=config.dropout, use_rr=config.use_rr, context_samples=config.context_samples, labels=AAMI_CLASSES,
         beat_mean=float(beats[fit_index].mean()), beat_std=float(beats[fit_index].std()),
         rr_mean=rr[fit_index].mean(axis=0).tolist(), rr_std=safe_std(rr[fit_index]).tolist(),
     )
-    n_params = sum(p.numel() for p in model.parameters())
-    print(f"{config.arch}: {n_params:,} parameters; {len(fit_index):,} train / {len(val_index):,} validation / {len(test_index):,} test beats")
+    model = ECGClassifier(**shape)
+    n_params = sum(p.numel() for p in model.parameters()) * config.members
+    print(f"{config.arch} x {config.members}: {n_params:,} parameters; {len(fit_index):,} train / {len(val_index):,} validation / {len(test_index):,} test beats")
 
     # training loop
     loss = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
@@ -156,16 +183,28 @@ def main(argv: list[str] | None = None) -> Path:
     y_val = label[val_index]
 
     started = time.time()
-    history = fit(model, train_set, val_set, config, loss_fn=loss, score_fn=macro_f1_score(y_val, AAMI_CLASSES), sampler=sampler,
-                  augment=make_augment(config.rr_dropout if config.use_rr else 0.0, config.augment))
+    members, history = [], []
+    for member in range(config.members):
+        if member:  # member 0 is the single model of the same command without --members
+            seed_everything(config.seed + member, config.threads)
+            model = ECGClassifier(**shape)
+        rows = fit(model, train_set, val_set, config, loss_fn=loss, score_fn=reporting_macro_f1(y_val), sampler=sampler,
+                   augment=make_augment(config.rr_dropout if config.use_rr else 0.0, config.augment))
+        members.append(model)
+        history += [{"member": member, **row} for row in rows] if config.members > 1 else rows
+    if config.members > 1:
+        model = ECGClassifier(**shape, members=config.members)
+        for member, net in enumerate(members):
+            model.set_member(member, net)
+        model.eval()
     train_seconds = time.time() - started
 
     # the checkpoint, then the served predictor (the int8 graph when quantized) evaluated on the untouched test part
     calibration = np.random.default_rng(config.seed).choice(fit_index, min(CALIBRATION_BEATS, len(fit_index)), replace=False)
-    save_checkpoint(model, out, training_config=config.to_dict(), calibration=(beats[calibration], rr[calibration]) if config.int8 else None)
+    save_checkpoint(model, out, training_config=config.to_dict(), calibration=tuple(x[calibration] for x in inputs) if config.int8 else None)
     test, probabilities = evaluate(load_predictor(ECGPredictor, out), data, test_index)
     torch_test, _ = evaluate(model, data, test_index)
-    val = classification_metrics(y_val, softmax(predict_outputs(model, val_set, n_inputs=2)), AAMI_CLASSES)
+    val = classification_metrics(y_val, softmax(predict_outputs(model, val_set, n_inputs=len(model.input_names))), AAMI_CLASSES)
     metrics = {
         "task": "ecg", "variant": config.variant, "protocol": config.protocol, "protocol_text": PROTOCOL_TEXT[config.protocol],
         "dataset": "MIT-BIH Arrhythmia Database", "arch": config.arch, "parameters": n_params,
@@ -173,6 +212,12 @@ def main(argv: list[str] | None = None) -> Path:
         "validation": {"accuracy": val["accuracy"], "macro_f1": val["macro_f1"]}, "test": test,
         "test_float32": {"accuracy": torch_test["accuracy"], "macro_f1": torch_test["macro_f1"]},
     }
+    if config.members > 1:
+        metrics["members"] = []
+        for member, net in enumerate(members):
+            scores = classification_metrics(y_val, softmax(predict_outputs(net, val_set, n_inputs=len(net.input_names))), AAMI_CLASSES)
+            metrics["members"].append({"seed": config.seed + member, "epochs_run": sum(row["member"] == member for row in history),
+                                       "validation": {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}})
     command = config.command("ecg")
     card = model_card(task, config.variant if config.variant in task.hub.models else "intra", metrics=metrics,
                       training_command=command, protocol=PROTOCOL_TEXT[config.protocol], limits=LIMITS[config.protocol])
@@ -188,7 +233,8 @@ def main(argv: list[str] | None = None) -> Path:
     write_rows_csv(history, report / "history.csv")
     plot_confusion(test, AAMI_CLASSES, report / "confusion_matrix.png", title)
     plot_roc_pr(data["label"][test_index], probabilities, AAMI_CLASSES, report / "roc_pr.png", title)
-    plot_learning_curves(history, report / "learning_curves.png", title)
+    first = [row for row in history if row.get("member", 0) == 0]
+    plot_learning_curves(first, report / "learning_curves.png", title + (" (member 0)" if config.members > 1 else ""))
     print(json.dumps({"out": str(out), "test_accuracy": test["accuracy"], "test_macro_f1": test["macro_f1"], "j_index": test["j_index"]}))
     return out
 
@@ -198,7 +244,6 @@ def peak_detection_metrics(data_dir: str | None = None, *, method: str = "search
     from core.ecg.beats import ecg_peaks, match_peaks
     from core.ecg.data import mitdb_dir
     from core.readers.wfdb_records import read_wfdb
-    from tqdm.auto import tqdm
 
     folder = mitdb_dir(data_dir or None)
     totals = np.zeros(3, dtype=int)

@@ -8,6 +8,8 @@ from core.signals import ECG_FS_RANGE, check_fs, signal_resample
 
 BEAT_FS = 125.0
 BEAT_LENGTH = 187
+CONTEXT_LENGTH = 125
+"""Longest pre-R context stored per beat (1 s at 125 Hz); a model uses the last `context_samples` of it."""
 WINDOW_S = 10.0
 AAMI_CLASSES = ("N", "S", "V", "F", "Q")
 AAMI_MAP = {
@@ -114,12 +116,8 @@ def unknown_rr(n: int) -> np.ndarray:
     return np.tile(np.array([1.0, 1.0, 0.8, 0.8, 0.0], dtype=np.float32), (n, 1))
 
 
-def ecg_segment(ecg: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:
-    """(n, 187) beats in the manner of Kachuee et al. (2018), one per peak.
-
-    The lead is resampled to 125 Hz and cut into 10 s windows; each window is scaled to [0, 1]; each beat runs
-    from its R-peak for 1.2 times the window's median RR interval and is zero-padded to 187 samples.
-    """
+def _beat_windows(ecg: np.ndarray, fs: float, peaks: np.ndarray):
+    """The lead at 125 Hz, the peaks on its grid, and per 10 s window (beat indices, min, range, beat span)."""
     fs = check_fs(fs, ECG_FS_RANGE, "ECG")
     x = signal_resample(np.asarray(ecg, dtype=float), fs, BEAT_FS)
     p = np.clip(np.round(np.asarray(peaks) * BEAT_FS / fs).astype(int), 0, len(x) - 1)
@@ -128,7 +126,7 @@ def ecg_segment(ecg: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:
     window = int(WINDOW_S * BEAT_FS)
     window_of_beat = p // window
     global_rr = float(np.median(np.diff(p)))
-    beats = np.zeros((len(p), BEAT_LENGTH), dtype=np.float32)
+    windows = []
     for w in np.unique(window_of_beat):
         members = np.flatnonzero(window_of_beat == w)
         rr = np.diff(p[members])
@@ -136,11 +134,42 @@ def ecg_segment(ecg: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:
         span = int(round(1.2 * period))
         start, stop = w * window, min(len(x), max((w + 1) * window, p[members[-1]] + span))
         lo, hi = x[start:stop].min(), x[start:stop].max()
-        scale = hi - lo if hi > lo else 1.0
+        windows.append((members, lo, hi - lo if hi > lo else 1.0, span))
+    return x, p, windows
+
+
+def ecg_segment(ecg: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:
+    """(n, 187) beats in the manner of Kachuee et al. (2018), one per peak.
+
+    The lead is resampled to 125 Hz and cut into 10 s windows; each window is scaled to [0, 1]; each beat runs
+    from its R-peak for 1.2 times the window's median RR interval and is zero-padded to 187 samples.
+    """
+    x, p, windows = _beat_windows(ecg, fs, peaks)
+    beats = np.zeros((len(p), BEAT_LENGTH), dtype=np.float32)
+    for members, lo, scale, span in windows:
         for i in members:
             seg = (x[p[i] : min(p[i] + span, len(x))][:BEAT_LENGTH] - lo) / scale
             beats[i, : len(seg)] = seg
     return beats
+
+
+def ecg_context(ecg: np.ndarray, fs: float, peaks: np.ndarray, *, samples: int = CONTEXT_LENGTH) -> np.ndarray:
+    """(n, samples) pre-R context of each beat: the `samples` 125 Hz samples before its R-peak (its P wave and the
+    previous beat's end, which a Kachuee beat leaves out), scaled like the beat's own 10 s window and clipped to
+    [0, 1]; zero-padded at the record's start. Beats without a known context (lone rows) get `unknown_context`."""
+    x, p, windows = _beat_windows(ecg, fs, peaks)
+    context = np.zeros((len(p), samples), dtype=np.float32)
+    for members, lo, scale, _ in windows:
+        for i in members:
+            seg = np.clip((x[max(p[i] - samples, 0) : p[i]] - lo) / scale, 0.0, 1.0)
+            context[i, samples - len(seg) :] = seg
+    return context
+
+
+def unknown_context(n: int, samples: int = CONTEXT_LENGTH) -> np.ndarray:
+    """Context for beats whose preceding signal is unknown (a lone 187-sample row): zeros, which training also shows
+    the model, together with the unknown RR features, for a share of its beats."""
+    return np.zeros((n, samples), dtype=np.float32)
 
 
 def match_peaks(reference: np.ndarray, detected: np.ndarray, fs: float, *, tolerance_s: float = 0.15) -> tuple[int, int, int]:

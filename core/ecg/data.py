@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
-from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, ecg_segment, rr_features
+from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, ecg_context, ecg_segment, rr_features, unknown_context
 from core.ecg.pipeline import choose_lead
 from core.errors import ConfigError, InputError
 from core.readers.wfdb_records import CACHE_DIR, read_wfdb
@@ -30,8 +30,8 @@ PROTOCOLS = ("intra", "inter", "kaggle")
 KAGGLE_FILES = {"train": "mitbih_train.csv", "test": "mitbih_test.csv"}
 INTRA_TEST_FRACTION = 21892 / (87554 + 21892)
 """The Kaggle heartbeat split's proportions (87,554 train / 21,892 test)."""
-BEAT_VERSION = 1
-"""Bump when segmentation changes, to invalidate cached beat arrays."""
+BEAT_VERSION = 2
+"""Bump when segmentation changes, to invalidate cached beat arrays (2: pre-R context added)."""
 
 
 def mitdb_dir(data_dir: str | Path | None = None) -> Path:
@@ -56,7 +56,7 @@ def download_mitdb(target: str | Path) -> Path:
 
 
 def record_beats(folder: Path, record: str) -> dict[str, np.ndarray]:
-    """Beats, RR features, AAMI labels and times of one record, cut at its reference beat annotations."""
+    """Beats, pre-R context, RR features, AAMI labels and times of one record, cut at its reference beat annotations."""
     recording = read_wfdb(folder / f"{record}.hea")
     lead, _ = choose_lead(recording)
     symbols, samples = recording.annotations["symbol"], recording.annotations["sample"]
@@ -64,6 +64,7 @@ def record_beats(folder: Path, record: str) -> dict[str, np.ndarray]:
     peaks, beat_symbols = samples[is_beat], symbols[is_beat]
     return {
         "beats": ecg_segment(lead, recording.fs, peaks),
+        "context": ecg_context(lead, recording.fs, peaks),
         "rr": rr_features(peaks, recording.fs),
         "label": np.array([AAMI_CLASSES.index(AAMI_MAP[s]) for s in beat_symbols], dtype=np.int64),
         "record": np.full(len(peaks), int(record), dtype=np.int32),
@@ -90,7 +91,7 @@ def load_beats(data_dir: str | Path | None = None, *, records: tuple[str, ...] |
 def load_kaggle_beats(folder: str | Path) -> dict[str, np.ndarray]:
     """The Kaggle "ECG Heartbeat Categorization" CSVs (`mitbih_train.csv`, `mitbih_test.csv`) as a beat dataset.
 
-    Their beats carry no RR intervals, so the RR features are 'unknown'; `split` marks the official train/test rows.
+    Their beats carry no RR intervals or context, so those are 'unknown'; `split` marks the official train/test rows.
     """
     from core.ecg.beats import unknown_rr
     from core.ecg.pipeline import read_beat_rows
@@ -103,7 +104,8 @@ def load_kaggle_beats(folder: str | Path) -> dict[str, np.ndarray]:
         rows = read_beat_rows(path)
         if rows.labels is None:
             raise InputError(f"{name} has 187 columns but no label column; the Kaggle files have 188.")
-        parts.append({"beats": rows.beats, "rr": unknown_rr(len(rows.beats)), "label": rows.labels.astype(np.int64),
+        parts.append({"beats": rows.beats, "rr": unknown_rr(len(rows.beats)),
+                      "context": unknown_context(len(rows.beats)), "label": rows.labels.astype(np.int64),
                       "record": np.full(len(rows.beats), -1, dtype=np.int32), "split": np.full(len(rows.beats), split == "test")})
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 

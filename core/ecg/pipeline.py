@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.ecg.beats import AAMI_CLASSES, BEAT_LENGTH, ecg_peaks, ecg_segment, rr_features
+from core.ecg.beats import AAMI_CLASSES, BEAT_LENGTH, ecg_context, ecg_peaks, ecg_segment, rr_features
 from core.errors import FileTooLargeError, InputError, NoBeatsFoundError, SignalTooShortError
 from core.readers import Recording, check_file, read_signal
 from core.readers.tabular import numeric_columns
@@ -104,7 +104,8 @@ def choose_lead(recording: Recording, lead: str | None = None) -> tuple[np.ndarr
 
 
 def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name: str = "") -> ECGResult:
-    """Detect R-peaks, cut beats with RR features and classify them; `progress(fraction, desc=...)` is optional."""
+    """Detect R-peaks, cut beats with RR features (and pre-R context for a model that takes it) and classify them;
+    `progress(fraction, desc=...)` is optional."""
     report = progress or (lambda *args, **kwargs: None)
     fs = check_fs(fs, ECG_FS_RANGE, "ECG")
     if len(ecg) > MAX_SAMPLES:
@@ -120,11 +121,13 @@ def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name
     report(0.4, desc=f"Cutting {len(peaks)} beats")
     beats = ecg_segment(ecg, fs, peaks)
     rr = rr_features(peaks, fs)
+    k = getattr(model, "context_samples", 0)
+    context = ecg_context(ecg, fs, peaks, samples=k) if k else None
     chunks = [slice(start, start + 4096) for start in range(0, len(beats), 4096)]
     probabilities = []
     for i, chunk in enumerate(chunks):
         report(0.5 + 0.5 * i / len(chunks), desc=f"Classifying beats {chunk.start + 1}-{min(chunk.stop, len(beats))}")
-        probabilities.append(model.predict_beats(beats[chunk], rr[chunk]))
+        probabilities.append(model.predict_beats(beats[chunk], rr[chunk], None if context is None else context[chunk]))
     return ECGResult(
         fs=fs,
         times_s=peaks / fs,
