@@ -29,8 +29,7 @@ def test_cli_overrides_and_reproducing_command():
         parse_config(ECGTrainConfig, ["--protocol", "nonsense"], prog="t")
 
 
-@pytest.mark.parametrize("context", [0, 8])
-def test_kaggle_protocol_trains_and_writes_a_checkpoint(tmp_path, context):
+def test_kaggle_protocol_trains_and_writes_a_checkpoint(tmp_path):
     rows = np.loadtxt(FIXTURES / "kaggle_beats.csv", delimiter=",")
     rng = np.random.default_rng(0)
     train = np.repeat(rows, 30, axis=0)
@@ -38,8 +37,7 @@ def test_kaggle_protocol_trains_and_writes_a_checkpoint(tmp_path, context):
     np.savetxt(tmp_path / "mitbih_train.csv", train, fmt="%.4f", delimiter=",")
     np.savetxt(tmp_path / "mitbih_test.csv", rows, fmt="%.4f", delimiter=",")
     out = train_ecg(["--protocol", "kaggle", "--kaggle-dir", str(tmp_path), "--epochs", "4", "--batch-size", "16",
-                     "--width", "4", "--stages", "2", "--val-fraction", "0.2", "--threads", "1", "--context-samples", str(context),
-                     "--out", str(tmp_path / "ckpt")])
+                     "--width", "4", "--stages", "2", "--val-fraction", "0.2", "--threads", "1", "--out", str(tmp_path / "ckpt")])
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["protocol"] == "kaggle" and metrics["test"]["n"] == 9
     history = (out / "report" / "history.csv").read_text().splitlines()
@@ -48,7 +46,6 @@ def test_kaggle_protocol_trains_and_writes_a_checkpoint(tmp_path, context):
     assert metrics["test"]["accuracy"] >= 6 / 9
     assert {p.name for p in (out / "report").iterdir()} >= {"confusion_matrix.png", "roc_pr.png", "learning_curves.png", "per_class_f1.csv", "model_summary.csv"}
     assert json.loads((out / "training_config.json").read_text())["kaggle_dir"] == str(tmp_path)
-    assert json.loads((out / "config.json").read_text())["context_samples"] == context
 
 
 def test_cosine_schedule_decays_the_rate_to_zero_by_the_last_epoch():
