@@ -305,3 +305,25 @@ def main(argv: list[str] | None = None) -> Path:
                       "baselines": {k: round(v["mae"], 2) for k, v in test["baselines"].items()},
                       "calibrated_mae": test.get("calibration", {}).get("mae_after")}))
     return out
+
+
+def evaluate_main(argv: list[str] | None = None) -> None:
+    """`python -m training.evaluate hr [--variant lstm|physio]`: test metrics of a shipped checkpoint as JSON, beside the
+    baselines fitted on the same training runs."""
+    import argparse
+
+    from core import load_model
+
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate hr")
+    parser.add_argument("--variant", default=get_task("hr").variant(), choices=list(get_task("hr").checkpoints))
+    parser.add_argument("--data-dir", default="")
+    args = parser.parse_args(argv)
+    model = load_model("hr", variant=args.variant, backend="onnx")
+    config = json.loads((model.checkpoint_dir / "training_config.json").read_text())
+    workouts = load_workouts(args.data_dir or None)
+    train_index, _, test_index = protocol_split(workouts, config["protocol"], seed=config["seed"])
+    if config["limit"]:
+        train_index = train_index[: config["limit"]]
+    baselines = fit_baselines([workout_grid(workouts[i].recording) for i in train_index])
+    test, _ = evaluate(model, workouts, test_index, baselines)
+    print(json.dumps({"variant": args.variant, "protocol": config["protocol"], **test}, indent=2))
