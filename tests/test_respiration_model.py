@@ -30,6 +30,52 @@ def test_apnea_net_gives_one_logit_per_window():
     assert model(0.9 + 0.05 * torch.randn(7, 600)).shape == (7,)
 
 
+def test_apnea_ensemble_outputs_the_logit_of_its_members_mean_probability():
+    torch.manual_seed(0)
+    ensemble = ApneaNet(length=600, width=4, members=3).eval()
+    rr = 0.9 + 0.05 * torch.randn(6, 600)
+    with torch.inference_mode():
+        members = torch.stack([torch.sigmoid(ensemble.member(i).eval()(rr)) for i in range(3)])
+        assert torch.allclose(torch.sigmoid(ensemble(rr)), members.mean(0), atol=1e-6)
+        assert not torch.allclose(members[0], members[1])  # members are distinct networks
+        assert ensemble(1e3 * rr).isfinite().all()  # saturated members give a finite logit
+
+
+def test_apnea_ensemble_member_round_trip_and_one_model_names():
+    torch.manual_seed(0)
+    single, ensemble = ApneaNet(width=4), ApneaNet(width=4, members=2)
+    assert set(single.state_dict()) < set(ensemble.state_dict())  # one-model checkpoints keep their parameter names
+    ensemble.set_member(1, single)
+    rr = 0.9 + 0.05 * torch.randn(4, 600)
+    with torch.inference_mode():
+        assert torch.equal(ensemble.member(1).eval()(rr), single.eval()(rr))
+    with pytest.raises(ConfigError, match="members=0"):
+        ApneaNet(members=0)
+
+
+def test_apnea_folds_keep_the_validation_records_together_and_cover_each_record_once():
+    from training.respiration import APNEA_VAL_RECORDS, apnea_folds
+
+    names = [f"a{i:02d}" for i in range(1, 21)] + ["b01", "b02", "c01", "c05", "c06"]
+    folds = apnea_folds(names, 4)
+    assert folds[0] == [n for n in names if n in APNEA_VAL_RECORDS]
+    assert sorted(sum(folds, [])) == sorted(names) and [len(f) for f in folds] == [5, 7, 7, 6]
+    with pytest.raises(ConfigError, match="folds=1"):
+        RespirationTrainConfig(variant="apnea", folds=1)
+
+
+def test_rr_scaling_multiplies_each_window_by_one_factor():
+    from training.respiration import rr_scaling
+
+    assert rr_scaling(0.0) is None
+    torch.manual_seed(0)
+    rr, labels = 0.8 + 0.1 * torch.rand(64, 600), torch.ones(64)
+    scaled, same_labels = rr_scaling(0.1)([rr, labels])
+    ratio = scaled / rr
+    assert torch.allclose(ratio, ratio[:, :1].expand_as(ratio), rtol=1e-5) and torch.equal(same_labels, labels)
+    assert 0.05 < float(ratio[:, 0].log().std()) < 0.15
+
+
 def test_two_phase_training_lowers_loss_and_scores_a_planted_anomaly():
     torch.manual_seed(0)
     t = np.arange(1600)

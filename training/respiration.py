@@ -53,6 +53,10 @@ PROTOCOLS = {
     "threshold, 22 training records whose normal (N) minutes only train the model.",
     "apnea": "Apnea-ECG, split by record: 8 test records never seen, 5 validation records for early stopping, the "
     "threshold and the smoothing of per-minute probabilities, 22 training records.",
+    "apnea-folds": "Apnea-ECG, split by record: 8 test records never seen; record-wise {folds}-fold cross-validation over "
+    "the 27 other records (each fold model early-stopped on its held-out records); the threshold and the smoothing of "
+    "per-minute probabilities chosen on the out-of-fold probabilities; the served model averages the {folds} fold "
+    "models' probabilities.",
 }
 LIMITS = {
     "series": "NAB series are not physiological; scores depend on standardising by the series' first 15 %.",
@@ -81,6 +85,17 @@ class RespirationTrainConfig(TrainConfig):
     stride: int = 4
     threshold_quantile: float = 0.995
     data_dir: str = ""
+    rr_scale: float = 0.0
+    """apnea: standard deviation of a random log-scale factor multiplying each training window's RR intervals (heart
+    rate levels differ between people; the cyclic variation apnea causes scales with them); 0 = none."""
+    folds: int = 0
+    """apnea: 0 = one split (22 training, 5 validation records); K >= 2 = record-wise K-fold cross-validation over
+    the 27 non-test records (fold 1 = the 5 validation records), the served model the K fold models' ensemble."""
+
+    def validate(self) -> None:
+        super().validate()
+        if self.folds == 1 or self.folds < 0:
+            raise ConfigError(f"Config field folds={self.folds!r} must be 0 (one validation split) or at least 2.")
 
 
 # the two-phase VAE-LSTM training -------------------------------------------------------------------------------------
@@ -349,8 +364,22 @@ def train_apnea_vae(config: RespirationTrainConfig, out: Path) -> dict:
             "validation": {**validation, "records": val}, "roc": (test_labels, test_scores)}
 
 
+def rr_scaling(sigma: float):
+    """A batch augmentation multiplying each RR window by exp(N(0, sigma)); None when sigma is 0."""
+    if not sigma:
+        return None
+
+    def augment(batch: list[torch.Tensor]) -> list[torch.Tensor]:
+        factor = torch.exp(sigma * torch.randn(batch[0].shape[0], 1))
+        return [batch[0] * factor, *batch[1:]]
+
+    return augment
+
+
 def train_apnea(config: RespirationTrainConfig, out: Path) -> dict:
     records = apnea_records(config.data_dir or None)
+    if config.folds:
+        return train_apnea_folds(config, records)
     train, val, test = split_records(records)
 
     def stack(names):
@@ -364,7 +393,7 @@ def train_apnea(config: RespirationTrainConfig, out: Path) -> dict:
         return binary_metrics(y_val, logits, 0.0)["auroc"]
 
     history = fit(model, tensors(x_train, y_train), tensors(x_val, y_val), config,
-                  loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc)
+                  loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc, augment=rr_scaling(config.rr_scale))
     model.threshold, model.smooth, tuning = tune_apnea_smoothing(model, {n: records[n] for n in val})
     probability = {n: apnea_probability(model, records[n]["inputs"]) for n in val + test}
     p_val, p_test = (np.concatenate([probability[n] for n in names]) for names in (val, test))
@@ -378,19 +407,96 @@ def train_apnea(config: RespirationTrainConfig, out: Path) -> dict:
 
 APNEA_SMOOTH_GRID = (1, 3, 5, 7)
 """Minutes of probability smoothing tried on the validation records."""
+APNEA_FOLD_SMOOTH_GRID = (1, 3, 5, 7, 9, 11)
+"""Minutes of probability smoothing tried on the out-of-fold predictions of a cross-validation (27 records)."""
 
 
 def tune_apnea_smoothing(model: ApneaNet, val: dict[str, dict]) -> tuple[float, int, list[dict]]:
     """Threshold and smoothing width of best accuracy over the validation records (each night smoothed on its own)."""
-    labels = np.concatenate([record["labels"] for record in val.values()])
+    raw = {}
+    for name, record in val.items():
+        model.smooth = 1
+        raw[name] = apnea_probability(model, record["inputs"])
+    return tune_smoothing(raw, {n: r["labels"] for n, r in val.items()}, APNEA_SMOOTH_GRID)
+
+
+def tune_smoothing(raw: dict[str, np.ndarray], labels: dict[str, np.ndarray], grid: tuple[int, ...]) -> tuple[float, int, list[dict]]:
+    """Threshold and smoothing width of best accuracy over per-record unsmoothed probabilities."""
+    y = np.concatenate([labels[n] for n in raw])
     rows = []
-    for width in APNEA_SMOOTH_GRID:
-        model.smooth = width
-        scores = np.concatenate([apnea_probability(model, record["inputs"]) for record in val.values()])
-        threshold = best_accuracy_threshold(labels, scores)
-        rows.append({"smooth": width, "threshold": threshold, "accuracy": binary_metrics(labels, scores, threshold)["accuracy"]})
+    for width in grid:
+        scores = np.concatenate([smooth_scores(raw[n], width) for n in raw])
+        threshold = best_accuracy_threshold(y, scores)
+        rows.append({"smooth": width, "threshold": threshold, "accuracy": binary_metrics(y, scores, threshold)["accuracy"]})
     best = max(rows, key=lambda r: r["accuracy"])
     return best["threshold"], best["smooth"], rows
+
+
+def apnea_folds(records: list[str], folds: int) -> list[list[str]]:
+    """Record-wise folds of the non-test records: the validation records first, the others dealt in name order."""
+    first = [r for r in records if r in APNEA_VAL_RECORDS]
+    rest = sorted(r for r in records if r not in APNEA_VAL_RECORDS)
+    return [first] + [rest[i :: folds - 1] for i in range(folds - 1)]
+
+
+def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
+    """K-fold cross-validation over the non-test records; the fold models' ensemble is the served model.
+
+    Each fold model trains on the other folds with early stopping on its own held-out records. The smoothing width
+    and threshold are chosen on the out-of-fold probabilities of all non-test records; test records are scored once.
+    """
+    test = [r for r in records if r in APNEA_TEST_RECORDS]
+    folds = apnea_folds([r for r in records if r not in test], config.folds)
+
+    def stack(names):
+        return (np.concatenate([records[n]["inputs"]["windows"] for n in names]),
+                np.concatenate([records[n]["labels"] for n in names]).astype(np.float32))
+
+    everything = np.concatenate([records[n]["inputs"]["windows"] for fold in folds for n in fold])
+    ensemble = ApneaNet(width=config.cnn_width, rr_mean=float(everything.mean()), rr_std=float(everything.std()),
+                        members=config.folds)
+    raw, histories, fold_rows = {}, [], []
+    for k, held_out in enumerate(folds):
+        tqdm.write(f"fold {k + 1}/{config.folds}: held out {', '.join(held_out)}")
+        (x_train, y_train), (x_val, y_val) = stack([n for f in folds if f is not held_out for n in f]), stack(held_out)
+        member = ensemble.member(k)
+
+        def auroc(logits: np.ndarray) -> float:
+            return binary_metrics(y_val, logits, 0.0)["auroc"]
+
+        history = fit(member, tensors(x_train, y_train), tensors(x_val, y_val), config,
+                      loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc, augment=rr_scaling(config.rr_scale))
+        ensemble.set_member(k, member)
+        histories.append([{"fold": k + 1, **row} for row in history])
+        for name in held_out:
+            raw[name] = apnea_probability(member, records[name]["inputs"])
+        best = max(history, key=lambda r: r["val_score"])
+        fold_rows.append({"fold": k + 1, "records": " ".join(held_out), "best_epoch": best["epoch"],
+                          "epochs_run": len(history), "val_auroc": round(best["val_score"], 4)})
+    labels = {n: records[n]["labels"] for n in raw}
+    ensemble.threshold, ensemble.smooth, tuning = tune_smoothing(raw, labels, APNEA_FOLD_SMOOTH_GRID)
+    oof = {n: smooth_scores(p, ensemble.smooth) for n, p in raw.items()}
+    for row, held_out in zip(fold_rows, folds):
+        y = np.concatenate([labels[n] for n in held_out])
+        row.update({f"oof_{k}": round(v, 4) for k, v in binary_metrics(y, np.concatenate([oof[n] for n in held_out]),
+                                                                          ensemble.threshold).items() if k != "threshold"})
+    ensemble.eval()
+    probability = {n: apnea_probability(ensemble, records[n]["inputs"]) for n in test}
+    y_test, p_test = (np.concatenate([d[n] for n in test]) for d in ({n: records[n]["labels"] for n in test}, probability))
+    y_oof, p_oof = np.concatenate([labels[n] for n in raw]), np.concatenate([oof[n] for n in raw])
+    former = [n for n in folds[0]]
+    per_record = [{"record": n, **{k: round(v, 4) for k, v in binary_metrics(records[n]["labels"], probability[n], ensemble.threshold).items() if k != "threshold"}}
+                  for n in test]
+    validation = {**binary_metrics(y_oof, p_oof, ensemble.threshold), "smooth": ensemble.smooth, "folds": config.folds,
+                  "out_of_fold": "each non-test record scored by the fold model that did not train on it",
+                  "former_validation_records": {**binary_metrics(np.concatenate([labels[n] for n in former]),
+                                                                 np.concatenate([oof[n] for n in former]), ensemble.threshold),
+                                                "records": former},
+                  "per_fold": fold_rows}
+    return {"model": ensemble, "histories": tuple(histories), "history_names": [f"cnn_fold{k + 1}" for k in range(config.folds)], "test": {**binary_metrics(y_test, p_test, ensemble.threshold), "records": test},
+            "validation": validation, "roc": (y_test.astype(int), p_test),
+            "tables": {"per_record.csv": per_record, "smoothing_tuning.csv": tuning, "folds.csv": fold_rows},
+            "split": {"folds": folds, "test": test}}
 
 
 TRAINERS = {"series": train_series, "waveform": train_waveform, "apnea-vae": train_apnea_vae, "apnea": train_apnea}
@@ -417,7 +523,8 @@ def write_report(config: RespirationTrainConfig, run: dict, out: Path, seconds: 
     task = get_task("respiration")
     trained = run["model"]
     model = with_settings(trained, **{k: getattr(trained, k) for k in ("threshold", "smooth") if k in trained._hub_mixin_config})
-    metrics = {"task": "respiration", "variant": config.variant, "protocol_text": PROTOCOLS[config.variant],
+    protocol = PROTOCOLS["apnea-folds"].format(folds=config.folds) if config.variant == "apnea" and config.folds else PROTOCOLS[config.variant]
+    metrics = {"task": "respiration", "variant": config.variant, "protocol_text": protocol,
                "parameters": sum(p.numel() for p in model.parameters()), "train_seconds": round(seconds, 1),
                "threshold": model.threshold, "validation": run.get("validation", {}), "test": run["test"]}
     if "split" in run:
@@ -426,14 +533,14 @@ def write_report(config: RespirationTrainConfig, run: dict, out: Path, seconds: 
     changed = [f"--{k.replace('_', '-')} {v}" for k, v in config.to_dict().items()
                if v != defaults[k] and k not in ("variant", "window", "seq_len", "threads", "out")]
     command = " ".join(["python -m training.train respiration --variant", config.variant, "--threads 1", *changed])
-    card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=PROTOCOLS[config.variant],
+    card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=protocol,
                       limits=LIMITS[config.variant])
     save_checkpoint(model, out, training_config=config.to_dict())
     write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
     report.mkdir(exist_ok=True)
-    for i, history in enumerate(run["histories"]):
-        name = ("vae", "lstm")[i] if len(run["histories"]) == 2 else "cnn"
+    names = run.get("history_names") or (("vae", "lstm") if len(run["histories"]) == 2 else ("cnn",))
+    for name, history in zip(names, run["histories"]):
         write_rows_csv(history, report / f"history_{name}.csv")
         plot_learning_curves(history, report / f"learning_curves_{name}.png", f"{config.variant} {name}")
     for name, rows in run.get("tables", {}).items():

@@ -84,6 +84,8 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
     length: samples per window. width: channels of the first convolution. threshold: probability cut-off
     chosen on validation records. rr_mean, rr_std: training RR statistics (s). smooth: minutes of the centred
     moving mean applied to a night's per-minute probabilities (1 = none; apnea comes in runs of minutes).
+    members: CNNs of the same shape averaged in probability (the models of a record-wise cross-validation's
+    folds); the output is the logit of their mean probability, so one graph serves the whole ensemble.
     """
 
     input_names = ("rr",)
@@ -91,23 +93,58 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
     tiny_params = {"length": 40, "width": 4}
 
     def __init__(self, *, length: int = 600, width: int = 16, dropout: float = 0.2, threshold: float = 0.5,
-                 rr_mean: float = 0.9, rr_std: float = 0.15, smooth: int = 1):
+                 rr_mean: float = 0.9, rr_std: float = 0.15, smooth: int = 1, members: int = 1):
         super().__init__()
-        self.length, self.threshold, self.smooth = length, threshold, smooth
+        if members < 1:
+            raise ConfigError(f"Config field members={members!r} must be at least 1.")
+        self.length, self.threshold, self.smooth, self.members = length, threshold, smooth, members
         self.register_buffer("rr_mean", torch.tensor(float(rr_mean)))
         self.register_buffer("rr_std", torch.tensor(float(rr_std)))
-        layers, channels = [], 2
-        for out in (width, 2 * width, 2 * width, 4 * width):
-            layers += [nn.Conv1d(channels, out, 7, padding=3, bias=False), nn.BatchNorm1d(out), nn.ReLU(), nn.MaxPool1d(2)]
-            channels = out
-        self.features = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * channels, 32), nn.ReLU(), nn.Linear(32, 1))
+        # member 0 keeps the single model's parameter names, so one-model checkpoints load unchanged
+        self.features, self.head = _apnea_cnn(width, dropout)
+        self.others = nn.ModuleList(nn.ModuleDict(dict(zip(("features", "head"), _apnea_cnn(width, dropout))))
+                                    for _ in range(members - 1))
+
+    def member(self, index: int) -> "ApneaNet":
+        """Member `index` of the ensemble as a one-model ApneaNet (a copy), e.g. to train it or score it alone."""
+        single = ApneaNet(**{**self._hub_mixin_config, "members": 1})
+        source = self if index == 0 else self.others[index - 1]
+        single.features.load_state_dict(source.features.state_dict())
+        single.head.load_state_dict(source.head.state_dict())
+        single.rr_mean.copy_(self.rr_mean), single.rr_std.copy_(self.rr_std)
+        return single.train(self.training)
+
+    def set_member(self, index: int, single: "ApneaNet") -> None:
+        """Copy a trained one-model ApneaNet's weights into member `index`."""
+        target = self if index == 0 else self.others[index - 1]
+        target.features.load_state_dict(single.features.state_dict())
+        target.head.load_state_dict(single.head.state_dict())
 
     def forward(self, rr: torch.Tensor) -> torch.Tensor:
         level = (rr - self.rr_mean) / self.rr_std
         variation = (rr - rr.mean(dim=1, keepdim=True)) / self.rr_std
-        h = self.features(torch.stack([level, variation], dim=1))
-        return self.head(torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)).squeeze(1)
+        x = torch.stack([level, variation], dim=1)
+        logits = [_cnn_logit(self.features, self.head, x)] + [_cnn_logit(m["features"], m["head"], x) for m in self.others]
+        if len(logits) == 1:
+            return logits[0]
+        stacked = torch.stack(logits, dim=1)
+        # logit of the members' mean probability: log mean sigmoid(l) - log mean sigmoid(-l), without overflow
+        logsig = nn.functional.logsigmoid
+        return torch.logsumexp(logsig(stacked), dim=1) - torch.logsumexp(logsig(-stacked), dim=1)
 
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
         return (0.9 + 0.1 * torch.randn(batch, self.length),)
+
+
+def _apnea_cnn(width: int, dropout: float) -> tuple[nn.Sequential, nn.Sequential]:
+    """Convolutional features and head of one apnea CNN on (batch, 2, length) inputs."""
+    layers, channels = [], 2
+    for out in (width, 2 * width, 2 * width, 4 * width):
+        layers += [nn.Conv1d(channels, out, 7, padding=3, bias=False), nn.BatchNorm1d(out), nn.ReLU(), nn.MaxPool1d(2)]
+        channels = out
+    return nn.Sequential(*layers), nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * channels, 32), nn.ReLU(), nn.Linear(32, 1))
+
+
+def _cnn_logit(features: nn.Module, head: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    h = features(x)
+    return head(torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)).squeeze(1)
