@@ -56,6 +56,22 @@ def test_kaggle_beat_rows(model):
     assert result.to_json()["beats"][0]["time_s"] is None
 
 
+def test_served_model_sees_pre_r_context_and_lone_rows_fall_back(model):
+    from core.ecg.beats import ecg_context, ecg_peaks, ecg_segment, rr_features, unknown_context, unknown_rr
+
+    assert (model.context_samples, model.members) == (125, 2)
+    rows = TASK.read(FIXTURES / "kaggle_beats.csv")
+    np.testing.assert_allclose(model.predict_beats(rows.beats), model.predict_beats(rows.beats, unknown_rr(9), unknown_context(9, 125)))
+    with pytest.raises(PhysioError, match=r"Context must have shape \(9, >= 125\)"):
+        model.predict_beats(rows.beats, None, np.zeros((9, 64)))
+    # a record's beats are classified with their context: the pipeline's figures are predict_beats' with ecg_context
+    rec = read_wfdb(FIXTURES / "mitdb100_10s.hea")
+    lead, fs = rec.signal[:, 0], rec.fs
+    peaks = ecg_peaks(lead, fs)
+    direct = model.predict_beats(ecg_segment(lead, fs, peaks), rr_features(peaks, fs), ecg_context(lead, fs, peaks))
+    np.testing.assert_allclose(model.predict_record(lead, fs).probabilities, direct, atol=1e-6)
+
+
 def test_torch_and_float32_onnx_agree_on_a_record():
     data = TASK.read(EXAMPLES["mitdb_208_20s.csv"])
     a = TASK.predict(load_model("ecg"), data).probabilities
