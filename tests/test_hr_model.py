@@ -9,7 +9,6 @@ from core.errors import ConfigError, InputError
 from core.hr.features import hr_features
 from core.hr.model import HRModel
 from core.hr.pipeline import Run
-from tests.conftest import needs_data
 from training.hr import chunk_runs, masked_mse
 
 
@@ -62,19 +61,3 @@ def test_unknown_architecture_and_bad_features_are_refused():
         model.predict_run(np.zeros((10, 3)))
     assert model.predict_run(np.ones((25, 14))).shape == (25,)
 
-
-@needs_data("running_hr")
-@pytest.mark.parametrize("variant", ["lstm", "physio"])
-def test_evaluate_cli_reproduces_the_shipped_test_metrics(variant, capsys):
-    """`python -m training.evaluate hr` rebuilds the split and the baselines and scores what metrics.json records."""
-    import json
-
-    from core import get_task
-    from training.hr import evaluate_main
-
-    evaluate_main(["--variant", variant])
-    printed = json.loads(capsys.readouterr().out)
-    recorded = json.loads((get_task("hr").checkpoint(variant) / "metrics.json").read_text())["test"]
-    assert printed["n_runs"] == recorded["n_runs"] == 12
-    assert printed["mae"] == pytest.approx(recorded["mae"], abs=0.01)
-    assert printed["baselines"]["constant_mean"]["mae"] == pytest.approx(recorded["baselines"]["constant_mean"]["mae"], abs=1e-6)

@@ -606,3 +606,35 @@ def main(argv: list[str] | None = None) -> Path:
     write_report(config, run, out, time.time() - started)
     print(json.dumps({"out": str(out), "test": {k: v for k, v in run["test"].items() if isinstance(v, (int, float))}}))
     return out
+
+
+def evaluate_main(argv: list[str] | None = None) -> None:
+    """`python -m training.evaluate respiration [--variant series|waveform|apnea|apnea-vae]`: test metrics of a shipped
+    checkpoint as JSON, on its protocol's test part with its stored threshold and smoothing."""
+    import argparse
+
+    from core import load_model
+
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate respiration")
+    parser.add_argument("--variant", default=get_task("respiration").variant(), choices=list(get_task("respiration").checkpoints))
+    parser.add_argument("--data-dir", default="")
+    args = parser.parse_args(argv)
+    data_dir = args.data_dir or None
+    model = load_model("respiration", variant=args.variant)
+    if args.variant == "series":
+        rows, nab = evaluate_nab(model, model.metrics["validation"]["quantile"], data_dir)
+        test = {f"{kind}_{m}": float(np.mean([row[f"{kind}_{m}"] for row in rows]))
+                for kind in ("raw", "point_adjusted") for m in ("precision", "recall", "f1")}
+        test |= {"per_series": rows, "nab": nab}
+    elif args.variant == "waveform":
+        resp, fs, ann1, ann2 = bidmc_01(data_dir)
+        peaks = rsp_peaks(resp, fs)
+        test = {name: match_events(peaks / fs, ann / fs, 0.5) for name, ann in (("annotator1", ann1), ("annotator2", ann2))}
+    else:
+        records = apnea_records(data_dir)
+        _, _, names = split_records(records)
+        score = apnea_probability if args.variant == "apnea" else apnea_vae_scores
+        labels = np.concatenate([records[n]["labels"] for n in names])
+        test = {**binary_metrics(labels, np.concatenate([score(model, records[n]["inputs"]) for n in names]), model.threshold),
+                "records": names}
+    print(json.dumps({"variant": args.variant, "protocol": model.metrics["protocol_text"], **test}, indent=2))
