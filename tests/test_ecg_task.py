@@ -59,7 +59,7 @@ def test_kaggle_beat_rows(model):
 def test_served_model_sees_pre_r_context_and_lone_rows_fall_back(model):
     from core.ecg.beats import ecg_context, ecg_peaks, ecg_segment, rr_features, unknown_context, unknown_rr
 
-    assert (model.context_samples, model.members) == (125, 2)
+    assert (model.context_samples, model.members, model.width) == (125, 2, 16)
     rows = TASK.read(FIXTURES / "kaggle_beats.csv")
     np.testing.assert_allclose(model.predict_beats(rows.beats), model.predict_beats(rows.beats, unknown_rr(9), unknown_context(9, 125)))
     with pytest.raises(PhysioError, match=r"Context must have shape \(9, >= 125\)"):
