@@ -60,4 +60,3 @@ def test_unknown_architecture_and_bad_features_are_refused():
     with pytest.raises(InputError, match=r"shape \(time, 14\)"):
         model.predict_run(np.zeros((10, 3)))
     assert model.predict_run(np.ones((25, 14))).shape == (25,)
-
