@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import sys
+import re
 
 from core.tasks import CHECKPOINTS, ROOT
 
 START, END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
 SHOWN = ("accuracy", "macro_f1", "j_index", "mae", "rmse", "gain_over_constant_mean", "sensitivity", "specificity",
          "auroc", "precision", "recall", "f1", "point_adjusted_f1", "breath_sensitivity", "breath_positive_predictivity")
+FIRST_SENTENCE_END = re.compile(r"(?<!\bal)\. ")
+"""Where a protocol text's first sentence ends (not at "et al.")."""
 
 
 def _format(name: str, value: float) -> str:
@@ -29,7 +32,7 @@ def table() -> str:
         metrics = json.loads(path.read_text())
         test = metrics.get("test", {})
         figures = ", ".join(_format(name, float(test[name])) for name in SHOWN if isinstance(test.get(name), (int, float)))
-        protocol = metrics.get("protocol_text", "").replace("|", "/").split(". ")[0].rstrip(".")
+        protocol = FIRST_SENTENCE_END.split(metrics.get("protocol_text", "").replace("|", "/"))[0].rstrip(".")
         rows.append(f"| `{path.parent.name}` | {figures} | {protocol} |")
     return "\n".join(rows)
 
