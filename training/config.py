@@ -47,12 +47,13 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     def command(self, task: str) -> str:
-        """The training command that reproduces this configuration (fields that differ from the defaults)."""
+        """The training command that reproduces this configuration (fields that differ from the defaults; the thread count
+        too, since it changes float summation order and so the weights)."""
         defaults = type(self)()
         flags = []
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if field.name in ("out", "threads") or value == getattr(defaults, field.name):
+            if field.name == "out" or value == getattr(defaults, field.name):
                 continue
             flag = "--" + field.name.replace("_", "-")
             if isinstance(value, bool):
