@@ -12,7 +12,7 @@ import torch
 
 from _timing import BATCHES, backend_throughput, items_per_second, print_throughput, timed
 from core import load_model
-from core.ecg.beats import ecg_context, ecg_peaks, ecg_segment, rr_features
+from core.ecg.beats import ecg_cut, ecg_peaks, rr_features
 from core.ecg.data import DATA_DIR
 from core.ecg.pipeline import choose_lead, predict
 from core.readers import read_signal
@@ -42,8 +42,8 @@ def end_to_end(model, header: Path) -> dict:
     with timed(timings, "detect_s"):
         peaks = ecg_peaks(lead, recording.fs)
     with timed(timings, "segment_s"):
-        beats, rr = ecg_segment(lead, recording.fs, peaks), rr_features(peaks, recording.fs)
-        context = ecg_context(lead, recording.fs, peaks, samples=model.context_samples) if model.context_samples else None
+        beats, context = ecg_cut(lead, recording.fs, peaks, context_samples=model.context_samples)
+        rr = rr_features(peaks, recording.fs)
     with timed(timings, "classify_s"):
         model.predict_beats(beats, rr, context)
     with timed(timings, "predict_path_s"):

@@ -138,32 +138,36 @@ def _beat_windows(ecg: np.ndarray, fs: float, peaks: np.ndarray):
     return x, p, windows
 
 
+def ecg_cut(ecg: np.ndarray, fs: float, peaks: np.ndarray, *, context_samples: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+    """`ecg_segment`'s beats and, when `context_samples` > 0, `ecg_context`'s pre-R context, from one resampling of
+    the lead (the serving path needs both)."""
+    x, p, windows = _beat_windows(ecg, fs, peaks)
+    beats = np.zeros((len(p), BEAT_LENGTH), dtype=np.float32)
+    context = np.zeros((len(p), context_samples), dtype=np.float32) if context_samples else None
+    for members, lo, scale, span in windows:
+        for i in members:
+            seg = (x[p[i] : min(p[i] + span, len(x))][:BEAT_LENGTH] - lo) / scale
+            beats[i, : len(seg)] = seg
+            if context is not None:
+                before = np.clip((x[max(p[i] - context_samples, 0) : p[i]] - lo) / scale, 0.0, 1.0)
+                context[i, context_samples - len(before) :] = before
+    return beats, context
+
+
 def ecg_segment(ecg: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:
     """(n, 187) beats in the manner of Kachuee et al. (2018), one per peak.
 
     The lead is resampled to 125 Hz and cut into 10 s windows; each window is scaled to [0, 1]; each beat runs
     from its R-peak for 1.2 times the window's median RR interval and is zero-padded to 187 samples.
     """
-    x, p, windows = _beat_windows(ecg, fs, peaks)
-    beats = np.zeros((len(p), BEAT_LENGTH), dtype=np.float32)
-    for members, lo, scale, span in windows:
-        for i in members:
-            seg = (x[p[i] : min(p[i] + span, len(x))][:BEAT_LENGTH] - lo) / scale
-            beats[i, : len(seg)] = seg
-    return beats
+    return ecg_cut(ecg, fs, peaks)[0]
 
 
 def ecg_context(ecg: np.ndarray, fs: float, peaks: np.ndarray, *, samples: int = CONTEXT_LENGTH) -> np.ndarray:
     """(n, samples) pre-R context of each beat: the `samples` 125 Hz samples before its R-peak (its P wave and the
     previous beat's end, which a Kachuee beat leaves out), scaled like the beat's own 10 s window and clipped to
     [0, 1]; zero-padded at the record's start. Beats without a known context (lone rows) get `unknown_context`."""
-    x, p, windows = _beat_windows(ecg, fs, peaks)
-    context = np.zeros((len(p), samples), dtype=np.float32)
-    for members, lo, scale, _ in windows:
-        for i in members:
-            seg = np.clip((x[max(p[i] - samples, 0) : p[i]] - lo) / scale, 0.0, 1.0)
-            context[i, samples - len(seg) :] = seg
-    return context
+    return ecg_cut(ecg, fs, peaks, context_samples=samples)[1]
 
 
 def unknown_context(n: int, samples: int = CONTEXT_LENGTH) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
-from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, ecg_context, ecg_segment, rr_features, unknown_context
+from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, CONTEXT_LENGTH, ecg_cut, rr_features, unknown_context
 from core.ecg.pipeline import choose_lead
 from core.errors import ConfigError, InputError
 from core.readers.wfdb_records import CACHE_DIR, read_wfdb
@@ -62,9 +62,10 @@ def record_beats(folder: Path, record: str) -> dict[str, np.ndarray]:
     symbols, samples = recording.annotations["symbol"], recording.annotations["sample"]
     is_beat = np.array([s in AAMI_MAP for s in symbols])
     peaks, beat_symbols = samples[is_beat], symbols[is_beat]
+    beats, context = ecg_cut(lead, recording.fs, peaks, context_samples=CONTEXT_LENGTH)
     return {
-        "beats": ecg_segment(lead, recording.fs, peaks),
-        "context": ecg_context(lead, recording.fs, peaks),
+        "beats": beats,
+        "context": context,
         "rr": rr_features(peaks, recording.fs),
         "label": np.array([AAMI_CLASSES.index(AAMI_MAP[s]) for s in beat_symbols], dtype=np.int64),
         "record": np.full(len(peaks), int(record), dtype=np.int32),

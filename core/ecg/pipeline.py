@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.ecg.beats import AAMI_CLASSES, BEAT_LENGTH, ecg_context, ecg_peaks, ecg_segment, rr_features
+from core.ecg.beats import AAMI_CLASSES, BEAT_LENGTH, ecg_cut, ecg_peaks, rr_features
 from core.errors import FileTooLargeError, InputError, NoBeatsFoundError, SignalTooShortError
 from core.readers import Recording, check_file, read_signal
 from core.readers.tabular import numeric_columns
@@ -119,10 +119,8 @@ def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name
     if len(peaks) < 2:
         raise NoBeatsFoundError("Fewer than two beats were found; upload a strip with at least two heartbeats.")
     report(0.4, desc=f"Cutting {len(peaks)} beats")
-    beats = ecg_segment(ecg, fs, peaks)
+    beats, context = ecg_cut(ecg, fs, peaks, context_samples=model.context_samples)
     rr = rr_features(peaks, fs)
-    k = getattr(model, "context_samples", 0)
-    context = ecg_context(ecg, fs, peaks, samples=k) if k else None
     chunks = [slice(start, start + 4096) for start in range(0, len(beats), 4096)]
     probabilities = []
     for i, chunk in enumerate(chunks):
