@@ -376,17 +376,25 @@ def rr_scaling(sigma: float):
     return augment
 
 
+def stack_records(records: dict, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The RR windows and float minute labels of the named records, concatenated."""
+    return (np.concatenate([records[n]["inputs"]["windows"] for n in names]),
+            np.concatenate([records[n]["labels"] for n in names]).astype(np.float32))
+
+
+def per_record_rows(records: dict, probability: dict[str, np.ndarray], names: list[str], threshold: float) -> list[dict]:
+    """Per-record metrics at `threshold`, for the report."""
+    return [{"record": n, **{k: round(v, 4) for k, v in binary_metrics(records[n]["labels"], probability[n], threshold).items() if k != "threshold"}}
+            for n in names]
+
+
 def train_apnea(config: RespirationTrainConfig, out: Path) -> dict:
     records = apnea_records(config.data_dir or None)
     if config.folds:
         return train_apnea_folds(config, records)
     train, val, test = split_records(records)
 
-    def stack(names):
-        return (np.concatenate([records[n]["inputs"]["windows"] for n in names]),
-                np.concatenate([records[n]["labels"] for n in names]).astype(np.float32))
-
-    (x_train, y_train), (x_val, y_val), (_, y_test) = stack(train), stack(val), stack(test)
+    (x_train, y_train), (x_val, y_val), (_, y_test) = stack_records(records, train), stack_records(records, val), stack_records(records, test)
     model = ApneaNet(width=config.cnn_width, rr_mean=float(x_train.mean()), rr_std=float(x_train.std()))
 
     def auroc(logits: np.ndarray) -> float:
@@ -397,8 +405,7 @@ def train_apnea(config: RespirationTrainConfig, out: Path) -> dict:
     model.threshold, model.smooth, tuning = tune_apnea_smoothing(model, {n: records[n] for n in val})
     probability = {n: apnea_probability(model, records[n]["inputs"]) for n in val + test}
     p_val, p_test = (np.concatenate([probability[n] for n in names]) for names in (val, test))
-    per_record = [{"record": n, **{k: round(v, 4) for k, v in binary_metrics(records[n]["labels"], probability[n], model.threshold).items() if k != "threshold"}}
-                  for n in test]
+    per_record = per_record_rows(records, probability, test, model.threshold)
     return {"model": model, "histories": (history,), "test": {**binary_metrics(y_test, p_test, model.threshold), "records": test},
             "validation": {**binary_metrics(y_val, p_val, model.threshold), "smooth": model.smooth, "records": val},
             "roc": (y_test.astype(int), p_test), "tables": {"per_record.csv": per_record, "smoothing_tuning.csv": tuning},
@@ -448,17 +455,13 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
     test = [r for r in records if r in APNEA_TEST_RECORDS]
     folds = apnea_folds([r for r in records if r not in test], config.folds)
 
-    def stack(names):
-        return (np.concatenate([records[n]["inputs"]["windows"] for n in names]),
-                np.concatenate([records[n]["labels"] for n in names]).astype(np.float32))
-
     everything = np.concatenate([records[n]["inputs"]["windows"] for fold in folds for n in fold])
     ensemble = ApneaNet(width=config.cnn_width, rr_mean=float(everything.mean()), rr_std=float(everything.std()),
                         members=config.folds)
     raw, histories, fold_rows = {}, [], []
     for k, held_out in enumerate(folds):
         tqdm.write(f"fold {k + 1}/{config.folds}: held out {', '.join(held_out)}")
-        (x_train, y_train), (x_val, y_val) = stack([n for f in folds if f is not held_out for n in f]), stack(held_out)
+        (x_train, y_train), (x_val, y_val) = stack_records(records, [n for f in folds if f is not held_out for n in f]), stack_records(records, held_out)
         member = ensemble.member(k)
 
         def auroc(logits: np.ndarray) -> float:
@@ -484,9 +487,8 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
     probability = {n: apnea_probability(ensemble, records[n]["inputs"]) for n in test}
     y_test, p_test = (np.concatenate([d[n] for n in test]) for d in ({n: records[n]["labels"] for n in test}, probability))
     y_oof, p_oof = np.concatenate([labels[n] for n in raw]), np.concatenate([oof[n] for n in raw])
-    former = [n for n in folds[0]]
-    per_record = [{"record": n, **{k: round(v, 4) for k, v in binary_metrics(records[n]["labels"], probability[n], ensemble.threshold).items() if k != "threshold"}}
-                  for n in test]
+    former = folds[0]
+    per_record = per_record_rows(records, probability, test, ensemble.threshold)
     validation = {**binary_metrics(y_oof, p_oof, ensemble.threshold), "smooth": ensemble.smooth, "folds": config.folds,
                   "out_of_fold": "each non-test record scored by the fold model that did not train on it",
                   "former_validation_records": {**binary_metrics(np.concatenate([labels[n] for n in former]),
