@@ -53,6 +53,14 @@ def test_apnea_ensemble_member_round_trip_and_one_model_names():
         ApneaNet(members=0)
 
 
+def test_apnea_context_must_be_an_odd_number_of_minutes():
+    from training.respiration import RespirationTrainConfig
+
+    with pytest.raises(ConfigError, match="context=4"):
+        RespirationTrainConfig(variant="apnea", context=4).validate()
+    RespirationTrainConfig(variant="apnea", context=9).validate()
+
+
 def test_apnea_folds_keep_the_validation_records_together_and_cover_each_record_once():
     from training.respiration import APNEA_VAL_RECORDS, apnea_folds
 

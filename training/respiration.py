@@ -31,7 +31,7 @@ from core.respiration.breaths import match_events, rsp_peaks
 from core.respiration.data import (APNEA_TEST_RECORDS, APNEA_VAL_RECORDS, bidmc_01, nab_corpus, nab_known_cause,
                                    nab_series)
 from core.respiration.model import ApneaNet, VAELSTM
-from core.respiration.pipeline import (BeatSeries, ValueSeries, apnea_inputs, apnea_probability, apnea_vae_scores,
+from core.respiration.pipeline import (BeatSeries, ValueSeries, apnea_inputs, apnea_probability, apnea_vae_scores, apnea_windows,
                                        predict_series, standardise_by_reference, waveform_input)
 from core.respiration.rr import GRID_FS
 from core.respiration.scoring import (binary_metrics, detection_metrics, nab_normalised, nab_raw_score, onsets,
@@ -88,12 +88,18 @@ class RespirationTrainConfig(TrainConfig):
     rr_scale: float = 0.0
     """apnea: standard deviation of a random log-scale factor multiplying each training window's RR intervals (heart
     rate levels differ between people; the cyclic variation apnea causes scales with them); 0 = none."""
+    context: int = 5
+    """apnea: minutes of RR each per-minute decision sees, centred on the scored minute (odd)."""
+    night_norm: bool = False
+    """apnea: divide each night's RR windows by the night's median RR (see ApneaNet.night_norm)."""
     folds: int = 0
     """apnea: 0 = one split (22 training, 5 validation records); K >= 2 = record-wise K-fold cross-validation over
     the 27 non-test records (fold 1 = the 5 validation records), the served model the K fold models' ensemble."""
 
     def validate(self) -> None:
         super().validate()
+        if self.context < 1 or self.context % 2 == 0:
+            raise ConfigError(f"Config field context={self.context!r} must be an odd number of minutes (the minute and as many on each side).")
         if self.folds == 1 or self.folds < 0:
             raise ConfigError(f"Config field folds={self.folds!r} must be 0 (one validation split) or at least 2.")
 
@@ -377,8 +383,8 @@ def rr_scaling(sigma: float):
 
 
 def stack_records(records: dict, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The RR windows and float minute labels of the named records, concatenated."""
-    return (np.concatenate([records[n]["inputs"]["windows"] for n in names]),
+    """The model's RR windows (`train_apnea` sets them) and float minute labels of the named records, concatenated."""
+    return (np.concatenate([records[n]["windows"] for n in names]),
             np.concatenate([records[n]["labels"] for n in names]).astype(np.float32))
 
 
@@ -390,12 +396,16 @@ def per_record_rows(records: dict, probability: dict[str, np.ndarray], names: li
 
 def train_apnea(config: RespirationTrainConfig, out: Path) -> dict:
     records = apnea_records(config.data_dir or None)
+    length = int(config.context * 60 * GRID_FS)
+    for record in records.values():  # the windows the model is served, so training sees what serving computes
+        record["windows"] = apnea_windows(record["inputs"], length=length, night_norm=config.night_norm)
     if config.folds:
         return train_apnea_folds(config, records)
     train, val, test = split_records(records)
 
     (x_train, y_train), (x_val, y_val), (_, y_test) = stack_records(records, train), stack_records(records, val), stack_records(records, test)
-    model = ApneaNet(width=config.cnn_width, rr_mean=float(x_train.mean()), rr_std=float(x_train.std()))
+    model = ApneaNet(length=x_train.shape[1], width=config.cnn_width, rr_mean=float(x_train.mean()), rr_std=float(x_train.std()),
+                     night_norm=config.night_norm)
 
     def auroc(logits: np.ndarray) -> float:
         return binary_metrics(y_val, logits, 0.0)["auroc"]
@@ -455,9 +465,9 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
     test = [r for r in records if r in APNEA_TEST_RECORDS]
     folds = apnea_folds([r for r in records if r not in test], config.folds)
 
-    everything = np.concatenate([records[n]["inputs"]["windows"] for fold in folds for n in fold])
-    ensemble = ApneaNet(width=config.cnn_width, rr_mean=float(everything.mean()), rr_std=float(everything.std()),
-                        members=config.folds)
+    everything = np.concatenate([records[n]["windows"] for fold in folds for n in fold])
+    ensemble = ApneaNet(length=everything.shape[1], width=config.cnn_width, rr_mean=float(everything.mean()),
+                        rr_std=float(everything.std()), members=config.folds, night_norm=config.night_norm)
     raw, histories, fold_rows = {}, [], []
     for k, held_out in enumerate(folds):
         tqdm.write(f"fold {k + 1}/{config.folds}: held out {', '.join(held_out)}")

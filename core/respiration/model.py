@@ -86,6 +86,8 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
     moving mean applied to a night's per-minute probabilities (1 = none; apnea comes in runs of minutes).
     members: CNNs of the same shape averaged in probability (the models of a record-wise cross-validation's
     folds); the output is the logit of their mean probability, so one graph serves the whole ensemble.
+    night_norm: the serving pipeline divides each window by the night's median RR before the model sees it (heart
+    rate levels differ between people; a whole night is at hand when scoring, and no label is needed for this).
     """
 
     input_names = ("rr",)
@@ -93,11 +95,13 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
     tiny_params = {"length": 40, "width": 4}
 
     def __init__(self, *, length: int = 600, width: int = 16, dropout: float = 0.2, threshold: float = 0.5,
-                 rr_mean: float = 0.9, rr_std: float = 0.15, smooth: int = 1, members: int = 1):
+                 rr_mean: float = 0.9, rr_std: float = 0.15, smooth: int = 1, members: int = 1,
+                 night_norm: bool = False):
         super().__init__()
         if members < 1:
             raise ConfigError(f"Config field members={members!r} must be at least 1.")
         self.length, self.threshold, self.smooth, self.members = length, threshold, smooth, members
+        self.night_norm = night_norm
         self.register_buffer("rr_mean", torch.tensor(float(rr_mean)))
         self.register_buffer("rr_std", torch.tensor(float(rr_std)))
         # member 0 keeps the single model's parameter names, so one-model checkpoints load unchanged

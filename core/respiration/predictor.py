@@ -9,3 +9,5 @@ class RespirationPredictor(Predictor):
 
     smooth = 1
     """No smoothing, the models' constructor default, for checkpoints saved before the setting existed."""
+    night_norm = False
+    """Apnea CNN: RR windows as given, not divided by the night's median RR (checkpoints saved before the setting)."""
