@@ -1,4 +1,4 @@
-"""The HAR model's hand window features on known signals, and the CNN that takes them."""
+"""The HAR model's hand window features on known signals, the CNN that takes them and the MLP members over them."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ import torch
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.errors import ConfigError
 from core.har.data import ACC_CHANNELS, CHANNELS, HAR_FS, WINDOW
-from core.har.model import BANDS_HZ, HARClassifier, WindowFeatures
+from core.har.model import BANDS_HZ, HARClassifier, WindowFeatures, window_statistics
 from core.har.predictor import HARPredictor
 from core.predictor import load_predictor
 
@@ -55,6 +55,26 @@ def test_hand_feature_model_round_trips_and_matches_onnx(tmp_path):
     expected = model.predict_windows(windows)
     np.testing.assert_array_equal(load_checkpoint(HARClassifier, folder).predict_windows(windows), expected)
     np.testing.assert_allclose(load_predictor(HARPredictor, folder).predict_windows(windows), expected, atol=1e-5)
+
+
+def test_feature_members_read_the_hand_features_and_join_the_average(tmp_path):
+    torch.manual_seed(0)
+    model = HARClassifier(width=4, members=1, feature_members=1, fc=16).eval()
+    windows = still_phone_with_sway().repeat(3, 1, 1) + 0.05 * torch.randn(3, WINDOW, len(CHANNELS))
+    with torch.no_grad():
+        x = (windows - model.mean) / model.std
+        hand = model.feature_norm(model.features(windows))
+        cnn = model.members[0](x, window_statistics(x)).log_softmax(dim=1)
+        mlp = model.feature_members[0].head(hand).log_softmax(dim=1)
+        torch.testing.assert_close(model(windows), (cnn + mlp) / 2)
+        # the MLP member has no encoder: its logits depend on the hand features only
+        assert model.feature_members[0].encoder is None
+        torch.testing.assert_close(model.feature_members[0](torch.zeros_like(x), hand), model.feature_members[0].head(hand))
+    model.train()
+    assert model(windows).shape == (3, 2, 6)  # one prediction per member in training, so each learns alone
+    folder = save_checkpoint(model.eval(), tmp_path / "ckpt", training_config={})
+    np.testing.assert_allclose(load_predictor(HARPredictor, folder).predict_windows(windows.numpy()),
+                               model.predict_windows(windows.numpy()), atol=1e-5)
 
 
 def test_unknown_feature_set_lists_the_accepted_ones():

@@ -1,4 +1,4 @@
-"""HAR training: rotation augmentation and the refit option."""
+"""HAR training: rotation augmentation, the refit option and cross-validation by subject."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ import torch
 from core.errors import ConfigError
 from core.har.data import CHANNELS, WINDOW
 from tests.conftest import needs_data
-from training.har import HARTrainConfig, make_augment, random_rotations
+from training.har import HARTrainConfig, make_augment, random_rotations, subject_folds
 
 
 def test_rotations_are_orthonormal_within_the_angle():
@@ -51,3 +51,29 @@ def test_refit_retrains_on_all_training_subjects_and_says_so(tmp_path):
     assert metrics["refit_epochs"] == 1 + int(np.argmax(history))
     assert "then retrained on all 21 for that many epochs" in metrics["protocol_text"]
     assert metrics["test"]["n"] == 2947 and "--refit" in (out / "README.md").read_text()
+
+
+def test_subject_folds_hold_every_subject_out_exactly_once():
+    subjects = np.repeat([1, 3, 5, 6, 7, 8, 11], 4)
+    folds = subject_folds(subjects, 3)
+    assert [np.unique(subjects[held]).tolist() for held in folds] == [[1, 6, 11], [3, 7], [5, 8]]
+    np.testing.assert_array_equal(np.sum(folds, axis=0), np.ones(len(subjects)))
+
+
+@pytest.mark.parametrize("fields", [{"folds": 1, "schedule": "cosine"}, {"folds": 5}, {"folds": 5, "schedule": "cosine", "refit": True}])
+def test_folds_need_two_folds_a_cosine_schedule_and_no_refit(fields):
+    with pytest.raises(ConfigError, match=rf"Config field folds={fields['folds']} needs at least 2 folds, schedule='cosine'"):
+        HARTrainConfig(**fields)
+
+
+@needs_data("uci_har", "har_train.npz")
+def test_folds_select_out_of_fold_and_train_on_all_subjects(tmp_path):
+    from training.har import main
+
+    out = main(["--limit", "400", "--epochs", "1", "--width", "4", "--members", "1", "--feature-members", "1", "--fc", "16",
+                "--folds", "3", "--schedule", "cosine", "--threads", "1", "--out", str(tmp_path / "har")])
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["validation"]["part"] == "out of fold, 3 folds by subject"
+    assert 0 < metrics["validation"]["accuracy"] <= 1 and metrics["experiments"][0]["feature_members"] == 1
+    assert metrics["protocol_text"].startswith("UCI HAR official subject-wise split: the model chosen by 3-fold cross-validation")
+    assert metrics["test"]["n"] == 2947 and "--folds 3" in (out / "README.md").read_text()

@@ -9,7 +9,9 @@
 
 Validation is five held-out training subjects (`core.har.data.VAL_SUBJECTS`); the nine test subjects are only evaluated.
 With `--refit --schedule cosine` the chosen model is trained again on all 21 training subjects for its best validation
-epoch count. `--limit` samples the training split before the validation subjects are held out.
+epoch count. With `--folds K --schedule cosine` every candidate is instead cross-validated by subject over all 21
+training subjects (K fold models, each trained for the configured epochs), chosen by its out-of-fold macro-F1, and
+trained once more on all 21. `--limit` samples the training split before the validation subjects are held out.
 """
 from __future__ import annotations
 
@@ -42,6 +44,9 @@ TEST_PROTOCOL = ("tested once on the 2,947 windows of the 9 test subjects (2, 4,
                  "inertial windows (2.56 s at 50 Hz), no 561-feature vectors.")
 VAL_TEXT = f"the other five ({', '.join(map(str, VAL_SUBJECTS))})"
 PROTOCOL = f"UCI HAR official subject-wise split: trained on 16 of the 21 training subjects, model selection on {VAL_TEXT}, {TEST_PROTOCOL}"
+FOLDS_PROTOCOL = ("UCI HAR official subject-wise split: the model chosen by {folds}-fold cross-validation by subject over the "
+                  "21 training subjects (out-of-fold macro-F1; every fold model trained for a fixed epoch count, no early "
+                  f"stopping), then trained on all 21; {TEST_PROTOCOL}")
 REFIT_PROTOCOL = (f"UCI HAR official subject-wise split: model and epoch count chosen by training on 16 of the 21 training "
                   f"subjects and validating on {VAL_TEXT}, then retrained on all 21 for that many epochs; {TEST_PROTOCOL}")
 LIMITS = {
@@ -51,11 +56,11 @@ LIMITS = {
     "harder without the gyroscope. Same placement limits as the nine-channel model (phone at the waist).",
 }
 COMPARISON_GRID = (
-    {"arch": "cnn", "members": 1},
-    {"arch": "lstm", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1},
-    {"arch": "gru", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1},
-    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": False, "members": 1},
-    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": True, "members": 1},
+    {"arch": "cnn", "members": 1, "feature_members": 0},
+    {"arch": "lstm", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0},
+    {"arch": "gru", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0},
+    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": False, "members": 1, "feature_members": 0},
+    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": True, "members": 1, "feature_members": 0},
 )
 """With --compare: a single CNN (against the ensemble), the seed's recurrent baselines (2-layer LSTM and GRU, 64 units,
 dropout 0.3, FC 128) and smaller or bidirectional LSTMs."""
@@ -71,6 +76,7 @@ class HARTrainConfig(TrainConfig):
     use_stats: bool = True
     features: Literal["stats", "hand"] = "stats"
     members: int = 3
+    feature_members: int = 0
     hidden: int = 64
     layers: int = 2
     bidirectional: bool = False
@@ -83,6 +89,7 @@ class HARTrainConfig(TrainConfig):
     rotation: float = 0.0
     label_smoothing: float = 0.05
     refit: bool = False
+    folds: int = 0
     compare: bool = False
     baseline_epochs: int = 8
     data_dir: str = ""
@@ -92,6 +99,10 @@ class HARTrainConfig(TrainConfig):
         if self.refit and self.schedule != "cosine":
             raise ConfigError(f"Config field refit=True needs schedule='cosine' (got {self.schedule!r}): a plateau schedule "
                               "would be driven by validation subjects that the refit trains on.")
+        if self.folds and (self.folds < 2 or self.schedule != "cosine" or self.refit):
+            raise ConfigError(f"Config field folds={self.folds} needs at least 2 folds, schedule='cosine' (got "
+                              f"{self.schedule!r}) and no refit: fold models train for a fixed epoch count and the chosen "
+                              "model is trained on all 21 subjects anyway.")
 
 
 def random_rotations(n: int, degrees: float) -> torch.Tensor:
@@ -139,7 +150,8 @@ def train_one(config: HARTrainConfig, train: dict, val: dict, *, keep_last: bool
     pick = [CHANNELS.index(c) for c in channels]
     x_train, x_val = train["X"][:, :, pick], val["X"][:, :, pick]
     model = HARClassifier(
-        arch=config.arch, channels=channels, width=config.width, use_stats=config.use_stats, features=config.features, members=config.members, hidden=config.hidden,
+        arch=config.arch, channels=channels, width=config.width, use_stats=config.use_stats, features=config.features, members=config.members,
+        feature_members=config.feature_members, hidden=config.hidden,
         layers=config.layers, bidirectional=config.bidirectional, fc=config.fc, dropout=config.dropout, labels=ACTIVITIES,
         mean=x_train.mean(axis=(0, 1)).tolist(), std=x_train.std(axis=(0, 1)).tolist(),
     )
@@ -153,6 +165,27 @@ def train_one(config: HARTrainConfig, train: dict, val: dict, *, keep_last: bool
     return model, history, time.time() - started
 
 
+def subject_folds(subjects: np.ndarray, folds: int) -> list[np.ndarray]:
+    """Held-out masks of `folds` folds by subject: the sorted subjects dealt out in turn."""
+    order = np.unique(subjects)
+    return [np.isin(subjects, order[k::folds]) for k in range(folds)]
+
+
+def cross_validate(config: HARTrainConfig, train_all: dict) -> tuple[dict, list[dict], float]:
+    """Out-of-fold metrics of `config` over the training subjects, the first fold's history, seconds per fold model."""
+    probabilities = np.zeros((len(train_all["y"]), len(ACTIVITIES)), dtype=np.float32)
+    histories, seconds = [], []
+    for k, held in enumerate(subject_folds(train_all["subject"], config.folds), start=1):
+        print(f"fold {k}/{config.folds}: held-out subjects {np.unique(train_all['subject'][held]).tolist()}")
+        part = {key: value[~held] for key, value in train_all.items()}
+        out = {key: value[held] for key, value in train_all.items()}
+        model, history, fold_seconds = train_one(config, part, out, keep_last=True)
+        probabilities[held] = model.predict_windows(out["X"])
+        histories.append(history)
+        seconds.append(fold_seconds)
+    return classification_metrics(train_all["y"], probabilities, ACTIVITIES), histories[0], float(np.mean(seconds))
+
+
 def evaluate(model: HARClassifier, split: dict) -> tuple[dict, np.ndarray]:
     probabilities = model.predict_windows(split["X"])
     return classification_metrics(split["y"], probabilities, ACTIVITIES), probabilities
@@ -162,6 +195,7 @@ def experiment_row(config: HARTrainConfig, model: HARClassifier, history: list[d
     return {
         "arch": config.arch, "hidden": config.hidden if config.arch != "cnn" else "", "layers": config.layers if config.arch != "cnn" else "",
         "bidirectional": config.bidirectional if config.arch != "cnn" else "", "width": config.width if config.arch == "cnn" else "", "members": config.members,
+        "feature_members": config.feature_members,
         "parameters": sum(p.numel() for p in model.parameters()), "epochs": len(history), "train_seconds": round(seconds, 1),
         "val_accuracy": round(val["accuracy"], 4), "val_macro_f1": round(val["macro_f1"], 4),
         "test_accuracy": round(test["accuracy"], 4), "test_macro_f1": round(test["macro_f1"], 4),
@@ -189,8 +223,12 @@ def main(argv: list[str] | None = None) -> Path:
                        for grid in COMPARISON_GRID]
     runs = []
     for candidate in candidates:
-        model, history, seconds = train_one(candidate, train, val)
-        val_metrics, _ = evaluate(model, val)
+        if config.folds:  # selection by out-of-fold figures; the model is then trained on every training subject
+            val_metrics, history, _ = cross_validate(candidate, train_all)
+            model, _, seconds = train_one(candidate, train_all, val, keep_last=True)
+        else:
+            model, history, seconds = train_one(candidate, train, val)
+            val_metrics, _ = evaluate(model, val)
         test_metrics, probabilities = evaluate(model, test)
         runs.append((candidate, model, history, seconds, val_metrics, test_metrics, probabilities))
         print(json.dumps(experiment_row(candidate, model, history, seconds, val_metrics, test_metrics)))
@@ -202,14 +240,16 @@ def main(argv: list[str] | None = None) -> Path:
         print(f"refit on all {len(train_all['y']):,} training windows for {refit_epochs} epochs")
         model, _, seconds = train_one(dataclasses.replace(chosen, epochs=refit_epochs), train_all, val, keep_last=True)
         test_metrics, probabilities = evaluate(model, test)
-    protocol = REFIT_PROTOCOL if config.refit else PROTOCOL
+    protocol = REFIT_PROTOCOL if config.refit else FOLDS_PROTOCOL.format(folds=config.folds) if config.folds else PROTOCOL
 
     # the checkpoint folder, its model card and report
     metrics = {
         "task": "har", "variant": config.variant, "protocol_text": protocol, "dataset": "UCI HAR (Anguita et al. 2013)",
         "arch": chosen.arch, "channels": list(model.channels), "parameters": sum(p.numel() for p in model.parameters()),
         "epochs_run": len(history), "refit_epochs": refit_epochs, "train_seconds": round(seconds, 1),
-        "validation": {"accuracy": val_metrics["accuracy"], "macro_f1": val_metrics["macro_f1"]}, "test": test_metrics,
+        "validation": {"accuracy": val_metrics["accuracy"], "macro_f1": val_metrics["macro_f1"],
+                       "part": f"out of fold, {config.folds} folds by subject" if config.folds else "held-out training subjects"},
+        "test": test_metrics,
         "experiments": [experiment_row(*run[:4], run[4], run[5]) for run in runs],
     }
     command = "python -m training.train har " + " ".join(sys.argv[1:] if argv is None else argv)

@@ -1,5 +1,5 @@
-"""Activity classifiers over 2.56 s inertial windows: a 1-D CNN with window statistics (shipped) or hand features,
-and the seed's LSTM/GRU baselines. One class serves both variants: nine channels ("full") or accelerometer only
+"""Activity classifiers over 2.56 s inertial windows: 1-D CNNs with window statistics averaged with MLPs over hand
+window features (shipped), and the seed's LSTM/GRU baselines. One class serves both variants: nine channels ("full") or accelerometer only
 ("acc")."""
 from __future__ import annotations
 
@@ -129,15 +129,18 @@ class WindowFeatures(nn.Module):
 
 
 class Member(nn.Module):
-    """One encoder with its classification head."""
+    """One encoder with its classification head; without an encoder, an MLP over the extra features alone."""
 
-    def __init__(self, encoder: nn.Module, extra_features: int, fc: int, dropout: float, classes: int):
+    def __init__(self, encoder: nn.Module | None, extra_features: int, fc: int, dropout: float, classes: int):
         super().__init__()
         self.encoder = encoder
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(encoder.out_features + extra_features, fc), nn.ReLU(),
+        encoded = encoder.out_features if encoder is not None else 0
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(encoded + extra_features, fc), nn.ReLU(),
                                   nn.Dropout(dropout), nn.Linear(fc, classes))
 
     def forward(self, x: torch.Tensor, extra: torch.Tensor | None) -> torch.Tensor:
+        if self.encoder is None:
+            return self.head(extra)
         h = self.encoder(x)
         return self.head(h if extra is None else torch.cat([h, extra], dim=1))
 
@@ -149,13 +152,15 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
     use_stats: feed window features to the CNN head. features: "stats" (per-channel mean, std, min, max of the
     normalised window; the shipped models) or "hand" (`WindowFeatures` of the raw window, batch-normalised).
     members: independently initialised models whose log-probabilities are averaged (an ensemble in one graph).
+    feature_members: MLPs over the hand window features, averaged with the members (they err on different windows:
+    the CNN on sitting/standing, the MLP on walking).
     mean, std: per-channel training statistics.
     In training mode the output is (batch, members, classes), one prediction per member, so each learns alone.
     """
 
     input_names = ("windows",)
     output_names = ("logits",)
-    tiny_params = {"width": 4, "members": 2}
+    tiny_params = {"width": 4, "members": 2, "feature_members": 1}
 
     def __init__(
         self,
@@ -166,6 +171,7 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
         use_stats: bool = True,
         features: str = "stats",
         members: int = 1,
+        feature_members: int = 0,
         hidden: int = 64,
         layers: int = 2,
         bidirectional: bool = False,
@@ -196,21 +202,23 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
                 return ConvEncoder(n, width)
             return RecurrentEncoder(arch, n, hidden, layers, dropout, bidirectional)
 
+        self.uses_hand_features = self.hand_features or feature_members > 0
         extra = 4 * n if self.use_stats else 0
-        if self.hand_features:
+        if self.uses_hand_features:
             self.features = WindowFeatures(self.channels)
             self.feature_norm = nn.BatchNorm1d(self.features.out_features)
+        if self.hand_features:
             extra = self.features.out_features
         self.members = nn.ModuleList(Member(encoder(), extra, fc, dropout, len(self.labels)) for _ in range(members))
+        self.feature_members = nn.ModuleList(Member(None, self.features.out_features, fc, dropout, len(self.labels))
+                                             for _ in range(feature_members))
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         x = (windows - self.mean) / self.std
-        extra = None
-        if self.hand_features:
-            extra = self.feature_norm(self.features(windows))
-        elif self.use_stats:
-            extra = window_statistics(x)
-        logits = torch.stack([member(x, extra) for member in self.members], dim=1)
+        hand = self.feature_norm(self.features(windows)) if self.uses_hand_features else None
+        extra = hand if self.hand_features else window_statistics(x) if self.use_stats else None
+        logits = torch.stack([member(x, extra) for member in self.members]
+                             + [member(x, hand) for member in self.feature_members], dim=1)
         if self.training:
             return logits
         return logits.log_softmax(dim=2).mean(dim=1)
