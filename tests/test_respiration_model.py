@@ -53,12 +53,31 @@ def test_apnea_ensemble_member_round_trip_and_one_model_names():
         ApneaNet(members=0)
 
 
+def test_apnea_night_members_see_rr_divided_by_the_night_median():
+    torch.manual_seed(0)
+    ensemble = ApneaNet(length=600, width=4, members=2, night_members=1).eval()
+    assert ensemble.input_names == ("rr", "night_rr") and ApneaNet(width=4).input_names == ("rr",)
+    rr, night = 0.9 + 0.05 * torch.randn(5, 600), torch.full((5,), 1.2)
+    plain, relative = ensemble.member(0).eval(), ensemble.member(1).eval()
+    assert plain.night_members == 0 and relative.night_members == 1
+    with torch.inference_mode():
+        single = ApneaNet(length=600, width=4)
+        single.load_state_dict(relative.state_dict())
+        assert torch.allclose(relative(rr, night), single.eval()(rr / 1.2), atol=1e-6)
+        mean = (torch.sigmoid(plain(rr)) + torch.sigmoid(relative(rr, night))) / 2
+        assert torch.allclose(torch.sigmoid(ensemble(rr, night)), mean, atol=1e-6)
+    with pytest.raises(ConfigError, match="night_members=3"):
+        ApneaNet(members=2, night_members=3)
+
+
 def test_apnea_context_must_be_an_odd_number_of_minutes():
     from training.respiration import RespirationTrainConfig
 
     with pytest.raises(ConfigError, match="context=4"):
         RespirationTrainConfig(variant="apnea", context=4).validate()
     RespirationTrainConfig(variant="apnea", context=9).validate()
+    with pytest.raises(ConfigError, match="views='both' needs --folds"):
+        RespirationTrainConfig(variant="apnea", views="both").validate()
 
 
 def test_apnea_folds_keep_the_validation_records_together_and_cover_each_record_once():

@@ -8,7 +8,8 @@ from core import get_task
 from core.__main__ import main as cli
 from core.errors import InputError, NoBreathsFoundError, SignalTooShortError, TimestampError
 from core.respiration.model import ApneaNet
-from core.respiration.pipeline import (BeatSeries, ValueSeries, apnea_inputs, apnea_probability, apnea_windows, predict,
+from core.respiration.pipeline import (BeatSeries, ValueSeries, apnea_inputs, apnea_model_inputs, apnea_probability,
+                                       apnea_windows, predict,
                                        read_respiration)
 from core.readers import Recording
 from tests.conftest import FIXTURES
@@ -148,17 +149,16 @@ def test_ecg_record_gives_beats_for_the_rr_mode(model):
     assert all(65 <= row["heart_rate_bpm"] <= 85 for row in result.features)
 
 
-def test_apnea_windows_follow_the_model_context_and_night_normalisation():
+def test_apnea_model_inputs_follow_the_model_context_and_night_median():
     inputs = apnea_inputs(read_respiration(BEATS))
     five = apnea_windows(inputs, length=600)
     nine = apnea_windows(inputs, length=1080)
     assert five.shape == (inputs["minutes"], 600) and nine.shape == (inputs["minutes"], 1080)
     np.testing.assert_array_equal(nine[:, 240:840], five)  # both centred on the scored minute
-    night = apnea_windows(inputs, length=600, night_norm=True)
-    np.testing.assert_allclose(night * np.median(inputs["rr"]), five, rtol=1e-6)
-    model = ApneaNet(length=1080, width=4, night_norm=True).eval()
-    expected = 1 / (1 + np.exp(-model.infer(apnea_windows(inputs, length=1080, night_norm=True))))
-    np.testing.assert_allclose(apnea_probability(model, inputs), expected, rtol=1e-5)
+    assert len(apnea_model_inputs(ApneaNet(width=4), inputs)) == 1
+    windows, night = apnea_model_inputs(ApneaNet(length=1080, width=4, members=2, night_members=1), inputs)
+    np.testing.assert_array_equal(windows, nine)
+    np.testing.assert_allclose(night, np.median(inputs["rr"]))
 
 
 def test_apnea_probability_is_a_centred_mean_over_model_smooth_minutes():

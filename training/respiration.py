@@ -90,8 +90,9 @@ class RespirationTrainConfig(TrainConfig):
     rate levels differ between people; the cyclic variation apnea causes scales with them); 0 = none."""
     context: int = 5
     """apnea: minutes of RR each per-minute decision sees, centred on the scored minute (odd)."""
-    night_norm: bool = False
-    """apnea: divide each night's RR windows by the night's median RR (see ApneaNet.night_norm)."""
+    views: Literal["raw", "night", "both"] = "raw"
+    """apnea: what the CNNs see: the RR windows ("raw"), the windows divided by the night's median RR ("night"), or
+    one CNN of each per fold, averaged ("both", needs --folds); see ApneaNet.night_members."""
     folds: int = 0
     """apnea: 0 = one split (22 training, 5 validation records); K >= 2 = record-wise K-fold cross-validation over
     the 27 non-test records (fold 1 = the 5 validation records), the served model the K fold models' ensemble."""
@@ -102,6 +103,8 @@ class RespirationTrainConfig(TrainConfig):
             raise ConfigError(f"Config field context={self.context!r} must be an odd number of minutes (the minute and as many on each side).")
         if self.folds == 1 or self.folds < 0:
             raise ConfigError(f"Config field folds={self.folds!r} must be 0 (one validation split) or at least 2.")
+        if self.views == "both" and not self.folds:
+            raise ConfigError("Config field views='both' needs --folds K (K >= 2); use views 'raw' or 'night' for one split.")
 
 
 # the two-phase VAE-LSTM training -------------------------------------------------------------------------------------
@@ -382,9 +385,11 @@ def rr_scaling(sigma: float):
     return augment
 
 
-def stack_records(records: dict, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The model's RR windows (`train_apnea` sets them) and float minute labels of the named records, concatenated."""
-    return (np.concatenate([records[n]["windows"] for n in names]),
+def stack_records(records: dict, names: list[str], *, night: bool = False) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The model inputs (`train_apnea` sets them: RR windows, and the night's median RR when `night`) and float minute
+    labels of the named records, concatenated."""
+    keys = ("windows", "night_rr") if night else ("windows",)
+    return (tuple(np.concatenate([records[n][k] for n in names]) for k in keys),
             np.concatenate([records[n]["labels"] for n in names]).astype(np.float32))
 
 
@@ -397,20 +402,22 @@ def per_record_rows(records: dict, probability: dict[str, np.ndarray], names: li
 def train_apnea(config: RespirationTrainConfig, out: Path) -> dict:
     records = apnea_records(config.data_dir or None)
     length = int(config.context * 60 * GRID_FS)
-    for record in records.values():  # the windows the model is served, so training sees what serving computes
-        record["windows"] = apnea_windows(record["inputs"], length=length, night_norm=config.night_norm)
+    for record in records.values():  # the inputs the model is served, so training sees what serving computes
+        record["windows"] = apnea_windows(record["inputs"], length=length)
+        record["night_rr"] = np.full(len(record["windows"]), np.median(record["inputs"]["rr"]), dtype=np.float32)
     if config.folds:
         return train_apnea_folds(config, records)
     train, val, test = split_records(records)
 
-    (x_train, y_train), (x_val, y_val), (_, y_test) = stack_records(records, train), stack_records(records, val), stack_records(records, test)
-    model = ApneaNet(length=x_train.shape[1], width=config.cnn_width, rr_mean=float(x_train.mean()), rr_std=float(x_train.std()),
-                     night_norm=config.night_norm)
+    night = int(config.views == "night")
+    (x_train, y_train), (x_val, y_val), (_, y_test) = (stack_records(records, names, night=night) for names in (train, val, test))
+    model = ApneaNet(length=x_train[0].shape[1], width=config.cnn_width, rr_mean=float(x_train[0].mean()),
+                     rr_std=float(x_train[0].std()), night_members=night)
 
     def auroc(logits: np.ndarray) -> float:
         return binary_metrics(y_val, logits, 0.0)["auroc"]
 
-    history = fit(model, tensors(x_train, y_train), tensors(x_val, y_val), config,
+    history = fit(model, tensors(*x_train, y_train), tensors(*x_val, y_val), config,
                   loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc, augment=rr_scaling(config.rr_scale))
     model.threshold, model.smooth, tuning = tune_apnea_smoothing(model, {n: records[n] for n in val})
     probability = {n: apnea_probability(model, records[n]["inputs"]) for n in val + test}
@@ -466,30 +473,38 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
     folds = apnea_folds([r for r in records if r not in test], config.folds)
 
     everything = np.concatenate([records[n]["windows"] for fold in folds for n in fold])
+    views = {"raw": (0,), "night": (1,), "both": (0, 1)}[config.views]
     ensemble = ApneaNet(length=everything.shape[1], width=config.cnn_width, rr_mean=float(everything.mean()),
-                        rr_std=float(everything.std()), members=config.folds, night_norm=config.night_norm)
+                        rr_std=float(everything.std()), members=config.folds * len(views), night_members=config.folds * sum(views))
     raw, histories, fold_rows = {}, [], []
     for k, held_out in enumerate(folds):
         tqdm.write(f"fold {k + 1}/{config.folds}: held out {', '.join(held_out)}")
-        (x_train, y_train), (x_val, y_val) = stack_records(records, [n for f in folds if f is not held_out for n in f]), stack_records(records, held_out)
-        member = ensemble.member(k)
+        train = [n for f in folds if f is not held_out for n in f]
+        fold_probability = {name: [] for name in held_out}
+        for v, night in enumerate(views):  # members of one view are consecutive, the night view's last
+            (x_train, y_train), (x_val, y_val) = stack_records(records, train, night=night), stack_records(records, held_out, night=night)
+            index = v * config.folds + k
+            member = ensemble.member(index)
 
-        def auroc(logits: np.ndarray) -> float:
-            return binary_metrics(y_val, logits, 0.0)["auroc"]
+            def auroc(logits: np.ndarray) -> float:
+                return binary_metrics(y_val, logits, 0.0)["auroc"]
 
-        history = fit(member, tensors(x_train, y_train), tensors(x_val, y_val), config,
-                      loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc, augment=rr_scaling(config.rr_scale))
-        ensemble.set_member(k, member)
-        histories.append([{"fold": k + 1, **row} for row in history])
-        for name in held_out:
-            raw[name] = apnea_probability(member, records[name]["inputs"])
-        best = max(history, key=lambda r: r["val_score"])
-        fold_rows.append({"fold": k + 1, "records": " ".join(held_out), "best_epoch": best["epoch"],
-                          "epochs_run": len(history), "val_auroc": round(best["val_score"], 4)})
+            history = fit(member, tensors(*x_train, y_train), tensors(*x_val, y_val), config,
+                          loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc, augment=rr_scaling(config.rr_scale))
+            ensemble.set_member(index, member)
+            histories.append([{"fold": k + 1, "view": "night" if night else "raw", **row} for row in history])
+            for name in held_out:
+                fold_probability[name].append(apnea_probability(member, records[name]["inputs"]))
+            best = max(history, key=lambda r: r["val_score"])
+            fold_rows.append({"fold": k + 1, "view": "night" if night else "raw", "records": " ".join(held_out),
+                              "best_epoch": best["epoch"], "epochs_run": len(history), "val_auroc": round(best["val_score"], 4)})
+        for name in held_out:  # the fold's members averaged in probability, as the served ensemble averages them
+            raw[name] = np.mean(fold_probability[name], axis=0)
     labels = {n: records[n]["labels"] for n in raw}
     ensemble.threshold, ensemble.smooth, tuning = tune_smoothing(raw, labels, APNEA_FOLD_SMOOTH_GRID)
     oof = {n: smooth_scores(p, ensemble.smooth) for n, p in raw.items()}
-    for row, held_out in zip(fold_rows, folds):
+    for row in fold_rows:
+        held_out = row["records"].split()
         y = np.concatenate([labels[n] for n in held_out])
         row.update({f"oof_{k}": round(v, 4) for k, v in binary_metrics(y, np.concatenate([oof[n] for n in held_out]),
                                                                           ensemble.threshold).items() if k != "threshold"})
@@ -505,7 +520,8 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
                                                                  np.concatenate([oof[n] for n in former]), ensemble.threshold),
                                                 "records": former},
                   "per_fold": fold_rows}
-    return {"model": ensemble, "histories": tuple(histories), "history_names": [f"cnn_fold{k + 1}" for k in range(config.folds)], "test": {**binary_metrics(y_test, p_test, ensemble.threshold), "records": test},
+    return {"model": ensemble, "histories": tuple(histories), "history_names": [f"cnn_fold{k + 1}" + ("_night" if night and len(views) > 1 else "")
+                                                                    for k in range(config.folds) for night in views], "test": {**binary_metrics(y_test, p_test, ensemble.threshold), "records": test},
             "validation": validation, "roc": (y_test.astype(int), p_test),
             "tables": {"per_record.csv": per_record, "smoothing_tuning.csv": tuning, "folds.csv": fold_rows},
             "split": {"folds": folds, "test": test}}

@@ -86,8 +86,9 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
     moving mean applied to a night's per-minute probabilities (1 = none; apnea comes in runs of minutes).
     members: CNNs of the same shape averaged in probability (the models of a record-wise cross-validation's
     folds); the output is the logit of their mean probability, so one graph serves the whole ensemble.
-    night_norm: the serving pipeline divides each window by the night's median RR before the model sees it (heart
-    rate levels differ between people; a whole night is at hand when scoring, and no label is needed for this).
+    night_members: how many of the members (the last ones) see each window divided by the night's median RR, a
+    second input `night_rr` (s, one per window) that the serving pipeline computes from the whole night without
+    labels (heart-rate levels differ between people); 0 = none, and the graph has the one input `rr`.
     """
 
     input_names = ("rr",)
@@ -96,12 +97,16 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
 
     def __init__(self, *, length: int = 600, width: int = 16, dropout: float = 0.2, threshold: float = 0.5,
                  rr_mean: float = 0.9, rr_std: float = 0.15, smooth: int = 1, members: int = 1,
-                 night_norm: bool = False):
+                 night_members: int = 0):
         super().__init__()
         if members < 1:
             raise ConfigError(f"Config field members={members!r} must be at least 1.")
+        if not 0 <= night_members <= members:
+            raise ConfigError(f"Config field night_members={night_members!r} must be between 0 and members={members}.")
         self.length, self.threshold, self.smooth, self.members = length, threshold, smooth, members
-        self.night_norm = night_norm
+        self.night_members = night_members
+        if night_members:
+            self.input_names = ("rr", "night_rr")
         self.register_buffer("rr_mean", torch.tensor(float(rr_mean)))
         self.register_buffer("rr_std", torch.tensor(float(rr_std)))
         # member 0 keeps the single model's parameter names, so one-model checkpoints load unchanged
@@ -111,7 +116,8 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
 
     def member(self, index: int) -> "ApneaNet":
         """Member `index` of the ensemble as a one-model ApneaNet (a copy), e.g. to train it or score it alone."""
-        single = ApneaNet(**{**self._hub_mixin_config, "members": 1})
+        night = int(index >= self.members - self.night_members)
+        single = ApneaNet(**{**self._hub_mixin_config, "members": 1, "night_members": night})
         source = self if index == 0 else self.others[index - 1]
         single.features.load_state_dict(source.features.state_dict())
         single.head.load_state_dict(source.head.state_dict())
@@ -124,11 +130,13 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
         target.features.load_state_dict(single.features.state_dict())
         target.head.load_state_dict(single.head.state_dict())
 
-    def forward(self, rr: torch.Tensor) -> torch.Tensor:
-        level = (rr - self.rr_mean) / self.rr_std
-        variation = (rr - rr.mean(dim=1, keepdim=True)) / self.rr_std
-        x = torch.stack([level, variation], dim=1)
-        logits = [_cnn_logit(self.features, self.head, x)] + [_cnn_logit(m["features"], m["head"], x) for m in self.others]
+    def forward(self, rr: torch.Tensor, night_rr: torch.Tensor | None = None) -> torch.Tensor:
+        views = [self._channels(rr)]
+        if self.night_members:
+            views.append(self._channels(rr / night_rr.reshape(-1, 1)))
+        modules = [(self.features, self.head)] + [(m["features"], m["head"]) for m in self.others]
+        first_night = self.members - self.night_members
+        logits = [_cnn_logit(f, h, views[int(i >= first_night)]) for i, (f, h) in enumerate(modules)]
         if len(logits) == 1:
             return logits[0]
         stacked = torch.stack(logits, dim=1)
@@ -136,8 +144,14 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
         logsig = nn.functional.logsigmoid
         return torch.logsumexp(logsig(stacked), dim=1) - torch.logsumexp(logsig(-stacked), dim=1)
 
+    def _channels(self, rr: torch.Tensor) -> torch.Tensor:
+        level = (rr - self.rr_mean) / self.rr_std
+        variation = (rr - rr.mean(dim=1, keepdim=True)) / self.rr_std
+        return torch.stack([level, variation], dim=1)
+
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
-        return (0.9 + 0.1 * torch.randn(batch, self.length),)
+        rr = 0.9 + 0.1 * torch.randn(batch, self.length)
+        return (rr, rr.median(dim=1).values) if self.night_members else (rr,)
 
 
 def _apnea_cnn(width: int, dropout: float) -> tuple[nn.Sequential, nn.Sequential]:

@@ -332,21 +332,25 @@ def apnea_scores(model, vae, inputs: dict) -> tuple[np.ndarray, np.ndarray]:
     return apnea_probability(model, inputs), apnea_vae_scores(vae, inputs)
 
 
-def apnea_windows(inputs: dict, *, length: int, night_norm: bool = False) -> np.ndarray:
-    """The apnea model's per-minute RR windows of `length` grid samples (centred on each minute) from `apnea_inputs`,
-    divided by the night's median RR when `night_norm`."""
+def apnea_windows(inputs: dict, *, length: int) -> np.ndarray:
+    """The apnea model's per-minute RR windows of `length` grid samples, centred on each minute, from `apnea_inputs`."""
     windows = inputs["windows"]
     if windows.shape[1] != length:
         windows = rr_minute_windows(inputs["grid"], inputs["minutes"], context=int(length // (60 * GRID_FS)))
-    if night_norm:
-        windows = windows / np.float32(np.median(inputs["rr"]))
     return windows
+
+
+def apnea_model_inputs(model, inputs: dict) -> tuple[np.ndarray, ...]:
+    """The apnea model's inputs for one night: its RR windows, and the night's median RR per window if it takes it."""
+    windows = apnea_windows(inputs, length=model.length)
+    if not model.night_members:
+        return (windows,)
+    return windows, np.full(len(windows), np.median(inputs["rr"]), dtype=np.float32)
 
 
 def apnea_probability(model, inputs: dict) -> np.ndarray:
     """Per-minute apnea probability of one night's `apnea_inputs`, a centred moving mean over `model.smooth` minutes."""
-    windows = apnea_windows(inputs, length=model.length, night_norm=model.night_norm)
-    probability = 1.0 / (1.0 + np.exp(-model.infer(windows).reshape(-1)))
+    probability = 1.0 / (1.0 + np.exp(-model.infer(*apnea_model_inputs(model, inputs)).reshape(-1)))
     return smooth_scores(probability, model.smooth)
 
 

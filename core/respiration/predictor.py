@@ -9,5 +9,5 @@ class RespirationPredictor(Predictor):
 
     smooth = 1
     """No smoothing, the models' constructor default, for checkpoints saved before the setting existed."""
-    night_norm = False
-    """Apnea CNN: RR windows as given, not divided by the night's median RR (checkpoints saved before the setting)."""
+    night_members = 0
+    """Apnea CNN: no member sees RR divided by the night's median (checkpoints saved before the setting)."""
