@@ -55,9 +55,12 @@ PROTOCOLS = {
     "threshold and the smoothing of per-minute probabilities, 22 training records.",
     "apnea-folds": "Apnea-ECG, split by record: 8 test records never seen; record-wise {folds}-fold cross-validation over "
     "the 27 other records (each fold model early-stopped on its held-out records); the threshold and the smoothing of "
-    "per-minute probabilities chosen on the out-of-fold probabilities; the served model averages the {folds} fold "
-    "models' probabilities.",
+    "per-minute probabilities chosen on the out-of-fold probabilities; the served model averages the probabilities of the "
+    "fold models ({views}).",
 }
+VIEW_TEXT = {"raw": "one CNN per fold on the RR windows",
+             "night": "one CNN per fold on the RR windows divided by the night's median RR",
+             "both": "two CNNs per fold, one on the RR windows and one on them divided by the night's median RR"}
 LIMITS = {
     "series": "NAB series are not physiological; scores depend on standardising by the series' first 15 %.",
     "waveform": "Trained on one 8-minute record of one patient; anomaly scores flag departures from regular breathing only.",
@@ -551,7 +554,7 @@ def write_report(config: RespirationTrainConfig, run: dict, out: Path, seconds: 
     task = get_task("respiration")
     trained = run["model"]
     model = with_settings(trained, **{k: getattr(trained, k) for k in ("threshold", "smooth") if k in trained._hub_mixin_config})
-    protocol = PROTOCOLS["apnea-folds"].format(folds=config.folds) if config.variant == "apnea" and config.folds else PROTOCOLS[config.variant]
+    protocol = PROTOCOLS["apnea-folds"].format(folds=config.folds, views=VIEW_TEXT[config.views]) if config.variant == "apnea" and config.folds else PROTOCOLS[config.variant]
     metrics = {"task": "respiration", "variant": config.variant, "protocol_text": protocol,
                "parameters": sum(p.numel() for p in model.parameters()), "train_seconds": round(seconds, 1),
                "threshold": model.threshold, "validation": run.get("validation", {}), "test": run["test"]}
