@@ -10,14 +10,16 @@ from core.errors import SamplingRateError
 ECG_FS_RANGE = (50.0, 2000.0)
 
 
-def signal_resample(x: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
-    """Resample along axis 0 with a polyphase filter (rates approximated by a fraction with denominator <= 1000)."""
+def signal_resample(x: np.ndarray, fs_in: float, fs_out: float, *, padtype: str = "constant") -> np.ndarray:
+    """Resample along axis 0 with a polyphase filter (rates approximated by a fraction with denominator <= 1000).
+    padtype: what `scipy.signal.resample_poly` assumes beyond the ends: "constant" (zeros) suits zero-mean signals;
+    "line" keeps a large offset such as gravity from ramping down to zero at both ends."""
     if fs_in == fs_out:
         return np.asarray(x, dtype=float)
     from scipy import signal as sps  # imported on first use: it adds about a second to the hub's start-up
 
     ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
-    return sps.resample_poly(np.asarray(x, dtype=float), ratio.numerator, ratio.denominator, axis=0)
+    return sps.resample_poly(np.asarray(x, dtype=float), ratio.numerator, ratio.denominator, axis=0, padtype=padtype)
 
 
 def signal_filter(x: np.ndarray, fs: float, *, lowcut: float | None = None, highcut: float | None = None, order: int = 3) -> np.ndarray:

@@ -19,6 +19,13 @@ def test_resample_keeps_length_and_frequency(fs_in, fs_out):
     assert _dominant_hz(y, fs_out) == pytest.approx(2.0, abs=0.11)
 
 
+def test_line_padding_keeps_an_offset_at_both_ends():
+    gravity = np.full(200, 1.0)  # 10 s of 1 g at 20 Hz
+    zero_padded, line_padded = signal_resample(gravity, 20, 50), signal_resample(gravity, 20, 50, padtype="line")
+    assert zero_padded[-1] < 0.5 and zero_padded[1] > 1.1  # zeros beyond the ends bend the offset there
+    np.testing.assert_allclose(line_padded, 1.0, atol=1e-3)
+
+
 def test_lowpass_removes_high_tone_and_keeps_low_one():
     fs = 250.0
     t = np.arange(0, 8, 1 / fs)

@@ -91,7 +91,8 @@ def read_har(path: str | Path, *, fs: float | None = None, extra_files: tuple = 
 
 def inertial_regular(recording: Recording) -> np.ndarray:
     """The recording's signal on an even 50 Hz grid: irregular timestamps interpolated at the nominal rate, then
-    polyphase resampling (anti-aliased)."""
+    polyphase resampling (anti-aliased; the ends extended along the signal's trend, since gravity puts about 1 g on
+    the accelerometer and zeros beyond the ends would bend the first and last window)."""
     fs = check_fs(recording.fs, HAR_FS_RANGE, "inertial recording")
     values = recording.signal
     if recording.time is not None:
@@ -99,7 +100,7 @@ def inertial_regular(recording: Recording) -> np.ndarray:
         fs = float(max(1, round(fs)))
         grid = np.arange(0.0, recording.time[-1] - recording.time[0], 1.0 / fs) + recording.time[0]
         values = np.column_stack([np.interp(grid, recording.time, column) for column in values.T])
-    return signal_resample(values, fs, HAR_FS)
+    return signal_resample(values, fs, HAR_FS, padtype="line")
 
 
 def inertial_uci(signal: np.ndarray, *, has_gyro: bool) -> np.ndarray:
