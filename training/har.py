@@ -172,19 +172,19 @@ def subject_folds(subjects: np.ndarray, folds: int) -> list[np.ndarray]:
     return [np.isin(subjects, order[k::folds]) for k in range(folds)]
 
 
-def cross_validate(config: HARTrainConfig, train_all: dict) -> tuple[dict, list[dict], float]:
-    """Out-of-fold metrics of `config` over the training subjects, the first fold's history, seconds per fold model."""
+def cross_validate(config: HARTrainConfig, train_all: dict) -> tuple[dict, list[dict]]:
+    """Out-of-fold metrics of `config` over the training subjects, and the first fold's history (the report's
+    learning curves)."""
     probabilities = np.zeros((len(train_all["y"]), len(ACTIVITIES)), dtype=np.float32)
-    histories, seconds = [], []
+    histories = []
     for k, held in enumerate(subject_folds(train_all["subject"], config.folds), start=1):
         print(f"fold {k}/{config.folds}: held-out subjects {np.unique(train_all['subject'][held]).tolist()}")
         part = {key: value[~held] for key, value in train_all.items()}
         out = {key: value[held] for key, value in train_all.items()}
-        model, history, fold_seconds = train_one(config, part, out, keep_last=True)
+        model, history, _ = train_one(config, part, out, keep_last=True)
         probabilities[held] = model.predict_windows(out["X"])
         histories.append(history)
-        seconds.append(fold_seconds)
-    return classification_metrics(train_all["y"], probabilities, ACTIVITIES), histories[0], float(np.mean(seconds))
+    return classification_metrics(train_all["y"], probabilities, ACTIVITIES), histories[0]
 
 
 def evaluate(model: HARClassifier, split: dict) -> tuple[dict, np.ndarray]:
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> Path:
     runs = []
     for candidate in candidates:
         if config.folds:  # selection by out-of-fold figures; the model is then trained on every training subject
-            val_metrics, history, _ = cross_validate(candidate, train_all)
+            val_metrics, history = cross_validate(candidate, train_all)
             model, _, seconds = train_one(candidate, train_all, val, keep_last=True)
         else:
             model, history, seconds = train_one(candidate, train, val)
