@@ -31,8 +31,9 @@ from core.respiration.breaths import match_events, rsp_peaks
 from core.respiration.data import (APNEA_TEST_RECORDS, APNEA_VAL_RECORDS, bidmc_01, nab_corpus, nab_known_cause,
                                    nab_series)
 from core.respiration.model import ApneaNet, VAELSTM
-from core.respiration.pipeline import (BeatSeries, ValueSeries, apnea_inputs, apnea_probability, apnea_vae_scores, apnea_windows,
-                                       predict_series, standardise_by_reference, waveform_input)
+from core.respiration.pipeline import (BeatSeries, ValueSeries, apnea_inputs, apnea_night_rr, apnea_probability,
+                                       apnea_vae_scores, apnea_windows, predict_series, standardise_by_reference,
+                                       waveform_input)
 from core.respiration.rr import GRID_FS
 from core.respiration.scoring import (binary_metrics, detection_metrics, nab_normalised, nab_raw_score, onsets,
                                       pick_threshold, smooth_scores)
@@ -407,7 +408,7 @@ def train_apnea(config: RespirationTrainConfig, out: Path) -> dict:
     length = int(config.context * 60 * GRID_FS)
     for record in records.values():  # the inputs the model is served, so training sees what serving computes
         record["windows"] = apnea_windows(record["inputs"], length=length)
-        record["night_rr"] = np.full(len(record["windows"]), np.median(record["inputs"]["rr"]), dtype=np.float32)
+        record["night_rr"] = apnea_night_rr(record["inputs"], len(record["windows"]))
     if config.folds:
         return train_apnea_folds(config, records)
     train, val, test = split_records(records)

@@ -1,6 +1,6 @@
 """Activity classifiers over 2.56 s inertial windows: 1-D CNNs with window statistics averaged with MLPs over hand
-window features (shipped), and the seed's LSTM/GRU baselines. One class serves both variants: nine channels ("full") or accelerometer only
-("acc")."""
+window features (shipped), and the seed's LSTM/GRU baselines. One class serves both variants: nine channels ("full")
+or accelerometer only ("acc")."""
 from __future__ import annotations
 
 import torch

@@ -340,12 +340,17 @@ def apnea_windows(inputs: dict, *, length: int) -> np.ndarray:
     return windows
 
 
+def apnea_night_rr(inputs: dict, count: int) -> np.ndarray:
+    """The night's median RR (s) of `apnea_inputs`, repeated for `count` windows: the input `night_rr`."""
+    return np.full(count, np.median(inputs["rr"]), dtype=np.float32)
+
+
 def apnea_model_inputs(model, inputs: dict) -> tuple[np.ndarray, ...]:
     """The apnea model's inputs for one night: its RR windows, and the night's median RR per window if it takes it."""
     windows = apnea_windows(inputs, length=model.length)
     if not model.night_members:
         return (windows,)
-    return windows, np.full(len(windows), np.median(inputs["rr"]), dtype=np.float32)
+    return windows, apnea_night_rr(inputs, len(windows))
 
 
 def apnea_probability(model, inputs: dict) -> np.ndarray:
