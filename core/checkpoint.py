@@ -42,12 +42,17 @@ class PhysioModel(
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
         raise NotImplementedError
 
-    def _run(self, chunk: list[np.ndarray]) -> np.ndarray:
+    def serving_module(self) -> torch.nn.Module:
+        """The module that `infer` runs and `export_onnx` writes: one output per name in `output_names`."""
+        return self
+
+    def _run(self, chunk: list[np.ndarray]) -> list[np.ndarray]:
         if self.backend == "onnx":
             return super()._run(chunk)
         self.eval()
         with torch.inference_mode():
-            return self(*map(torch.from_numpy, chunk)).numpy()
+            outputs = self.serving_module()(*map(torch.from_numpy, chunk))
+        return [o.numpy() for o in outputs] if isinstance(outputs, tuple) else [outputs.numpy()]
 
     def export_onnx(self, path: str | Path) -> Path:
         """Write the model as ONNX with a dynamic batch axis."""
@@ -55,7 +60,7 @@ class PhysioModel(
         self.eval()
         dynamic = {name: {0: "batch", **self.dynamic_axes.get(name, {})} for name in (*self.input_names, *self.output_names)}
         torch.onnx.export(
-            self,
+            self.serving_module(),
             self.example_inputs(2),
             str(path),
             input_names=list(self.input_names),

@@ -45,18 +45,22 @@ class Predictor:
         return self
 
     def infer(self, *inputs: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-        """Outputs for numpy inputs (in the model's input order), in batches."""
-        outputs = []
+        """The first output for numpy inputs (in the model's input order), in batches."""
+        return self.infer_all(*inputs, batch_size=batch_size)[0]
+
+    def infer_all(self, *inputs: np.ndarray, batch_size: int = 4096) -> list[np.ndarray]:
+        """Every output (in the model's output order) for numpy inputs, in batches."""
+        chunks = []
         for start in range(0, len(inputs[0]), batch_size):
             chunk = [np.ascontiguousarray(x[start : start + batch_size], dtype=np.float32) for x in inputs]
-            outputs.append(self._run(chunk))
-        return np.concatenate(outputs) if outputs else np.zeros((0,))
+            chunks.append(self._run(chunk))
+        return [np.concatenate(parts) for parts in zip(*chunks)] if chunks else [np.zeros((0,))]
 
-    def _run(self, chunk: list[np.ndarray]) -> np.ndarray:
+    def _run(self, chunk: list[np.ndarray]) -> list[np.ndarray]:
         if self._onnx_session is None:
             raise CheckpointError("This predictor has no ONNX session; load it with load_predictor or call use_onnx.")
         names = [node.name for node in self._onnx_session.get_inputs()]
-        return self._onnx_session.run(None, dict(zip(names, chunk)))[0]
+        return self._onnx_session.run(None, dict(zip(names, chunk)))
 
 
 def resolve_checkpoint(local: Path | None, repo_id: str | None, revision: str | None = None) -> Path:

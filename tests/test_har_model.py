@@ -1,4 +1,5 @@
-"""The HAR model's hand window features on known signals, the CNN that takes them and the MLP members over them."""
+"""The HAR model's hand window features on known signals, the CNN that takes them, the MLP members over them and
+the wearer calibration."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,10 +7,10 @@ import pytest
 import torch
 
 from core.checkpoint import load_checkpoint, save_checkpoint
-from core.errors import ConfigError
+from core.errors import ConfigError, InputError
 from core.har.data import ACC_CHANNELS, CHANNELS, HAR_FS, WINDOW
 from core.har.model import BANDS_HZ, HARClassifier, WindowFeatures, window_statistics
-from core.har.predictor import HARPredictor
+from core.har.predictor import MIN_REFERENCE_WINDOWS, HARPredictor
 from core.predictor import load_predictor
 
 
@@ -80,3 +81,37 @@ def test_feature_members_read_the_hand_features_and_join_the_average(tmp_path):
 def test_unknown_feature_set_lists_the_accepted_ones():
     with pytest.raises(ConfigError, match=r"Unknown HAR feature set 'fft'; accepted are \['stats', 'hand'\]"):
         HARClassifier(features="fft")
+
+
+def test_calibrated_model_serves_feature_offsets_and_calibrates_per_wearer(tmp_path):
+    torch.manual_seed(0)
+    model = HARClassifier(width=4, members=1, feature_members=1, fc=16, calibrated=True).eval()
+    model.population_reference.copy_(torch.linspace(-1, 1, model.features.out_features))
+    folder = save_checkpoint(model, tmp_path / "ckpt", training_config={})
+    served = load_predictor(HARPredictor, folder)
+    assert [i.name for i in served._onnx_session.get_inputs()] == ["windows", "reference"]
+    assert [o.name for o in served._onnx_session.get_outputs()] == ["logits", "features"]
+    windows = (still_phone_with_sway().repeat(6, 1, 1) + 0.05 * torch.randn(6, WINDOW, len(CHANNELS))).numpy()
+    reference = np.zeros((6, model.features.out_features), dtype=np.float32)
+    logits, offsets = served.infer_all(windows, reference)
+    with torch.no_grad():
+        np.testing.assert_allclose(offsets, (model.features(torch.from_numpy(windows)) - model.population_reference).numpy(), atol=1e-4)
+    np.testing.assert_allclose(logits, model.infer(windows, reference), atol=1e-5)
+    # two wearers are calibrated apart: the same as predicting each one's windows alone
+    wearers = np.array([0, 0, 0, 1, 1, 1])
+    together = served.predict_windows(windows, wearers=wearers)
+    np.testing.assert_allclose(together[:3], served.predict_windows(windows[:3]), atol=1e-6)
+    np.testing.assert_allclose(together, model.predict_windows(windows, wearers=wearers), atol=1e-5)
+    with pytest.raises(InputError, match=r"wearers must hold one id per window \(6\), got shape \(2,\)"):
+        served.predict_windows(windows, wearers=np.array([0, 1]))
+
+
+def test_wearer_reference_is_the_mean_offset_of_enough_walking_windows():
+    offsets = np.arange(40, dtype=np.float32).reshape(20, 2)
+    logits = np.zeros((20, 6), dtype=np.float32)
+    logits[:, 3] = 1.0  # sitting
+    for row, walking_class in zip(range(MIN_REFERENCE_WINDOWS), [0, 1, 2] * MIN_REFERENCE_WINDOWS):
+        logits[row, walking_class] = 5.0
+    np.testing.assert_array_equal(HARPredictor.wearer_reference(logits, offsets), offsets[:MIN_REFERENCE_WINDOWS].mean(axis=0))
+    logits[0, :3] = 0.0  # one walking window fewer than needed: the population's reference (zero offsets)
+    np.testing.assert_array_equal(HARPredictor.wearer_reference(logits, offsets), [0.0, 0.0])

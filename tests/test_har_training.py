@@ -1,4 +1,4 @@
-"""HAR training: rotation augmentation, the refit option and cross-validation by subject."""
+"""HAR training: rotation augmentation, the refit option, cross-validation by subject and wearer references."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ import torch
 from core.errors import ConfigError
 from core.har.data import CHANNELS, WINDOW
 from tests.conftest import needs_data
-from training.har import HARTrainConfig, make_augment, random_rotations, subject_folds
+from training.har import HARTrainConfig, make_augment, random_rotations, subject_folds, wearer_references
 
 
 def test_rotations_are_orthonormal_within_the_angle():
@@ -77,3 +77,27 @@ def test_folds_select_out_of_fold_and_train_on_all_subjects(tmp_path):
     assert 0 < metrics["validation"]["accuracy"] <= 1 and metrics["experiments"][0]["feature_members"] == 1
     assert metrics["protocol_text"].startswith("UCI HAR official subject-wise split: the model chosen by 3-fold cross-validation")
     assert metrics["test"]["n"] == 2947 and "--folds 3" in (out / "README.md").read_text()
+
+
+def test_reference_dropout_zeroes_a_share_of_the_wearer_references():
+    torch.manual_seed(0)
+    windows, references = torch.randn(400, WINDOW, len(CHANNELS)), torch.ones(400, 5)
+    _, kept, _ = make_augment(0.0, 0.0, reference_dropout=0.25)([windows, references, torch.zeros(400)])
+    dropped = (kept == 0).all(dim=1)
+    assert torch.all((kept == 1).all(dim=1) | dropped) and 0.18 < dropped.float().mean() < 0.32
+
+
+def test_wearer_references_are_walking_means_offset_from_the_population():
+    class FirstSample(torch.nn.Module):
+        def forward(self, windows):
+            return windows[:, 0, :2]
+
+    subject = np.repeat([1, 2], [12, 6])
+    y = np.array([0] * 5 + [2] * 5 + [3, 4] + [1] * 3 + [5] * 3)  # subject 2 walks in 3 windows only
+    windows = np.zeros((18, WINDOW, 2), dtype=np.float32)
+    windows[:, 0] = np.arange(36).reshape(18, 2)
+    references, population = wearer_references(FirstSample(), {"subject": subject, "y": y}, windows)
+    walking = np.isin(y, [0, 1, 2])
+    np.testing.assert_allclose(population, windows[walking, 0].mean(axis=0))
+    np.testing.assert_allclose(references[:12], np.broadcast_to(windows[:10, 0].mean(axis=0) - population, (12, 2)))
+    np.testing.assert_array_equal(references[12:], 0.0)  # fewer walking windows than MIN_REFERENCE_WINDOWS

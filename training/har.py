@@ -29,9 +29,10 @@ import torch
 
 from core.checkpoint import save_checkpoint, write_evaluation
 from core.errors import ConfigError
-from core.har.data import (ACC_CHANNELS, ACTIVITIES, CHANNELS, VAL_SUBJECTS, har_segments, har_stitch, load_split,
-                           validation_mask)
-from core.har.model import HARClassifier
+from core.har.data import (ACC_CHANNELS, ACTIVITIES, CHANNELS, HAR_FS, STEP, VAL_SUBJECTS, WALKING_CLASSES, har_segments,
+                           har_stitch, load_split, validation_mask)
+from core.har.model import HARClassifier, WindowFeatures
+from core.har.predictor import MIN_REFERENCE_WINDOWS
 from core.har.pipeline import har_windows, inertial_uci
 from core.modelcard import model_card
 from core.tasks import get_task
@@ -50,6 +51,13 @@ FOLDS_PROTOCOL = ("UCI HAR official subject-wise split: the model chosen by {fol
                   f"stopping), then trained on all 21; {TEST_PROTOCOL}")
 REFIT_PROTOCOL = (f"UCI HAR official subject-wise split: model and epoch count chosen by training on 16 of the 21 training "
                   f"subjects and validating on {VAL_TEXT}, then retrained on all 21 for that many epochs; {TEST_PROTOCOL}")
+CALIBRATION_PROTOCOL = (" Wearer calibration: each subject's windows are one wearer's recording; a first pass finds the "
+                        "subject's walking windows (no labels), whose mean hand features are the reference of the second "
+                        "pass; fold models and the test are scored so.")
+CALIBRATION_LIMITS = (" Wearer calibration needs at least {windows} windows (about {seconds:.0f} s) of walking in the recording; "
+                      "with less, the training population's reference is used. The ONNX graph takes `windows` and "
+                      "`reference` (zeros: no calibration) and also returns each window's features, from which "
+                      "`predict_windows` builds the wearer's reference.")
 LIMITS = {
     "full": "Trained on one phone model worn at the waist by 30 adults aged 19-48 in a lab protocol; other placements "
     "(pocket, wrist, hand) and activities outside the six classes are not recognised.",
@@ -57,14 +65,15 @@ LIMITS = {
     "harder without the gyroscope. Same placement limits as the nine-channel model (phone at the waist).",
 }
 COMPARISON_GRID = (
-    {"arch": "cnn", "members": 1, "feature_members": 0},
-    {"arch": "lstm", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0},
-    {"arch": "gru", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0},
-    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": False, "members": 1, "feature_members": 0},
-    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": True, "members": 1, "feature_members": 0},
+    {"calibrated": False},
+    {"arch": "cnn", "members": 1, "feature_members": 0, "calibrated": False},
+    {"arch": "lstm", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False},
+    {"arch": "gru", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False},
+    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False},
+    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": True, "members": 1, "feature_members": 0, "calibrated": False},
 )
-"""With --compare: a single CNN (against the ensemble), the seed's recurrent baselines (2-layer LSTM and GRU, 64 units,
-dropout 0.3, FC 128) and smaller or bidirectional LSTMs."""
+"""With --compare: the same ensemble without wearer calibration, a single CNN, the seed's recurrent baselines (2-layer
+LSTM and GRU, 64 units, dropout 0.3, FC 128) and smaller or bidirectional LSTMs."""
 
 
 @dataclass
@@ -78,6 +87,8 @@ class HARTrainConfig(TrainConfig):
     features: Literal["stats", "hand"] = "stats"
     members: int = 3
     feature_members: int = 0
+    calibrated: bool = False
+    reference_dropout: float = 0.2
     hidden: int = 64
     layers: int = 2
     bidirectional: bool = False
@@ -100,6 +111,8 @@ class HARTrainConfig(TrainConfig):
         if self.refit and self.schedule != "cosine":
             raise ConfigError(f"Config field refit=True needs schedule='cosine' (got {self.schedule!r}): a plateau schedule "
                               "would be driven by validation subjects that the refit trains on.")
+        if not 0.0 <= self.reference_dropout <= 1.0:
+            raise ConfigError(f"Config field reference_dropout={self.reference_dropout!r} must be a share between 0 and 1.")
         if self.folds and (self.folds < 2 or self.schedule != "cosine" or self.refit):
             raise ConfigError(f"Config field folds={self.folds} needs at least 2 folds, schedule='cosine' (got "
                               f"{self.schedule!r}) and no refit: fold models train for a fixed epoch count and the chosen "
@@ -116,19 +129,43 @@ def random_rotations(n: int, degrees: float) -> torch.Tensor:
     return torch.eye(3) + torch.sin(angle) * k + (1 - torch.cos(angle)) * (k @ k)
 
 
-def make_augment(scale: float, rotation: float):
+def make_augment(scale: float, rotation: float, *, reference_dropout: float = 0.0):
     """Multiply each window by a random gain in [1 - scale, 1 + scale] (sensor gain and body size vary) and turn all
-    its x/y/z triplets by one rotation of up to `rotation` degrees (the phone sits a little differently on each waist)."""
+    its x/y/z triplets by one rotation of up to `rotation` degrees (the phone sits a little differently on each waist).
+    For a calibrated model (batches of windows, reference, target), zero a `reference_dropout` share of the wearer
+    references (the population's reference), as serving does for a recording without walking."""
 
     def augment(batch: list[torch.Tensor]) -> list[torch.Tensor]:
-        windows, target = batch
+        windows, *references, target = batch
         if rotation:
             triplets = windows.unflatten(2, (-1, 3))  # UCI channel order: body acc, gyroscope, total acc, x/y/z each
             windows = torch.einsum("btsj,bij->btsi", triplets, random_rotations(len(windows), rotation)).flatten(2)
         gain = 1 + scale * (2 * torch.rand(len(windows), 1, 1) - 1)
-        return [windows * gain, target]
+        if references:
+            dropped = torch.rand(len(windows), 1) < reference_dropout
+            references = [references[0].masked_fill(dropped, 0.0)]
+        return [windows * gain, *references, target]
 
     return augment
+
+
+@torch.inference_mode()
+def wearer_references(extractor: WindowFeatures, split: dict, windows: np.ndarray,
+                      population: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Training references: per window, the mean hand features of its subject's walking windows as offsets from the
+    population's (zeros when the subject has fewer than `MIN_REFERENCE_WINDOWS`), and the population's reference (the
+    mean over the split's walking windows unless given)."""
+    features = torch.cat([extractor(torch.from_numpy(chunk)) for chunk in np.array_split(windows, max(1, len(windows) // 1024))]).numpy()
+    walking = np.isin(split["y"], WALKING_CLASSES)
+    if population is None:
+        population = features[walking].mean(axis=0) if walking.any() else features.mean(axis=0)
+    references = np.zeros_like(features)
+    for subject in np.unique(split["subject"]):
+        rows = split["subject"] == subject
+        own = rows & walking
+        if own.sum() >= MIN_REFERENCE_WINDOWS:
+            references[rows] = features[own].mean(axis=0) - population
+    return references, population
 
 
 def ensemble_loss(label_smoothing: float):
@@ -150,19 +187,28 @@ def train_one(config: HARTrainConfig, train: dict, val: dict, *, keep_last: bool
     channels = VARIANT_CHANNELS[config.variant]
     pick = [CHANNELS.index(c) for c in channels]
     x_train, x_val = train["X"][:, :, pick], val["X"][:, :, pick]
+    inputs_train, inputs_val, population = (x_train,), (x_val,), None
+    if config.calibrated:
+        extractor = WindowFeatures(channels)
+        references, population = wearer_references(extractor, train, x_train)
+        inputs_train, inputs_val = (x_train, references), (x_val, wearer_references(extractor, val, x_val, population)[0])
     model = HARClassifier(
         arch=config.arch, channels=channels, width=config.width, use_stats=config.use_stats, features=config.features, members=config.members,
-        feature_members=config.feature_members, hidden=config.hidden,
+        feature_members=config.feature_members, calibrated=config.calibrated,
+        hidden=config.hidden,
         layers=config.layers, bidirectional=config.bidirectional, fc=config.fc, dropout=config.dropout, labels=ACTIVITIES,
         mean=x_train.mean(axis=(0, 1)).tolist(), std=x_train.std(axis=(0, 1)).tolist(),
     )
+    if config.calibrated:
+        model.population_reference.copy_(torch.from_numpy(population))
     print(f"{config.arch} ({config.variant}): {sum(p.numel() for p in model.parameters()):,} parameters; "
           f"{len(x_train):,} train / {len(x_val):,} validation windows")
 
     started = time.time()
-    history = fit(model, tensors(x_train, train["y"]), tensors(x_val, val["y"]), config,
+    augment = make_augment(config.scale_jitter, config.rotation, reference_dropout=config.reference_dropout)
+    history = fit(model, tensors(*inputs_train, train["y"]), tensors(*inputs_val, val["y"]), config,
                   loss_fn=ensemble_loss(config.label_smoothing), score_fn=macro_f1_score(val["y"], ACTIVITIES),
-                  augment=make_augment(config.scale_jitter, config.rotation), keep_last=keep_last)
+                  augment=augment, keep_last=keep_last)
     return model, history, time.time() - started
 
 
@@ -182,13 +228,13 @@ def cross_validate(config: HARTrainConfig, train_all: dict) -> tuple[dict, list[
         part = {key: value[~held] for key, value in train_all.items()}
         out = {key: value[held] for key, value in train_all.items()}
         model, history, _ = train_one(config, part, out, keep_last=True)
-        probabilities[held] = model.predict_windows(out["X"])
+        probabilities[held] = model.predict_windows(out["X"], wearers=out["subject"])
         histories.append(history)
     return classification_metrics(train_all["y"], probabilities, ACTIVITIES), histories[0]
 
 
 def evaluate(model: HARClassifier, split: dict) -> tuple[dict, np.ndarray]:
-    probabilities = model.predict_windows(split["X"])
+    probabilities = model.predict_windows(split["X"], wearers=split["subject"])
     return classification_metrics(split["y"], probabilities, ACTIVITIES), probabilities
 
 
@@ -242,6 +288,10 @@ def main(argv: list[str] | None = None) -> Path:
         model, _, seconds = train_one(dataclasses.replace(chosen, epochs=refit_epochs), train_all, val, keep_last=True)
         test_metrics, probabilities = evaluate(model, test)
     protocol = REFIT_PROTOCOL if config.refit else FOLDS_PROTOCOL.format(folds=config.folds) if config.folds else PROTOCOL
+    limits = LIMITS[config.variant]
+    if chosen.calibrated:
+        protocol += CALIBRATION_PROTOCOL
+        limits += CALIBRATION_LIMITS.format(windows=MIN_REFERENCE_WINDOWS, seconds=(MIN_REFERENCE_WINDOWS + 1) * STEP / HAR_FS)
 
     # the checkpoint folder, its model card and report
     metrics = {
@@ -254,7 +304,7 @@ def main(argv: list[str] | None = None) -> Path:
         "experiments": [experiment_row(*run[:4], run[4], run[5]) for run in runs],
     }
     command = "python -m training.train har " + " ".join(sys.argv[1:] if argv is None else argv)
-    card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=protocol, limits=LIMITS[config.variant])
+    card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=protocol, limits=limits)
     save_checkpoint(model, out, training_config=chosen.to_dict())
     write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
@@ -272,18 +322,22 @@ def main(argv: list[str] | None = None) -> Path:
 
 def raw_path_accuracy(model: HARClassifier, split: dict) -> float:
     """Accuracy when each continuous run of windows is stitched back into a recording (total acceleration and
-    gyroscope) and sent through the serving pipeline: gravity filter, windows, classification."""
+    gyroscope) and sent through the serving pipeline (gravity filter, windows); the windows of all of a subject's
+    recordings are classified together, as one wearer's."""
     raw = [CHANNELS.index(c) for c in ("total_acc_x", "total_acc_y", "total_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z")]
     has_gyro = model.needs_gyroscope
     hits = total = 0
     for subject in np.unique(split["subject"]):
+        windows, labels = [], []
         for activity in range(len(ACTIVITIES)):
             rows = np.flatnonzero((split["subject"] == subject) & (split["y"] == activity))
             for segment in har_segments(split["X"][rows]):
                 signal = har_stitch(split["X"][rows[segment]])[:, raw if has_gyro else raw[:3]]
-                windows, _ = har_windows(inertial_uci(signal, has_gyro=has_gyro))
-                hits += int((model.predict_windows(windows).argmax(axis=1) == activity).sum())
-                total += len(windows)
+                windows.append(har_windows(inertial_uci(signal, has_gyro=has_gyro))[0])
+                labels.append(np.full(len(windows[-1]), activity))
+        predicted = model.predict_windows(np.concatenate(windows)).argmax(axis=1)
+        hits += int((predicted == np.concatenate(labels)).sum())
+        total += len(predicted)
     return hits / total
 
 

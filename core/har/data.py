@@ -16,6 +16,8 @@ ACTIVITIES = ("WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "S
 CHANNELS = ("body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z",
             "total_acc_x", "total_acc_y", "total_acc_z")
 """UCI "Inertial Signals" order: accelerations in g, angular velocity in rad/s."""
+WALKING_CLASSES = (0, 1, 2)
+"""Walking, upstairs and downstairs: the windows a calibrated model takes its wearer's reference from."""
 ACC_CHANNELS = tuple(c for c in CHANNELS if "acc" in c)
 HAR_FS = 50.0
 WINDOW = 128

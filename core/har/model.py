@@ -154,13 +154,19 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
     members: independently initialised models whose log-probabilities are averaged (an ensemble in one graph).
     feature_members: MLPs over the hand window features, averaged with the members (they err on different windows:
     the CNN on sitting/standing, the MLP on walking).
+    calibrated: wearer calibration. A second input `reference` holds the mean hand features of the wearer's walking
+    windows (any of the three walking classes), as offsets from the training population's (the buffer
+    `population_reference`; zeros = no calibration). Every member also reads the window's hand features minus the
+    wearer's, which cancels how the phone sits on this wearer's waist. The served graph has a second output, each
+    window's features as offsets from the population's, from which `HARPredictor.predict_windows` builds the
+    reference in a first pass.
     mean, std: per-channel training statistics.
     In training mode the output is (batch, members, classes), one prediction per member, so each learns alone.
     """
 
     input_names = ("windows",)
     output_names = ("logits",)
-    tiny_params = {"width": 4, "members": 2, "feature_members": 1}
+    tiny_params = {"width": 4, "members": 2, "feature_members": 1, "calibrated": True}
 
     def __init__(
         self,
@@ -172,6 +178,7 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
         features: str = "stats",
         members: int = 1,
         feature_members: int = 0,
+        calibrated: bool = False,
         hidden: int = 64,
         layers: int = 2,
         bidirectional: bool = False,
@@ -202,26 +209,64 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
                 return ConvEncoder(n, width)
             return RecurrentEncoder(arch, n, hidden, layers, dropout, bidirectional)
 
-        self.uses_hand_features = self.hand_features or feature_members > 0
+        self.calibrated = calibrated
+        self.uses_hand_features = self.hand_features or feature_members > 0 or calibrated
         extra = 4 * n if self.use_stats else 0
+        hand_size = 0
         if self.uses_hand_features:
             self.features = WindowFeatures(self.channels)
-            self.feature_norm = nn.BatchNorm1d(self.features.out_features)
+            hand_size = self.features.out_features * (2 if calibrated else 1)
+            self.feature_norm = nn.BatchNorm1d(hand_size)
         if self.hand_features:
-            extra = self.features.out_features
+            extra = hand_size
+        elif calibrated:
+            extra += hand_size
         self.members = nn.ModuleList(Member(encoder(), extra, fc, dropout, len(self.labels)) for _ in range(members))
-        self.feature_members = nn.ModuleList(Member(None, self.features.out_features, fc, dropout, len(self.labels))
+        self.feature_members = nn.ModuleList(Member(None, hand_size, fc, dropout, len(self.labels))
                                              for _ in range(feature_members))
+        if calibrated:
+            self.input_names, self.output_names = ("windows", "reference"), ("logits", "features")
+            self.register_buffer("population_reference", torch.zeros(self.features.out_features))
 
-    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+    def forward(self, windows: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
         x = (windows - self.mean) / self.std
-        hand = self.feature_norm(self.features(windows)) if self.uses_hand_features else None
-        extra = hand if self.hand_features else window_statistics(x) if self.use_stats else None
+        hand = None
+        if self.uses_hand_features:
+            raw = self.features(windows)
+            hand = self.feature_norm(torch.cat([raw, self.offsets(raw) - reference], dim=1) if self.calibrated else raw)
+        stats = window_statistics(x) if self.use_stats else None
+        if self.hand_features:
+            extra = hand
+        elif self.calibrated:
+            extra = hand if stats is None else torch.cat([stats, hand], dim=1)
+        else:
+            extra = stats
         logits = torch.stack([member(x, extra) for member in self.members]
                              + [member(x, hand) for member in self.feature_members], dim=1)
         if self.training:
             return logits
         return logits.log_softmax(dim=2).mean(dim=1)
 
+    def offsets(self, features: torch.Tensor) -> torch.Tensor:
+        """Hand features as offsets from the training population's walking reference."""
+        return features - self.population_reference
+
+    def serving_module(self) -> nn.Module:
+        return _WithFeatures(self) if self.calibrated else self
+
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
-        return (torch.randn(batch, WINDOW, len(self.channels)),)
+        windows = torch.randn(batch, WINDOW, len(self.channels))
+        if self.calibrated:
+            return windows, 0.1 * torch.randn(batch, self.features.out_features)
+        return (windows,)
+
+
+class _WithFeatures(nn.Module):
+    """A calibrated classifier's served graph: the activity log-probabilities and the window's feature offsets."""
+
+    def __init__(self, model: HARClassifier):
+        super().__init__()
+        self.model = model
+
+    def forward(self, windows: torch.Tensor, reference: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model(windows, reference), self.model.offsets(self.model.features(windows))

@@ -131,9 +131,13 @@ def accelerometer_model(backend: str):
     return load_model("har", variant="acc", backend=backend)
 
 
-def classify_windows(model, windows: np.ndarray, progress=None, *, start: float = 0.3) -> np.ndarray:
-    """(n, 6) probabilities in chunks, reporting progress from `start` to 1."""
+def classify_windows(model, windows: np.ndarray, progress=None, *, start: float = 0.3, wearers: np.ndarray | None = None) -> np.ndarray:
+    """(n, 6) probabilities in chunks, reporting progress from `start` to 1. wearers: (n,) ids of the people whose
+    walking a calibrated model calibrates to (by default one person wore the phone for all windows)."""
     report = progress or (lambda *args, **kwargs: None)
+    if model.is_calibrated:  # the wearer's reference needs every window of the recording at once
+        report(start, desc=f"Classifying {len(windows)} windows, calibrated to the wearer's walking")
+        return model.predict_windows(windows, wearers=wearers)
     chunks = range(0, len(windows), CHUNK)
     probabilities = []
     for i, first in enumerate(chunks):
@@ -180,7 +184,7 @@ def _variant(model) -> str:
 def predict(model, data: Recording | UCIWindows, *, acc_unit: str = "auto", gyro_unit: str = "auto", progress=None) -> HARResult:
     """Activities of a phone recording (units detected or given) or of pre-cut UCI HAR windows."""
     if isinstance(data, UCIWindows):
-        probabilities = classify_windows(model, data.windows, progress, start=0.0)
+        probabilities = classify_windows(model, data.windows, progress, start=0.0, wearers=data.subjects)
         labels = None if data.labels is None else data.labels - 1
         return HARResult(probabilities=probabilities, starts_s=None, variant=_variant(model), true_labels=labels)
     return classify_recording(model, inertial_units(data, acc_unit=acc_unit, gyro_unit=gyro_unit), progress=progress)

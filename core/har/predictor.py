@@ -4,9 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 from core.errors import InputError
-from core.har.data import CHANNELS, WINDOW
+from core.har.data import CHANNELS, WALKING_CLASSES, WINDOW
 from core.predictor import Predictor
 from core.results import softmax
+
+MIN_REFERENCE_WINDOWS = 8
+"""Walking windows (about 10 s) a recording needs before a calibrated model calibrates to its wearer."""
+BATCH = 256
+"""Cache-sized batches run faster than one large batch on CPU."""
 
 
 class HARPredictor(Predictor):
@@ -15,6 +20,11 @@ class HARPredictor(Predictor):
     @property
     def needs_gyroscope(self) -> bool:
         return any("gyro" in c for c in self.channels)
+
+    @property
+    def is_calibrated(self) -> bool:
+        """Whether the model calibrates to the wearer (see `HARClassifier`'s `calibrated`)."""
+        return bool(getattr(self, "calibrated", False))
 
     def select_channels(self, windows: np.ndarray) -> np.ndarray:
         """The model's channels of (n, 128, 9) UCI-order windows; windows that already hold exactly them pass through."""
@@ -30,9 +40,45 @@ class HARPredictor(Predictor):
             return windows
         return windows[:, :, [CHANNELS.index(c) for c in self.channels]]
 
-    def predict_windows(self, windows: np.ndarray) -> np.ndarray:
-        """(n, 6) activity probabilities for (n, 128, 9) UCI-order windows (or windows of the model's own channels)."""
+    def predict_windows(self, windows: np.ndarray, *, wearers: np.ndarray | None = None) -> np.ndarray:
+        """(n, 6) activity probabilities for (n, 128, 9) UCI-order windows (or windows of the model's own channels).
+
+        A calibrated model treats the windows of one wearer as one recording: a first pass finds the walking windows,
+        their mean feature offsets become the wearer's reference, a second pass classifies every window against it
+        (with fewer than `MIN_REFERENCE_WINDOWS` walking windows, the population's stays). wearers: (n,) wearer ids;
+        by default all windows are one wearer's.
+        """
         windows = self.select_channels(windows)
         if not np.isfinite(windows).all():
             raise InputError("Windows contain NaN or infinite values; fill or cut those parts first.")
-        return softmax(self.infer(windows, batch_size=256))  # cache-sized batches run faster than one large batch on CPU
+        if not self.is_calibrated:
+            return softmax(self.infer(windows, batch_size=BATCH))
+        wearers = np.zeros(len(windows)) if wearers is None else np.asarray(wearers)
+        if wearers.shape != (len(windows),):
+            raise InputError(f"wearers must hold one id per window ({len(windows)}), got shape {wearers.shape}.")
+        probabilities = np.zeros((len(windows), len(self.labels)), dtype=np.float32)
+        for wearer in np.unique(wearers):
+            rows = wearers == wearer
+            probabilities[rows] = softmax(self._calibrated_logits(windows[rows]))
+        return probabilities
+
+    @staticmethod
+    def wearer_reference(logits: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """One wearer's reference from a first pass: the mean feature offsets of the windows classified as walking,
+        or zeros (the population's reference) with fewer than `MIN_REFERENCE_WINDOWS` of them."""
+        walking = np.isin(logits.argmax(axis=1), WALKING_CLASSES)
+        if walking.sum() < MIN_REFERENCE_WINDOWS:
+            return np.zeros(offsets.shape[1], dtype=np.float32)
+        return offsets[walking].mean(axis=0)
+
+    def _calibrated_logits(self, windows: np.ndarray) -> np.ndarray:
+        def run(reference: np.ndarray) -> list[np.ndarray]:
+            return self.infer_all(windows, np.broadcast_to(reference, (len(windows), len(reference))), batch_size=BATCH)
+
+        logits, offsets = run(np.zeros(self._reference_size(), dtype=np.float32))
+        return run(self.wearer_reference(logits, offsets))[0]
+
+    def _reference_size(self) -> int:
+        if self._onnx_session is not None:
+            return int(self._onnx_session.get_inputs()[1].shape[1])
+        return self.features.out_features
