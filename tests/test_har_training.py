@@ -10,7 +10,7 @@ import torch
 from core.errors import ConfigError
 from core.har.data import CHANNELS, WINDOW
 from tests.conftest import needs_data
-from training.har import HARTrainConfig, make_augment, random_rotations, subject_folds, wearer_references
+from training.har import HARTrainConfig, candidates, make_augment, random_rotations, subject_folds, wearer_references
 
 
 def test_rotations_are_orthonormal_within_the_angle():
@@ -101,3 +101,13 @@ def test_wearer_references_are_walking_means_offset_from_the_population():
     np.testing.assert_allclose(population, windows[walking, 0].mean(axis=0))
     np.testing.assert_allclose(references[:12], np.broadcast_to(windows[:10, 0].mean(axis=0) - population, (12, 2)))
     np.testing.assert_array_equal(references[12:], 0.0)  # fewer walking windows than MIN_REFERENCE_WINDOWS
+
+
+def test_compare_adds_the_uncalibrated_ensemble_and_the_seed_baselines():
+    config = HARTrainConfig(members=2, feature_members=2, calibrated=True, compare=True, epochs=20, baseline_epochs=8)
+    grid = candidates(config)
+    assert grid[0] is config and len(grid) == 7
+    assert (grid[1].calibrated, grid[1].members, grid[1].feature_members, grid[1].epochs) == (False, 2, 2, 20)
+    seed_lstm = grid[3]
+    assert (seed_lstm.arch, seed_lstm.hidden, seed_lstm.layers, seed_lstm.calibrated, seed_lstm.epochs) == ("lstm", 64, 2, False, 8)
+    assert candidates(HARTrainConfig()) == [HARTrainConfig()]

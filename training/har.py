@@ -1,9 +1,10 @@
 """Train a human activity classifier on UCI HAR and write its checkpoint folder with a report.
 
     python -m training.train har --variant full --members 2 --feature-members 2 --fc 256 --epochs 20 --schedule cosine \
-        --folds 3 --compare --threads 1    # shipped nine-channel model (2 CNNs + 2 feature MLPs), with the baselines
+        --folds 3 --calibrated --compare --threads 1   # shipped nine-channel model (2 CNNs + 2 feature MLPs, wearer
+                                                       # calibration), with the uncalibrated ensemble and the baselines
     python -m training.train har --variant acc --members 2 --feature-members 2 --fc 256 --epochs 20 --schedule cosine \
-        --folds 3 --compare --threads 1    # shipped accelerometer-only model
+        --folds 3 --calibrated --compare --threads 1   # shipped accelerometer-only model
     python -m training.train har --features hand --epochs 30 --out runs/har-hand   # CNN with the hand window features
     python -m training.train har --arch lstm --epochs 5 --out runs/har-lstm
     python -m training.evaluate har --variant acc                   # test metrics of a shipped checkpoint
@@ -13,6 +14,9 @@ With `--refit --schedule cosine` the chosen model is trained again on all 21 tra
 epoch count. With `--folds K --schedule cosine` every candidate is instead cross-validated by subject over all 21
 training subjects (K fold models, each trained for the configured epochs), chosen by its out-of-fold macro-F1, and
 trained once more on all 21. `--limit` samples the training split before the validation subjects are held out.
+With `--calibrated` the model calibrates to the wearer (see `HARClassifier`): each training subject's reference is the
+mean hand features of its labelled walking windows; held-out and test subjects get theirs label-free from
+`predict_windows`' first pass.
 """
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ from core.har.model import HARClassifier, WindowFeatures
 from core.har.predictor import MIN_REFERENCE_WINDOWS
 from core.har.pipeline import har_windows, inertial_uci
 from core.modelcard import model_card
+from core.results import softmax
 from core.tasks import get_task
 from training.config import TrainConfig, parse_config
 from training.loop import fit, seed_everything, tensors
@@ -238,6 +243,15 @@ def evaluate(model: HARClassifier, split: dict) -> tuple[dict, np.ndarray]:
     return classification_metrics(split["y"], probabilities, ACTIVITIES), probabilities
 
 
+def population_reference_metrics(model: HARClassifier, split: dict) -> dict:
+    """Accuracy and macro-F1 of a calibrated model when every window is read against the training population's
+    walking, as for a recording without walking."""
+    windows = model.select_channels(split["X"])
+    logits = model.infer(windows, np.zeros((len(windows), model.reference_size()), dtype=np.float32))
+    metrics = classification_metrics(split["y"], softmax(logits), ACTIVITIES)
+    return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"]}
+
+
 def experiment_row(config: HARTrainConfig, model: HARClassifier, history: list[dict], seconds: float, val: dict, test: dict) -> dict:
     return {
         "arch": config.arch, "hidden": config.hidden if config.arch != "cnn" else "", "layers": config.layers if config.arch != "cnn" else "",
@@ -247,6 +261,13 @@ def experiment_row(config: HARTrainConfig, model: HARClassifier, history: list[d
         "val_accuracy": round(val["accuracy"], 4), "val_macro_f1": round(val["macro_f1"], 4),
         "test_accuracy": round(test["accuracy"], 4), "test_macro_f1": round(test["macro_f1"], 4),
     }
+
+
+def candidates(config: HARTrainConfig) -> list[HARTrainConfig]:
+    """The configured model and, with `compare`, its `COMPARISON_GRID` variants (recurrent ones for `baseline_epochs`)."""
+    grid = COMPARISON_GRID if config.compare else ()
+    return [config] + [dataclasses.replace(config, **row, **({} if row.get("arch", "cnn") == "cnn" else {"epochs": config.baseline_epochs}))
+                       for row in grid]
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -264,12 +285,8 @@ def main(argv: list[str] | None = None) -> Path:
     val = {key: value[held_out] for key, value in train_all.items()}
 
     # candidates: the configured model, plus the comparison grid with --compare; the best on validation ships
-    candidates = [config]
-    if config.compare:
-        candidates += [dataclasses.replace(config, **grid, **({} if grid["arch"] == "cnn" else {"epochs": config.baseline_epochs}))
-                       for grid in COMPARISON_GRID]
     runs = []
-    for candidate in candidates:
+    for candidate in candidates(config):
         if config.folds:  # selection by out-of-fold figures; the model is then trained on every training subject
             val_metrics, history = cross_validate(candidate, train_all)
             model, _, seconds = train_one(candidate, train_all, val, keep_last=True)
@@ -301,6 +318,7 @@ def main(argv: list[str] | None = None) -> Path:
         "validation": {"accuracy": val_metrics["accuracy"], "macro_f1": val_metrics["macro_f1"],
                        "part": f"out of fold, {config.folds} folds by subject" if config.folds else "held-out training subjects"},
         "test": test_metrics,
+        "test_population_reference": population_reference_metrics(model, test) if chosen.calibrated else None,
         "experiments": [experiment_row(*run[:4], run[4], run[5]) for run in runs],
     }
     command = "python -m training.train har " + " ".join(sys.argv[1:] if argv is None else argv)
@@ -356,4 +374,6 @@ def evaluate_main(argv: list[str] | None = None) -> None:
     test = load_split("test", args.data_dir or None)
     metrics, _ = evaluate(model, test)
     metrics["raw_path_accuracy"] = raw_path_accuracy(model, test)
+    if model.is_calibrated:
+        metrics["population_reference"] = population_reference_metrics(model, test)
     print(json.dumps({"variant": args.variant, "protocol": model.metrics["protocol_text"], **metrics}, indent=2))

@@ -75,10 +75,11 @@ class HARPredictor(Predictor):
         def run(reference: np.ndarray) -> list[np.ndarray]:
             return self.infer_all(windows, np.broadcast_to(reference, (len(windows), len(reference))), batch_size=BATCH)
 
-        logits, offsets = run(np.zeros(self._reference_size(), dtype=np.float32))
+        logits, offsets = run(np.zeros(self.reference_size(), dtype=np.float32))
         return run(self.wearer_reference(logits, offsets))[0]
 
-    def _reference_size(self) -> int:
+    def reference_size(self) -> int:
+        """Length of a calibrated model's reference (its hand feature count)."""
         if self._onnx_session is not None:
             return int(self._onnx_session.get_inputs()[1].shape[1])
         return self.features.out_features
