@@ -112,6 +112,8 @@ def test_wearer_reference_is_the_mean_offset_of_enough_walking_windows():
     logits[:, 3] = 1.0  # sitting
     for row, walking_class in zip(range(MIN_REFERENCE_WINDOWS), [0, 1, 2] * MIN_REFERENCE_WINDOWS):
         logits[row, walking_class] = 5.0
-    np.testing.assert_array_equal(HARPredictor.wearer_reference(logits, offsets), offsets[:MIN_REFERENCE_WINDOWS].mean(axis=0))
-    logits[0, :3] = 0.0  # one walking window fewer than needed: the population's reference (zero offsets)
-    np.testing.assert_array_equal(HARPredictor.wearer_reference(logits, offsets), [0.0, 0.0])
+    reference, walking = HARPredictor.wearer_reference(logits, offsets)
+    np.testing.assert_array_equal(reference, offsets[:MIN_REFERENCE_WINDOWS].mean(axis=0))
+    assert walking == MIN_REFERENCE_WINDOWS
+    logits[0, :3] = 0.0  # one walking window fewer than needed: no reference, the first pass stands
+    assert HARPredictor.wearer_reference(logits, offsets) == (None, MIN_REFERENCE_WINDOWS - 1)

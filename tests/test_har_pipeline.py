@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import load_model
+from core import get_task, load_model
 from core.errors import InputError, SamplingRateError, SignalTooShortError
 from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW, har_segments, har_stitch
 from core.har.pipeline import har_windows, inertial_uci, predict, read_har
@@ -154,3 +154,13 @@ def test_raw_path_reproduces_the_uci_windows_of_a_test_subject(model):
     assert len(predicted) == int((test["subject"] == 9).sum())
     assert np.mean(body_error) < 0.03
     assert np.mean(predicted == np.concatenate(labels)) >= 0.84
+
+
+def test_recordings_with_enough_walking_are_calibrated_to_it(model):
+    example = next(path for path in get_task("har").examples if "subject02_acc_gyro" in path.name)
+    result = predict(model, read_har(example))
+    assert result.calibration_windows >= 8 and result.to_json()["summary"]["calibration_windows"] == result.calibration_windows
+    assert f"calibrated to {result.calibration_windows} walking windows" in result.summary()
+    # the 20 Hz fixture walks for 7 windows: too few, so its windows are read against the population's walking
+    short = predict(model, read_har(STITCHED))
+    assert short.calibration_windows == 0 and "under 8 walking windows" in short.summary()

@@ -10,10 +10,11 @@ import numpy as np
 
 from core.errors import FileTooLargeError, SignalTooShortError, UnsupportedFormatError
 from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW
+from core.har.predictor import MIN_REFERENCE_WINDOWS
 from core.readers import Recording, check_file
 from core.readers.inertial import UCIWindows, inertial_units, read_inertial_csv, read_uci_inertial
 from core.signals import check_fs, signal_filter, signal_resample
-from core.results import ClassProbabilities
+from core.results import ClassProbabilities, softmax
 
 HAR_FS_RANGE = (10.0, 200.0)
 GRAVITY_CORNER_HZ = 0.3
@@ -26,7 +27,8 @@ CHUNK = 4096
 @dataclass(frozen=True)
 class HARResult(ClassProbabilities):
     """Per-window activity probabilities (n, 6); window starts in seconds (None for pre-cut UCI windows);
-    the 50 Hz total acceleration (g) and gyroscope (rad/s, absent for accelerometer-only input) for plotting."""
+    the 50 Hz total acceleration (g) and gyroscope (rad/s, absent for accelerometer-only input) for plotting;
+    the number of walking windows a calibrated model calibrated a recording to (0: none, None: not calibrated)."""
 
     probabilities: np.ndarray
     starts_s: np.ndarray | None
@@ -35,6 +37,7 @@ class HARResult(ClassProbabilities):
     acc: np.ndarray | None = None
     gyro: np.ndarray | None = None
     true_labels: np.ndarray | None = None
+    calibration_windows: int | None = None
     window_s: float = WINDOW / HAR_FS
 
     @property
@@ -66,6 +69,8 @@ class HARResult(ClassProbabilities):
                    "dominant": max(shares, key=shares.get)}
         if self.true_labels is not None:
             summary["accuracy"] = round(self.accuracy(), 4)
+        if self.calibration_windows is not None:
+            summary["calibration_windows"] = self.calibration_windows
         return {"task": "har", "windows": windows, "summary": summary}
 
     def summary(self) -> str:
@@ -73,6 +78,10 @@ class HARResult(ClassProbabilities):
         text = f"{len(self.probabilities)} windows ({self.duration_s / 60:.1f} min), {self.variant} model: {shares}"
         if self.true_labels is not None:
             text += f"; accuracy against the file's labels {self.accuracy():.1%}"
+        if self.calibration_windows:
+            text += f"; calibrated to {self.calibration_windows} walking windows"
+        elif self.calibration_windows == 0:
+            text += f"; under {MIN_REFERENCE_WINDOWS} walking windows, so read against the training population's walking"
         return text
 
 
@@ -136,7 +145,7 @@ def classify_windows(model, windows: np.ndarray, progress=None, *, start: float 
     walking a calibrated model calibrates to (by default one person wore the phone for all windows)."""
     report = progress or (lambda *args, **kwargs: None)
     if model.is_calibrated:  # the wearer's reference needs every window of the recording at once
-        report(start, desc=f"Classifying {len(windows)} windows, calibrated to the wearer's walking")
+        report(start, desc=f"Classifying {len(windows)} windows, calibrated to each wearer's walking")
         return model.predict_windows(windows, wearers=wearers)
     chunks = range(0, len(windows), CHUNK)
     probabilities = []
@@ -170,10 +179,16 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
             f"The recording gives {len(signals)} samples at 50 Hz, fewer than one {WINDOW}-sample window; record at least 3 s."
         )
     windows, starts = har_windows(signals)
-    probabilities = classify_windows(model, windows, progress)
+    walking = None
+    if model.is_calibrated:  # the wearer's reference needs every window of the recording at once
+        report(0.3, desc=f"Classifying {len(windows)} windows, calibrated to the wearer's walking")
+        logits, walking = model.calibrated_logits(model.model_windows(windows))
+        probabilities = softmax(logits)
+    else:
+        probabilities = classify_windows(model, windows, progress)
     return HARResult(
         probabilities=probabilities, starts_s=starts / HAR_FS, variant=_variant(model),
-        acc=signals[:, 6:9], gyro=signals[:, 3:6] if has_gyro else None,
+        acc=signals[:, 6:9], gyro=signals[:, 3:6] if has_gyro else None, calibration_windows=walking,
     )
 
 

@@ -40,17 +40,20 @@ class HARPredictor(Predictor):
             return windows
         return windows[:, :, [CHANNELS.index(c) for c in self.channels]]
 
-    def predict_windows(self, windows: np.ndarray, *, wearers: np.ndarray | None = None) -> np.ndarray:
-        """(n, 6) activity probabilities for (n, 128, 9) UCI-order windows (or windows of the model's own channels).
-
-        A calibrated model treats the windows of one wearer as one recording: a first pass finds the walking windows,
-        their mean feature offsets become the wearer's reference, a second pass classifies every window against it
-        (with fewer than `MIN_REFERENCE_WINDOWS` walking windows, the population's stays). wearers: (n,) wearer ids;
-        by default all windows are one wearer's.
-        """
+    def model_windows(self, windows: np.ndarray) -> np.ndarray:
+        """`select_channels`, refusing NaN or infinite values."""
         windows = self.select_channels(windows)
         if not np.isfinite(windows).all():
             raise InputError("Windows contain NaN or infinite values; fill or cut those parts first.")
+        return windows
+
+    def predict_windows(self, windows: np.ndarray, *, wearers: np.ndarray | None = None) -> np.ndarray:
+        """(n, 6) activity probabilities for (n, 128, 9) UCI-order windows (or windows of the model's own channels).
+
+        A calibrated model treats the windows of one wearer as one recording (see `calibrated_logits`). wearers: (n,)
+        wearer ids; by default all windows are one wearer's.
+        """
+        windows = self.model_windows(windows)
         if not self.is_calibrated:
             return softmax(self.infer(windows, batch_size=BATCH))
         wearers = np.zeros(len(windows)) if wearers is None else np.asarray(wearers)
@@ -59,24 +62,32 @@ class HARPredictor(Predictor):
         probabilities = np.zeros((len(windows), len(self.labels)), dtype=np.float32)
         for wearer in np.unique(wearers):
             rows = wearers == wearer
-            probabilities[rows] = softmax(self._calibrated_logits(windows[rows]))
+            probabilities[rows] = softmax(self.calibrated_logits(windows[rows])[0])
         return probabilities
 
     @staticmethod
-    def wearer_reference(logits: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    def wearer_reference(logits: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray | None, int]:
         """One wearer's reference from a first pass: the mean feature offsets of the windows classified as walking,
-        or zeros (the population's reference) with fewer than `MIN_REFERENCE_WINDOWS` of them."""
+        and their count; None with fewer than `MIN_REFERENCE_WINDOWS` of them."""
         walking = np.isin(logits.argmax(axis=1), WALKING_CLASSES)
         if walking.sum() < MIN_REFERENCE_WINDOWS:
-            return np.zeros(offsets.shape[1], dtype=np.float32)
-        return offsets[walking].mean(axis=0)
+            return None, int(walking.sum())
+        return offsets[walking].mean(axis=0), int(walking.sum())
 
-    def _calibrated_logits(self, windows: np.ndarray) -> np.ndarray:
+    def calibrated_logits(self, windows: np.ndarray) -> tuple[np.ndarray, int]:
+        """Logits of one wearer's windows (`model_windows`) and the number of walking windows they were calibrated to.
+
+        A first pass against the population's reference finds the walking windows; their mean feature offsets are
+        the wearer's reference of a second pass. With fewer than `MIN_REFERENCE_WINDOWS`, the first pass stands (0).
+        """
         def run(reference: np.ndarray) -> list[np.ndarray]:
             return self.infer_all(windows, np.broadcast_to(reference, (len(windows), len(reference))), batch_size=BATCH)
 
         logits, offsets = run(np.zeros(self.reference_size(), dtype=np.float32))
-        return run(self.wearer_reference(logits, offsets))[0]
+        reference, walking = self.wearer_reference(logits, offsets)
+        if reference is None:
+            return logits, 0
+        return run(reference)[0], walking
 
     def reference_size(self) -> int:
         """Length of a calibrated model's reference (its hand feature count)."""
