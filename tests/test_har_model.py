@@ -97,6 +97,8 @@ def test_calibrated_model_serves_feature_offsets_and_calibrates_per_wearer(tmp_p
     with torch.no_grad():
         np.testing.assert_allclose(offsets, (model.features(torch.from_numpy(windows)) - model.population_reference).numpy(), atol=1e-4)
     np.testing.assert_allclose(logits, model.infer(windows, reference), atol=1e-5)
+    with torch.no_grad():  # no reference: the population's
+        torch.testing.assert_close(model(torch.from_numpy(windows)), model(torch.from_numpy(windows), torch.from_numpy(reference)))
     # two wearers are calibrated apart: the same as predicting each one's windows alone
     wearers = np.array([0, 0, 0, 1, 1, 1])
     together = served.predict_windows(windows, wearers=wearers)

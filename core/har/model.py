@@ -233,7 +233,11 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
         hand = None
         if self.uses_hand_features:
             raw = self.features(windows)
-            hand = self.feature_norm(torch.cat([raw, self.offsets(raw) - reference], dim=1) if self.calibrated else raw)
+            if self.calibrated:  # without a reference, the population's (zero offsets)
+                relative = self.offsets(raw) - (0.0 if reference is None else reference)
+                hand = self.feature_norm(torch.cat([raw, relative], dim=1))
+            else:
+                hand = self.feature_norm(raw)
         stats = window_statistics(x) if self.use_stats else None
         if self.hand_features:
             extra = hand
