@@ -158,9 +158,14 @@ def test_raw_path_reproduces_the_uci_windows_of_a_test_subject(model):
 
 def test_recordings_with_enough_walking_are_calibrated_to_it(model):
     example = next(path for path in get_task("har").examples if "subject02_acc_gyro" in path.name)
-    result = predict(model, read_har(example))
+    steps = []
+    result = predict(model, read_har(example), progress=lambda done, desc: steps.append((done, desc)))
     assert result.calibration_windows >= 8 and result.to_json()["summary"]["calibration_windows"] == result.calibration_windows
     assert f"calibrated to {result.calibration_windows} walking windows" in result.summary()
+    # progress goes through both passes, in order
+    assert [desc for _, desc in steps[-2:]] == ["Finding the wearer's walking: windows 1-78",
+                                                f"Classifying against {result.calibration_windows} walking windows: windows 1-78"]
+    assert [done for done, _ in steps] == sorted(done for done, _ in steps) and steps[-1][0] == pytest.approx(0.65)
     # the 20 Hz fixture walks for 7 windows: too few, so its windows are read against the population's walking
     short = predict(model, read_har(STITCHED))
     assert short.calibration_windows == 0 and "under 8 walking windows" in short.summary()

@@ -10,7 +10,7 @@ import numpy as np
 
 from core.errors import FileTooLargeError, SignalTooShortError, UnsupportedFormatError
 from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW
-from core.har.predictor import MIN_REFERENCE_WINDOWS
+from core.har.predictor import CHUNK, MIN_REFERENCE_WINDOWS
 from core.readers import Recording, check_file
 from core.readers.inertial import UCIWindows, inertial_units, read_inertial_csv, read_uci_inertial
 from core.signals import check_fs, signal_filter, signal_resample
@@ -21,7 +21,6 @@ GRAVITY_CORNER_HZ = 0.3
 NOISE_CORNER_HZ = 20.0
 MAX_SECONDS = 12 * 3600
 """Longest recording one request classifies."""
-CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -180,9 +179,9 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
         )
     windows, starts = har_windows(signals)
     walking = None
-    if model.is_calibrated:  # the wearer's reference needs every window of the recording at once
-        report(0.3, desc=f"Classifying {len(windows)} windows, calibrated to the wearer's walking")
-        logits, walking = model.calibrated_logits(model.model_windows(windows))
+    if model.is_calibrated:  # the wearer's reference needs every window of the recording
+        logits, walking = model.calibrated_logits(model.model_windows(windows),
+                                                  progress=lambda done, desc: report(0.3 + 0.7 * done, desc=desc))
         probabilities = softmax(logits)
     else:
         probabilities = classify_windows(model, windows, progress)

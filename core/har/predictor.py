@@ -12,6 +12,8 @@ MIN_REFERENCE_WINDOWS = 8
 """Walking windows (about 10 s) a recording needs before a calibrated model calibrates to its wearer."""
 BATCH = 256
 """Cache-sized batches run faster than one large batch on CPU."""
+CHUNK = 4096
+"""Windows per progress step of a long recording."""
 
 
 class HARPredictor(Predictor):
@@ -74,20 +76,28 @@ class HARPredictor(Predictor):
             return None, int(walking.sum())
         return offsets[walking].mean(axis=0), int(walking.sum())
 
-    def calibrated_logits(self, windows: np.ndarray) -> tuple[np.ndarray, int]:
+    def calibrated_logits(self, windows: np.ndarray, *, progress=None) -> tuple[np.ndarray, int]:
         """Logits of one wearer's windows (`model_windows`) and the number of walking windows they were calibrated to.
 
         A first pass against the population's reference finds the walking windows; their mean feature offsets are
         the wearer's reference of a second pass. With fewer than `MIN_REFERENCE_WINDOWS`, the first pass stands (0).
+        progress: called with the share done (0-1) and a description, once per chunk of `CHUNK` windows.
         """
-        def run(reference: np.ndarray) -> list[np.ndarray]:
-            return self.infer_all(windows, np.broadcast_to(reference, (len(windows), len(reference))), batch_size=BATCH)
+        report = progress or (lambda *args, **kwargs: None)
 
-        logits, offsets = run(np.zeros(self.reference_size(), dtype=np.float32))
+        def run(reference: np.ndarray, done: float, desc: str) -> list[np.ndarray]:
+            parts = []
+            for first in range(0, len(windows), CHUNK):
+                report(done + 0.5 * first / len(windows), desc=f"{desc}: windows {first + 1}-{min(first + CHUNK, len(windows))}")
+                chunk = windows[first : first + CHUNK]
+                parts.append(self.infer_all(chunk, np.broadcast_to(reference, (len(chunk), len(reference))), batch_size=BATCH))
+            return [np.concatenate(outputs) for outputs in zip(*parts)]
+
+        logits, offsets = run(np.zeros(self.reference_size(), dtype=np.float32), 0.0, "Finding the wearer's walking")
         reference, walking = self.wearer_reference(logits, offsets)
         if reference is None:
             return logits, 0
-        return run(reference)[0], walking
+        return run(reference, 0.5, f"Classifying against {walking} walking windows")[0], walking
 
     def reference_size(self) -> int:
         """Length of a calibrated model's reference (its hand feature count)."""
