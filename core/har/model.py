@@ -229,8 +229,12 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
             self.register_buffer("population_reference", torch.zeros(self.features.out_features))
 
     def forward(self, windows: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        return self.classify(windows, reference)[0]
+
+    def classify(self, windows: torch.Tensor, reference: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The forward output and the window's raw hand features (None for a model without them)."""
         x = (windows - self.mean) / self.std
-        hand = None
+        hand = raw = None
         if self.uses_hand_features:
             raw = self.features(windows)
             if self.calibrated:  # without a reference, the population's (zero offsets)
@@ -248,8 +252,8 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
         logits = torch.stack([member(x, extra) for member in self.members]
                              + [member(x, hand) for member in self.feature_members], dim=1)
         if self.training:
-            return logits
-        return logits.log_softmax(dim=2).mean(dim=1)
+            return logits, raw
+        return logits.log_softmax(dim=2).mean(dim=1), raw
 
     def offsets(self, features: torch.Tensor) -> torch.Tensor:
         """Hand features as offsets from the training population's walking reference."""
@@ -273,4 +277,5 @@ class _WithFeatures(nn.Module):
         self.model = model
 
     def forward(self, windows: torch.Tensor, reference: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model(windows, reference), self.model.offsets(self.model.features(windows))
+        logits, features = self.model.classify(windows, reference)
+        return logits, self.model.offsets(features)

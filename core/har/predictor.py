@@ -9,7 +9,7 @@ from core.predictor import Predictor
 from core.results import softmax
 
 MIN_REFERENCE_WINDOWS = 8
-"""Walking windows (about 10 s) a recording needs before a calibrated model calibrates to its wearer."""
+"""Walking windows (about 12 s with 50% overlap) a recording needs before a calibrated model calibrates to its wearer."""
 BATCH = 256
 """Cache-sized batches run faster than one large batch on CPU."""
 CHUNK = 4096
