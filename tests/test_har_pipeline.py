@@ -103,6 +103,8 @@ def test_uci_zip_windows_are_classified_and_scored(model):
     np.testing.assert_allclose(result.probabilities.sum(axis=1), 1, atol=1e-5)
     assert result.accuracy() >= 5 / 6
     assert result.to_json()["summary"]["accuracy"] == pytest.approx(result.accuracy(), abs=1e-4)
+    # the fixture's one subject walks for 3 windows: too few to calibrate to, and the summary says so
+    assert result.calibration_windows == 0 and "under 8 walking windows" in result.summary()
 
 
 def test_predict_windows_checks_the_shape(model):

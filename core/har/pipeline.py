@@ -10,11 +10,11 @@ import numpy as np
 
 from core.errors import FileTooLargeError, SignalTooShortError, UnsupportedFormatError
 from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW
-from core.har.predictor import CHUNK, MIN_REFERENCE_WINDOWS
+from core.har.predictor import MIN_REFERENCE_WINDOWS
 from core.readers import Recording, check_file
 from core.readers.inertial import UCIWindows, inertial_units, read_inertial_csv, read_uci_inertial
 from core.signals import check_fs, signal_filter, signal_resample
-from core.results import ClassProbabilities, softmax
+from core.results import ClassProbabilities
 
 HAR_FS_RANGE = (10.0, 200.0)
 GRAVITY_CORNER_HZ = 0.3
@@ -27,7 +27,7 @@ MAX_SECONDS = 12 * 3600
 class HARResult(ClassProbabilities):
     """Per-window activity probabilities (n, 6); window starts in seconds (None for pre-cut UCI windows);
     the 50 Hz total acceleration (g) and gyroscope (rad/s, absent for accelerometer-only input) for plotting;
-    the number of walking windows a calibrated model calibrated a recording to (0: none, None: not calibrated)."""
+    the walking windows a calibrated model calibrated to, summed over wearers (0: none, None: not calibrated)."""
 
     probabilities: np.ndarray
     starts_s: np.ndarray | None
@@ -139,21 +139,6 @@ def accelerometer_model(backend: str):
     return load_model("har", variant="acc", backend=backend)
 
 
-def classify_windows(model, windows: np.ndarray, progress=None, *, start: float = 0.3, wearers: np.ndarray | None = None) -> np.ndarray:
-    """(n, 6) probabilities in chunks, reporting progress from `start` to 1. wearers: (n,) ids of the people whose
-    walking a calibrated model calibrates to (by default one person wore the phone for all windows)."""
-    report = progress or (lambda *args, **kwargs: None)
-    if model.is_calibrated:  # the wearer's reference needs every window of the recording at once
-        report(start, desc=f"Classifying {len(windows)} windows, calibrated to each wearer's walking")
-        return model.predict_windows(windows, wearers=wearers)
-    chunks = range(0, len(windows), CHUNK)
-    probabilities = []
-    for i, first in enumerate(chunks):
-        report(start + (1 - start) * i / len(chunks), desc=f"Classifying windows {first + 1}-{min(first + CHUNK, len(windows))}")
-        probabilities.append(model.predict_windows(windows[first : first + CHUNK]))
-    return np.concatenate(probabilities)
-
-
 def classify_recording(model, recording: Recording, *, progress=None) -> HARResult:
     """Resample to 50 Hz, filter and window a standardised recording (g, rad/s) and classify every window.
     Without gyroscope channels the accelerometer-only variant is used whatever `model` is."""
@@ -178,13 +163,7 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
             f"The recording gives {len(signals)} samples at 50 Hz, fewer than one {WINDOW}-sample window; record at least 3 s."
         )
     windows, starts = har_windows(signals)
-    walking = None
-    if model.is_calibrated:  # the wearer's reference needs every window of the recording
-        logits, walking = model.calibrated_logits(model.model_windows(windows),
-                                                  progress=lambda done, desc: report(0.3 + 0.7 * done, desc=desc))
-        probabilities = softmax(logits)
-    else:
-        probabilities = classify_windows(model, windows, progress)
+    probabilities, walking = model.classify_windows(windows, progress=lambda done, desc: report(0.3 + 0.7 * done, desc=desc))
     return HARResult(
         probabilities=probabilities, starts_s=starts / HAR_FS, variant=_variant(model),
         acc=signals[:, 6:9], gyro=signals[:, 3:6] if has_gyro else None, calibration_windows=walking,
@@ -198,8 +177,9 @@ def _variant(model) -> str:
 def predict(model, data: Recording | UCIWindows, *, acc_unit: str = "auto", gyro_unit: str = "auto", progress=None) -> HARResult:
     """Activities of a phone recording (units detected or given) or of pre-cut UCI HAR windows."""
     if isinstance(data, UCIWindows):
-        probabilities = classify_windows(model, data.windows, progress, start=0.0, wearers=data.subjects)
+        probabilities, walking = model.classify_windows(data.windows, wearers=data.subjects, progress=progress)
         labels = None if data.labels is None else data.labels - 1
-        return HARResult(probabilities=probabilities, starts_s=None, variant=_variant(model), true_labels=labels)
+        return HARResult(probabilities=probabilities, starts_s=None, variant=_variant(model), true_labels=labels,
+                         calibration_windows=walking)
     return classify_recording(model, inertial_units(data, acc_unit=acc_unit, gyro_unit=gyro_unit), progress=progress)
 

@@ -55,17 +55,36 @@ class HARPredictor(Predictor):
         A calibrated model treats the windows of one wearer as one recording (see `calibrated_logits`). wearers: (n,)
         wearer ids; by default all windows are one wearer's.
         """
+        return self.classify_windows(windows, wearers=wearers)[0]
+
+    def classify_windows(self, windows: np.ndarray, *, wearers: np.ndarray | None = None,
+                         progress=None) -> tuple[np.ndarray, int | None]:
+        """`predict_windows`, and the walking windows a calibrated model calibrated to, summed over wearers (0: too
+        few for every wearer; None: the model does not calibrate).
+
+        progress: called with the share done (0-1) and a description, once per chunk of `CHUNK` windows.
+        """
         windows = self.model_windows(windows)
+        report = progress or (lambda *args, **kwargs: None)
         if not self.is_calibrated:
-            return softmax(self.infer(windows, batch_size=BATCH))
+            parts = []
+            for first in range(0, len(windows), CHUNK):
+                report(first / len(windows), desc=f"Classifying windows {first + 1}-{min(first + CHUNK, len(windows))}")
+                parts.append(self.infer(windows[first : first + CHUNK], batch_size=BATCH))
+            return softmax(np.concatenate(parts)), None
         wearers = np.zeros(len(windows)) if wearers is None else np.asarray(wearers)
         if wearers.shape != (len(windows),):
             raise InputError(f"wearers must hold one id per window ({len(windows)}), got shape {wearers.shape}.")
         probabilities = np.zeros((len(windows), len(self.labels)), dtype=np.float32)
-        for wearer in np.unique(wearers):
+        walking = 0
+        ids = np.unique(wearers)
+        for i, wearer in enumerate(ids):
             rows = wearers == wearer
-            probabilities[rows] = softmax(self.calibrated_logits(windows[rows])[0])
-        return probabilities
+            logits, count = self.calibrated_logits(
+                windows[rows], progress=lambda done, desc: report((i + done) / len(ids), desc=desc))
+            probabilities[rows] = softmax(logits)
+            walking += count
+        return probabilities, walking
 
     @staticmethod
     def wearer_reference(logits: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray | None, int]:
