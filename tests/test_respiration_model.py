@@ -129,3 +129,21 @@ def test_sequences_longer_than_the_part_name_the_fields():
     assert sequences(np.arange(40.0), 8, 3, 4).shape == (5, 3, 8)
     with pytest.raises(ConfigError, match="window=96 x seq_len=8"):
         sequences(np.zeros(403), 96, 8, 4)
+
+
+def test_nab_validation_scores_never_see_the_test_part():
+    """The threshold's scores come from the anomaly-free beginning alone: the test part may change at will."""
+    from core.respiration.data import NABSeries
+    from training.respiration import validation_scores
+
+    torch.manual_seed(0)
+    model = VAELSTM(window=8, seq_len=3, code_size=2, hidden=4, width=8, smooth=12).eval()
+    labels = np.zeros(200, dtype=bool)
+    labels[150:170] = True  # the beginning ends at 150: 120 points train, 30 validate
+    values = np.sin(np.arange(200) / 5.0)
+    series = lambda v: NABSeries("s", None, v, labels, [])  # noqa: E731
+    spiked = values.copy()
+    spiked[150:] += 50.0
+    clean = validation_scores(model, series(values))
+    assert clean.shape == (30,)
+    np.testing.assert_array_equal(validation_scores(model, series(spiked)), clean)

@@ -46,8 +46,9 @@ VARIANT_SHAPES = {"series": (24, 8), "waveform": (20, 4), "apnea-vae": (int(60 *
 """(window, seq_len) per VAE-LSTM variant: 2 h of NAB's 5-min data; 5 s of breathing at 4 Hz; one minute of RR."""
 PROTOCOLS = {
     "series": "NAB realKnownCause, the five series of Lin et al.: trained on each series' anomaly-free beginning (before "
-    "its first labelled window), last 20 % of it held out for early stopping and the threshold; tested on the rest of "
-    "the series. Point-wise P/R/F1 without and with point-adjustment.",
+    "its first labelled window), last 20 % of it held out for early stopping and the threshold (scored from the beginning "
+    "alone, so no test point enters it); tested on the rest of the series. Point-wise P/R/F1 without and with "
+    "point-adjustment.",
     "waveform": "BIDMC record 01 RESP (8 min, 125 Hz): first 75 % trains, last 25 % validates; breath detection "
     "(rule-based, not learned) scored against both annotators within 0.5 s.",
     "apnea-vae": "Apnea-ECG, split by record: 8 test records never seen, 5 validation records for early stopping and the "
@@ -219,6 +220,15 @@ def whole(series) -> ValueSeries:
     return ValueSeries(series.values, np.arange(len(series.values)), series.name)
 
 
+def validation_scores(model: VAELSTM, series) -> np.ndarray:
+    """Smoothed scores of a known-cause series' validation part, computed from its anomaly-free beginning alone: scored
+    and smoothed over the whole series, the last validation points would average in predicted windows and scores of
+    the test part."""
+    _, val_start, train_end = nab_parts(series)
+    beginning = ValueSeries(series.values[:train_end], np.arange(train_end), series.name)
+    return predict_series(model, beginning, reference_end=train_end).score[val_start:]
+
+
 def tune_postprocessing(model: VAELSTM, data_dir: str | None) -> tuple[int, float, list[dict]]:
     """Score smoothing width and threshold quantile of best mean F1 over the NAB series outside realKnownCause.
 
@@ -249,7 +259,7 @@ def evaluate_nab(model: VAELSTM, quantile: float, data_dir: str | None) -> tuple
     for series in nab_known_cause(data_dir):
         _, val_start, train_end = nab_parts(series)
         score = predict_series(model, whole(series), reference_end=train_end).score
-        threshold = pick_threshold(score[val_start:train_end], quantile=quantile)
+        threshold = pick_threshold(validation_scores(model, series), quantile=quantile)
         test_labels = series.labels[train_end:]
         metrics = detection_metrics(score[train_end:] >= threshold, test_labels)
         best = max(detection_metrics(score[train_end:] >= t, test_labels)["raw"]["f1"]
@@ -285,11 +295,7 @@ def train_series(config: RespirationTrainConfig, out: Path) -> dict:
         val.append(sequences(x[val_start:train_end], config.window, config.seq_len, config.stride))
     model, vae_history, lstm_history = train_vae_lstm(config, np.concatenate(train), np.concatenate(val), purpose="series")
     model.smooth, quantile, tuning = tune_postprocessing(model, config.data_dir or None)
-    pooled = []
-    for series in known:
-        _, val_start, train_end = nab_parts(series)
-        pooled.append(predict_series(model, whole(series), reference_end=train_end).score[val_start:train_end])
-    model.threshold = pick_threshold(np.concatenate(pooled), quantile=quantile)
+    model.threshold = pick_threshold(np.concatenate([validation_scores(model, series) for series in known]), quantile=quantile)
     rows, nab = evaluate_nab(model, quantile, config.data_dir or None)
     mean = {k: float(np.mean([r[k] for r in rows])) for k in rows[0] if k.startswith(("raw_", "point_adjusted_"))}
     test = {"f1": mean["raw_f1"], "precision": mean["raw_precision"], "recall": mean["raw_recall"],
