@@ -1,4 +1,4 @@
-"""HAR training: rotation augmentation, the refit option, cross-validation by subject and wearer references."""
+"""HAR training: rotation augmentation, rotated wearers, the refit option, cross-validation by subject and wearer references."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,8 @@ import torch
 from core.errors import ConfigError
 from core.har.data import CHANNELS, WINDOW
 from tests.conftest import needs_data
-from training.har import HARTrainConfig, candidates, make_augment, random_rotations, subject_folds, wearer_references
+from training.har import (HARTrainConfig, candidates, make_augment, random_rotations, rotated_wearers, subject_folds,
+                          wearer_references)
 
 
 def test_rotations_are_orthonormal_within_the_angle():
@@ -32,6 +33,31 @@ def test_augmentation_turns_every_sensor_by_one_rotation():
     scaled, _ = make_augment(0.1, 0.0)([windows, torch.zeros(8)])
     ratio = scaled / windows
     assert torch.allclose(ratio, ratio[:, :1, :1], atol=1e-5) and ratio.min() >= 0.9 and ratio.max() <= 1.1
+
+
+def test_rotated_wearers_turn_all_of_a_subjects_windows_by_one_rotation():
+    rng = np.random.default_rng(0)
+    split = {"X": rng.normal(size=(6, WINDOW, len(CHANNELS))).astype(np.float32), "y": np.arange(6),
+             "subject": np.array([1, 1, 1, 2, 2, 2])}
+    out = rotated_wearers(split, 2, 20.0, seed=0)
+    np.testing.assert_array_equal(out["subject"], [1, 1, 1, 2, 2, 2, 1001, 1001, 1001, 1002, 1002, 1002, 2001, 2001, 2001, 2002, 2002, 2002])
+    np.testing.assert_array_equal(out["y"], np.tile(split["y"], 3))
+    np.testing.assert_array_equal(out["X"][:6], split["X"])
+    turned = out["X"][6:12].reshape(6, WINDOW, 3, 3)
+    original = split["X"].reshape(6, WINDOW, 3, 3)
+    np.testing.assert_allclose(np.linalg.norm(turned, axis=3), np.linalg.norm(original, axis=3), rtol=1e-5)
+    # one rotation per subject: the rotation solved from one window's samples turns the subject's other windows too
+    rotation = np.linalg.lstsq(original[0].reshape(-1, 3), turned[0].reshape(-1, 3), rcond=None)[0]
+    np.testing.assert_allclose(original[1:3].reshape(-1, 3) @ rotation, turned[1:3].reshape(-1, 3), atol=1e-4)
+    assert not np.allclose(original[3].reshape(-1, 3) @ rotation, turned[3].reshape(-1, 3), atol=1e-2)
+    assert 0 < np.degrees(np.arccos((np.trace(rotation) - 1) / 2)) <= 20.0 + 1e-3
+
+
+@pytest.mark.parametrize("fields,message", [({"wearer_copies": -1}, r"wearer_copies=-1 must not be negative"),
+                                            ({"wearer_rotation": 0.0}, r"wearer_rotation=0.0 must be an angle in degrees")])
+def test_wearer_copies_need_a_count_and_an_angle(fields, message):
+    with pytest.raises(ConfigError, match=message):
+        HARTrainConfig(**fields)
 
 
 def test_refit_needs_the_cosine_schedule():
@@ -110,4 +136,5 @@ def test_compare_adds_the_uncalibrated_ensemble_and_the_seed_baselines():
     assert (grid[1].calibrated, grid[1].members, grid[1].feature_members, grid[1].epochs) == (False, 2, 2, 20)
     seed_lstm = grid[3]
     assert (seed_lstm.arch, seed_lstm.hidden, seed_lstm.layers, seed_lstm.calibrated, seed_lstm.epochs) == ("lstm", 64, 2, False, 8)
+    assert candidates(HARTrainConfig(compare=True, wearer_copies=2))[3].wearer_copies == 0  # the seed's data
     assert candidates(HARTrainConfig()) == [HARTrainConfig()]

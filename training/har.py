@@ -16,7 +16,8 @@ training subjects (K fold models, each trained for the configured epochs), chose
 trained once more on all 21. `--limit` samples the training split before the validation subjects are held out.
 With `--calibrated` the model calibrates to the wearer (see `HARClassifier`): each training subject's reference is the
 mean hand features of its labelled walking windows; held-out and test subjects get theirs label-free from
-`predict_windows`' first pass.
+`predict_windows`' first pass. `--wearer-copies N` adds N copies of the training subjects, each subject's windows turned
+by one random rotation of up to `--wearer-rotation` degrees (the phone clipped on differently), as new wearers.
 """
 from __future__ import annotations
 
@@ -72,13 +73,17 @@ LIMITS = {
 COMPARISON_GRID = (
     {"calibrated": False},
     {"arch": "cnn", "members": 1, "feature_members": 0, "calibrated": False},
-    {"arch": "lstm", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False},
-    {"arch": "gru", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False},
-    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False},
-    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": True, "members": 1, "feature_members": 0, "calibrated": False},
+    {"arch": "lstm", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False,
+     "wearer_copies": 0},
+    {"arch": "gru", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False,
+     "wearer_copies": 0},
+    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False,
+     "wearer_copies": 0},
+    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": True, "members": 1, "feature_members": 0, "calibrated": False,
+     "wearer_copies": 0},
 )
 """With --compare: the same ensemble without wearer calibration, a single CNN, the seed's recurrent baselines (2-layer
-LSTM and GRU, 64 units, dropout 0.3, FC 128) and smaller or bidirectional LSTMs."""
+LSTM and GRU, 64 units, dropout 0.3, FC 128, on the original subjects only) and smaller or bidirectional LSTMs."""
 
 
 @dataclass
@@ -104,6 +109,8 @@ class HARTrainConfig(TrainConfig):
     patience: int = 8
     scale_jitter: float = 0.1
     rotation: float = 0.0
+    wearer_copies: int = 0
+    wearer_rotation: float = 20.0
     label_smoothing: float = 0.05
     refit: bool = False
     folds: int = 0
@@ -118,20 +125,40 @@ class HARTrainConfig(TrainConfig):
                               "would be driven by validation subjects that the refit trains on.")
         if not 0.0 <= self.reference_dropout <= 1.0:
             raise ConfigError(f"Config field reference_dropout={self.reference_dropout!r} must be a share between 0 and 1.")
+        if self.wearer_copies < 0:
+            raise ConfigError(f"Config field wearer_copies={self.wearer_copies!r} must not be negative.")
+        if not 0.0 < self.wearer_rotation <= 180.0:
+            raise ConfigError(f"Config field wearer_rotation={self.wearer_rotation!r} must be an angle in degrees, above 0 and at most 180.")
         if self.folds and (self.folds < 2 or self.schedule != "cosine" or self.refit):
             raise ConfigError(f"Config field folds={self.folds} needs at least 2 folds, schedule='cosine' (got "
                               f"{self.schedule!r}) and no refit: fold models train for a fixed epoch count and the chosen "
                               "model is trained on all 21 subjects anyway.")
 
 
-def random_rotations(n: int, degrees: float) -> torch.Tensor:
+def random_rotations(n: int, degrees: float, *, generator: torch.Generator | None = None) -> torch.Tensor:
     """(n, 3, 3) rotations by up to `degrees` about random axes (Rodrigues' formula)."""
-    axis = torch.nn.functional.normalize(torch.randn(n, 3), dim=1)
-    angle = torch.deg2rad(degrees * (2 * torch.rand(n, 1, 1) - 1))
+    axis = torch.nn.functional.normalize(torch.randn(n, 3, generator=generator), dim=1)
+    angle = torch.deg2rad(degrees * (2 * torch.rand(n, 1, 1, generator=generator) - 1))
     k = torch.zeros(n, 3, 3)
     k[:, 0, 1], k[:, 0, 2], k[:, 1, 2] = -axis[:, 2], axis[:, 1], -axis[:, 0]
     k = k - k.transpose(1, 2)
     return torch.eye(3) + torch.sin(angle) * k + (1 - torch.cos(angle)) * (k @ k)
+
+
+def rotated_wearers(split: dict, copies: int, degrees: float, seed: int) -> dict:
+    """The split and `copies` more of it in which each subject's windows are all turned by one rotation of up to
+    `degrees` (the same person with the phone clipped on differently), each copy's subjects as new subjects."""
+    generator = torch.Generator().manual_seed(seed)
+    subjects = np.unique(split["subject"])
+    parts = [split]
+    for copy in range(1, copies + 1):
+        windows = split["X"].copy()
+        for subject, rotation in zip(subjects, random_rotations(len(subjects), degrees, generator=generator).numpy()):
+            rows = split["subject"] == subject
+            triplets = windows[rows].reshape(rows.sum(), windows.shape[1], -1, 3)  # body acc, gyroscope, total acc
+            windows[rows] = (triplets @ rotation.T).reshape(rows.sum(), windows.shape[1], -1)
+        parts.append({**split, "X": windows, "subject": split["subject"] + 1000 * copy})
+    return {key: np.concatenate([part[key] for part in parts]) for key in split}
 
 
 def make_augment(scale: float, rotation: float, *, reference_dropout: float = 0.0):
@@ -189,6 +216,8 @@ def train_one(config: HARTrainConfig, train: dict, val: dict, *, keep_last: bool
     """Fit one model of `config` on `train`, selected by validation macro-F1 (or its last state with `keep_last`);
     returns model, history, seconds."""
     seed_everything(config.seed, config.threads)
+    if config.wearer_copies:
+        train = rotated_wearers(train, config.wearer_copies, config.wearer_rotation, config.seed)
     channels = VARIANT_CHANNELS[config.variant]
     pick = [CHANNELS.index(c) for c in channels]
     x_train, x_val = train["X"][:, :, pick], val["X"][:, :, pick]
