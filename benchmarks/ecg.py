@@ -13,10 +13,9 @@ import torch
 from _timing import BATCHES, backend_throughput, items_per_second, print_throughput, timed
 from core import load_model
 from core.ecg.beats import ecg_cut, ecg_peaks, rr_features
-from core.ecg.data import DATA_DIR
 from core.ecg.pipeline import choose_lead, predict
 from core.readers import read_signal
-from core.tasks import get_task
+from core.tasks import data_dir, get_task
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -60,7 +59,7 @@ def main() -> None:
     throughput, ratios = backend_throughput(beats_per_second, torch_model, onnx_model)
     float32_model = load_model("ecg", backend="onnx").use_onnx(onnx_model.checkpoint_dir / "model.onnx")
     float32 = {f"onnx_batch{batch}": beats_per_second(float32_model, batch) for batch in BATCHES}
-    header = DATA_DIR / "mitdb" / "208.hea"
+    header = data_dir() / "mitdb" / "208.hea"
     if not header.exists():
         header = next(p for p in get_task("ecg").examples if p.suffix == ".hea")
     record = end_to_end(onnx_model, header)

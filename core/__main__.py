@@ -47,11 +47,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     task = get_task(args.task)
     data = task.read(args.file, fs=args.fs, extra_files=tuple(args.extra))
-    model = load_model(task.name, repo_id=args.repo_id, variant=args.variant, backend=args.backend)
     options = parse_options(args.option)
     if args.mode:
         options["mode"] = args.mode
-    result = task.predict(model, data, **options)
+    variant = task.pick_variant(data, args.variant, **options)
+
+    def load(name: str):  # --repo-id replaces the chosen variant; its companions stay the shipped ones
+        return load_model(task.name, repo_id=args.repo_id if name == variant else None, variant=name, backend=args.backend)
+
+    result = task.run(data, load, variant=variant, **options)
     print(json.dumps(result.to_json()) if args.json else result.summary())
     return 0
 

@@ -1,7 +1,18 @@
-"""What every classification result shares: class probabilities over named labels."""
+"""What every task result shares: class probabilities over named labels, rounding for JSON, progress reports."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
+
+
+def _silent(fraction: float, desc: str = "") -> None:
+    """A progress report that goes nowhere."""
+
+
+def progress_callback(progress: Callable | None) -> Callable:
+    """`progress(fraction, desc=...)` as given (e.g. a `gr.Progress`), or one that reports nothing."""
+    return progress or _silent
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -71,6 +71,13 @@ def space_model(task: str, variant: str | None = None):
     return load_model(task, variant=variant, backend="onnx")
 
 
+def space_models(task: str) -> dict:
+    """Every variant's served model (see `space_model`), loaded when the Space starts rather than on a first upload."""
+    from core import get_task
+
+    return {variant: space_model(task, variant) for variant in get_task(task).checkpoints}
+
+
 def example_uploads(task, *prefixes: str) -> list[list[str]]:
     """The task's shipped examples (names starting with one of `prefixes`, or all) as multi-file upload values:
     a WFDB header comes with its `.dat`."""

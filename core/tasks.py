@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -16,8 +17,19 @@ from core.predictor import Predictor
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINTS = ROOT / "checkpoints"
-TASK_MODULES = ("core.ecg.task", "core.har.task", "core.hr.task", "core.respiration.task")
-"""Modules that each define a module-level `TASK`; a new task adds its module here."""
+TASK_MODULES = ["core.ecg.task", "core.har.task", "core.hr.task", "core.respiration.task"]
+"""Modules that each define a module-level `TASK`; a new task adds its module here (or `register_task` at run time)."""
+
+
+def data_dir() -> Path:
+    """The folder of the raw datasets: $PHYSIOSPACES_DATA, else ../shared/data beside the project."""
+    return Path(os.environ.get("PHYSIOSPACES_DATA", ROOT.parent / "shared" / "data"))
+
+
+def import_object(path: str) -> Any:
+    """The object named by "module:attribute"."""
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True)
@@ -35,16 +47,45 @@ def in_namespace(repo_id: str, namespace: str) -> str:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """A Space API endpoint: its `api_name`, the values of its inputs after the upload, whether the upload input takes a
+    list of files, which output is the summary, and the names of the task examples it answers (contract and load tests)."""
+
+    api_name: str
+    examples: tuple[str, ...]
+    options: tuple = ()
+    file_list: bool = True
+    summary_output: int = 1
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published result to show beside ours: protocol, metric, value and source."""
+
+    protocol: str
+    metric: str
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
 class Task:
     """Everything the Spaces, CLI, training and uploader need to know about one task.
 
     read: path -> task input (`read(path, fs=..., extra_files=...)`).
-    predict: (model, task input, progress=None) -> result with `to_json()`; the one code path of CLI, Space and evaluation.
+    predict: (model, task input, progress=None, **options) -> result with `to_json()`; the one code path of CLI, Space
+    and evaluation. It uses the model it is given; `run` chooses and loads it.
     model_class: "module:Class" of the PhysioModel (torch, imported on first use), or a dict variant -> that.
     predictor: the torch-free class with the task's predict methods, which the model class inherits; served from
     the checkpoint's model.onnx, so the Spaces never import torch.
     checkpoints: variant name -> shipped checkpoint folder; the first variant is the default.
+    choose_variant: (task input, **options) -> the variant that fits the input when the caller names none.
+    companions: variant -> {predict keyword: variant} of further models its predict takes.
+    fs_range: sampling rates (Hz) the task accepts for uploaded signals; fs and window: the model's input rate and length.
+    endpoints: the Space's API endpoints.
     examples: shipped example files, for the Space and the tests.
+    datasets: folders under `data_dir()` the task trains on; dataset_repo and explore: "module:function" building the
+    task's Hub dataset repo and the explorer's sample (both from those folders).
     """
 
     name: str
@@ -58,8 +99,15 @@ class Task:
     predict: Callable[..., Any]
     checkpoints: dict[str, Path]
     hub: HubRepos
+    fs_range: tuple[float, float] | None = None
+    endpoints: tuple[Endpoint, ...] = ()
+    choose_variant: Callable[..., str] | None = None
+    companions: dict[str, dict[str, str]] = field(default_factory=dict)
     examples: tuple[Path, ...] = ()
     datasets: tuple[str, ...] = ()
+    dataset_repo: str = ""
+    explore: str = ""
+    published: tuple[Published, ...] = ()
     license: str = "mit"
     citation: str = ""
     predictor: type = Predictor
@@ -79,14 +127,43 @@ class Task:
     def model_class_of(self, variant: str | None = None) -> type:
         """The model class that loads checkpoints of `variant`."""
         path = self.model_class[self.variant(variant)] if isinstance(self.model_class, dict) else self.model_class
-        module, name = path.split(":")
-        return getattr(importlib.import_module(module), name)
+        return import_object(path)
+
+    def example(self, name: str) -> Path:
+        """The shipped example file called `name`."""
+        return next(path for path in self.examples if path.name == name)
+
+    def pick_variant(self, data, variant: str | None = None, **options) -> str:
+        """`variant` if given, else `choose_variant`'s pick for `data`, else the default variant."""
+        if variant is None and self.choose_variant is not None:
+            variant = self.choose_variant(data, **options)
+        return self.variant(variant)
+
+    def run(self, data, load: Callable[[str], Any], *, variant: str | None = None, progress=None, **options):
+        """Predict `data` with the model of `variant` (default: `pick_variant`) and its companions, each loaded by
+        `load(variant)`: the one path of the CLI and the Spaces."""
+        variant = self.pick_variant(data, variant, **options)
+        companions = {keyword: load(other) for keyword, other in self.companions.get(variant, {}).items()}
+        return self.predict(load(variant), data, progress=progress, **companions, **options)
 
 
 @cache
 def _registry() -> dict[str, Task]:
     tasks = [importlib.import_module(module).TASK for module in TASK_MODULES]
     return {task.name: task for task in tasks}
+
+
+def register_task(module: str) -> None:
+    """Add the task defined by `module`'s `TASK` to the registry (a plug-in, or a test's toy task)."""
+    if module not in TASK_MODULES:
+        TASK_MODULES.append(module)
+    _registry.cache_clear()
+
+
+def unregister_task(module: str) -> None:
+    """Remove a task added by `register_task`."""
+    TASK_MODULES.remove(module)
+    _registry.cache_clear()
 
 
 def list_tasks() -> list[str]:

@@ -1,16 +1,15 @@
 """Shared test fixtures: paths, the real-data skip marker, and a locally launched Space with a gradio_client."""
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
 import pytest
 
-from core.tasks import ROOT
+from core.tasks import data_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DATA_DIR = Path(os.environ.get("PHYSIOSPACES_DATA", ROOT.parent / "shared" / "data"))
+DATA_DIR = data_dir()
 
 
 def needs_data(*parts: str):

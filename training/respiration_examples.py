@@ -8,9 +8,9 @@ import wfdb
 
 from core.ecg.data import mitdb_dir
 from core.readers.wfdb_records import read_wfdb
-from core.respiration.data import DATA_DIR, apnea_ecg, bidmc_01
+from core.respiration.data import apnea_ecg, bidmc_01
 from core.signals import signal_resample
-from core.tasks import ROOT
+from core.tasks import ROOT, data_dir
 
 EXAMPLES = ROOT / "spaces" / "respiration" / "examples"
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -49,13 +49,13 @@ def main() -> None:
                 fmt=["212"], adc_gain=[200.0], baseline=[1024], write_dir=str(EXAMPLES))
     # series: two NAB known-cause series, unchanged
     for name in ("ec2_request_latency_system_failure", "ambient_temperature_system_failure"):
-        shutil.copyfile(DATA_DIR / "nab" / "data" / "realKnownCause" / f"{name}.csv", EXAMPLES / f"nab_{name}.csv")
+        shutil.copyfile(data_dir() / "nab" / "data" / "realKnownCause" / f"{name}.csv", EXAMPLES / f"nab_{name}.csv")
 
     # tiny fixtures: 40 s of BIDMC RESP at 25 Hz, 10 minutes of a03 beats, 300 points of a NAB series
     small = signal_resample(resp[: int(40 * fs)], fs, 25.0)
     write_resp_csv(FIXTURES / "respiration_bidmc01_40s.csv", small, 25.0, "BIDMC record 01 RESP, 0-40 s, resampled")
     write_beats_csv(FIXTURES / "respiration_a03_10min.csv", a03[(a03 >= 3 * 3600) & (a03 < 3 * 3600 + 600)], "Apnea-ECG a03, 10 minutes")
-    lines = (DATA_DIR / "nab" / "data" / "realKnownCause" / "ec2_request_latency_system_failure.csv").read_text().splitlines()
+    lines = (data_dir() / "nab" / "data" / "realKnownCause" / "ec2_request_latency_system_failure.csv").read_text().splitlines()
     (FIXTURES / "respiration_nab_ec2_300.csv").write_text("\n".join(lines[:301]) + "\n")
 
 

@@ -6,7 +6,6 @@ RR features that serving applies to detected R-peaks.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +16,8 @@ from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, CONTEXT_LENGTH, ecg_cut, rr_f
 from core.ecg.pipeline import choose_lead
 from core.errors import ConfigError, InputError
 from core.readers.wfdb_records import CACHE_DIR, read_wfdb
-from core.tasks import ROOT
+from core.tasks import data_dir
 
-DATA_DIR = Path(os.environ.get("PHYSIOSPACES_DATA", ROOT.parent / "shared" / "data"))
 MITDB_URL = "https://physionet.org/content/mitdb/1.0.0/"
 PACED = ("102", "104", "107", "217")
 DS1 = ("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122", "124",
@@ -36,7 +34,7 @@ BEAT_VERSION = 2
 
 def mitdb_dir(data_dir: str | Path | None = None) -> Path:
     """The MIT-BIH folder (`RECORDS`, `.hea`, `.atr`, `.dat` or `.dat.xz`)."""
-    folder = Path(data_dir) if data_dir else DATA_DIR / "mitdb"
+    folder = Path(data_dir) if data_dir else data_dir() / "mitdb"
     if not (folder / "RECORDS").is_file():
         raise InputError(
             f"No MIT-BIH records at {folder}; download them with `python -m training.download mitdb --out {folder}` "

@@ -11,7 +11,7 @@ from core.errors import FileTooLargeError, InputError, NoBeatsFoundError, Signal
 from core.readers import Recording, check_file, read_signal
 from core.readers.tabular import numeric_columns
 from core.signals import ECG_FS_RANGE, check_fs
-from core.results import ClassProbabilities
+from core.results import ClassProbabilities, progress_callback
 
 PREFERRED_LEADS = ("MLII", "II", "ECG", "LEAD II", "ECG1", "V5", "V1")
 MAX_SAMPLES = 10_000_000
@@ -106,7 +106,7 @@ def choose_lead(recording: Recording, lead: str | None = None) -> tuple[np.ndarr
 def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name: str = "") -> ECGResult:
     """Detect R-peaks, cut beats with RR features (and pre-R context for a model that takes it) and classify them;
     `progress(fraction, desc=...)` is optional."""
-    report = progress or (lambda *args, **kwargs: None)
+    report = progress_callback(progress)
     fs = check_fs(fs, ECG_FS_RANGE, "ECG")
     if len(ecg) > MAX_SAMPLES:
         raise FileTooLargeError(

@@ -2,7 +2,8 @@
 from core.ecg.beats import AAMI_CLASSES, BEAT_FS, BEAT_LENGTH
 from core.ecg.pipeline import predict, read_ecg
 from core.ecg.predictor import ECGPredictor
-from core.tasks import CHECKPOINTS, ROOT, HubRepos, Task
+from core.signals import ECG_FS_RANGE
+from core.tasks import CHECKPOINTS, ROOT, Endpoint, HubRepos, Published, Task
 
 EXAMPLES = ROOT / "spaces" / "ecg" / "examples"
 
@@ -24,8 +25,18 @@ TASK = Task(
         dataset="physiospaces/mitbih-beats",
         space="physiospaces/ecg-arrhythmia",
     ),
+    fs_range=ECG_FS_RANGE,
+    endpoints=(Endpoint("classify", ("mitdb_208_20s.csv", "mitdb_119_60s.hea"), options=(None,)),),
     examples=tuple(sorted(EXAMPLES.glob("*.csv"))) + tuple(sorted(EXAMPLES.glob("*.hea"))),
     datasets=("mitdb",),
+    dataset_repo="core.ecg.data:dataset_repo",
+    explore="core.ecg.data:explore_sample",
+    published=(
+        Published("intra", "accuracy", 0.9935, "best published on the Kaggle MIT-BIH heartbeat split (as cited in PhysioSpaces issue 2)"),
+        Published("intra", "macro_f1", 0.943, "best published on the Kaggle MIT-BIH heartbeat split (as cited in PhysioSpaces issue 2)"),
+        Published("intra", "accuracy", 0.977, "seed GRU notebook (issue 2)"),
+        Published("inter", "accuracy", 0.945, "hand-crafted feature SVM ensembles, de Chazal DS1/DS2 (issue 2)"),
+    ),
     license="odc-by",
     citation="Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng Med Biol 20(3):45-50 (2001). "
     "Kachuee M, Fazeli S, Sarrafzadeh M. ECG Heartbeat Classification: A Deep Transferable Representation. IEEE ICHI 2018.",

@@ -2,15 +2,13 @@
 validation, and stitching of overlapping windows back into continuous recordings (for examples and tests)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from core.errors import ConfigError, InputError
-from core.tasks import ROOT
+from core.tasks import data_dir
 
-DATA_DIR = Path(os.environ.get("PHYSIOSPACES_DATA", ROOT.parent / "shared" / "data"))
 UCI_HAR_URL = "https://archive.ics.uci.edu/dataset/240/human+activity+recognition+using+smartphones"
 ACTIVITIES = ("WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING")
 CHANNELS = ("body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z",
@@ -31,7 +29,7 @@ def load_split(split: str, data_dir: str | Path | None = None) -> dict[str, np.n
     """One official split: X (n, 128, 9) float32 in UCI channel order, y (n,) 0-5, subject (n,)."""
     if split not in SPLITS:
         raise ConfigError(f"Unknown UCI HAR split {split!r}; accepted splits are {list(SPLITS)}.")
-    path = (Path(data_dir) if data_dir else DATA_DIR / "uci_har") / f"har_{split}.npz"
+    path = (Path(data_dir) if data_dir else data_dir() / "uci_har") / f"har_{split}.npz"
     if not path.is_file():
         raise InputError(f"No UCI HAR windows at {path}; download the dataset ({UCI_HAR_URL}) or pass --data-dir.")
     with np.load(path, allow_pickle=False) as stored:

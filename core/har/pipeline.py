@@ -2,19 +2,18 @@
 the CLI, the Space and evaluation."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from core.errors import FileTooLargeError, SignalTooShortError, UnsupportedFormatError
+from core.errors import FileTooLargeError, InputError, SignalTooShortError, UnsupportedFormatError
 from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW
 from core.har.predictor import MIN_REFERENCE_WINDOWS
 from core.readers import Recording, check_file
 from core.readers.inertial import UCIWindows, inertial_units, read_inertial_csv, read_uci_inertial
 from core.signals import check_fs, signal_filter, signal_resample
-from core.results import ClassProbabilities
+from core.results import ClassProbabilities, progress_callback
 
 HAR_FS_RANGE = (10.0, 200.0)
 GRAVITY_CORNER_HZ = 0.3
@@ -131,18 +130,14 @@ def har_windows(signals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(view.transpose(0, 2, 1)), starts
 
 
-@functools.cache
-def accelerometer_model(backend: str):
-    """The shipped accelerometer-only variant, loaded once per backend."""
-    from core import load_model
-
-    return load_model("har", variant="acc", backend=backend)
+def choose_variant(data: Recording | UCIWindows, **options) -> str:
+    """The variant for `data`: the accelerometer-only model for a recording without gyroscope, else the full model."""
+    return "acc" if isinstance(data, Recording) and "gyro_x" not in data.channels else "full"
 
 
 def classify_recording(model, recording: Recording, *, progress=None) -> HARResult:
-    """Resample to 50 Hz, filter and window a standardised recording (g, rad/s) and classify every window.
-    Without gyroscope channels the accelerometer-only variant is used whatever `model` is."""
-    report = progress or (lambda *args, **kwargs: None)
+    """Resample to 50 Hz, filter and window a standardised recording (g, rad/s) and classify every window."""
+    report = progress_callback(progress)
     check_fs(recording.fs, HAR_FS_RANGE, "inertial recording")
     duration = len(recording.signal) / recording.fs
     if duration < WINDOW / HAR_FS:
@@ -153,7 +148,8 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
         raise FileTooLargeError(f"The recording is {duration / 3600:.1f} h long, over the {MAX_SECONDS / 3600:.0f} h limit; split it.")
     has_gyro = "gyro_x" in recording.channels
     if model.needs_gyroscope and not has_gyro:
-        model = accelerometer_model(model.backend)
+        raise InputError("The recording has no gyroscope columns (gyro_x, gyro_y, gyro_z) and the full model needs them; "
+                         "use the accelerometer-only variant 'acc'.")
     report(0.05, desc="Resampling to 50 Hz")
     regular = inertial_regular(recording)
     report(0.15, desc="Separating body and gravity acceleration")

@@ -6,7 +6,7 @@ import numpy as np
 from core.errors import InputError
 from core.har.data import CHANNELS, WALKING_CLASSES, WINDOW
 from core.predictor import Predictor
-from core.results import softmax
+from core.results import progress_callback, softmax
 
 MIN_REFERENCE_WINDOWS = 8
 """Walking windows (about 12 s with 50% overlap) a recording needs before a calibrated model calibrates to its wearer."""
@@ -65,7 +65,7 @@ class HARPredictor(Predictor):
         progress: called with the share done (0-1) and a description, once per chunk of `CHUNK` windows.
         """
         windows = self.model_windows(windows)
-        report = progress or (lambda *args, **kwargs: None)
+        report = progress_callback(progress)
         if not self.is_calibrated:
             parts = []
             for first in range(0, len(windows), CHUNK):
@@ -102,7 +102,7 @@ class HARPredictor(Predictor):
         the wearer's reference of a second pass. With fewer than `MIN_REFERENCE_WINDOWS`, the first pass stands (0).
         progress: called with the share done (0-1) and a description, once per chunk of `CHUNK` windows.
         """
-        report = progress or (lambda *args, **kwargs: None)
+        report = progress_callback(progress)
 
         def run(reference: np.ndarray, done: float, desc: str) -> list[np.ndarray]:
             parts = []

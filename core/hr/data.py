@@ -8,7 +8,6 @@ latest 10 % test (at least one run each); runners with fewer runs train only.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +17,8 @@ from tqdm.auto import tqdm
 from core.errors import ConfigError, InputError
 from core.readers import Recording
 from core.readers.workouts import workout_recording
-from core.tasks import ROOT
+from core.tasks import data_dir
 
-DATA_DIR = Path(os.environ.get("PHYSIOSPACES_DATA", ROOT.parent / "shared" / "data"))
 PROTOCOLS = ("user", "chrono")
 USER_TEST_RUNNERS = 12
 USER_VAL_RUNNERS = 7
@@ -40,7 +38,7 @@ class Workout:
 
 
 def workouts_path(data_dir: str | Path | None = None) -> Path:
-    path = Path(data_dir) if data_dir else DATA_DIR / "running_hr" / "running_workouts.parquet"
+    path = Path(data_dir) if data_dir else data_dir() / "running_hr" / "running_workouts.parquet"
     if path.is_dir():
         path = path / "running_workouts.parquet"
     if not path.is_file():

@@ -11,6 +11,7 @@ import numpy as np
 from core.errors import InputError, SignalTooShortError
 from core.hr.features import hr_features
 from core.readers import Recording
+from core.results import progress_callback
 
 GRID_S = 5.0
 """Seconds between grid steps: every run is resampled to this grid before featurising."""
@@ -211,7 +212,7 @@ def predict(model, recording: Recording, *, calibration_minutes=None, resting_hr
 
     calibration_minutes, resting_hr, max_hr: optional personalisation (see `personalise`); numbers or numeric strings.
     """
-    report = progress or (lambda *args, **kwargs: None)
+    report = progress_callback(progress)
     report(0.2, desc="Resampling and featurising the run")
     run = workout_grid(recording)
     report(0.5, desc=f"Predicting heart rate over {len(run.time_s)} steps")

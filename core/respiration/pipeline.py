@@ -21,6 +21,7 @@ from core.respiration.rr import (GRID_FS, rr_clean, rr_from_beats, rr_minute_win
                                  n_minutes)
 from core.respiration.scoring import flag_intervals, smooth_scores
 from core.signals import signal_resample
+from core.results import progress_callback
 
 MODES = ("waveform", "rr", "series")
 WAVE_FS = 4.0
@@ -31,6 +32,7 @@ RESP_CHANNELS = ("RESP", "RESPIRATION", "IMPEDANCE", "BREATH", "BREATHING", "THO
 ECG_CHANNELS = ("MLII", "II", "ECG", "LEAD II", "ECG1", "V5", "V1", "V", "I")
 RR_COLUMNS = {"rr_s": 1.0, "rr": 1.0, "rr_interval": 1.0, "rr_interval_s": 1.0, "rri": 1.0, "rr_ms": 0.001}
 BEAT_COLUMNS = ("beat_time_s", "beat_time", "beat_times", "beats", "r_peak_s", "r_peaks_s")
+MODE_VARIANT = {"series": "series", "waveform": "waveform", "rr": "apnea"}
 VARIANT_OF_PURPOSE = {"series": "series", "waveform": "waveform", "apnea": "apnea-vae"}
 
 
@@ -305,7 +307,7 @@ def waveform_input(resp: np.ndarray, fs: float) -> np.ndarray:
 
 def predict_waveform(model, resp: np.ndarray, fs: float, *, channel: str = "RESP", progress=None) -> WaveformResult:
     """Breaths, rate, pauses and anomaly score of a breathing waveform sampled at `fs` Hz."""
-    report = progress or (lambda *args, **kwargs: None)
+    report = progress_callback(progress)
     resp, fs = check_resp(resp, fs)
     report(0.2, desc="Detecting breaths")
     peaks = rsp_peaks(resp, fs)
@@ -367,7 +369,7 @@ def apnea_vae_scores(vae, inputs: dict) -> np.ndarray:
 
 def predict_apnea(model, vae, beats: BeatSeries, *, progress=None) -> ApneaResult:
     """Per-minute apnea probability and VAE-LSTM score from heartbeat times."""
-    report = progress or (lambda *args, **kwargs: None)
+    report = progress_callback(progress)
     report(0.3, desc=f"Cleaning and resampling {len(beats.rr)} RR intervals")
     inputs = apnea_inputs(beats)
     report(0.5, desc=f"Scoring {inputs['minutes']} minutes")
@@ -384,7 +386,7 @@ def predict_series(model, series: ValueSeries, *, threshold: float | None = None
 
     The score is smoothed over `model.smooth` points, centred, or trailing when `causal` (streaming evaluation).
     """
-    report = progress or (lambda *args, **kwargs: None)
+    report = progress_callback(progress)
     values = np.asarray(series.values, dtype=float)
     span = model.window * model.seq_len
     reference_end = reference_end or max(span, int(SERIES_REFERENCE * len(values)))
@@ -415,13 +417,8 @@ def ecg_beats(recording: Recording) -> BeatSeries:
     return BeatSeries(beat_times=beat_times, rr=rr, name=recording.name, source="ecg")
 
 
-def predict(model, data, *, mode: str | None = None, threshold: float | str | None = None, models: dict | None = None,
-            progress=None):
-    """Run the mode that fits `data` (or the given `mode`).
-
-    The mode's model variants come from `model`, then `models` (variant -> loaded model, as a Space holds them),
-    then the shipped checkpoints. threshold: the series-mode anomaly threshold (default: the checkpoint's).
-    """
+def input_mode(data, mode: str | None = None) -> str:
+    """The mode that reads `data`: `mode` when given and it fits the data, else the data's own."""
     if mode is not None and mode not in MODES:
         raise InputError(f"Unknown mode {mode!r}; accepted modes are {list(MODES)}.")
     kind = "series" if isinstance(data, ValueSeries) else "rr" if isinstance(data, BeatSeries) else recording_mode(data)
@@ -430,13 +427,28 @@ def predict(model, data, *, mode: str | None = None, threshold: float | str | No
             f"This file holds a {kind} input, not {mode!r}; for 'series' upload a timestamp,value CSV, for 'rr' beat "
             "times or RR intervals (or an ECG), for 'waveform' a breathing signal."
         )
-    mode = mode or kind
+    return mode or kind
+
+
+def choose_variant(data, *, mode: str | None = None, **options) -> str:
+    """The checkpoint variant of the mode that reads `data` (see `input_mode`)."""
+    return MODE_VARIANT[input_mode(data, mode)]
+
+
+def predict(model, data, *, mode: str | None = None, threshold: float | str | None = None, models: dict | None = None,
+            vae=None, progress=None):
+    """Run the mode that fits `data` (or the given `mode`).
+
+    The mode's model variants come from `model`, then `models` (variant -> loaded model, as a Space holds them),
+    then the shipped checkpoints. threshold: the series-mode anomaly threshold (default: the checkpoint's).
+    """
+    mode = input_mode(data, mode)
     if mode == "series":
         return predict_series(_model(model, "series", models), data, threshold=None if threshold in (None, "") else float(threshold),
                               progress=progress)
     if mode == "rr":
         beats = data if isinstance(data, BeatSeries) else ecg_beats(data)
-        return predict_apnea(_model(model, "apnea", models), _model(model, "apnea-vae", models), beats, progress=progress)
+        return predict_apnea(_model(model, "apnea", models), vae or _model(model, "apnea-vae", models), beats, progress=progress)
     index = _channel(data, RESP_CHANNELS)
     index = 0 if index is None else index
     return predict_waveform(_model(model, "waveform", models), data.signal[:, index], data.fs, channel=data.channels[index], progress=progress)

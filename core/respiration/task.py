@@ -1,7 +1,8 @@
 """The respiration task entry of the registry: breathing waveforms, apnea minutes from heartbeats, anomaly scores of series."""
-from core.respiration.pipeline import predict, read_respiration
+from core.respiration.breaths import RESP_FS_RANGE
+from core.respiration.pipeline import choose_variant, predict, read_respiration
 from core.respiration.predictor import RespirationPredictor
-from core.tasks import CHECKPOINTS, ROOT, HubRepos, Task
+from core.tasks import CHECKPOINTS, ROOT, Endpoint, HubRepos, Published, Task
 
 EXAMPLES = ROOT / "spaces" / "respiration" / "examples"
 VARIANTS = ("series", "waveform", "apnea", "apnea-vae")
@@ -26,8 +27,23 @@ TASK = Task(
         dataset="physiospaces/respiration-apnea-nab",
         space="physiospaces/respiration-anomalies",
     ),
+    fs_range=RESP_FS_RANGE,
+    choose_variant=choose_variant,
+    companions={"apnea": {"vae": "apnea-vae"}},
+    endpoints=(
+        Endpoint("waveform", ("bidmc01_resp_2min.csv",), options=(None,)),
+        Endpoint("rr", ("apnea_ecg_c07_1h.csv",), options=(None,)),
+        Endpoint("series", ("nab_ec2_request_latency_system_failure.csv",), options=(0.4,)),
+    ),
     examples=tuple(sorted(EXAMPLES.glob("*.csv"))) + tuple(sorted(EXAMPLES.glob("*.hea"))),
-    datasets=("nab", "apnea-ecg", "bidmc"),
+    datasets=("respiration", "nab"),
+    dataset_repo="core.respiration.data:dataset_repo",
+    explore="core.respiration.data:explore_sample",
+    published=(
+        Published("NAB machine_temperature", "f1", 0.675, "Lin et al. (ICASSP 2020) public code, threshold picked on the test part (issue 5)"),
+        Published("NAB corpus", "nab_score", 70.0, "best published detectors score about 70-75, random 11 (issue 5)"),
+        Published("Apnea-ECG official test set", "accuracy", 0.92, "best published supervised per-minute result (issue 5)"),
+    ),
     license="odc-by",
     citation="Lin S, Clark R, Birke R, Schönborn S, Trigoni N, Roberts S. Anomaly Detection for Time Series Using "
     "VAE-LSTM Hybrid Model. ICASSP 2020. Penzel T et al. The Apnea-ECG Database. Computers in Cardiology 27:255-258 "

@@ -4,11 +4,11 @@ import gradio as gr
 from core import get_task
 from core.ecg.render import beats_frame, counts_frame, plot_result
 from core.space import (
-    LAUNCH_OPTIONS, QUEUE_OPTIONS, example_uploads, guard, lazy_demo, space_model, split_upload, standalone_demo,
+    LAUNCH_OPTIONS, QUEUE_OPTIONS, example_uploads, guard, lazy_demo, space_models, split_upload, standalone_demo,
 )
 
 TASK = get_task("ecg")
-MODEL = space_model("ecg")
+MODELS = space_models("ecg")
 
 
 @guard
@@ -17,7 +17,7 @@ def classify(files, fs, progress=gr.Progress()):
     main, extras = split_upload(files)
     progress(0.02, desc="Reading the file")
     data = TASK.read(main, fs=fs or None, extra_files=extras)
-    result = TASK.predict(MODEL, data, progress=progress)
+    result = TASK.run(data, MODELS.__getitem__, progress=progress)
     return plot_result(result), f"**{result.summary()}**", counts_frame(result), beats_frame(result)
 
 

@@ -2,13 +2,11 @@
 import gradio as gr
 
 from core import get_task
-from core.har.pipeline import accelerometer_model
 from core.har.render import plot_result, shares_frame, windows_frame
-from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, guard, lazy_demo, space_model, standalone_demo
+from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, guard, lazy_demo, space_models, standalone_demo
 
 TASK = get_task("har")
-MODEL = space_model("har")
-accelerometer_model(MODEL.backend)  # load the accelerometer-only variant now, not on the first upload without gyroscope
+MODELS = space_models("har")
 
 
 @guard
@@ -18,7 +16,7 @@ def recognise(file, acc_unit, gyro_unit, fs, progress=gr.Progress()):
         raise gr.Error("No file was uploaded; choose a CSV or click an example.", print_exception=False)
     progress(0.02, desc="Reading the file")
     data = TASK.read(getattr(file, "name", file), fs=fs or None)
-    result = TASK.predict(MODEL, data, acc_unit=acc_unit, gyro_unit=gyro_unit, progress=progress)
+    result = TASK.run(data, MODELS.__getitem__, acc_unit=acc_unit, gyro_unit=gyro_unit, progress=progress)
     return plot_result(result), f"**{result.summary()}**", shares_frame(result), windows_frame(result)
 
 

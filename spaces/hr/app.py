@@ -4,10 +4,11 @@ import gradio as gr
 from core import get_task
 from core.hr.render import curve_frame, plot_result, samples_frame
 from core.readers.workouts import WORKOUT_SUFFIXES
-from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, guard, lazy_demo, space_model, split_upload, standalone_demo
+from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, guard, lazy_demo, space_models, split_upload, standalone_demo
 
 TASK = get_task("hr")
-MODEL = space_model("hr")
+MODELS = space_models("hr")
+MODEL = MODELS[TASK.variant()]  # the default variant, described on the page
 
 
 @guard
@@ -16,7 +17,7 @@ def predict_run(file, calibration_minutes, resting_hr, max_hr, progress=gr.Progr
     main, _ = split_upload(file)
     progress(0.05, desc="Reading the file")
     recording = TASK.read(main)
-    result = TASK.predict(MODEL, recording, calibration_minutes=calibration_minutes or None,
+    result = TASK.run(recording, MODELS.__getitem__, calibration_minutes=calibration_minutes or None,
                           resting_hr=resting_hr or None, max_hr=max_hr or None, progress=progress)
     return f"**{result.summary()}**", plot_result(result), curve_frame(result), samples_frame(result)
 
