@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from core.predictor import shown_metrics
 from core.tasks import Task
 
-HEADLINE_METRICS = ("accuracy", "macro_f1", "mae", "rmse", "f1", "auroc")
 
 
 def _quantization_note(metrics: dict) -> str:
@@ -29,10 +29,9 @@ def model_card(task: Task, variant: str, *, metrics: dict, training_command: str
             dataset_split="test",
             metric_type=name,
             metric_name=name.replace("_", " "),
-            metric_value=round(float(test[name]), 4),
+            metric_value=round(value, 4),
         )
-        for name in HEADLINE_METRICS
-        if isinstance(test.get(name), (int, float))
+        for name, value in shown_metrics(test).items()
     ]
     data = ModelCardData(
         model_name=repo_id,

@@ -74,6 +74,19 @@ def resolve_checkpoint(local: Path | None, repo_id: str | None, revision: str | 
     return Path(snapshot_download(repo_id, revision=revision, allow_patterns=list(CHECKPOINT_FILES) + ["training_config.json"]))
 
 
+SHOWN_METRICS = ("accuracy", "macro_f1", "j_index", "mae", "rmse", "gain_over_constant_mean", "sensitivity", "specificity",
+                 "auroc", "precision", "recall", "f1", "point_adjusted_f1", "breath_sensitivity",
+                 "breath_positive_predictivity")
+"""The test figures the README table, the model cards and the explorer show, in this order (counts and operating
+points such as `n` or `threshold` are not figures)."""
+
+
+def shown_metrics(block: dict) -> dict[str, float]:
+    """The `SHOWN_METRICS` of a metrics block (e.g. metrics.json's "test"), in that order."""
+    return {name: float(block[name]) for name in SHOWN_METRICS
+            if isinstance(block.get(name), (int, float)) and not isinstance(block.get(name), bool)}
+
+
 def read_metrics(folder: Path) -> dict:
     path = folder / "metrics.json"
     return json.loads(path.read_text()) if path.is_file() else {}

@@ -27,6 +27,8 @@ class TrainConfig:
     threads: int = 2
     limit: int = 0
     out: str = ""
+    derived: typing.ClassVar[tuple[str, ...]] = ()
+    """Fields a task fills from others when left at their default (e.g. a variant's window), left out of `command()`."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -47,13 +49,14 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     def command(self, task: str) -> str:
-        """The training command that reproduces this configuration (fields that differ from the defaults; the thread count
-        too, since it changes float summation order and so the weights)."""
+        """The training command that reproduces this configuration: the variant, then the fields that differ from their
+        defaults (the `derived` ones left out; the thread count too, since it changes float summation order and so the
+        weights)."""
         defaults = type(self)()
-        flags = []
+        flags = [f"--variant {self.variant}"] if self.variant and "variant" not in self.derived else []
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if field.name == "out" or value == getattr(defaults, field.name):
+            if field.name in ("variant", "out", *self.derived) or value == getattr(defaults, field.name):
                 continue
             flag = "--" + field.name.replace("_", "-")
             if isinstance(value, bool):

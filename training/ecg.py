@@ -218,9 +218,8 @@ def main(argv: list[str] | None = None) -> Path:
             scores = classification_metrics(y_val, softmax(predict_outputs(net, val_set, n_inputs=len(net.input_names))), AAMI_CLASSES)
             metrics["members"].append({"seed": config.seed + member, "epochs_run": sum(row["member"] == member for row in history),
                                        "validation": {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}})
-    command = config.command("ecg")
     card = model_card(task, config.variant if config.variant in task.hub.models else "intra", metrics=metrics,
-                      training_command=command, protocol=PROTOCOL_TEXT[config.protocol], limits=LIMITS[config.protocol])
+                      training_command=config.command("ecg"), protocol=PROTOCOL_TEXT[config.protocol], limits=LIMITS[config.protocol])
     write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
     report.mkdir(exist_ok=True)

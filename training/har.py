@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -350,8 +349,8 @@ def main(argv: list[str] | None = None) -> Path:
         "test_population_reference": population_reference_metrics(model, test) if chosen.calibrated else None,
         "experiments": [experiment_row(*run[:4], run[4], run[5]) for run in runs],
     }
-    command = "python -m training.train har " + " ".join(sys.argv[1:] if argv is None else argv)
-    card = model_card(task, config.variant, metrics=metrics, training_command=command, protocol=protocol, limits=limits)
+    card = model_card(task, config.variant, metrics=metrics, training_command=config.command("har"), protocol=protocol,
+                      limits=limits)
     save_checkpoint(model, out, training_config=chosen.to_dict())
     write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"

@@ -14,7 +14,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import torch
@@ -70,6 +70,8 @@ class HRTrainConfig(TrainConfig):
     without it). Never under chrono, whose test runners are the two big collections (chosen on validation MAE)."""
     second_protocol: bool = True
     data_dir: str = ""
+    derived: ClassVar[tuple[str, ...]] = ("variant",)
+    """The variant is the architecture's name."""
 
 
 def chunk_runs(runs: list[Run], chunk_steps: int, warmup_steps: int, weights: list[float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -277,9 +279,8 @@ def main(argv: list[str] | None = None) -> Path:
         metrics["second_protocol"] = {"protocol": other, "protocol_text": PROTOCOL_TEXT[other], **other_info, "test": other_test}
 
     # checkpoint folder and report
-    command = f"python -m training.train hr --arch {config.arch} --threads 1"
     card = model_card(task, config.variant if config.variant in task.hub.models else "lstm", metrics=metrics,
-                      training_command=command, protocol=card_protocol(metrics), limits=LIMITS)
+                      training_command=config.command("hr"), protocol=card_protocol(metrics), limits=LIMITS)
     save_checkpoint(model, out, training_config=config.to_dict())
     write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"

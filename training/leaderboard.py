@@ -6,14 +6,13 @@
 from __future__ import annotations
 
 import json
-import sys
 import re
+import sys
 
+from core.predictor import shown_metrics
 from core.tasks import CHECKPOINTS, ROOT
 
 START, END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
-SHOWN = ("accuracy", "macro_f1", "j_index", "mae", "rmse", "gain_over_constant_mean", "sensitivity", "specificity",
-         "auroc", "precision", "recall", "f1", "point_adjusted_f1", "breath_sensitivity", "breath_positive_predictivity")
 FIRST_SENTENCE_END = re.compile(r"(?<!\bal)\. ")
 """Where a protocol text's first sentence ends (not at "et al.")."""
 
@@ -31,7 +30,7 @@ def table() -> str:
     for path in sorted(CHECKPOINTS.glob("*/metrics.json")):
         metrics = json.loads(path.read_text())
         test = metrics.get("test", {})
-        figures = ", ".join(_format(name, float(test[name])) for name in SHOWN if isinstance(test.get(name), (int, float)))
+        figures = ", ".join(_format(name, value) for name, value in shown_metrics(test).items())
         protocol = FIRST_SENTENCE_END.split(metrics.get("protocol_text", "").replace("|", "/"))[0].rstrip(".")
         rows.append(f"| `{path.parent.name}` | {figures} | {protocol} |")
     return "\n".join(rows)

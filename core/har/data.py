@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ConfigError, InputError
-from core.tasks import data_dir
+import core.tasks
 
 UCI_HAR_URL = "https://archive.ics.uci.edu/dataset/240/human+activity+recognition+using+smartphones"
 ACTIVITIES = ("WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING")
@@ -29,7 +29,7 @@ def load_split(split: str, data_dir: str | Path | None = None) -> dict[str, np.n
     """One official split: X (n, 128, 9) float32 in UCI channel order, y (n,) 0-5, subject (n,)."""
     if split not in SPLITS:
         raise ConfigError(f"Unknown UCI HAR split {split!r}; accepted splits are {list(SPLITS)}.")
-    path = (Path(data_dir) if data_dir else data_dir() / "uci_har") / f"har_{split}.npz"
+    path = (Path(data_dir) if data_dir else core.tasks.data_dir() / "uci_har") / f"har_{split}.npz"
     if not path.is_file():
         raise InputError(f"No UCI HAR windows at {path}; download the dataset ({UCI_HAR_URL}) or pass --data-dir.")
     with np.load(path, allow_pickle=False) as stored:

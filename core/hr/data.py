@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from core.errors import ConfigError, InputError
 from core.readers import Recording
 from core.readers.workouts import workout_recording
-from core.tasks import data_dir
+import core.tasks
 
 PROTOCOLS = ("user", "chrono")
 USER_TEST_RUNNERS = 12
@@ -38,7 +38,7 @@ class Workout:
 
 
 def workouts_path(data_dir: str | Path | None = None) -> Path:
-    path = Path(data_dir) if data_dir else data_dir() / "running_hr" / "running_workouts.parquet"
+    path = Path(data_dir) if data_dir else core.tasks.data_dir() / "running_hr" / "running_workouts.parquet"
     if path.is_dir():
         path = path / "running_workouts.parquet"
     if not path.is_file():

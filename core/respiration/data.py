@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.tasks import data_dir
+import core.tasks
 
 NAB_SERIES = (
     "ambient_temperature_system_failure",
@@ -49,7 +49,7 @@ class NABSeries:
 
 def nab_series(relative: str, data_dir: str | Path | None = None) -> NABSeries:
     """A NAB series by its path relative to `nab/data` (e.g. "realKnownCause/nyc_taxi.csv"), with its labelled windows."""
-    root = _require(Path(data_dir) if data_dir else data_dir() / "nab", "NAB corpus")
+    root = _require(Path(data_dir) if data_dir else core.tasks.data_dir() / "nab", "NAB corpus")
     frame = pd.read_csv(root / "data" / relative)
     timestamps = pd.DatetimeIndex(pd.to_datetime(frame["timestamp"]))
     windows = json.loads((root / "labels" / "combined_windows.json").read_text())[relative]
@@ -67,13 +67,13 @@ def nab_known_cause(data_dir: str | Path | None = None) -> list[NABSeries]:
 
 def nab_corpus(data_dir: str | Path | None = None) -> list[str]:
     """Relative paths of every series in the NAB corpus (58)."""
-    root = _require(Path(data_dir) if data_dir else data_dir() / "nab", "NAB corpus")
+    root = _require(Path(data_dir) if data_dir else core.tasks.data_dir() / "nab", "NAB corpus")
     return sorted(json.loads((root / "labels" / "combined_windows.json").read_text()))
 
 
 def apnea_ecg(data_dir: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apnea-ECG beats (record, beat_time_s, rr_s) of all 70 records and minute labels (record, minute, label 0/1) of 35."""
-    root = _require(Path(data_dir) if data_dir else data_dir() / "respiration" / "apnea_ecg", "Apnea-ECG data")
+    root = _require(Path(data_dir) if data_dir else core.tasks.data_dir() / "respiration" / "apnea_ecg", "Apnea-ECG data")
     beats = pd.read_csv(root / "rr_intervals.csv.gz")
     labels = pd.read_csv(root / "apnea_minute_labels.csv")
     labels["label"] = (labels["label"] == "A").astype(int)
@@ -82,7 +82,7 @@ def apnea_ecg(data_dir: str | Path | None = None) -> tuple[pd.DataFrame, pd.Data
 
 def bidmc_01(data_dir: str | Path | None = None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """BIDMC record 01: the RESP waveform, its rate (125 Hz), and both annotators' breath sample indices."""
-    root = _require(Path(data_dir) if data_dir else data_dir() / "respiration" / "bidmc", "BIDMC data")
+    root = _require(Path(data_dir) if data_dir else core.tasks.data_dir() / "respiration" / "bidmc", "BIDMC data")
     signals = pd.read_csv(root / "bidmc_01_Signals.csv.gz")
     signals.columns = [c.strip() for c in signals.columns]
     breaths = pd.read_csv(root / "bidmc_01_Breaths.csv")
