@@ -1,4 +1,4 @@
-"""Readers: CSV signal tables and WFDB records, including the bad inputs users send."""
+"""Readers: CSV signal tables, Kaggle beat rows and WFDB records, including the bad inputs users send."""
 from __future__ import annotations
 
 import lzma
@@ -11,6 +11,7 @@ import pytest
 
 from core.errors import FileTooLargeError, InputError, SamplingRateError, UnsupportedFormatError
 from core.readers import read_signal
+from core.readers.beat_rows import BEAT_ROW_LENGTH, looks_like_beat_rows, read_beat_rows
 from core.readers.tabular import read_signal_csv
 from core.readers.wfdb_records import read_wfdb
 from tests.conftest import FIXTURES
@@ -172,3 +173,43 @@ def test_wfdb_corrupt_xz(tmp_path):
     (tmp_path / "mitdb100_10s.dat.xz").write_bytes(b"not xz at all")
     with pytest.raises(InputError, match="not valid xz data"):
         read_wfdb(tmp_path / HEADER.name)
+
+
+def test_kaggle_beat_rows_read_exact_values():
+    rows = read_beat_rows(FIXTURES / "kaggle_beats.csv")
+    assert rows.beats.shape == (9, 187) and rows.beats.dtype == np.float32 and rows.name == "kaggle_beats"
+    assert list(rows.labels) == [0, 0, 0, 2, 2, 2, 3, 3, 3]
+    np.testing.assert_allclose(rows.beats[0, :3], [0.7228, 0.5324, 0.3101], atol=1e-6)
+    np.testing.assert_allclose(rows.beats[3, :3], [0.9746, 0.9299, 0.8626], atol=1e-6)
+
+
+def test_beat_rows_without_label_column(tmp_path):
+    path = tmp_path / "beats.csv"
+    path.write_text("\n".join(",".join(f"{(i + j) / 400:.4f}" for j in range(187)) for i in range(2)) + "\n")
+    assert looks_like_beat_rows(path)
+    rows = read_beat_rows(path)
+    assert rows.labels is None and rows.beats.shape == (2, 187)
+    np.testing.assert_allclose(rows.beats[1, [0, 186]], [0.0025, 0.4675], atol=1e-6)
+
+
+def test_beat_rows_are_told_apart_from_signal_tables(tmp_path):
+    assert looks_like_beat_rows(FIXTURES / "kaggle_beats.csv")
+    table = tmp_path / "strip.csv"
+    table.write_text("MLII,V5\n0.1,0.2\n")
+    assert not looks_like_beat_rows(table)
+    short = tmp_path / "short.csv"
+    short.write_text(",".join(["0.5"] * 186) + "\n")
+    assert not looks_like_beat_rows(short)
+
+
+def test_beat_rows_with_empty_cell_name_the_fix(tmp_path):
+    path = tmp_path / "beats.csv"
+    path.write_text(",".join(["0.5"] * 187) + "\n" + ",".join(["0.5"] * 186) + ",\n")
+    with pytest.raises(InputError, match="every row needs 187 numbers"):
+        read_beat_rows(path)
+
+
+def test_beat_row_length_is_the_ecg_models_beat_length():
+    from core.ecg.beats import BEAT_LENGTH
+
+    assert BEAT_ROW_LENGTH == BEAT_LENGTH == 187

@@ -93,7 +93,7 @@ def load_kaggle_beats(folder: str | Path) -> dict[str, np.ndarray]:
     Their beats carry no RR intervals or context, so those are 'unknown'; `split` marks the official train/test rows.
     """
     from core.ecg.beats import unknown_rr
-    from core.ecg.pipeline import read_beat_rows
+    from core.readers.beat_rows import read_beat_rows
 
     parts = []
     for split, name in KAGGLE_FILES.items():

@@ -6,25 +6,16 @@ from pathlib import Path
 
 import numpy as np
 
-from core.ecg.beats import AAMI_CLASSES, BEAT_LENGTH, ecg_cut, ecg_peaks, rr_features
+from core.ecg.beats import AAMI_CLASSES, ecg_cut, ecg_peaks, rr_features
 from core.errors import FileTooLargeError, InputError, NoBeatsFoundError, SignalTooShortError
 from core.readers import Recording, check_file, read_signal
-from core.readers.tabular import numeric_columns
+from core.readers.beat_rows import BeatRows, looks_like_beat_rows, read_beat_rows
 from core.signals import ECG_FS_RANGE, check_fs
 from core.results import ClassProbabilities, progress_callback
 
 PREFERRED_LEADS = ("MLII", "II", "ECG", "LEAD II", "ECG1", "V5", "V1")
 MAX_SAMPLES = 10_000_000
 """Longest lead one request classifies (about 7.7 h at 360 Hz)."""
-
-
-@dataclass(frozen=True)
-class BeatRows:
-    """Pre-cut 187-sample beats, one per row, as in the Kaggle heartbeat CSVs (an optional 188th column is the label)."""
-
-    beats: np.ndarray
-    labels: np.ndarray | None
-    name: str = "beats"
 
 
 @dataclass(frozen=True)
@@ -57,36 +48,10 @@ class ECGResult(ClassProbabilities):
         return f"{len(self.probabilities)} beats{where}: {counts}"
 
 
-def _looks_like_beat_rows(path: Path) -> bool:
-    with path.open("r", errors="replace") as handle:
-        first = handle.readline()
-    fields = first.strip().split(",")
-    if len(fields) not in (BEAT_LENGTH, BEAT_LENGTH + 1):
-        return False
-    try:
-        [float(f) for f in fields]
-    except ValueError:
-        return False
-    return True
-
-
-def read_beat_rows(path: str | Path) -> BeatRows:
-    """Kaggle-style heartbeat CSV: rows of 187 values in [0, 1] at 125 Hz, optionally a 188th label column (0-4)."""
-    path = check_file(path)
-    import pandas as pd
-
-    frame = numeric_columns(pd.read_csv(path, header=None), path.name)
-    values = frame.to_numpy()
-    if not np.isfinite(values).all():
-        raise InputError(f"File {path.name!r} has empty or NaN cells in its beat rows; every row needs 187 numbers.")
-    labels = values[:, BEAT_LENGTH].astype(int) if values.shape[1] == BEAT_LENGTH + 1 else None
-    return BeatRows(beats=values[:, :BEAT_LENGTH].astype(np.float32), labels=labels, name=path.stem)
-
-
 def read_ecg(path: str | Path, *, fs: float | None = None, extra_files: tuple = ()) -> Recording | BeatRows:
     """An ECG upload: a signal CSV, a WFDB record, or Kaggle-style beat rows."""
     path = check_file(path)
-    if path.suffix.lower() == ".csv" and _looks_like_beat_rows(path):
+    if path.suffix.lower() == ".csv" and looks_like_beat_rows(path):
         return read_beat_rows(path)
     return read_signal(path, fs=fs, extra_files=extra_files)
 

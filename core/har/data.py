@@ -7,18 +7,18 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ConfigError, InputError
+from core.readers.inertial import UCI_CHANNELS, UCI_WINDOW
 import core.tasks
 
 UCI_HAR_URL = "https://archive.ics.uci.edu/dataset/240/human+activity+recognition+using+smartphones"
 ACTIVITIES = ("WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING")
-CHANNELS = ("body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z",
-            "total_acc_x", "total_acc_y", "total_acc_z")
-"""UCI "Inertial Signals" order: accelerations in g, angular velocity in rad/s."""
+CHANNELS = UCI_CHANNELS
+"""UCI "Inertial Signals" order: accelerations in g, angular velocity in rad/s (the reader's, so both read alike)."""
 WALKING_CLASSES = (0, 1, 2)
 """Walking, upstairs and downstairs: the windows a calibrated model takes its wearer's reference from."""
 ACC_CHANNELS = tuple(c for c in CHANNELS if "acc" in c)
 HAR_FS = 50.0
-WINDOW = 128
+WINDOW = UCI_WINDOW
 STEP = 64
 VAL_SUBJECTS = (5, 11, 21, 27, 29)
 """Five of the 21 training subjects, held out for validation and model selection (the test subjects never are)."""

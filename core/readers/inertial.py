@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from core.errors import FileTooLargeError, InputError, SamplingRateError, TimestampOrderError, UnitError
-from core.har.data import CHANNELS as UCI_SIGNALS
 from core.readers import MAX_FILE_BYTES, Recording, check_file
 from core.readers.tabular import fill_short_gaps, numeric_columns, read_table
 
@@ -29,6 +28,11 @@ _ACC = re.compile(r"^(?:total)?(?:acc|accel|accelerometer|acceleration|a)([xyz])
 _ACC_SUFFIX = re.compile(r"^([xyz])(?:acc|accel|accelerometer|acceleration)$")
 _GYRO = re.compile(r"^(?:body)?(?:gyro|gyroscope|gyr|rotationrate|angularvelocity|g|w)([xyz])$")
 _GYRO_SUFFIX = re.compile(r"^([xyz])(?:gyro|gyroscope|gyr)$")
+UCI_CHANNELS = ("body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z",
+                "total_acc_x", "total_acc_y", "total_acc_z")
+"""UCI HAR "Inertial Signals" files, in the release's order: accelerations in g, angular velocity in rad/s."""
+UCI_WINDOW = 128
+"""Samples per row of a UCI HAR inertial signal file (2.56 s at 50 Hz)."""
 
 
 def _key(column: str) -> str:
@@ -216,11 +220,11 @@ def read_uci_inertial(path: str | Path, *, split: str = "test") -> UCIWindows:
                 raise InputError(f"{name!r} in {path.name!r} is not a table of numbers ({exc}); upload the dataset zip as downloaded from UCI.") from None
 
     try:
-        signals = [table(f"Inertial Signals/{signal}_{split}.txt") for signal in UCI_SIGNALS]
+        signals = [table(f"Inertial Signals/{signal}_{split}.txt") for signal in UCI_CHANNELS]
     except KeyError as exc:
         raise InputError(f"{path.name!r} is missing an inertial signal file ({exc}); the nine files of a split belong together.") from None
-    if len({s.shape for s in signals}) != 1 or signals[0].shape[1] != 128:
-        raise InputError(f"The inertial signal files in {path.name!r} differ in shape {[s.shape for s in signals]}; each needs 128 values per row.")
+    if len({s.shape for s in signals}) != 1 or signals[0].shape[1] != UCI_WINDOW:
+        raise InputError(f"The inertial signal files in {path.name!r} differ in shape {[s.shape for s in signals]}; each needs {UCI_WINDOW} values per row.")
     optional = {}
     for key, name in (("labels", f"y_{split}.txt"), ("subjects", f"subject_{split}.txt")):
         if f"{folder}{name}" in names:
