@@ -40,10 +40,17 @@ def parse_options(pairs: list[str]) -> dict:
     return options
 
 
+def describe_inputs(task) -> str:
+    """The accepted sampling rates of uploads and the model's input rate and window, as far as the task has them."""
+    parts = [f"uploads {task.fs_range[0]:g}-{task.fs_range[1]:g} Hz" if task.fs_range else "",
+             f"model input {task.fs:g} Hz" if task.fs else "", f"{task.window}-sample windows" if task.window else ""]
+    return ", ".join(part for part in parts if part)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.command == "tasks":
         for name in list_tasks():
-            print(f"{name}\t{get_task(name).title}")
+            print(f"{name}\t{get_task(name).title}\t{describe_inputs(get_task(name))}")
         return 0
     task = get_task(args.task)
     data = task.read(args.file, fs=args.fs, extra_files=tuple(args.extra))

@@ -13,10 +13,9 @@ from typing import Callable
 import gradio as gr
 
 from core.errors import InputError, PhysioError
-from core.tasks import ROOT, in_namespace
+from core.tasks import in_namespace
 
 log = logging.getLogger("physiospaces")
-SPACES_DIR = ROOT / "spaces"
 
 
 def guard(fn):
@@ -78,14 +77,14 @@ def space_models(task: str) -> dict:
     return {variant: space_model(task, variant) for variant in get_task(task).checkpoints}
 
 
+def upload_of(path: Path) -> list[Path]:
+    """The files one upload of `path` takes: a WFDB header comes with its `.dat`."""
+    return [path, path.with_suffix(".dat")] if path.suffix == ".hea" else [path]
+
+
 def example_uploads(task, *prefixes: str) -> list[list[str]]:
-    """The task's shipped examples (names starting with one of `prefixes`, or all) as multi-file upload values:
-    a WFDB header comes with its `.dat`."""
-    return [
-        [str(path), str(path.with_suffix(".dat"))] if path.suffix == ".hea" else [str(path)]
-        for path in task.examples
-        if not prefixes or path.name.startswith(prefixes)
-    ]
+    """The task's shipped examples (names starting with one of `prefixes`, or all) as multi-file upload values."""
+    return [[str(file) for file in upload_of(path)] for path in task.examples if not prefixes or path.name.startswith(prefixes)]
 
 
 LAUNCH_OPTIONS = {"max_file_size": "100mb"}
@@ -116,8 +115,10 @@ def lazy_demo(build: Callable[[], None], title: str) -> Callable[[str], gr.Block
 
 
 def load_space(task_name: str) -> ModuleType:
-    """Import `spaces/<task>/app.py` by path (the folder is a deployable Space, not a package)."""
-    path = SPACES_DIR / task_name / "app.py"
+    """Import the task's Space `app.py` by path (the folder is a deployable Space, not a package)."""
+    from core import get_task
+
+    path = get_task(task_name).space_dir / "app.py"
     spec = importlib.util.spec_from_file_location(f"physiospaces_space_{task_name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

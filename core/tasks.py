@@ -17,8 +17,9 @@ from core.predictor import Predictor
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINTS = ROOT / "checkpoints"
-TASK_MODULES = ["core.ecg.task", "core.har.task", "core.hr.task", "core.respiration.task"]
-"""Modules that each define a module-level `TASK`; a new task adds its module here (or `register_task` at run time)."""
+TASK_MODULES = [f"core.{path.parent.name}.task" for path in sorted((ROOT / "core").glob("*/task.py"))]
+"""Modules that each define a module-level `TASK`: every `core/<task>/task.py`, plus those added by `register_task`."""
+SPACES = ROOT / "spaces"
 
 
 def data_dir() -> Path:
@@ -83,7 +84,7 @@ class Task:
     companions: variant -> {predict keyword: variant} of further models its predict takes.
     fs_range: sampling rates (Hz) the task accepts for uploaded signals; fs and window: the model's input rate and length.
     endpoints: the Space's API endpoints.
-    examples: shipped example files, for the Space and the tests.
+    examples: shipped example files, for the Space and the tests; space: the Space's folder (default spaces/<name>).
     datasets: folders under `data_dir()` the task trains on; dataset_repo and explore: "module:function" building the
     task's Hub dataset repo and the explorer's sample (both from those folders).
     """
@@ -104,6 +105,7 @@ class Task:
     choose_variant: Callable[..., str] | None = None
     companions: dict[str, dict[str, str]] = field(default_factory=dict)
     examples: tuple[Path, ...] = ()
+    space: Path | None = None
     datasets: tuple[str, ...] = ()
     dataset_repo: str = ""
     explore: str = ""
@@ -128,6 +130,11 @@ class Task:
         """The model class that loads checkpoints of `variant`."""
         path = self.model_class[self.variant(variant)] if isinstance(self.model_class, dict) else self.model_class
         return import_object(path)
+
+    @property
+    def space_dir(self) -> Path:
+        """The folder of the task's deployable Space (its `app.py`, examples and requirements)."""
+        return self.space or SPACES / self.name
 
     def example(self, name: str) -> Path:
         """The shipped example file called `name`."""

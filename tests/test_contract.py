@@ -1,15 +1,22 @@
-"""One contract over every registered task: train a step, save, reload identical outputs, torch-free ONNX parity."""
+"""One contract over every registered task: train a step, save, reload identical outputs, torch-free ONNX parity, and
+every Space endpoint answers its example as the CLI does."""
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
 import torch
+from gradio_client import handle_file
 
 from core import get_task, list_tasks
+from core.__main__ import main as cli_main
 from core.checkpoint import load_checkpoint, save_checkpoint, write_evaluation
 from core.predictor import load_predictor
+from core.space import upload_of
 
 VARIANTS = [(name, variant) for name in list_tasks() for variant in get_task(name).checkpoints]
+ENDPOINTS = [(name, endpoint) for name in list_tasks() for endpoint in get_task(name).endpoints]
 
 
 def _tiny(task_name: str, variant: str):
@@ -54,3 +61,23 @@ def test_shipped_checkpoint_loads_and_matches_onnx(task_name, variant):
     arrays = [x.numpy() for x in torch_model.example_inputs(16)]
     assert np.abs(torch_model.infer(*arrays) - float32.infer(*arrays)).max() < 1e-4
     assert torch_model.metrics["test"], "metrics.json has no test block"
+
+
+def first_number(text: str) -> str:
+    return re.search(r"\d+(\.\d+)?", text).group()
+
+
+def check_endpoint(client, task, endpoint, capsys) -> str:
+    """Call the Space endpoint on its first example; its summary must give the same count as the CLI's summary."""
+    example = task.example(endpoint.examples[0])
+    files = [handle_file(str(path)) for path in upload_of(example)]
+    outputs = client.predict(files if endpoint.file_list else files[0], *endpoint.options, api_name=f"/{endpoint.api_name}")
+    summary = outputs[endpoint.summary_output]
+    assert cli_main(["predict", task.name, str(example)]) == 0
+    assert first_number(summary) == first_number(capsys.readouterr().out), (summary, endpoint)
+    return summary
+
+
+@pytest.mark.parametrize(("task_name", "endpoint"), ENDPOINTS, ids=[f"{n}/{e.api_name}" for n, e in ENDPOINTS])
+def test_space_endpoint_answers_its_example(task_name, endpoint, space_client, capsys):
+    check_endpoint(space_client(task_name), get_task(task_name), endpoint, capsys)
