@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard, SpaceCard, SpaceCardData
 
+from core.datasets import DatasetRepo
 from core.predictor import read_metrics
-
 from core.tasks import Task, get_task, in_namespace, list_tasks
-from hub_upload.datasets_parquet import DatasetRepo
 
 REGISTRY_NAMESPACE = "physiospaces"
 

@@ -13,9 +13,8 @@ from pathlib import Path
 
 from core.predictor import CHECKPOINT_FILES
 from core.errors import ConfigError
-from core.tasks import ROOT, Task, get_task, in_namespace, list_tasks
+from core.tasks import ROOT, Task, get_task, import_object, in_namespace, list_tasks
 from hub_upload import cards
-from hub_upload.datasets_parquet import BUILDERS
 
 log = logging.getLogger("physiospaces.hub_upload")
 
@@ -91,10 +90,11 @@ def stage_model(task: Task, variant: str, *, namespace: str, out: Path) -> Stage
 
 
 def stage_dataset(task: Task, *, namespace: str, out: Path, limit: int | None = None) -> StagedRepo:
-    """The dataset repo of `task`: one parquet file per config and split under data/, and a card declaring them."""
+    """The dataset repo of `task` (built by its `dataset_repo`): one parquet file per config and split under data/, and a
+    card declaring them. `limit` keeps the first `limit` rows of every split."""
     repo_id = hub_id(task.hub.dataset, namespace=namespace)
+    repo = import_object(task.dataset_repo)(limit=limit)
     folder = _fresh(Path(out) / repo_id.split("/")[1])
-    repo = BUILDERS[task.name](limit=limit)
     files: dict[str, dict[str, str]] = {}
     for config, splits in repo.configs.items():
         for split, data in splits.items():
@@ -172,7 +172,8 @@ def stage_explorer(*, namespace: str, out: Path) -> StagedRepo:
             _copy_checkpoint(task.checkpoint(variant), target, ("metrics.json", "config.json", "training_config.json"))
             (target / "README.md").write_text(cards.model_card_text(task, variant, namespace=namespace))
             models.append(hub_id(task.hub.models[variant], namespace=namespace))
-        datasets.append(hub_id(task.hub.dataset, namespace=namespace))
+        if task.dataset_repo:
+            datasets.append(hub_id(task.hub.dataset, namespace=namespace))
     (folder / "requirements.txt").write_text(_requirements(("streamlit", "pytest", "hypothesis", "gradio_client", "onnxscript")))
     body = """
 # PhysioSpaces explorer
@@ -199,8 +200,10 @@ def stage(kind: str, task_name: str | None, *, namespace: str, out: Path, limit:
     for task in tasks:
         if "model" in kinds:
             staged += [stage_model(task, variant, namespace=namespace, out=out) for variant in shipped_variants(task)]
-        if "dataset" in kinds:
+        if "dataset" in kinds and task.dataset_repo:
             staged.append(stage_dataset(task, namespace=namespace, out=out, limit=limit))
+        elif "dataset" in kinds:
+            log.warning("Skipping the dataset repo of %s: its registry entry names no dataset_repo builder.", task.name)
         if "space" in kinds:
             staged.append(stage_space(task, namespace=namespace, out=out))
     if kind == "all" and task_name is None:

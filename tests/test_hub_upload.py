@@ -28,7 +28,7 @@ def staged_models(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("name", ["ecg", "har", "hr", "respiration"])
+@pytest.mark.parametrize("name", list_tasks())
 def test_model_repo_files_and_card(staged_models, name, capsys):
     task = get_task(name)
     variants = shipped_variants(task)
@@ -76,16 +76,16 @@ def _expected_rows(name: str) -> dict[str, dict[str, np.ndarray | list]]:
         workouts = load_workouts()
         parts = dict(zip(("train", "validation", "test"), protocol_split(workouts, "user")))
         return {"default": {s: [workouts[i].workout_id for i in idx[:LIMIT]] for s, idx in parts.items()}}
-    from core.respiration.data import APNEA_TEST_RECORDS, apnea_ecg
+    if name == "respiration":
+        from core.respiration.data import APNEA_TEST_RECORDS, apnea_ecg
 
-    _, labels = apnea_ecg()
-    return {"apnea_minutes": {"test": labels[labels["record"].isin(APNEA_TEST_RECORDS)]["label"].to_numpy()[:LIMIT]}}
+        _, labels = apnea_ecg()
+        return {"apnea_minutes": {"test": labels[labels["record"].isin(APNEA_TEST_RECORDS)]["label"].to_numpy()[:LIMIT]}}
+    return {}  # a task without known source rows: its splits are still checked against the card
 
 
-DATA_NEEDS = {"ecg": "mitdb", "har": "uci_har", "hr": "running_hr", "respiration": "respiration"}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=needs_data(d)) for n, d in DATA_NEEDS.items()])
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[needs_data(d) for d in get_task(n).datasets])
+                                  for n in list_tasks() if get_task(n).dataset_repo])
 def test_dataset_repo_loads_with_declared_splits(tmp_path, name):
     task = get_task(name)
     assert main(["dataset", name, "--namespace", NS, "--dry-run", "--out", str(tmp_path), "--limit", str(LIMIT)]) == 0

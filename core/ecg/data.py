@@ -122,3 +122,52 @@ def protocol_split(dataset: dict[str, np.ndarray], protocol: str, *, seed: int =
         records = dataset["record"]
         return (np.flatnonzero(np.isin(records, [int(r) for r in DS1])), np.flatnonzero(np.isin(records, [int(r) for r in DS2])))
     raise ConfigError(f"Unknown protocol {protocol!r}; accepted protocols are {list(PROTOCOLS)}.")
+
+
+# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and explore).
+from core.datasets import DatasetRepo, ExploreSample, HubColumns, take_rows, to_dataset  # noqa: E402
+
+
+def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
+    """The Hub dataset repo: MIT-BIH beats (187 samples at 125 Hz), RR features, AAMI label, record id and time, under
+    both raw-record protocols; `limit` keeps the first `limit` rows of every split."""
+    from datasets import ClassLabel, Features, Sequence, Value
+
+    beats = load_beats()
+    features = Features({
+        "beat": Sequence(Value("float32"), length=beats["beats"].shape[1]),
+        "rr": Sequence(Value("float32"), length=beats["rr"].shape[1]),
+        "label": ClassLabel(names=list(AAMI_CLASSES)),
+        "record": Value("int32"),
+        "time_s": Value("float32"),
+    })
+    columns = {"beat": beats["beats"], "rr": beats["rr"], "label": beats["label"], "record": beats["record"], "time_s": beats["time_s"]}
+    configs = {}
+    for protocol in ("intra", "inter"):  # the raw-record protocols; the Kaggle CSVs are not redistributed here
+        train, test = protocol_split(beats, protocol)
+        configs[protocol] = {split: to_dataset(take_rows(columns, index, limit), features) for split, index in (("train", train), ("test", test))}
+    return DatasetRepo(
+        configs,
+        license="odc-by",
+        citation="Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng Med Biol 20(3):45-50 (2001). "
+        "Goldberger AL et al. PhysioBank, PhysioToolkit, and PhysioNet. Circulation 101(23):e215-e220 (2000).",
+        description="Every annotated beat of the 48 MIT-BIH Arrhythmia records, cut around the reference R peak and "
+        "resampled to 187 samples at 125 Hz, with five RR-interval features and the AAMI EC57 class. Config `intra`: "
+        "stratified random 80/20 split of all beats (beats of one patient fall in both parts); config `inter`: de Chazal "
+        "DS1 train / DS2 test by record, paced records excluded.",
+        source="https://physionet.org/content/mitdb/1.0.0/ (DOI 10.13026/C2F305)",
+    )
+
+
+def explore_sample() -> ExploreSample:
+    """The explorer's examples: every MIT-BIH beat (125 Hz), labelled with its AAMI class and grouped by record."""
+    import pandas as pd
+
+    beats = load_beats()
+    labels = np.array(AAMI_CLASSES)[beats["label"]]
+    return ExploreSample(pd.DataFrame({"label": labels, "group": beats["record"]}), lambda i: beats["beats"][i][:, None], 125.0,
+                         "record", ("ECG",), "MIT-BIH Arrhythmia Database (local)")
+
+
+EXPLORE_HUB_COLUMNS = HubColumns(signal="beat", group="record", fs=125.0)
+"""Where `explore_sample`'s examples are in the dataset repo, for the explorer without the raw data."""

@@ -53,3 +53,48 @@ def har_segments(windows: np.ndarray) -> list[np.ndarray]:
 def har_stitch(windows: np.ndarray) -> np.ndarray:
     """The continuous signal (STEP * (n + 1), channels) that 50%-overlapping windows were cut from."""
     return np.concatenate([windows[0, :STEP]] + [w[STEP:] for w in windows])
+
+
+# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and explore).
+from core.datasets import DatasetRepo, ExploreSample, HubColumns, take_rows, to_dataset  # noqa: E402
+
+
+def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
+    """The Hub dataset repo: UCI HAR inertial windows (128 x 9 at 50 Hz) with activity and subject, official
+    train/test split; `limit` keeps the first `limit` rows of every split."""
+    from datasets import Array2D, ClassLabel, Features, Value
+
+    features = Features({
+        "signal": Array2D(shape=(128, len(CHANNELS)), dtype="float32"),
+        "label": ClassLabel(names=list(ACTIVITIES)),
+        "subject": Value("int32"),
+    })
+    splits = {}
+    for split in ("train", "test"):
+        data = load_split(split)
+        splits[split] = to_dataset(take_rows({"signal": data["X"], "label": data["y"], "subject": data["subject"].astype(np.int32)},
+                                             np.arange(len(data["y"])), limit), features)
+    return DatasetRepo(
+        {"default": splits},
+        license="cc-by-4.0",
+        citation="Anguita D, Ghio A, Oneto L, Parra X, Reyes-Ortiz JL. A Public Domain Dataset for Human Activity Recognition "
+        "Using Smartphones. ESANN 2013.",
+        description="The raw inertial windows of UCI HAR (2.56 s, 50% overlap, 50 Hz; channels "
+        f"{', '.join(CHANNELS)}), the activity and the subject id; the official subject-wise split (30 subjects: 21 train, 9 test).",
+        source="https://doi.org/10.24432/C54S4K",
+    )
+
+
+def explore_sample() -> ExploreSample:
+    """The explorer's examples: the test split's windows (body acceleration, 50 Hz), labelled with the activity and
+    grouped by subject."""
+    import pandas as pd
+
+    data = load_split("test")
+    labels = np.array(ACTIVITIES)[data["y"]]
+    return ExploreSample(pd.DataFrame({"label": labels, "group": data["subject"]}), lambda i: data["X"][i, :, :3], HAR_FS, "subject",
+                         CHANNELS[:3], "UCI HAR test split (local)")
+
+
+EXPLORE_HUB_COLUMNS = HubColumns(signal="signal", group="subject", fs=HAR_FS)
+"""Where `explore_sample`'s examples are in the dataset repo, for the explorer without the raw data."""

@@ -90,3 +90,73 @@ def protocol_split(workouts: list[Workout], protocol: str, *, seed: int = 0) -> 
             val.extend(runs[len(runs) - n_test - n_val : len(runs) - n_test])
             test.extend(runs[len(runs) - n_test :])
     return sorted(train), sorted(val), sorted(test)
+
+
+# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and explore).
+from core.datasets import DatasetRepo, ExploreSample, HubColumns  # noqa: E402
+
+
+def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
+    """The Hub dataset repo: the real running workouts (time, speed, altitude, heart rate per sample) split by runner
+    (the `user` protocol); `limit` keeps the first `limit` rows of every split."""
+    import pandas as pd
+    from datasets import Dataset, Features, Sequence, Value
+
+    frame = pd.read_parquet(workouts_path())
+    workouts = load_workouts()
+    if [w.workout_id for w in workouts] != frame["workout_id"].tolist():
+        raise ConfigError("The workouts parquet changed while it was read; run the build again.")
+    features = Features({
+        "workout_id": Value("int32"), "user": Value("int32"), "gender": Value("string"), "source": Value("string"),
+        "license": Value("string"), "file_format": Value("string"), "start_time": Value("timestamp[ms, tz=UTC]"),
+        "time_s": Sequence(Value("float64")), "speed_kmh": Sequence(Value("float64")),
+        "altitude_m": Sequence(Value("float64")), "heart_rate": Sequence(Value("float64")),
+    })
+
+    def rows(index: list[int]) -> Dataset:
+        part = frame.iloc[index[:limit] if limit else index]
+        return Dataset.from_dict({
+            "workout_id": part["workout_id"].tolist(), "user": part["userId"].tolist(), "gender": part["gender"].tolist(),
+            "source": part["source"].tolist(), "license": part["license"].tolist(), "file_format": part["file_format"].tolist(),
+            "start_time": part["start_time"].tolist(),
+            "time_s": [list(map(float, v)) for v in part["timestamp"]], "speed_kmh": [list(map(float, v)) for v in part["speed"]],
+            "altitude_m": [list(map(float, v)) for v in part["altitude"]], "heart_rate": [list(map(float, v)) for v in part["heart_rate"]],
+        }, features=features)
+
+    train, val, test = protocol_split(workouts, "user")
+    licenses = sorted(frame["license"].unique())
+    return DatasetRepo(
+        {"default": {"train": rows(train), "validation": rows(val), "test": rows(test)}},
+        license="other",
+        extra_license={"license_name": "mixed-per-row", "license_details": "Each row keeps the licence of the project that "
+                       f"distributed its file (column `license`: {', '.join(licenses)}); filter on it before redistribution."},
+        citation="Ni J, Muhlstein L, McAuley J. Modeling heart rate and activity data for personalized fitness recommendation. "
+        "WWW 2019 (the protocol). Rows come from the example and test files of open-source workout tools (column `source`).",
+        description="Real running workouts from open-source projects' example files: per-sample time (s from start), speed "
+        "(km/h), altitude (m) and recorded heart rate (bpm). Split by runner: test and validation runners never appear in train.",
+        source="see the `source` column (open-source sports software test and example data)",
+    )
+
+
+def run_intensity(speed_kmh: np.ndarray) -> str:
+    """The explorer's label of a run: recovery, steady or intensive, by its median speed (km/h)."""
+    median = float(np.nanmedian(speed_kmh)) if len(speed_kmh) else 0.0
+    return "recovery (<9 km/h)" if median < 9 else "steady (9-12 km/h)" if median <= 12 else "intensive (>12 km/h)"
+
+
+def explore_sample() -> ExploreSample:
+    """The explorer's examples: every workout (heart rate and speed per sample), labelled by intensity and grouped by runner."""
+    import pandas as pd
+
+    frame = pd.read_parquet(workouts_path())
+    labels = [run_intensity(np.asarray(s, float)) for s in frame["speed"]]
+
+    def signal(i: int) -> np.ndarray:
+        return np.column_stack([np.asarray(frame["heart_rate"].iloc[i], float), np.asarray(frame["speed"].iloc[i], float)])
+
+    return ExploreSample(pd.DataFrame({"label": labels, "group": frame["userId"]}), signal, None, "runner",
+                         ("heart rate (bpm)", "speed (km/h)"), "running workouts (local)")
+
+
+EXPLORE_HUB_COLUMNS = HubColumns(signal="heart_rate", group="user")
+"""Where `explore_sample`'s examples are in the dataset repo, for the explorer without the raw data."""

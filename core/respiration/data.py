@@ -88,3 +88,91 @@ def bidmc_01(data_dir: str | Path | None = None) -> tuple[np.ndarray, float, np.
     breaths = pd.read_csv(root / "bidmc_01_Breaths.csv")
     return (signals["RESP"].to_numpy(dtype=float), 125.0,
             breaths.iloc[:, 0].dropna().to_numpy(dtype=int), breaths.iloc[:, 1].dropna().to_numpy(dtype=int))
+
+
+# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and explore).
+from core.datasets import DatasetRepo, ExploreSample, HubColumns  # noqa: E402
+
+
+def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
+    """The Hub dataset repo: Apnea-ECG minutes (RR intervals and apnea label, split by record) and the five NAB
+    known-cause series; `limit` keeps the first `limit` rows of every split (of every series for NAB)."""
+    from datasets import ClassLabel, Dataset, Features, Sequence, Value
+
+    beats, labels = apnea_ecg()
+    beats = beats.dropna(subset=["rr_s"])
+    beats["minute"] = (beats["beat_time_s"] // 60).astype(int)
+    grouped = {key: part for key, part in beats.groupby(["record", "minute"])}
+    minute_features = Features({
+        "record": Value("string"), "minute": Value("int32"), "start_s": Value("float32"),
+        "label": ClassLabel(names=["normal", "apnea"]),
+        "beat_time_s": Sequence(Value("float32")), "rr_s": Sequence(Value("float32")),
+    })
+
+    def minutes(records) -> Dataset:
+        part = labels[labels["record"].isin(records)]
+        part = part.iloc[:limit] if limit else part
+        empty = pd.DataFrame({"beat_time_s": [], "rr_s": []})
+        groups = [grouped.get((r, m), empty) for r, m in zip(part["record"], part["minute"])]
+        return Dataset.from_dict({
+            "record": part["record"].tolist(), "minute": part["minute"].tolist(), "start_s": part["start_s"].tolist(),
+            "label": part["label"].tolist(),
+            "beat_time_s": [g["beat_time_s"].tolist() for g in groups], "rr_s": [g["rr_s"].tolist() for g in groups],
+        }, features=minute_features)
+
+    records = sorted(labels["record"].unique())
+    held_out = set(APNEA_TEST_RECORDS) | set(APNEA_VAL_RECORDS)
+    nab_features = Features({"series": Value("string"), "timestamp": Value("timestamp[s]"), "value": Value("float64"),
+                             "anomaly_window": Value("bool")})
+
+    def nab(part: str) -> Dataset:
+        columns = {name: [] for name in nab_features}
+        for series in nab_known_cause():
+            cut = slice(0, series.train_end) if part == "train" else slice(series.train_end, None)
+            index = np.arange(len(series.values))[cut][:limit] if limit else np.arange(len(series.values))[cut]
+            columns["series"] += [series.name] * len(index)
+            columns["timestamp"] += series.timestamps[index].to_pydatetime().tolist()
+            columns["value"] += series.values[index].tolist()
+            columns["anomaly_window"] += series.labels[index].tolist()
+        return Dataset.from_dict(columns, features=nab_features)
+
+    return DatasetRepo(
+        {
+            "apnea_minutes": {
+                "train": minutes([r for r in records if r not in held_out]),
+                "validation": minutes(list(APNEA_VAL_RECORDS)),
+                "test": minutes(list(APNEA_TEST_RECORDS)),
+            },
+            "nab": {"train": nab("train"), "test": nab("test")},
+        },
+        license="other",
+        extra_license={"license_name": "odc-by-and-mit", "license_details": "Config `apnea_minutes`: Apnea-ECG Database, "
+                       "ODC-By 1.0 (PhysioNet). Config `nab`: Numenta Anomaly Benchmark data, MIT License (Numenta Inc.)."},
+        citation="Penzel T, Moody GB, Mark RG, Goldberger AL, Peter JH. The Apnea-ECG Database. Computers in Cardiology "
+        "27:255-258 (2000). Lavin A, Ahmad S. Evaluating Real-time Anomaly Detection Algorithms - the Numenta Anomaly "
+        "Benchmark. IEEE ICMLA 2015. Lin S et al. Anomaly Detection for Time Series Using VAE-LSTM Hybrid Model. ICASSP 2020.",
+        description="Config `apnea_minutes`: one row per expert-labelled minute of the 35 Apnea-ECG learning records, with the "
+        "beat times and RR intervals (s) inside it; split by record (8 test, 5 validation, 22 train). Config `nab`: the five "
+        "known-cause NAB series of Lin et al. point by point with the labelled anomaly windows; `train` is each series' "
+        "anomaly-free beginning (before the first window), `test` the rest.",
+        source="https://physionet.org/content/apnea-ecg/1.0.0/ and https://github.com/numenta/NAB",
+    )
+
+
+def explore_sample() -> ExploreSample:
+    """The explorer's examples: every labelled Apnea-ECG minute (its RR intervals, s), labelled normal or apnea and
+    grouped by record."""
+    beats, minutes = apnea_ecg()
+    by_record = dict(list(beats.dropna(subset=["rr_s"]).groupby("record")))
+
+    def signal(i: int) -> np.ndarray:
+        record, start = by_record[minutes["record"].iloc[i]], minutes["start_s"].iloc[i]
+        return record["rr_s"].to_numpy(float)[(record["beat_time_s"] >= start) & (record["beat_time_s"] < start + 60)][:, None]
+
+    labels = np.where(minutes["label"] == 1, "apnea", "normal")
+    return ExploreSample(pd.DataFrame({"label": labels, "group": minutes["record"]}), signal, None, "record", ("RR interval (s)",),
+                         "Apnea-ECG minutes (local)")
+
+
+EXPLORE_HUB_COLUMNS = HubColumns(signal="rr_s", group="record", config="apnea_minutes")
+"""Where `explore_sample`'s examples are in the dataset repo, for the explorer without the raw data."""
