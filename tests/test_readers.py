@@ -213,3 +213,15 @@ def test_beat_row_length_is_the_ecg_models_beat_length():
     from core.ecg.beats import BEAT_LENGTH
 
     assert BEAT_ROW_LENGTH == BEAT_LENGTH == 187
+
+
+@pytest.mark.parametrize(("module", "reader", "fixture"), [("fitdecode", "read_fit", "hr_run.fit"), ("gpxpy", "read_gpx", "hr_run.gpx")])
+def test_missing_format_package_names_the_install_command(monkeypatch, module, reader, fixture):
+    import sys
+
+    from core.errors import MissingDependencyError
+    from core.readers import workouts
+
+    monkeypatch.setitem(sys.modules, module, None)  # import of `module` now fails as if it were not installed
+    with pytest.raises(MissingDependencyError, match=f"install it with `pip install {module}`"):
+        getattr(workouts, reader)(FIXTURES / fixture)

@@ -14,9 +14,10 @@ from tqdm.auto import tqdm
 
 from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, CONTEXT_LENGTH, ecg_cut, rr_features, unknown_context
 from core.ecg.pipeline import choose_lead
+from core.dependencies import require
 from core.errors import ConfigError, InputError
 from core.readers.wfdb_records import CACHE_DIR, read_wfdb
-from core.tasks import data_dir
+import core.tasks
 
 MITDB_URL = "https://physionet.org/content/mitdb/1.0.0/"
 PACED = ("102", "104", "107", "217")
@@ -34,10 +35,10 @@ BEAT_VERSION = 2
 
 def mitdb_dir(data_dir: str | Path | None = None) -> Path:
     """The MIT-BIH folder (`RECORDS`, `.hea`, `.atr`, `.dat` or `.dat.xz`)."""
-    folder = Path(data_dir) if data_dir else data_dir() / "mitdb"
+    folder = Path(data_dir) if data_dir else core.tasks.data_dir() / "mitdb"
     if not (folder / "RECORDS").is_file():
         raise InputError(
-            f"No MIT-BIH records at {folder}; download them with `python -m training.download mitdb --out {folder}` "
+            f"No MIT-BIH records at {folder}; download them with `python -m training.download mitdb --to {folder}` "
             f"({MITDB_URL}) or pass --data-dir."
         )
     return folder
@@ -45,7 +46,7 @@ def mitdb_dir(data_dir: str | Path | None = None) -> Path:
 
 def download_mitdb(target: str | Path) -> Path:
     """Download the MIT-BIH Arrhythmia Database from PhysioNet into `target` with wfdb."""
-    import wfdb
+    wfdb = require("wfdb", purpose="Downloading MIT-BIH")
 
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from typing import Iterator
 
 import numpy as np
 
+from core.dependencies import require
 from core.errors import FileTooLargeError, InputError, NoMotionDataError, TimestampError, TimestampOrderError, UnsupportedFormatError
 from core.readers import Recording, check_file
 
@@ -132,8 +133,8 @@ def check_track_points(path: Path, tag: bytes) -> None:
 
 def read_gpx(path: str | Path) -> Recording:
     """GPX track points with elevation and Garmin TrackPointExtension heart rate (`gpxtpx:hr`)."""
-    import gpxpy
-    import gpxpy.gpx
+    gpxpy = require("gpxpy", purpose="Reading GPX files")
+    require("gpxpy.gpx", purpose="Reading GPX files")
 
     path = check_file(path)
     check_track_points(path, b"trkpt")
@@ -163,8 +164,8 @@ def read_tcx(path: str | Path) -> Recording:
     """TCX (Garmin Training Center) track points: time, position, altitude, heart rate, `ns3:TPX/Speed` (m/s)."""
     from datetime import datetime
 
-    from defusedxml import ElementTree
-    from defusedxml.common import DefusedXmlException
+    ElementTree = require("defusedxml.ElementTree", purpose="Reading TCX files safely")
+    DefusedXmlException = require("defusedxml.common", purpose="Reading TCX files safely").DefusedXmlException
 
     path = check_file(path)
     check_track_points(path, b"Trackpoint")
@@ -207,7 +208,7 @@ def read_tcx(path: str | Path) -> Recording:
 
 def read_fit(path: str | Path) -> Recording:
     """FIT `record` messages (timestamp, enhanced_speed or speed in m/s, altitude, heart_rate, semicircle position) via fitdecode."""
-    import fitdecode
+    fitdecode = require("fitdecode", purpose="Reading FIT files")
 
     path = check_file(path)
     rows, sport = [], ""
