@@ -31,7 +31,7 @@ def _examples(name: str):
 
 
 with data_tab:
-    name = st.selectbox("Task", list_tasks(), format_func=lambda n: get_task(n).title)
+    name = st.selectbox("Task", [n for n in list_tasks() if get_task(n).explore], format_func=lambda n: get_task(n).title)
     try:
         data = _examples(name)
     except Exception as exc:  # absent locally and the Hub unreachable: say so instead of failing the page
