@@ -53,6 +53,23 @@ def end_to_end(model, header: Path) -> dict:
     return timings
 
 
+def report_rows(results: dict) -> dict:
+    """The rows `benchmarks/report.py` prints for ECG: throughput (served and float32 graphs) and the record end to end."""
+    t, float32, batch = results["throughput_beats_per_s"], results["float32_onnx_beats_per_s"], BATCHES[-1]
+    served = f" (onnxruntime: served `{results['served_onnx']}`)" if results["served_onnx"] != "model.onnx" else ""
+    record = results["record"]
+    return {
+        "throughput": [
+            {"item": f"beats{served}", "torch_batch1": t["torch_batch1"], "torch_batched": t[f"torch_batch{batch}"],
+             "onnx_batch1": t["onnx_batch1"], "onnx_batched": t[f"onnx_batch{batch}"], "batch": str(batch)},
+            {"item": "beats (float32 `model.onnx`)", "torch_batch1": None, "torch_batched": None,
+             "onnx_batch1": float32["onnx_batch1"], "onnx_batched": float32[f"onnx_batch{batch}"], "batch": str(batch)},
+        ],
+        "end_to_end": [{"recording": f"MIT-BIH record {record['name']}, {record['duration_s'] / 60:.0f} min, {record['beats']} beats "
+                        "(onnxruntime)", "seconds": record["total_s"]}],
+    }
+
+
 def main() -> None:
     torch.set_num_threads(2)
     torch_model, onnx_model = load_model("ecg"), load_model("ecg", backend="onnx")
@@ -66,6 +83,7 @@ def main() -> None:
     results = {"throughput_beats_per_s": throughput, **ratios, "served_onnx": onnx_model.onnx_path.name,
                "float32_onnx_beats_per_s": float32,
                "record": {"name": header.stem, **record}, "threads": torch.get_num_threads()}
+    results["report"] = report_rows(results)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "ecg.json").write_text(json.dumps(results, indent=2) + "\n")
     print_throughput(f"ECG classifier throughput (beats/s; onnxruntime serves {onnx_model.onnx_path.name}):", throughput, ratios)

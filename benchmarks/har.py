@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from _timing import backend_throughput, items_per_second, print_throughput, timed
+from _timing import BATCHES, backend_throughput, items_per_second, print_throughput, timed
 from core import load_model
 from core.har.pipeline import accelerometer_model, inertial_regular, inertial_uci, predict, read_har
 from core.readers.inertial import inertial_units
@@ -64,6 +64,17 @@ def end_to_end(model, path: Path) -> dict:
     return timings
 
 
+def report_rows(results: dict) -> dict:
+    """The rows `benchmarks/report.py` prints for HAR: window throughput and each recording end to end."""
+    t, batch = results["throughput_windows_per_s"], BATCHES[-1]
+    return {
+        "throughput": [{"item": "windows (2.56 s)", "torch_batch1": t["torch_batch1"], "torch_batched": t[f"torch_batch{batch}"],
+                        "onnx_batch1": t["onnx_batch1"], "onnx_batched": t[f"onnx_batch{batch}"], "batch": str(batch)}],
+        "end_to_end": [{"recording": f"{r['duration_s'] / 60:.0f} min {kind.replace('_', '+')} recording, {r['windows']} windows "
+                        f"({r['variant']} model)", "seconds": r["total_s"]} for kind, r in results["recordings"].items()],
+    }
+
+
 def main() -> None:
     torch.set_num_threads(THREADS)
     torch_model = load_model("har")
@@ -78,6 +89,7 @@ def main() -> None:
             records[kind] = min((end_to_end(onnx_model, path) for _ in range(REPEATS)), key=lambda record: record["total_s"])
     results = {"throughput_windows_per_s": throughput, **ratios,
                "recordings": records, "threads": torch.get_num_threads()}
+    results["report"] = report_rows(results)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "har.json").write_text(json.dumps(results, indent=2) + "\n")
     print_throughput("HAR classifier throughput (windows/s):", throughput, ratios)

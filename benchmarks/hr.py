@@ -57,6 +57,23 @@ def timed(fn) -> tuple[float, float, object]:
     return float(np.median(wall)), float(np.median(cpu)), result
 
 
+def report_rows(results: dict) -> dict:
+    """The rows `benchmarks/report.py` prints for HR: 5 s steps per second and each format and backend end to end.
+
+    The model reads a whole run as one sequence: "batched" is one run's steps in one call; there is no batch-1 figure.
+    """
+    rows, rates = results["rows"], {}
+    for row in rows:
+        rates.setdefault(row["backend"], []).append(row["grid_steps"] / row["predict_s"])
+    return {
+        "throughput": [{"item": "5 s steps of a run", "torch_batch1": None, "torch_batched": max(rates.get("torch", [0])) or None,
+                        "onnx_batch1": None, "onnx_batched": max(rates.get("onnx", [0])) or None,
+                        "batch": f"one {rows[0]['grid_steps']}-step run"}],
+        "end_to_end": [{"recording": f"{results['run']} run as {r['format'].upper()} ({r['file_kib']} KiB), {r['backend']}",
+                        "seconds": r["total_s"]} for r in rows],
+    }
+
+
 def main() -> dict:
     torch.set_num_threads(1)
     rows = []
@@ -81,6 +98,7 @@ def main() -> dict:
               f"{row['total_s']:8.3f} {row['total_cpu_s']:12.3f}")
     RESULTS.mkdir(exist_ok=True)
     out = {"task": "hr", "run": f"{SECONDS} s at 1 Hz", "threads": 1, "repeats": REPEATS, "rows": rows}
+    out["report"] = report_rows(out)
     (RESULTS / "hr.json").write_text(json.dumps(out, indent=2) + "\n")
     return out
 

@@ -19,23 +19,30 @@ from pathlib import Path
 import numpy as np
 from gradio_client import Client, handle_file
 
+from core import get_task, list_tasks
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-EXAMPLES = ROOT / "spaces"
 
-# One example per endpoint, shipped with the Spaces; arguments as the endpoint takes them.
-MIX = [
-    ("ecg", "/classify", lambda: ([handle_file(EXAMPLES / "ecg/examples/mitdb_208_20s.csv")], None)),
-    ("ecg", "/classify", lambda: ([handle_file(EXAMPLES / "ecg/examples/mitdb_119_60s.hea"),
-                                   handle_file(EXAMPLES / "ecg/examples/mitdb_119_60s.dat")], None)),
-    ("har", "/recognise", lambda: (handle_file(EXAMPLES / "har/examples/uci_subject02_acc_gyro.csv"), "auto", "auto", None)),
-    ("har", "/recognise", lambda: (handle_file(EXAMPLES / "har/examples/uci_subject24_acc_only.csv"), "auto", "auto", None)),
-    ("hr", "/predict", lambda: (handle_file(EXAMPLES / "hr/examples/runpandas_garmin_14min.tcx"), 0, None, None)),
-    ("hr", "/predict", lambda: (handle_file(EXAMPLES / "hr/examples/fit_file_parser_28min_no_hr.gpx"), 0, None, None)),
-    ("respiration", "/waveform", lambda: ([handle_file(EXAMPLES / "respiration/examples/bidmc01_resp_2min.csv")], None)),
-    ("respiration", "/rr", lambda: ([handle_file(EXAMPLES / "respiration/examples/apnea_ecg_c07_1h.csv")], None)),
-    ("respiration", "/series", lambda: ([handle_file(EXAMPLES / "respiration/examples/nab_ec2_request_latency_system_failure.csv")], 0.4)),
-]
+
+def upload(path: Path) -> list[Path]:
+    """The files of one example upload: a WFDB header comes with its `.dat` (as the Spaces' example buttons send it)."""
+    return [path, path.with_suffix(".dat")] if path.suffix == ".hea" else [path]
+
+
+def request(endpoint, path: Path):
+    """`() -> arguments` of one request: the example upload (a list when the endpoint takes several files), then the
+    endpoint's other inputs."""
+    def make_args():
+        files = [handle_file(p) for p in upload(path)]
+        return (files if endpoint.file_list else files[0], *endpoint.options)
+
+    return make_args
+
+
+MIX = [(task.name, f"/{endpoint.api_name}", request(endpoint, task.example(name)))
+       for task in map(get_task, list_tasks()) for endpoint in task.endpoints for name in endpoint.examples]
+"""Every example of every registered Space endpoint, shipped with the Spaces: (task, api name, `() -> arguments`)."""
 
 SERVER = """
 import sys, app

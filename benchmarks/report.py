@@ -7,9 +7,10 @@ import os
 import time
 from pathlib import Path
 
+from core import list_tasks
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-TASKS = ("ecg", "har", "hr", "respiration")
 
 
 def load(name: str) -> dict | None:
@@ -21,62 +22,46 @@ def rate(value) -> str:
     return f"{value:,.0f}" if value is not None else "—"
 
 
+def report_rows(results: dict) -> dict:
+    """The rows a task benchmark writes under "report" in its JSON: "throughput" (item, torch_batch1, torch_batched,
+    onnx_batch1, onnx_batched, batch) and "end_to_end" (recording, seconds). A JSON without them gives its top-level
+    timings ("*_s") as end-to-end rows, named by their keys, and no throughput."""
+    if "report" in results:
+        return results["report"]
+    suffix = f" ({results['backend']})" if results.get("backend") else ""
+    return {"throughput": [], "end_to_end": [{"recording": key + suffix, "seconds": value} for key, value in results.items()
+                                              if key.endswith("_s") and isinstance(value, (int, float))]}
+
+
 def throughput_rows(results: dict) -> list[str]:
     """Items per second per task, torch and onnxruntime, batch 1 and batched."""
     rows = []
-    for task, item, key in (("ecg", "beats", "throughput_beats_per_s"), ("har", "windows (2.56 s)", "throughput_windows_per_s")):
-        data = results.get(task) or {}
-        t = data.get(key)
-        if not t:
-            rows.append(f"| {task} | {item} | not run (`python benchmarks/{task}.py`) | | | | |")
+    for task in list_tasks():
+        if not results.get(task):
+            rows.append(f"| {task} | — | not run (`python benchmarks/{task}.py`) | | | | |")
             continue
-        batch = next((k.removeprefix("torch_batch") for k in t if k.startswith("torch_batch") and k != "torch_batch1"), "?")
-        served = f" (onnxruntime: served `{data['served_onnx']}`)" if data.get("served_onnx", "model.onnx") != "model.onnx" else ""
-        rows.append(f"| {task} | {item}{served} | {rate(t.get('torch_batch1'))} | {rate(t.get(f'torch_batch{batch}'))} | "
-                    f"{rate(t.get('onnx_batch1'))} | {rate(t.get(f'onnx_batch{batch}'))} | {batch} |")
-        if float32 := data.get(f"float32_onnx_{key.removeprefix('throughput_')}"):
-            rows.append(f"| {task} | {item} (float32 `model.onnx`) | — | — | {rate(float32.get('onnx_batch1'))} | "
-                        f"{rate(float32.get(f'onnx_batch{batch}'))} | {batch} |")
-    hr = results.get("hr")
-    if hr:
-        # The HR model reads a whole run as one sequence: "batched" is one run's 5 s steps in one call; no batch-1 figure.
-        by_backend = {}
-        for row in hr["rows"]:
-            by_backend.setdefault(row["backend"], []).append(row["grid_steps"] / row["predict_s"])
-        rows.append(f"| hr | 5 s steps of a run | — | {rate(max(by_backend.get('torch', [0])) or None)} | — | "
-                    f"{rate(max(by_backend.get('onnx', [0])) or None)} | one {hr['rows'][0]['grid_steps']}-step run |")
-    else:
-        rows.append("| hr | 5 s steps | not run (`python benchmarks/hr.py`) | | | | |")
-    rows.append("| respiration | — | not measured by `benchmarks/respiration.py` (end to end only, below) | | | | |")
+        measured = report_rows(results[task])["throughput"]
+        if not measured:
+            rows.append(f"| {task} | — | not measured by `benchmarks/{task}.py` (end to end only, below) | | | | |")
+        rows += [f"| {task} | {r['item']} | {rate(r['torch_batch1'])} | {rate(r['torch_batched'])} | {rate(r['onnx_batch1'])} | "
+                 f"{rate(r['onnx_batched'])} | {r['batch']} |" for r in measured]
     return rows
 
 
 def end_to_end_rows(results: dict) -> list[str]:
     """Seconds from file to result for each task's long recording."""
-    rows = []
-    if ecg := results.get("ecg"):
-        r = ecg["record"]
-        rows.append(f"| ecg | MIT-BIH record {r['name']}, {r['duration_s'] / 60:.0f} min, {r['beats']} beats (onnxruntime) | {r['total_s']:.2f} |")
-    if har := results.get("har"):
-        for name, r in har["recordings"].items():
-            rows.append(f"| har | {r['duration_s'] / 60:.0f} min {name.replace('_', '+')} recording, {r['windows']} windows ({r['variant']} model) | {r['total_s']:.2f} |")
-    if hr := results.get("hr"):
-        for r in hr["rows"]:
-            rows.append(f"| hr | {hr['run']} run as {r['format'].upper()} ({r['file_kib']} KiB), {r['backend']} | {r['total_s']:.2f} |")
-    if resp := results.get("respiration"):
-        labels = {"rr_night_8h_s": f"8 h night of beat times ({resp.get('night_beats', '?')} beats), apnea per minute",
-                  "waveform_10min_125hz_s": "10 min breathing waveform at 125 Hz",
-                  "nab_machine_temperature_22695_points_s": "NAB machine temperature, 22,695 points"}
-        for key, label in labels.items():
-            if key in resp:
-                rows.append(f"| respiration | {label} ({resp.get('backend', '')}) | {resp[key]:.2f} |")
-    missing = [task for task in TASKS if not results.get(task)]
+    rows, missing = [], []
+    for task in list_tasks():
+        if not results.get(task):
+            missing.append(task)
+            continue
+        rows += [f"| {task} | {r['recording']} | {r['seconds']:.2f} |" for r in report_rows(results[task])["end_to_end"]]
     rows += [f"| {task} | not run (`python benchmarks/{task}.py`) | |" for task in missing]
     return rows
 
 
 def main() -> None:
-    results = {name: load(name) for name in (*TASKS, "coldstart", "load")}
+    results = {name: load(name) for name in (*list_tasks(), "coldstart", "load")}
     lines = ["# Speed report", "",
              f"Written by `make bench` (`benchmarks/report.py`) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
              f"from `benchmarks/results/*.json`; {os.cpu_count()} CPU cores shared with other work, no GPU. "
