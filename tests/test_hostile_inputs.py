@@ -12,26 +12,19 @@ from pathlib import Path
 import pytest
 from gradio_client import handle_file
 
-from core import get_task, load_model
+from core import get_task, list_tasks, load_model
 from core.__main__ import main as cli_main
-from core.tasks import ROOT
+from core.tasks import ROOT, Endpoint
 from tests.conftest import FIXTURES
 
 sys.path.insert(0, str(FIXTURES))
 from make_hostile import CASES, make_corpus  # noqa: E402
 
 GENERIC = "Something went wrong while processing this input"
-# endpoint -> (task, api name, extra inputs after the file, whether the file input takes a list, good file, index of the summary)
-ENDPOINTS = {
-    "ecg/classify": ("ecg", "/classify", [None], True, ROOT / "spaces/ecg/examples/mitdb_100_20s.csv", 1),
-    "har/recognise": ("har", "/recognise", ["auto", "auto", None], False, FIXTURES / "har_stitched_20hz.csv", 1),
-    "hr/predict": ("hr", "/predict", [0, None, None], False, FIXTURES / "hr_run.gpx", 0),
-    "respiration/waveform": ("respiration", "/waveform", [None], True, FIXTURES / "respiration_bidmc01_40s.csv", 1),
-    "respiration/rr": ("respiration", "/rr", [None], True, FIXTURES / "respiration_a03_10min.csv", 1),
-    "respiration/series": ("respiration", "/series", [1.0], True, FIXTURES / "respiration_nab_ec2_300.csv", 1),
-}
-MATRIX = [(endpoint, case) for endpoint, (task, *_) in ENDPOINTS.items() for case in CASES if "*" in case.tasks or task in case.tasks]
-TASK_MATRIX = [(task, case) for task in ("ecg", "har", "hr", "respiration") for case in CASES if "*" in case.tasks or task in case.tasks]
+# "task/api name" -> (task, its Space endpoint: inputs after the file, whether the file input takes a list, summary output)
+ENDPOINTS = {f"{task.name}/{endpoint.api_name}": (task.name, endpoint) for task in map(get_task, list_tasks()) for endpoint in task.endpoints}
+MATRIX = [(endpoint, case) for endpoint, (task, _) in ENDPOINTS.items() for case in CASES if "*" in case.tasks or task in case.tasks]
+TASK_MATRIX = [(task, case) for task in list_tasks() for case in CASES if "*" in case.tasks or task in case.tasks]
 # the message each limit and safety case must give, wherever it is sent (CLI, or a Space that accepts the suffix)
 EXPECTED = {
     "rows_10m_csv": "File 'rows_10m.csv' has over 5,000,000 rows, the limit of one request; upload a shorter excerpt.",
@@ -88,27 +81,38 @@ def test_cli_refuses_with_one_line(task, case, corpus, capsys):
         assert err == f"error: {EXPECTED[case.name]}\n"
 
 
-def good_summary(task: str, path: Path, api: str) -> str:
+def good_files(task: str, endpoint: Endpoint) -> list[Path]:
+    """The endpoint's first example as the Space's example button uploads it: a WFDB header with its `.dat`."""
+    path = get_task(task).example(endpoint.examples[0])
+    return [path, path.with_suffix(".dat")] if path.suffix == ".hea" else [path]
+
+
+def good_summary(task: str, path: Path, endpoint: Endpoint) -> str:
+    """The summary the CLI's path (`Task.run`, onnxruntime models) gives the good file; the respiration endpoints are its
+    modes, and its series endpoint's input is the threshold."""
     spec = get_task(task)
-    data = spec.read(path)
+    extras = tuple(good_files(task, endpoint)[1:])
+    data = spec.read(path, **({"extra_files": extras} if extras else {}))
+    options = {}
     if task == "respiration":
-        result = spec.predict(None, data, mode=api.strip("/"), **({"threshold": 1.0} if api == "/series" else {}))
-    else:
-        result = spec.predict(load_model(task, backend="onnx"), data)
+        options = {"mode": endpoint.api_name, **({"threshold": endpoint.options[0]} if endpoint.api_name == "series" else {})}
+    result = spec.run(data, lambda variant: load_model(task, variant=variant, backend="onnx"), **options)
     return f"**{result.summary()}**"
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
 def test_space_endpoint_refuses_every_case_and_recovers(endpoint, corpus, space_client):
-    task, api, extra, as_list, good, summary_index = ENDPOINTS[endpoint]
+    task, spec = ENDPOINTS[endpoint]
+    api, extra, as_list, summary_index = f"/{spec.api_name}", list(spec.options), spec.file_list, spec.summary_output
     client = space_client(task)
+    good = good_files(task, spec)
 
     def call(paths: list[Path]):
         files = [handle_file(str(p)) for p in paths]
         return client.predict(files if as_list else files[0], *extra, api_name=api)
 
-    expected_good = good_summary(task, good, api)
-    assert call([good])[summary_index] == expected_good  # warm: models and imports loaded before measuring
+    expected_good = good_summary(task, good[0], spec)
+    assert call(good)[summary_index] == expected_good  # warm: models and imports loaded before measuring
     before = rss_mb()
     cases = [case for e, case in MATRIX if e == endpoint]
     messages = {}
@@ -121,6 +125,6 @@ def test_space_endpoint_refuses_every_case_and_recovers(endpoint, corpus, space_
     for name, message in messages.items():
         if name in EXPECTED and not message.startswith("Invalid file type"):
             assert message == EXPECTED[name], f"{endpoint} {name}"
-    assert call([good])[summary_index] == expected_good
+    assert call(good)[summary_index] == expected_good
     assert after - before < 300, f"{endpoint}: resident memory grew {after - before:.0f} MB over the corpus"
     print(f"\n{endpoint}: {len(cases)} hostile cases refused, RSS {before:.0f} -> {after:.0f} MB")
