@@ -15,8 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from core import load_model
+from core.readers.series import BeatSeries, ValueSeries
+from core.respiration.apnea import predict_apnea
 from core.respiration.data import apnea_ecg, bidmc_01, nab_series
-from core.respiration.pipeline import BeatSeries, ValueSeries, predict_apnea, predict_series, predict_waveform, variant_model
+from core.respiration.series import predict_series
+from core.respiration.waveform import predict_waveform
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -39,9 +43,9 @@ def main() -> dict:
     resp, fs, _, _ = bidmc_01()
     ten_minutes = np.tile(resp, 2)[: int(600 * fs)]
     machine = nab_series("realKnownCause/machine_temperature_system_failure.csv")
-    models = {variant: variant_model(variant) for variant in ("apnea", "apnea-vae", "waveform", "series")}
+    models = {variant: load_model("respiration", variant=variant, backend="onnx") for variant in ("apnea", "apnea-vae", "waveform", "series")}
     rows = {
-        "rr_night_8h_s": seconds(lambda: predict_apnea(models["apnea"], models["apnea-vae"], night_beats)),
+        "rr_night_8h_s": seconds(lambda: predict_apnea(models["apnea"], night_beats, vae=models["apnea-vae"])),
         "waveform_10min_125hz_s": seconds(lambda: predict_waveform(models["waveform"], ten_minutes, fs)),
         "nab_machine_temperature_22695_points_s": seconds(
             lambda: predict_series(models["series"], ValueSeries(machine.values, np.arange(len(machine.values))))),

@@ -15,8 +15,8 @@ from core.__main__ import main as cli_main
 from core.errors import PhysioError
 from core.readers import Recording
 from core.readers.inertial import read_inertial_csv, read_uci_inertial
+from core.readers.series import BeatSeries, ValueSeries
 from core.readers.workouts import WORKOUT_CHANNELS, read_workout
-from core.respiration.pipeline import BeatSeries, ValueSeries
 
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 TASKS = ("ecg", "har", "hr", "respiration")

@@ -5,8 +5,8 @@ import torch
 
 from core.errors import ConfigError, SignalTooShortError
 from core.respiration.model import ApneaNet, VAELSTM
-from core.respiration.pipeline import vae_lstm_scores
-from training.respiration import RespirationTrainConfig, sequences, train_vae_lstm
+from training.respiration import RespirationTrainConfig
+from training.respiration_vae import sequences, train_vae_lstm
 
 
 def test_vae_lstm_shapes():
@@ -71,8 +71,6 @@ def test_apnea_night_members_see_rr_divided_by_the_night_median():
 
 
 def test_apnea_context_must_be_an_odd_number_of_minutes():
-    from training.respiration import RespirationTrainConfig
-
     with pytest.raises(ConfigError, match="context=4"):
         RespirationTrainConfig(variant="apnea", context=4).validate()
     RespirationTrainConfig(variant="apnea", context=9).validate()
@@ -81,7 +79,8 @@ def test_apnea_context_must_be_an_odd_number_of_minutes():
 
 
 def test_apnea_folds_keep_the_validation_records_together_and_cover_each_record_once():
-    from training.respiration import APNEA_VAL_RECORDS, apnea_folds
+    from core.respiration.data import APNEA_VAL_RECORDS
+    from training.respiration_apnea import apnea_folds
 
     names = [f"a{i:02d}" for i in range(1, 21)] + ["b01", "b02", "c01", "c05", "c06"]
     folds = apnea_folds(names, 4)
@@ -92,7 +91,7 @@ def test_apnea_folds_keep_the_validation_records_together_and_cover_each_record_
 
 
 def test_rr_scaling_multiplies_each_window_by_one_factor():
-    from training.respiration import rr_scaling
+    from training.respiration_apnea import rr_scaling
 
     assert rr_scaling(0.0) is None
     torch.manual_seed(0)
@@ -101,6 +100,16 @@ def test_rr_scaling_multiplies_each_window_by_one_factor():
     ratio = scaled / rr
     assert torch.allclose(ratio, ratio[:, :1].expand_as(ratio), rtol=1e-5) and torch.equal(same_labels, labels)
     assert 0.05 < float(ratio[:, 0].log().std()) < 0.15
+
+
+def test_grid_axes_are_parsed_apart_from_the_config_fields():
+    from training.respiration import parse_grid
+
+    axes, rest = parse_grid(["--variant", "series", "--grid", "code_size=6,8", "hidden=64", "--epochs", "8"])
+    assert axes == {"code_size": [6, 8], "hidden": [64]} and rest == ["--variant", "series", "--epochs", "8"]
+    assert parse_grid(["--epochs", "8"]) == ({}, ["--epochs", "8"])
+    with pytest.raises(SystemExit):
+        parse_grid(["--grid", "dropout=0.1"])
 
 
 def test_two_phase_training_lowers_loss_and_scores_a_planted_anomaly():
@@ -115,14 +124,14 @@ def test_two_phase_training_lowers_loss_and_scores_a_planted_anomaly():
     assert lstm_history[-1]["val_loss"] < 0.9 * lstm_history[0]["val_loss"]
     test = x[1200:].copy()
     test[200:216] = 0.0  # one flat cycle where a sine is expected
-    score = vae_lstm_scores(model, test)
+    score = model.anomaly_scores(test)
     assert 184 <= int(np.argmax(score)) <= 280  # the flat cycle, or the next one predicted from it
     assert score[200:216].mean() > 3 * np.median(score)
 
 
 def test_too_short_series_for_the_vae_lstm():
     with pytest.raises(SignalTooShortError, match="at least 64"):
-        vae_lstm_scores(VAELSTM(window=16, seq_len=4), np.zeros(50))
+        VAELSTM(window=16, seq_len=4).anomaly_scores(np.zeros(50))
 
 
 def test_sequences_longer_than_the_part_name_the_fields():
@@ -134,7 +143,7 @@ def test_sequences_longer_than_the_part_name_the_fields():
 def test_nab_validation_scores_never_see_the_test_part():
     """The threshold's scores come from the anomaly-free beginning alone: the test part may change at will."""
     from core.respiration.data import NABSeries
-    from training.respiration import validation_scores
+    from training.respiration_nab import validation_scores
 
     torch.manual_seed(0)
     model = VAELSTM(window=8, seq_len=3, code_size=2, hidden=4, width=8, smooth=12).eval()

@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from core.respiration.pipeline import WAVE_FS, ApneaResult, SeriesResult, WaveformResult
+from core.respiration.apnea import ApneaResult
+from core.respiration.series import SeriesResult
+from core.respiration.waveform import WAVE_FS, WaveformResult
 from core.results import rounded
 
 MAX_PLOT_POINTS = 20_000
@@ -43,22 +45,27 @@ def plot_waveform(result: WaveformResult) -> Figure:
 
 
 def plot_apnea(result: ApneaResult) -> Figure:
-    """Per-minute apnea probability with flagged minutes, the VAE-LSTM score, and heart rate over the night."""
-    fig = Figure(figsize=(12, 7), layout="constrained")
-    prob, vae, hr = fig.subplots(3, 1, sharex=True)
+    """Per-minute apnea probability with flagged minutes, the VAE-LSTM score (when there is one), and heart rate over
+    the night."""
+    scored = result.vae_score is not None
+    fig = Figure(figsize=(12, 7 if scored else 5), layout="constrained")
+    axes = fig.subplots(3 if scored else 2, 1, sharex=True)
+    prob, hr = axes[0], axes[-1]
     minutes = result.start_minute + np.arange(len(result.probability))
     hours = minutes / 60.0
     prob.bar(hours, result.probability, width=1 / 60, color=np.where(result.flagged, FLAG_COLOUR, "tab:blue"), align="edge")
     prob.axhline(result.threshold, color="0.2", ls="--", lw=1, label=f"threshold {result.threshold:.2f}")
     prob.set(ylim=(0, 1), ylabel="apnea probability", title=result.summary())
     prob.legend(loc="upper right", fontsize=8)
-    vae.plot(hours, result.vae_score, color="tab:purple", lw=0.9)
-    vae.axhline(result.vae_threshold, color=FLAG_COLOUR, ls="--", lw=1, label=f"threshold {result.vae_threshold:.3g}")
-    vae.set(ylabel="VAE-LSTM score")
-    vae.legend(loc="upper right", fontsize=8)
+    if scored:
+        vae = axes[1]
+        vae.plot(hours, result.vae_score, color="tab:purple", lw=0.9)
+        vae.axhline(result.vae_threshold, color=FLAG_COLOUR, ls="--", lw=1, label=f"threshold {result.vae_threshold:.3g}")
+        vae.set(ylabel="VAE-LSTM score")
+        vae.legend(loc="upper right", fontsize=8)
     hr.plot(hours, [row["heart_rate_bpm"] for row in result.features], color="tab:green", lw=0.9)
     hr.set(ylabel="heart rate (bpm)", xlabel="time (hours from start of recording)")
-    for ax in (prob, vae, hr):
+    for ax in axes:
         ax.grid(alpha=0.25)
     return fig
 
@@ -93,12 +100,13 @@ def breaths_frame(result: WaveformResult) -> pd.DataFrame:
 
 
 def minutes_frame(result: ApneaResult) -> pd.DataFrame:
-    """One row per minute: heart-rate features, apnea probability and flag, VAE-LSTM score."""
+    """One row per minute: heart-rate features, apnea probability and flag, VAE-LSTM score (when there is one)."""
     frame = pd.DataFrame(result.features).round(1)
     frame["minute"] = result.start_minute + np.arange(len(frame))
     frame["apnea_probability"] = rounded(result.probability, 3)
     frame["apnea"] = result.flagged
-    frame["vae_lstm_score"] = rounded(result.vae_score, 3)
+    if result.vae_score is not None:
+        frame["vae_lstm_score"] = rounded(result.vae_score, 3)
     return frame
 
 

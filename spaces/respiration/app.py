@@ -4,11 +4,11 @@ import gradio as gr
 from core import get_task
 from core.respiration.render import breaths_frame, flagged_frame, minutes_frame, plot_apnea, plot_series, plot_waveform
 from core.space import (
-    LAUNCH_OPTIONS, QUEUE_OPTIONS, example_uploads, guard, lazy_demo, space_model, split_upload, standalone_demo,
+    LAUNCH_OPTIONS, QUEUE_OPTIONS, example_uploads, guard, lazy_demo, space_models, split_upload, standalone_demo,
 )
 
 TASK = get_task("respiration")
-MODELS = {variant: space_model("respiration", variant) for variant in TASK.checkpoints}
+MODELS = space_models("respiration")
 SERIES_THRESHOLD = MODELS["series"].threshold
 
 
@@ -21,7 +21,7 @@ def _read(files, fs=None):
 def analyse_waveform(files, fs, progress=gr.Progress()):
     """Breaths, rate, pauses and anomaly score of an uploaded breathing waveform."""
     progress(0.02, desc="Reading the file")
-    result = TASK.predict(MODELS["waveform"], _read(files, fs), mode="waveform", models=MODELS, progress=progress)
+    result = TASK.run(_read(files, fs), MODELS.__getitem__, mode="waveform", progress=progress)
     return plot_waveform(result), f"**{result.summary()}**", breaths_frame(result)
 
 
@@ -29,7 +29,7 @@ def analyse_waveform(files, fs, progress=gr.Progress()):
 def analyse_rr(files, fs, progress=gr.Progress()):
     """Per-minute apnea probability of uploaded beat times, RR intervals or an ECG record."""
     progress(0.02, desc="Reading the file")
-    result = TASK.predict(MODELS["apnea"], _read(files, fs), mode="rr", models=MODELS, progress=progress)
+    result = TASK.run(_read(files, fs), MODELS.__getitem__, mode="rr", progress=progress)
     return plot_apnea(result), f"**{result.summary()}**", minutes_frame(result)
 
 
@@ -37,8 +37,7 @@ def analyse_rr(files, fs, progress=gr.Progress()):
 def analyse_series(files, threshold, progress=gr.Progress()):
     """Anomaly scores and flagged intervals of an uploaded timestamp,value series."""
     progress(0.02, desc="Reading the file")
-    result = TASK.predict(MODELS["series"], _read(files), mode="series", threshold=threshold, models=MODELS,
-                          progress=progress)
+    result = TASK.run(_read(files), MODELS.__getitem__, mode="series", threshold=threshold, progress=progress)
     return plot_series(result), f"**{result.summary()}**", flagged_frame(result)
 
 
