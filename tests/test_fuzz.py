@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from core import get_task, load_model
+from core import get_task, list_tasks, load_model
 from core.__main__ import main as cli_main
 from core.errors import PhysioError
 from core.readers import Recording
@@ -19,7 +19,7 @@ from core.readers.series import BeatSeries, ValueSeries
 from core.readers.workouts import WORKOUT_CHANNELS, read_workout
 
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-TASKS = ("ecg", "har", "hr", "respiration")
+TASKS = list_tasks()
 SUFFIXES = (".csv", ".hea", ".gpx", ".tcx", ".fit", ".json", ".zip", ".txt")
 
 # text that looks like the formats, so examples get past the first parser line instead of all failing as binary
@@ -32,7 +32,9 @@ CONTENT = st.one_of(st.binary(max_size=2048), st.lists(TOKENS, max_size=200).map
 
 @pytest.fixture(scope="module")
 def models():
-    return {task: load_model(task, backend="onnx") for task in TASKS}
+    """Every task's served models by variant, as a Space holds them: `Task.run(data, models[task].__getitem__)`."""
+    return {task: {variant: load_model(task, variant=variant, backend="onnx") for variant in get_task(task).checkpoints}
+            for task in TASKS}
 
 
 def outcome(fn, *args, **kwargs) -> str:
@@ -100,14 +102,14 @@ def recording(values: np.ndarray, fs: float, channels: tuple[str, ...]) -> Recor
 @FUZZ
 @given(values=ARRAYS, fs=RATES)
 def test_ecg_predict_takes_any_array(models, values, fs):
-    assert outcome(get_task("ecg").predict, models["ecg"], recording(values, fs, ("MLII",))) in ("value", "PhysioError")
+    assert outcome(get_task("ecg").run, recording(values, fs, ("MLII",)), models["ecg"].__getitem__) in ("value", "PhysioError")
 
 
 @FUZZ
 @given(values=ARRAYS, fs=RATES)
 def test_har_predict_takes_any_array(models, values, fs):
     data = recording(1.0 + 0.3 * np.tanh(values), fs, ("acc_x", "acc_y", "acc_z"))  # near 1 g, so examples pass the unit check
-    assert outcome(get_task("har").predict, models["har"], data) in ("value", "PhysioError")
+    assert outcome(get_task("har").run, data, models["har"].__getitem__) in ("value", "PhysioError")
 
 
 @FUZZ
@@ -115,7 +117,7 @@ def test_har_predict_takes_any_array(models, values, fs):
 def test_hr_predict_takes_any_array(models, values, step):
     data = Recording(signal=np.column_stack([values] * len(WORKOUT_CHANNELS)) if len(values) else np.zeros((0, 5)),
                      fs=1 / step, channels=WORKOUT_CHANNELS, time=np.arange(len(values)) * step)
-    assert outcome(get_task("hr").predict, models["hr"], data) in ("value", "PhysioError")
+    assert outcome(get_task("hr").run, data, models["hr"].__getitem__) in ("value", "PhysioError")
 
 
 @FUZZ
@@ -128,4 +130,4 @@ def test_respiration_predict_takes_any_array(models, values, fs, mode):
         data = BeatSeries(beat_times=np.cumsum(np.abs(values)), rr=values)
     else:
         data = ValueSeries(values=values, timestamps=np.arange(len(values), dtype=float))
-    assert outcome(task.predict, None, data, mode=mode) in ("value", "PhysioError")
+    assert outcome(task.run, data, models["respiration"].__getitem__, mode=mode) in ("value", "PhysioError")
