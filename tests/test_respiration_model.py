@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from core.errors import ConfigError, SignalTooShortError
-from core.respiration.model import ApneaNet, VAELSTM
+from core.respiration.model import VAELSTM, ApneaNet
 from training.respiration import RespirationTrainConfig
 from training.respiration_vae import sequences, train_vae_lstm
 

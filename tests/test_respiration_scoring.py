@@ -2,8 +2,17 @@
 import numpy as np
 import pytest
 
-from core.respiration.scoring import (binary_metrics, detection_metrics, flag_intervals, nab_normalised, nab_raw_score,
-                                      onsets, pick_threshold, point_adjust, smooth_scores)
+from core.respiration.scoring import (
+    binary_metrics,
+    detection_metrics,
+    flag_intervals,
+    nab_normalised,
+    nab_raw_score,
+    onsets,
+    pick_threshold,
+    point_adjust,
+    smooth_scores,
+)
 
 
 def test_threshold_is_the_quantile_of_normal_scores():

@@ -11,7 +11,14 @@ from tqdm.auto import tqdm
 from core.readers.series import ValueSeries
 from core.respiration.data import nab_corpus, nab_known_cause, nab_series
 from core.respiration.model import VAELSTM
-from core.respiration.scoring import detection_metrics, nab_normalised, nab_raw_score, onsets, pick_threshold, smooth_scores
+from core.respiration.scoring import (
+    detection_metrics,
+    nab_normalised,
+    nab_raw_score,
+    onsets,
+    pick_threshold,
+    smooth_scores,
+)
 from core.respiration.series import predict_series, standardise_by_reference
 
 

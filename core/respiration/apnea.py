@@ -8,7 +8,15 @@ import numpy as np
 
 from core.readers import Recording
 from core.readers.series import BeatSeries
-from core.respiration.rr import GRID_FS, minute_features, n_minutes, rr_clean, rr_from_beats, rr_minute_windows, rr_resample
+from core.respiration.rr import (
+    GRID_FS,
+    minute_features,
+    n_minutes,
+    rr_clean,
+    rr_from_beats,
+    rr_minute_windows,
+    rr_resample,
+)
 from core.respiration.scoring import flag_intervals
 from core.results import progress_callback
 
@@ -60,12 +68,14 @@ class ApneaResult:
             "threshold": self.threshold,
             **({} if self.vae_score is None else {"vae_lstm_threshold": self.vae_threshold}),
             "rr_dropped": self.dropped_rr, "rr_total": self.total_rr,
-            "flagged_intervals_min": [[self.start_minute + a, self.start_minute + b] for a, b in flag_intervals(self.flagged)],
+            "flagged_intervals_min": [[self.start_minute + a, self.start_minute + b]
+                                      for a, b in flag_intervals(self.flagged)],
             "per_minute": minutes,
         }
 
     def summary(self) -> str:
-        dropped = f"; {self.dropped_rr} of {self.total_rr} RR intervals outside 0.25-3 s were dropped" if self.dropped_rr else ""
+        dropped = (f"; {self.dropped_rr} of {self.total_rr} RR intervals outside 0.25-3 s were dropped"
+                   if self.dropped_rr else "")
         return (f"{int(self.flagged.sum())} of {len(self.probability)} minutes flagged as apnea "
                 f"({self.index_per_hour:.1f} flagged minutes per hour){dropped}")
 

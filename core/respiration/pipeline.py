@@ -10,8 +10,16 @@ from pathlib import Path
 
 from core.errors import InputError
 from core.readers import Recording, check_file, read_signal
-from core.readers.series import (BEAT_COLUMNS, RR_COLUMNS, SERIES_COLUMNS, BeatSeries, ValueSeries, header_columns,
-                                 read_beats, read_series)
+from core.readers.series import (
+    BEAT_COLUMNS,
+    RR_COLUMNS,
+    SERIES_COLUMNS,
+    BeatSeries,
+    ValueSeries,
+    header_columns,
+    read_beats,
+    read_series,
+)
 from core.respiration.apnea import ApneaResult, ecg_beats, predict_apnea
 from core.respiration.series import SeriesResult, predict_series
 from core.respiration.waveform import WaveformResult, predict_waveform
@@ -24,8 +32,10 @@ COMPANION_PURPOSE = "apnea"
 """The `purpose` of the VAE-LSTM that scores the rr mode's minutes beside the apnea CNN (variant "apnea-vae")."""
 
 
-def read_respiration(path: str | Path, *, fs: float | None = None, extra_files: tuple = ()) -> Recording | BeatSeries | ValueSeries:
-    """A respiration-task upload: a waveform (CSV or WFDB), beat times / RR intervals (CSV), an ECG, or a `timestamp,value` series."""
+def read_respiration(path: str | Path, *, fs: float | None = None,
+                     extra_files: tuple = ()) -> Recording | BeatSeries | ValueSeries:
+    """A respiration-task upload: a waveform (CSV or WFDB), beat times / RR intervals (CSV), an ECG, or a
+    `timestamp,value` series."""
     path = check_file(path)
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
         columns = set(header_columns(path))
@@ -70,7 +80,8 @@ def _check_model(model, mode: str) -> None:
     """Refuse a model that is not the variant `mode` reads: a VAE-LSTM of that purpose, or for rr the apnea CNN."""
     wanted = None if mode == "rr" else mode  # only the VAE-LSTM has a purpose
     if model is None or getattr(model, "purpose", None) != wanted:
-        raise InputError(f"This is a {mode!r} input, which the {MODE_VARIANT[mode]!r} variant reads; load that variant.")
+        variant = MODE_VARIANT[mode]
+        raise InputError(f"This is a {mode!r} input, which the {variant!r} variant reads; load that variant.")
 
 
 def predict(model, data, *, mode: str | None = None, threshold: float | str | None = None, vae=None,
@@ -84,7 +95,8 @@ def predict(model, data, *, mode: str | None = None, threshold: float | str | No
     mode = input_mode(data, mode)
     _check_model(model, mode)
     if mode == "series":
-        return predict_series(model, data, threshold=None if threshold in (None, "") else float(threshold), progress=progress)
+        threshold = None if threshold in (None, "") else float(threshold)
+        return predict_series(model, data, threshold=threshold, progress=progress)
     if mode == "rr":
         if vae is not None and getattr(vae, "purpose", None) != COMPANION_PURPOSE:
             raise InputError("The vae= companion of the 'rr' mode is the 'apnea-vae' variant; load that variant.")

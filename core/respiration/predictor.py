@@ -26,7 +26,8 @@ class RespirationPredictor(Predictor):
         """
         span = self.window * self.seq_len
         if len(x) < span:
-            raise SignalTooShortError(f"The series has {len(x)} points; the VAE-LSTM needs at least {span} (seq_len x window).")
+            raise SignalTooShortError(
+                f"The series has {len(x)} points; the VAE-LSTM needs at least {span} (seq_len x window).")
         stride = stride or max(1, self.window // 4)
         starts = np.unique(np.append(np.arange(0, len(x) - span + 1, stride), len(x) - span))
         sequences = np.stack([x[s : s + span] for s in starts]).reshape(len(starts), self.seq_len, self.window)
@@ -40,7 +41,8 @@ class RespirationPredictor(Predictor):
     def minute_anomaly_scores(self, inputs: dict) -> np.ndarray:
         """VAE-LSTM: per-minute anomaly score (mean over the minute) of one night's `apnea_inputs`."""
         per_minute = int(60 * GRID_FS)
-        return self.anomaly_scores(inputs["grid"], stride=per_minute).reshape(inputs["minutes"], per_minute).mean(axis=1)
+        scores = self.anomaly_scores(inputs["grid"], stride=per_minute)
+        return scores.reshape(inputs["minutes"], per_minute).mean(axis=1)
 
     def apnea_probability(self, inputs: dict) -> np.ndarray:
         """Apnea CNN: per-minute apnea probability of one night's `apnea_inputs`, a centred moving mean over `smooth`

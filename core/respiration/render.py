@@ -60,7 +60,8 @@ def plot_apnea(result: ApneaResult) -> Figure:
     if scored:
         vae = axes[1]
         vae.plot(hours, result.vae_score, color="tab:purple", lw=0.9)
-        vae.axhline(result.vae_threshold, color=FLAG_COLOUR, ls="--", lw=1, label=f"threshold {result.vae_threshold:.3g}")
+        vae.axhline(result.vae_threshold, color=FLAG_COLOUR, ls="--", lw=1,
+                    label=f"threshold {result.vae_threshold:.3g}")
         vae.set(ylabel="VAE-LSTM score")
         vae.legend(loc="upper right", fontsize=8)
     hr.plot(hours, [row["heart_rate_bpm"] for row in result.features], color="tab:green", lw=0.9)

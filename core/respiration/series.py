@@ -1,4 +1,5 @@
-"""Series mode: VAE-LSTM anomaly score per point of any `timestamp,value` series (the NAB format), and flagged intervals."""
+"""Series mode: VAE-LSTM anomaly score per point of any `timestamp,value` series (the NAB format), and flagged
+intervals."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,7 +59,8 @@ def standardise_by_reference(values: np.ndarray, reference_end: int) -> np.ndarr
 
 def predict_series(model, series: ValueSeries, *, threshold: float | None = None, reference_end: int | None = None,
                    causal: bool = False, progress=None) -> SeriesResult:
-    """Anomaly score per point of a series, standardised by its first SERIES_REFERENCE share (or `reference_end` points).
+    """Anomaly score per point of a series, standardised by its first SERIES_REFERENCE share (or `reference_end`
+    points).
 
     model: the "series" VAE-LSTM. The score is smoothed over `model.smooth` points, centred, or trailing when `causal`
     (streaming evaluation). threshold: the flagging threshold (default: the model's).
@@ -68,5 +70,6 @@ def predict_series(model, series: ValueSeries, *, threshold: float | None = None
     span = model.window * model.seq_len
     reference_end = reference_end or max(span, int(SERIES_REFERENCE * len(values)))
     report(0.3, desc="Scoring with the VAE-LSTM")
-    score = smooth_scores(model.anomaly_scores(standardise_by_reference(values, reference_end)), model.smooth, causal=causal)
-    return SeriesResult(series.timestamps, values, score, model.threshold if threshold is None else float(threshold), series.name)
+    raw = model.anomaly_scores(standardise_by_reference(values, reference_end))
+    threshold = model.threshold if threshold is None else float(threshold)
+    return SeriesResult(series.timestamps, values, smooth_scores(raw, model.smooth, causal=causal), threshold, series.name)

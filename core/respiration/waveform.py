@@ -40,7 +40,8 @@ class WaveformResult:
             "duration_s": round(len(self.resp) / self.fs, 2), "breaths": len(self.breath_times_s),
             "mean_rate_per_min": round(float(np.median(self.rate_per_min)), 2),
             "breath_times_s": [round(float(t), 3) for t in self.breath_times_s],
-            "pauses": [{"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2)} for a, b in self.pauses],
+            "pauses": [{"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2)}
+                       for a, b in self.pauses],
             "anomaly_score_fs": WAVE_FS, "anomaly_score": [round(float(s), 4) for s in self.score],
             "threshold": self.threshold,
             "flagged": [{"start_s": round(a, 2), "end_s": round(b, 2)} for a, b in self.flagged],
@@ -48,8 +49,8 @@ class WaveformResult:
 
     def summary(self) -> str:
         duration = len(self.resp) / self.fs
-        return (f"{len(self.breath_times_s)} breaths in {duration:.0f} s, median rate {np.median(self.rate_per_min):.1f}/min; "
-                f"{len(self.pauses)} pauses over 10 s; {len(self.flagged)} anomalous stretches")
+        return (f"{len(self.breath_times_s)} breaths in {duration:.0f} s, "
+                f"median rate {np.median(self.rate_per_min):.1f}/min; {len(self.pauses)} pauses over 10 s; {len(self.flagged)} anomalous stretches")
 
 
 def waveform_input(resp: np.ndarray, fs: float) -> np.ndarray:

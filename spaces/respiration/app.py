@@ -4,7 +4,14 @@ import gradio as gr
 from core import get_task
 from core.respiration.render import breaths_frame, flagged_frame, minutes_frame, plot_apnea, plot_series, plot_waveform
 from core.space import (
-    LAUNCH_OPTIONS, QUEUE_OPTIONS, example_uploads, guard, lazy_demo, space_models, split_upload, standalone_demo,
+    LAUNCH_OPTIONS,
+    QUEUE_OPTIONS,
+    example_uploads,
+    guard,
+    lazy_demo,
+    space_models,
+    split_upload,
+    standalone_demo,
 )
 
 TASK = get_task("respiration")
