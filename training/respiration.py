@@ -130,17 +130,21 @@ def with_settings(model, **settings):
 
 
 def write_report(config: RespirationTrainConfig, run: dict, out: Path, seconds: float) -> None:
+    """The checkpoint folder of a trainer's `run`: weights, config, model card, metrics and the report's tables and plots."""
     task = get_task("respiration")
     trained = run["model"]
-    model = with_settings(trained, **{k: getattr(trained, k) for k in ("threshold", "smooth") if k in trained._hub_mixin_config})
-    protocol = PROTOCOLS["apnea-folds"].format(folds=config.folds, views=VIEW_TEXT[config.views]) if config.variant == "apnea" and config.folds else PROTOCOLS[config.variant]
+    settings = {k: getattr(trained, k) for k in ("threshold", "smooth") if k in trained._hub_mixin_config}
+    model = with_settings(trained, **settings)
+    protocol = PROTOCOLS[config.variant]
+    if config.variant == "apnea" and config.folds:
+        protocol = PROTOCOLS["apnea-folds"].format(folds=config.folds, views=VIEW_TEXT[config.views])
     metrics = {"task": "respiration", "variant": config.variant, "protocol_text": protocol,
                "parameters": sum(p.numel() for p in model.parameters()), "train_seconds": round(seconds, 1),
                "threshold": model.threshold, "validation": run.get("validation", {}), "test": run["test"]}
     if "split" in run:
         metrics["split"] = run["split"]
-    card = model_card(task, config.variant, metrics=metrics, training_command=config.command("respiration"), protocol=protocol,
-                      limits=LIMITS[config.variant])
+    card = model_card(task, config.variant, metrics=metrics, training_command=config.command("respiration"),
+                      protocol=protocol, limits=LIMITS[config.variant])
     save_checkpoint(model, out, training_config=config.to_dict())
     write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
@@ -153,7 +157,8 @@ def write_report(config: RespirationTrainConfig, run: dict, out: Path, seconds: 
         write_rows_csv(rows, report / name)
     if "roc" in run:
         labels, scores = run["roc"]
-        plot_roc_pr(labels, np.column_stack([-scores, scores]), ("N", "A"), report / "roc_pr.png", f"{config.variant}, test records")
+        plot_roc_pr(labels, np.column_stack([-scores, scores]), ("N", "A"), report / "roc_pr.png",
+                    f"{config.variant}, test records")
 
 
 SELECT_BY = {"series": ("tuning_mean_f1", False), "waveform": ("lstm_val_mse", True), "apnea-vae": ("auroc", False),
@@ -174,7 +179,7 @@ def parse_grid(argv: list[str]) -> tuple[dict[str, list[int]], list[str]]:
     for item in args.grid:
         name, _, values = item.partition("=")
         if name not in GRID_FIELDS or not re.fullmatch(r"\d+(,\d+)*", values):
-            parser.error(f"grid axis {item!r} is not NAME=V1,V2 (whole numbers) with NAME one of {', '.join(GRID_FIELDS)}")
+            parser.error(f"grid axis {item!r} is not NAME=V1,V2 (whole numbers), NAME one of {', '.join(GRID_FIELDS)}")
         axes[name] = [int(v) for v in values.split(",")]
     return axes, rest
 
@@ -187,7 +192,8 @@ def run_grid(config: RespirationTrainConfig, axes: dict[str, list[int]], out: Pa
         seed_everything(trial.seed, trial.threads)
         started = time.time()
         run = TRAINERS[trial.variant](trial)
-        row = {**dict(zip(axes, combo)), **{k: round(v, 5) for k, v in run["validation"].items() if isinstance(v, (int, float))},
+        validation = {k: round(v, 5) for k, v in run["validation"].items() if isinstance(v, (int, float))}
+        row = {**dict(zip(axes, combo)), **validation,
                **{f"test_{k}": round(v, 4) for k, v in run["test"].items() if isinstance(v, float)},
                "seconds": round(time.time() - started, 1)}
         rows.append(row)
@@ -200,7 +206,8 @@ def run_grid(config: RespirationTrainConfig, axes: dict[str, list[int]], out: Pa
     table += ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     (out / "grid_results.md").write_text(
         f"Grid search, variant {config.variant}, {config.epochs} epochs per phase, best first by {column} (validation "
-        "data only: the model-selection criterion); test columns are reported, never used to select.\n\n" + "\n".join(table) + "\n")
+        "data only: the model-selection criterion); test columns are reported, never used to select.\n\n"
+        + "\n".join(table) + "\n")
     print(frame.to_string(index=False))
     return out
 
@@ -227,7 +234,8 @@ def evaluate_main(argv: list[str] | None = None) -> None:
     from core import load_model
 
     parser = argparse.ArgumentParser(prog="python -m training.evaluate respiration")
-    parser.add_argument("--variant", default=get_task("respiration").variant(), choices=list(get_task("respiration").checkpoints))
+    task = get_task("respiration")
+    parser.add_argument("--variant", default=task.variant(), choices=list(task.checkpoints))
     parser.add_argument("--data-dir", default="")
     args = parser.parse_args(argv)
     data_dir = args.data_dir or None

@@ -67,10 +67,14 @@ def stack_records(records: dict, names: list[str], *, night: bool = False) -> tu
             np.concatenate([records[n]["labels"] for n in names]).astype(np.float32))
 
 
-def per_record_rows(records: dict, probability: dict[str, np.ndarray], names: list[str], threshold: float) -> list[dict]:
+def per_record_rows(records: dict, probability: dict[str, np.ndarray], names: list[str],
+                    threshold: float) -> list[dict]:
     """Per-record metrics at `threshold`, for the report."""
-    return [{"record": n, **{k: round(v, 4) for k, v in binary_metrics(records[n]["labels"], probability[n], threshold).items() if k != "threshold"}}
-            for n in names]
+    rows = []
+    for n in names:
+        metrics = binary_metrics(records[n]["labels"], probability[n], threshold)
+        rows.append({"record": n, **{k: round(v, 4) for k, v in metrics.items() if k != "threshold"}})
+    return rows
 
 
 def train_apnea(config: RespirationTrainConfig) -> dict:
@@ -93,7 +97,8 @@ def train_apnea(config: RespirationTrainConfig) -> dict:
         return binary_metrics(y_val, logits, 0.0)["auroc"]
 
     history = fit(model, tensors(*x_train, y_train), tensors(*x_val, y_val), config,
-                  loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc, augment=rr_scaling(config.rr_scale))
+                  loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc,
+                  augment=rr_scaling(config.rr_scale))
     model.threshold, model.smooth, tuning = tune_apnea_smoothing(model, {n: records[n] for n in val})
     probability = {n: model.apnea_probability(records[n]["inputs"]) for n in val + test}
     p_val, p_test = (np.concatenate([probability[n] for n in names]) for names in (val, test))
@@ -119,7 +124,8 @@ def tune_apnea_smoothing(model: ApneaNet, val: dict[str, dict]) -> tuple[float, 
     return tune_smoothing(raw, {n: r["labels"] for n, r in val.items()}, APNEA_SMOOTH_GRID)
 
 
-def tune_smoothing(raw: dict[str, np.ndarray], labels: dict[str, np.ndarray], grid: tuple[int, ...]) -> tuple[float, int, list[dict]]:
+def tune_smoothing(raw: dict[str, np.ndarray], labels: dict[str, np.ndarray],
+                   grid: tuple[int, ...]) -> tuple[float, int, list[dict]]:
     """Threshold and smoothing width of best accuracy over per-record unsmoothed probabilities."""
     y = np.concatenate([labels[n] for n in raw])
     rows = []
@@ -150,14 +156,16 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
     everything = np.concatenate([records[n]["windows"] for fold in folds for n in fold])
     views = {"raw": (0,), "night": (1,), "both": (0, 1)}[config.views]
     ensemble = ApneaNet(length=everything.shape[1], width=config.cnn_width, rr_mean=float(everything.mean()),
-                        rr_std=float(everything.std()), members=config.folds * len(views), night_members=config.folds * sum(views))
+                        rr_std=float(everything.std()), members=config.folds * len(views),
+                        night_members=config.folds * sum(views))
     raw, histories, fold_rows = {}, [], []
     for k, held_out in enumerate(folds):
         tqdm.write(f"fold {k + 1}/{config.folds}: held out {', '.join(held_out)}")
         train = [n for f in folds if f is not held_out for n in f]
         fold_probability = {name: [] for name in held_out}
         for v, night in enumerate(views):  # members of one view are consecutive, the night view's last
-            (x_train, y_train), (x_val, y_val) = stack_records(records, train, night=night), stack_records(records, held_out, night=night)
+            x_train, y_train = stack_records(records, train, night=night)
+            x_val, y_val = stack_records(records, held_out, night=night)
             index = v * config.folds + k
             member = ensemble.member(index)
 
@@ -165,7 +173,8 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
                 return binary_metrics(y_val, logits, 0.0)["auroc"]
 
             history = fit(member, tensors(*x_train, y_train), tensors(*x_val, y_val), config,
-                          loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc, augment=rr_scaling(config.rr_scale))
+                          loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc,
+                          augment=rr_scaling(config.rr_scale))
             ensemble.set_member(index, member)
             histories.append([{"fold": k + 1, "view": "night" if night else "raw", **row} for row in history])
             for name in held_out:
@@ -195,8 +204,9 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
                                                                  np.concatenate([oof[n] for n in former]), ensemble.threshold),
                                                 "records": former},
                   "per_fold": fold_rows}
-    return {"model": ensemble, "histories": tuple(histories), "history_names": [f"cnn_fold{k + 1}" + ("_night" if night and len(views) > 1 else "")
-                                                                    for k in range(config.folds) for night in views], "test": {**binary_metrics(y_test, p_test, ensemble.threshold), "records": test},
-            "validation": validation, "roc": (y_test.astype(int), p_test),
+    history_names = [f"cnn_fold{k + 1}" + ("_night" if night and len(views) > 1 else "")
+                     for k in range(config.folds) for night in views]
+    return {"model": ensemble, "histories": tuple(histories), "history_names": history_names,
+            "test": {**binary_metrics(y_test, p_test, ensemble.threshold), "records": test}, "validation": validation, "roc": (y_test.astype(int), p_test),
             "tables": {"per_record.csv": per_record, "smoothing_tuning.csv": tuning, "folds.csv": fold_rows},
             "split": {"folds": folds, "test": test}}
