@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from core.errors import SamplingRateError
+from core.errors import InputError, SamplingRateError, SignalTooShortError
 
 ECG_FS_RANGE = (50.0, 2000.0)
 
@@ -47,3 +47,13 @@ def check_fs(fs: float | None, accepted: tuple[float, float], what: str) -> floa
             "check the rate you gave or resample the file."
         )
     return float(fs)
+
+
+def rr_from_beats(beat_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """RR intervals (s) from sorted beat times (s), each attached to the beat that ends it."""
+    beat_times = np.asarray(beat_times, dtype=float)
+    if len(beat_times) < 3:
+        raise SignalTooShortError(f"Only {len(beat_times)} beats were given; a per-minute result needs minutes of beats.")
+    if np.any(np.diff(beat_times) <= 0):
+        raise InputError("Beat times must increase strictly; sort them and remove duplicates.")
+    return beat_times[1:], np.diff(beat_times)

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from core.errors import InputError, SignalTooShortError
-from core.respiration.rr import rr_clean, rr_from_beats, rr_minute_windows, rr_resample
+from core.respiration.rr import rr_clean, rr_minute_windows, rr_resample
+from core.signals import rr_from_beats
 
 
 def test_rr_outside_range_are_dropped_with_a_count():

@@ -10,7 +10,7 @@ import pandas as pd
 from core.errors import InputError, TimestampError
 from core.readers import check_file
 from core.readers.tabular import numeric_columns, read_table
-from core.respiration.rr import rr_from_beats
+from core.signals import rr_from_beats
 
 RR_COLUMNS = {"rr_s": 1.0, "rr": 1.0, "rr_interval": 1.0, "rr_interval_s": 1.0, "rri": 1.0, "rr_ms": 0.001}
 """RR interval column names and the factor that turns their values into seconds."""

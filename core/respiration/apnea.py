@@ -13,12 +13,12 @@ from core.respiration.rr import (
     minute_features,
     n_minutes,
     rr_clean,
-    rr_from_beats,
     rr_minute_windows,
     rr_resample,
 )
 from core.respiration.scoring import flag_intervals
 from core.results import progress_callback
+from core.signals import rr_from_beats
 
 
 def _json_number(value):

@@ -29,16 +29,6 @@ def rr_clean(beat_times: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.nda
     return beat_times[keep], rr[keep], dropped
 
 
-def rr_from_beats(beat_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """RR intervals (s) from sorted beat times (s), each attached to the beat that ends it."""
-    beat_times = np.asarray(beat_times, dtype=float)
-    if len(beat_times) < 3:
-        raise SignalTooShortError(f"Only {len(beat_times)} beats were given; a per-minute result needs minutes of beats.")
-    if np.any(np.diff(beat_times) <= 0):
-        raise InputError("Beat times must increase strictly; sort them and remove duplicates.")
-    return beat_times[1:], np.diff(beat_times)
-
-
 def rr_resample(beat_times: np.ndarray, rr: np.ndarray, *, fs: float = GRID_FS, duration_s: float | None = None) -> np.ndarray:
     """RR (s) linearly interpolated on a regular grid t = k / fs from 0 to `duration_s`; held constant beyond the ends."""
     duration_s = float(beat_times[-1]) if duration_s is None else duration_s
