@@ -124,10 +124,9 @@ def stage_space(task: Task, *, namespace: str, out: Path) -> StagedRepo:
 
     repo_id = hub_id(task.hub.space, namespace=namespace)
     folder = _fresh(Path(out) / repo_id.split("/")[1])
-    space_dir = ROOT / "spaces" / task.name
-    shutil.copy2(space_dir / "app.py", folder / "app.py")
-    if (space_dir / "examples").is_dir():
-        shutil.copytree(space_dir / "examples", folder / "spaces" / task.name / "examples")
+    shutil.copy2(task.space_dir / "app.py", folder / "app.py")
+    if (task.space_dir / "examples").is_dir():
+        shutil.copytree(task.space_dir / "examples", folder / "spaces" / task.name / "examples")
     _copy_core(folder)
     variants = shipped_variants(task)
     for variant in variants:

@@ -17,6 +17,7 @@ from core.errors import CheckpointError, UnknownTaskError
 from core.modelcard import model_card
 from core.readers import Recording
 from core.tasks import register_task, unregister_task
+from hub_upload.staging import stage
 from tests import test_contract
 from tests.conftest import FIXTURES
 
@@ -98,3 +99,9 @@ def test_a_fifth_task_is_one_package_and_one_space_folder(toy, tmp_path, space_c
     test_contract.test_shipped_checkpoint_loads_and_matches_onnx("toy", "default")
     summary = test_contract.check_endpoint(space_client("toy"), toy, toy.endpoints[0], capsys)
     assert summary == "**5 windows, 2 high**"
+
+    # Hub staging: its model repo and its Space repo (it names no dataset builder, so no dataset repo)
+    staged = stage("all", "toy", namespace="tester", out=tmp_path / "staged")
+    assert [(repo.repo_type, repo.repo_id) for repo in staged] == [("model", "tester/toy-level"), ("space", "tester/toy-level-demo")]
+    assert {"model.safetensors", "model.onnx", "config.json", "metrics.json", "README.md"} <= set(staged[0].files())
+    assert (staged[1].folder / "app.py").read_text() == (toy.space_dir / "app.py").read_text()

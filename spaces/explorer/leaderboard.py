@@ -4,20 +4,16 @@ from __future__ import annotations
 import pandas as pd
 
 from core import get_task, list_tasks
-from core.predictor import read_metrics
-
-SKIPPED = ("n", "threshold", "n_steps", "n_runs", "n_runners")
-"""Counts and operating points, not metrics."""
+from core.predictor import read_metrics, shown_metrics
 
 
 def measured(task_name: str) -> pd.DataFrame:
-    """One row per scalar test metric of every shipped checkpoint of `task_name`."""
+    """One row per shown test metric (`shown_metrics`) of every shipped checkpoint of `task_name`."""
     task, rows = get_task(task_name), []
     for variant, folder in task.checkpoints.items():
         metrics = read_metrics(folder)
-        for name, value in metrics.get("test", {}).items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and name not in SKIPPED:
-                rows.append({"task": task_name, "model": variant, "protocol": metrics.get("protocol", variant),
+        for name, value in shown_metrics(metrics.get("test", {})).items():
+            rows.append({"task": task_name, "model": variant, "protocol": metrics.get("protocol", variant),
                              "metric": name, "value": round(float(value), 4), "source": f"measured, checkpoints/{folder.name}/metrics.json"})
     return pd.DataFrame(rows, columns=["task", "model", "protocol", "metric", "value", "source"])
 
