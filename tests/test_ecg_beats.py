@@ -4,8 +4,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.ecg.beats import (AAMI_MAP, BEAT_LENGTH, aami_class, ecg_context, ecg_peaks, ecg_segment, match_peaks,
-                            rr_features, unknown_context, unknown_rr)
+from core.ecg.beats import (
+    AAMI_MAP,
+    BEAT_LENGTH,
+    aami_class,
+    ecg_context,
+    ecg_peaks,
+    ecg_segment,
+    match_peaks,
+    rr_features,
+    unknown_context,
+    unknown_rr,
+)
 from core.errors import ConfigError, NoBeatsFoundError, SignalTooShortError
 from core.readers.wfdb_records import read_wfdb
 from tests.conftest import DATA_DIR, FIXTURES, needs_data

@@ -78,19 +78,6 @@ def test_cli_unit_option_and_bad_inputs_exit_2(tmp_path, capsys):
         assert re.search(message, err), (case, err)
 
 
-def test_space_answers_and_reports_bad_input(space_client, tmp_path):
-    from gradio_client import handle_file
-
-    client = space_client("har")
-    example = next(path for path in TASK.examples if "acc_only" in path.name)
-    plot, summary, shares, table = client.predict(handle_file(str(example)), "auto", "auto", None, api_name="/recognise")
-    assert summary.startswith("**") and "acc model" in summary
-    assert sorted(row[0] for row in shares["data"]) == sorted(TASK.labels)
-    assert len(table["data"]) == int(summary.strip("*").split(" windows")[0])
-    for case, path, message in bad_inputs(tmp_path):
-        with pytest.raises(Exception, match=message):
-            client.predict(handle_file(path), "auto", "auto", None, api_name="/recognise")
-    assert "full model" in client.predict(handle_file(str(STITCHED)), "auto", "auto", None, api_name="/recognise")[1]
 
 
 @needs_data("uci_har", "har_test.npz")

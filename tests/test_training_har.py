@@ -10,8 +10,15 @@ import torch
 from core.errors import ConfigError
 from core.har.data import CHANNELS, WINDOW
 from tests.conftest import needs_data
-from training.har import (HARTrainConfig, candidates, make_augment, random_rotations, rotated_wearers, subject_folds,
-                          wearer_references)
+from training.har import (
+    HARTrainConfig,
+    candidates,
+    make_augment,
+    random_rotations,
+    rotated_wearers,
+    subject_folds,
+    wearer_references,
+)
 
 
 def test_rotations_are_orthonormal_within_the_angle():

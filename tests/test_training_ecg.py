@@ -1,4 +1,4 @@
-"""ECG training with the pre-R context input and a seed ensemble, on a tiny Kaggle-format beat folder."""
+"""ECG training (training/ecg.py) on a tiny Kaggle-format beat folder: a checkpoint with its report, the pre-R context input and a seed ensemble."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,8 @@ from core.ecg.model import ECGClassifier
 from core.ecg.predictor import ECGPredictor
 from core.predictor import load_predictor
 from tests.conftest import FIXTURES
-from training.ecg import main as train_ecg, make_augment
+from training.ecg import main as train_ecg
+from training.ecg import make_augment
 
 
 def test_context_ensemble_trains_and_serves_from_one_graph(tmp_path):
@@ -53,3 +54,22 @@ def test_lone_beats_in_training_lose_rr_and_context_together():
     assert 10 < lone.sum() < 54
     assert torch.all(context2[lone] == 0.0) and torch.all(context2[~lone] != 0.0)
     assert beats2.shape == (64, 187) and context2.shape == (64, 8)
+
+
+def test_kaggle_protocol_trains_and_writes_a_checkpoint(tmp_path):
+    rows = np.loadtxt(FIXTURES / "kaggle_beats.csv", delimiter=",")
+    rng = np.random.default_rng(0)
+    train = np.repeat(rows, 30, axis=0)
+    train[:, :187] = np.clip(train[:, :187] + rng.normal(0, 0.01, (len(train), 187)), 0, 1)
+    np.savetxt(tmp_path / "mitbih_train.csv", train, fmt="%.4f", delimiter=",")
+    np.savetxt(tmp_path / "mitbih_test.csv", rows, fmt="%.4f", delimiter=",")
+    out = train_ecg(["--protocol", "kaggle", "--kaggle-dir", str(tmp_path), "--epochs", "4", "--batch-size", "16",
+                     "--width", "4", "--stages", "2", "--val-fraction", "0.2", "--threads", "1", "--out", str(tmp_path / "ckpt")])
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["protocol"] == "kaggle" and metrics["test"]["n"] == 9
+    history = (out / "report" / "history.csv").read_text().splitlines()
+    losses = [float(line.split(",")[1]) for line in history[1:]]
+    assert losses[-1] < losses[0], "training loss did not fall"
+    assert metrics["test"]["accuracy"] >= 6 / 9
+    assert {p.name for p in (out / "report").iterdir()} >= {"confusion_matrix.png", "roc_pr.png", "learning_curves.png", "per_class_f1.csv", "model_summary.csv"}
+    assert json.loads((out / "training_config.json").read_text())["kaggle_dir"] == str(tmp_path)

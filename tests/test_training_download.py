@@ -7,10 +7,8 @@ import sys
 import pytest
 
 import core.ecg.data
-from core.dependencies import require
-from core.errors import MissingDependencyError
-from training import download
 from core.tasks import ROOT
+from training import download
 
 
 def test_unknown_dataset_is_one_sentence_listing_the_known_ones(capsys):
@@ -64,16 +62,5 @@ def test_every_downloader_exists():
         assert callable(import_object(path)), dataset
 
 
-def test_missing_optional_dependency_names_the_install_command():
-    with pytest.raises(MissingDependencyError) as error:
-        require("physiospaces_no_such_module.sub", "physiospaces-no-such-package", purpose="Reading XYZ files")
-    assert str(error.value) == ("Reading XYZ files needs the optional package 'physiospaces-no-such-package' (module "
-                                "'physiospaces_no_such_module.sub'), which is not installed; install it with "
-                                "`pip install physiospaces-no-such-package`.")
-    assert isinstance(error.value, ImportError)
 
 
-def test_installed_dependency_is_returned():
-    import json
-
-    assert require("json") is json

@@ -1,0 +1,24 @@
+"""The ECG Space (spaces/ecg/app.py) through gradio_client: a WFDB upload, and bad input as one sentence."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_ecg_task import EXAMPLES, bad_inputs
+
+
+def test_space_answers_and_reports_bad_input(space_client, tmp_path):
+    from gradio_client import handle_file
+
+    client = space_client("ecg")
+    header = EXAMPLES["mitdb_119_60s.hea"]
+    plot, summary, counts, table = client.predict([handle_file(str(header)), handle_file(str(header.with_suffix(".dat")))], None, api_name="/classify")
+    assert summary.startswith("**") and "beats in lead MLII" in summary
+    assert [row[0] for row in counts["data"]] == ["N", "S", "V", "F", "Q"]
+    assert len(table["data"]) == sum(row[2] for row in counts["data"])
+    for case, files, fs, message in bad_inputs(tmp_path):
+        if case == "file over the size limit":
+            continue  # refused by the server's upload limit before the app runs; covered by the library and CLI
+        with pytest.raises(Exception, match=message):
+            client.predict([handle_file(str(f)) for f in files], fs, api_name="/classify")
+    # the server still answers a good request after the bad ones
+    assert "beats" in client.predict([handle_file(str(EXAMPLES["mitdb_100_20s.csv"]))], None, api_name="/classify")[1]

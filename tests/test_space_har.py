@@ -1,0 +1,21 @@
+"""The HAR Space (spaces/har/app.py) through gradio_client: an example, and bad input as one sentence."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_har_task import STITCHED, TASK, bad_inputs
+
+
+def test_space_answers_and_reports_bad_input(space_client, tmp_path):
+    from gradio_client import handle_file
+
+    client = space_client("har")
+    example = next(path for path in TASK.examples if "acc_only" in path.name)
+    plot, summary, shares, table = client.predict(handle_file(str(example)), "auto", "auto", None, api_name="/recognise")
+    assert summary.startswith("**") and "acc model" in summary
+    assert sorted(row[0] for row in shares["data"]) == sorted(TASK.labels)
+    assert len(table["data"]) == int(summary.strip("*").split(" windows")[0])
+    for case, path, message in bad_inputs(tmp_path):
+        with pytest.raises(Exception, match=message):
+            client.predict(handle_file(path), "auto", "auto", None, api_name="/recognise")
+    assert "full model" in client.predict(handle_file(str(STITCHED)), "auto", "auto", None, api_name="/recognise")[1]
