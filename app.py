@@ -1,4 +1,5 @@
 """The PhysioSpaces hub: every task's Space as one tab. `python app.py` serves it on http://127.0.0.1:7860."""
+
 import os
 
 import gradio as gr
@@ -11,9 +12,11 @@ SPACES = {name: load_space(name) for name in list_tasks()}
 # One Blocks with a tab per Space (each Space's `build()`), not a TabbedInterface of the Spaces' own pages: every
 # Blocks builds its own web app, which would add about a second to the start.
 with gr.Blocks(title="PhysioSpaces") as demo:
-    gr.Markdown("# PhysioSpaces: physiological time-series models you can try\n"
-                "Leaderboard, datasets and model cards: the [PhysioSpaces explorer](https://huggingface.co/spaces/physiospaces/physiospaces-explorer) "
-                "(locally: `streamlit run spaces/explorer/app.py`).")
+    gr.Markdown(
+        "# PhysioSpaces: physiological time-series models you can try\n"
+        "Leaderboard, datasets and model cards: the [PhysioSpaces explorer](https://huggingface.co/spaces/physiospaces/physiospaces-explorer) "
+        "(locally: `streamlit run spaces/explorer/app.py`)."
+    )
     for name, space in SPACES.items():
         with gr.Tab(get_task(name).title):
             space.build()

@@ -1,4 +1,5 @@
 """Timing helpers the benchmark scripts share (imported, never run by `make bench`)."""
+
 from __future__ import annotations
 
 import time
@@ -28,9 +29,15 @@ def timed(timings: dict, key: str):
 
 def backend_throughput(per_second: Callable[[object, int], float], torch_model, onnx_model) -> tuple[dict, dict]:
     """Items per second of each backend at batch 1 and 256 (`per_second(model, batch)`), and onnxruntime / torch ratios."""
-    throughput = {f"{backend}_batch{batch}": per_second(model, batch)
-                  for backend, model in (("torch", torch_model), ("onnx", onnx_model)) for batch in BATCHES}
-    ratios = {f"onnx_over_torch_batch{batch}": throughput[f"onnx_batch{batch}"] / throughput[f"torch_batch{batch}"] for batch in BATCHES}
+    throughput = {
+        f"{backend}_batch{batch}": per_second(model, batch)
+        for backend, model in (("torch", torch_model), ("onnx", onnx_model))
+        for batch in BATCHES
+    }
+    ratios = {
+        f"onnx_over_torch_batch{batch}": throughput[f"onnx_batch{batch}"] / throughput[f"torch_batch{batch}"]
+        for batch in BATCHES
+    }
     return throughput, ratios
 
 
@@ -38,4 +45,6 @@ def print_throughput(title: str, throughput: dict, ratios: dict) -> None:
     print(title)
     for name, value in throughput.items():
         print(f"  {name:<16} {value:>12,.0f}")
-    print(f"  onnxruntime / torch: {ratios['onnx_over_torch_batch1']:.1f}x at batch 1, {ratios['onnx_over_torch_batch256']:.1f}x at batch 256")
+    print(
+        f"  onnxruntime / torch: {ratios['onnx_over_torch_batch1']:.1f}x at batch 1, {ratios['onnx_over_torch_batch256']:.1f}x at batch 256"
+    )

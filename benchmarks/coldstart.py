@@ -7,6 +7,7 @@ environment sets PYTHONDONTWRITEBYTECODE.
 
     python benchmarks/coldstart.py     # writes benchmarks/results/coldstart.json; aims: under 5 s, under 1 GB resident
 """
+
 import json
 import os
 import subprocess
@@ -38,7 +39,9 @@ def cold_start() -> dict:
     """One fresh interpreter importing the hub: import seconds, seconds from launch to loaded, first request, memory (MB)."""
     launched_at = time.time()
     env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-    out = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=300
+    )
     run = json.loads(out.stdout.strip().splitlines()[-1])
     return {**run, "launch_to_loaded_s": run.pop("ready_at") - launched_at}
 
@@ -47,16 +50,25 @@ def main() -> None:
     first = cold_start()
     runs = [cold_start() for _ in range(REPEATS)]
     best = min(runs, key=lambda run: run["import_s"])  # the shared machine only ever adds time
-    results = {"repeats": REPEATS, "import_s": best["import_s"], "launch_to_loaded_s": best["launch_to_loaded_s"],
-               "first_start_import_s": first["import_s"],
-               "first_request_s": min(run["first_request_s"] for run in runs),
-               "rss_mb": max(run["rss_mb"] for run in runs), "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
-               "aim_s": 5.0, "aim_rss_mb": 1024, "runs": runs}
+    results = {
+        "repeats": REPEATS,
+        "import_s": best["import_s"],
+        "launch_to_loaded_s": best["launch_to_loaded_s"],
+        "first_start_import_s": first["import_s"],
+        "first_request_s": min(run["first_request_s"] for run in runs),
+        "rss_mb": max(run["rss_mb"] for run in runs),
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+        "aim_s": 5.0,
+        "aim_rss_mb": 1024,
+        "runs": runs,
+    }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "coldstart.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"Hub cold start (best of {REPEATS} restarts): import app {results['import_s']:.2f} s, from launching Python "
-          f"{results['launch_to_loaded_s']:.2f} s (first start, compiling bytecode: {results['first_start_import_s']:.2f} s); "
-          f"first request {results['first_request_s']:.2f} s; resident {results['rss_mb']:.0f} MB (peak {results['peak_rss_mb']:.0f} MB). Aims: 5 s, 1024 MB.")
+    print(
+        f"Hub cold start (best of {REPEATS} restarts): import app {results['import_s']:.2f} s, from launching Python "
+        f"{results['launch_to_loaded_s']:.2f} s (first start, compiling bytecode: {results['first_start_import_s']:.2f} s); "
+        f"first request {results['first_request_s']:.2f} s; resident {results['rss_mb']:.0f} MB (peak {results['peak_rss_mb']:.0f} MB). Aims: 5 s, 1024 MB."
+    )
 
 
 if __name__ == "__main__":

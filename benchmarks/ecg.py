@@ -1,7 +1,8 @@
 """ECG speed: beats per second (torch vs the served onnxruntime graph, and the float32 graph; batch 1 and 256) and end-to-end seconds for a 30-minute record.
 
-    python benchmarks/ecg.py        # prints a table and writes benchmarks/results/ecg.json
+python benchmarks/ecg.py        # prints a table and writes benchmarks/results/ecg.json
 """
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
 from _timing import BATCHES, backend_throughput, items_per_second, print_throughput, timed
+
 from core import load_model
 from core.ecg.beats import ecg_cut, ecg_peaks, rr_features
 from core.ecg.pipeline import choose_lead, predict
@@ -60,13 +61,30 @@ def report_rows(results: dict) -> dict:
     record = results["record"]
     return {
         "throughput": [
-            {"item": f"beats{served}", "torch_batch1": t["torch_batch1"], "torch_batched": t[f"torch_batch{batch}"],
-             "onnx_batch1": t["onnx_batch1"], "onnx_batched": t[f"onnx_batch{batch}"], "batch": str(batch)},
-            {"item": "beats (float32 `model.onnx`)", "torch_batch1": None, "torch_batched": None,
-             "onnx_batch1": float32["onnx_batch1"], "onnx_batched": float32[f"onnx_batch{batch}"], "batch": str(batch)},
+            {
+                "item": f"beats{served}",
+                "torch_batch1": t["torch_batch1"],
+                "torch_batched": t[f"torch_batch{batch}"],
+                "onnx_batch1": t["onnx_batch1"],
+                "onnx_batched": t[f"onnx_batch{batch}"],
+                "batch": str(batch),
+            },
+            {
+                "item": "beats (float32 `model.onnx`)",
+                "torch_batch1": None,
+                "torch_batched": None,
+                "onnx_batch1": float32["onnx_batch1"],
+                "onnx_batched": float32[f"onnx_batch{batch}"],
+                "batch": str(batch),
+            },
         ],
-        "end_to_end": [{"recording": f"MIT-BIH record {record['name']}, {record['duration_s'] / 60:.0f} min, {record['beats']} beats "
-                        "(onnxruntime)", "seconds": record["total_s"]}],
+        "end_to_end": [
+            {
+                "recording": f"MIT-BIH record {record['name']}, {record['duration_s'] / 60:.0f} min, {record['beats']} beats "
+                "(onnxruntime)",
+                "seconds": record["total_s"],
+            }
+        ],
     }
 
 
@@ -80,16 +98,28 @@ def main() -> None:
     if not header.exists():
         header = next(p for p in get_task("ecg").examples if p.suffix == ".hea")
     record = end_to_end(onnx_model, header)
-    results = {"throughput_beats_per_s": throughput, **ratios, "served_onnx": onnx_model.onnx_path.name,
-               "float32_onnx_beats_per_s": float32,
-               "record": {"name": header.stem, **record}, "threads": torch.get_num_threads()}
+    results = {
+        "throughput_beats_per_s": throughput,
+        **ratios,
+        "served_onnx": onnx_model.onnx_path.name,
+        "float32_onnx_beats_per_s": float32,
+        "record": {"name": header.stem, **record},
+        "threads": torch.get_num_threads(),
+    }
     results["report"] = report_rows(results)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "ecg.json").write_text(json.dumps(results, indent=2) + "\n")
-    print_throughput(f"ECG classifier throughput (beats/s; onnxruntime serves {onnx_model.onnx_path.name}):", throughput, ratios)
-    print("  float32 model.onnx: " + ", ".join(f"{rate:,.0f} at batch {batch}" for batch, rate in zip(BATCHES, float32.values())))
-    print(f"Record {header.stem} ({record['duration_s'] / 60:.1f} min, {record['beats']} beats) end to end: {record['total_s']:.2f} s "
-          f"(read {record['read_s']:.2f}, detect {record['detect_s']:.2f}, segment {record['segment_s']:.2f}, classify {record['classify_s']:.2f})")
+    print_throughput(
+        f"ECG classifier throughput (beats/s; onnxruntime serves {onnx_model.onnx_path.name}):", throughput, ratios
+    )
+    print(
+        "  float32 model.onnx: "
+        + ", ".join(f"{rate:,.0f} at batch {batch}" for batch, rate in zip(BATCHES, float32.values()))
+    )
+    print(
+        f"Record {header.stem} ({record['duration_s'] / 60:.1f} min, {record['beats']} beats) end to end: {record['total_s']:.2f} s "
+        f"(read {record['read_s']:.2f}, detect {record['detect_s']:.2f}, segment {record['segment_s']:.2f}, classify {record['classify_s']:.2f})"
+    )
 
 
 if __name__ == "__main__":

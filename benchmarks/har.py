@@ -3,6 +3,7 @@
 
     python benchmarks/har.py        # prints a table and writes benchmarks/results/har.json
 """
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-
 from _timing import BATCHES, backend_throughput, items_per_second, print_throughput, timed
+
 from core import load_model
 from core.har.pipeline import inertial_regular, inertial_uci, read_har
 from core.readers.inertial import inertial_units
@@ -68,10 +69,24 @@ def report_rows(results: dict) -> dict:
     """The rows `benchmarks/report.py` prints for HAR: window throughput and each recording end to end."""
     t, batch = results["throughput_windows_per_s"], BATCHES[-1]
     return {
-        "throughput": [{"item": "windows (2.56 s)", "torch_batch1": t["torch_batch1"], "torch_batched": t[f"torch_batch{batch}"],
-                        "onnx_batch1": t["onnx_batch1"], "onnx_batched": t[f"onnx_batch{batch}"], "batch": str(batch)}],
-        "end_to_end": [{"recording": f"{r['duration_s'] / 60:.0f} min {kind.replace('_', '+')} recording, {r['windows']} windows "
-                        f"({r['variant']} model)", "seconds": r["total_s"]} for kind, r in results["recordings"].items()],
+        "throughput": [
+            {
+                "item": "windows (2.56 s)",
+                "torch_batch1": t["torch_batch1"],
+                "torch_batched": t[f"torch_batch{batch}"],
+                "onnx_batch1": t["onnx_batch1"],
+                "onnx_batched": t[f"onnx_batch{batch}"],
+                "batch": str(batch),
+            }
+        ],
+        "end_to_end": [
+            {
+                "recording": f"{r['duration_s'] / 60:.0f} min {kind.replace('_', '+')} recording, {r['windows']} windows "
+                f"({r['variant']} model)",
+                "seconds": r["total_s"],
+            }
+            for kind, r in results["recordings"].items()
+        ],
     }
 
 
@@ -79,24 +94,36 @@ def main() -> None:
     torch.set_num_threads(THREADS)
     torch_model = load_model("har")
     onnx_model = load_model("har").use_onnx(torch_model.checkpoint_dir / "model.onnx", threads=THREADS)
-    served = {"full": onnx_model, "acc": load_model("har", variant="acc", backend="onnx")}  # loaded at start, as a Space does
+    served = {
+        "full": onnx_model,
+        "acc": load_model("har", variant="acc", backend="onnx"),
+    }  # loaded at start, as a Space does
     throughput, ratios = backend_throughput(windows_per_second, torch_model, onnx_model)
     with tempfile.TemporaryDirectory() as folder:
         # the fastest of three runs: the machine is shared, and slower runs measure the neighbours, not this code
         records = {}
         for kind in ("acc_gyro", "acc"):
             path = long_recording(Path(folder), gyro=kind == "acc_gyro")
-            records[kind] = min((end_to_end(served, path) for _ in range(REPEATS)), key=lambda record: record["total_s"])
-    results = {"throughput_windows_per_s": throughput, **ratios,
-               "recordings": records, "threads": torch.get_num_threads()}
+            records[kind] = min(
+                (end_to_end(served, path) for _ in range(REPEATS)), key=lambda record: record["total_s"]
+            )
+    results = {
+        "throughput_windows_per_s": throughput,
+        **ratios,
+        "recordings": records,
+        "threads": torch.get_num_threads(),
+    }
     results["report"] = report_rows(results)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "har.json").write_text(json.dumps(results, indent=2) + "\n")
     print_throughput("HAR classifier throughput (windows/s):", throughput, ratios)
     for kind, record in records.items():
-        print(f"{MINUTES}-minute 50 Hz recording ({kind}, {record['windows']} windows, {record['variant']} model) end to end: "
-              f"{record['total_s']:.2f} s (read CSV {record['read_s']:.2f} s; predict {record['predict_path_s']:.2f} s, "
-              f"of which resampling and filters {record['resample_filter_s']:.2f} s)")
+        print(
+            f"{MINUTES}-minute 50 Hz recording ({kind}, {record['windows']} windows, {record['variant']} model) end to end: "
+            f"{record['total_s']:.2f} s (read CSV {record['read_s']:.2f} s; predict {record['predict_path_s']:.2f} s, "
+            f"of which resampling and filters {record['resample_filter_s']:.2f} s)"
+        )
+
 
 if __name__ == "__main__":
     main()

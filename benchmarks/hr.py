@@ -5,6 +5,7 @@
 The run is the shipped 53-minute example run (real speed, altitude and GPS) repeated to 7,200 one-second points.
 Wall seconds depend on what else runs on the machine; CPU seconds (this process) much less so: both are reported.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,17 +32,39 @@ def two_hour_run() -> dict:
     example = read_workout(next(p for p in get_task("hr").examples if p.name == "runpandas_run_53min.gpx"))
     t = np.arange(SECONDS, dtype=float)
     period = example.time[-1]
-    columns = {name: np.interp(t % period, example.time, np.nan_to_num(example.channel(name), nan=np.nanmean(example.channel(name))))
-               for name in ("latitude", "longitude", "altitude_m", "heart_rate", "speed_kmh")}
+    columns = {
+        name: np.interp(
+            t % period, example.time, np.nan_to_num(example.channel(name), nan=np.nanmean(example.channel(name)))
+        )
+        for name in ("latitude", "longitude", "altitude_m", "heart_rate", "speed_kmh")
+    }
     return {"time_s": 1_600_000_000 + t, **columns}
 
 
 def write_files(folder: Path) -> dict[str, Path]:
     c = two_hour_run()
     return {
-        "gpx": write_gpx(folder / "run.gpx", c["time_s"], c["latitude"], c["longitude"], c["altitude_m"], c["heart_rate"]),
-        "tcx": write_tcx(folder / "run.tcx", c["time_s"], c["latitude"], c["longitude"], c["altitude_m"], c["heart_rate"], c["speed_kmh"]),
-        "fit": write_fit(folder / "run.fit", c["time_s"], c["latitude"], c["longitude"], c["altitude_m"], c["heart_rate"], c["speed_kmh"]),
+        "gpx": write_gpx(
+            folder / "run.gpx", c["time_s"], c["latitude"], c["longitude"], c["altitude_m"], c["heart_rate"]
+        ),
+        "tcx": write_tcx(
+            folder / "run.tcx",
+            c["time_s"],
+            c["latitude"],
+            c["longitude"],
+            c["altitude_m"],
+            c["heart_rate"],
+            c["speed_kmh"],
+        ),
+        "fit": write_fit(
+            folder / "run.fit",
+            c["time_s"],
+            c["latitude"],
+            c["longitude"],
+            c["altitude_m"],
+            c["heart_rate"],
+            c["speed_kmh"],
+        ),
     }
 
 
@@ -66,11 +89,23 @@ def report_rows(results: dict) -> dict:
     for row in rows:
         rates.setdefault(row["backend"], []).append(row["grid_steps"] / row["predict_s"])
     return {
-        "throughput": [{"item": "5 s steps of a run", "torch_batch1": None, "torch_batched": max(rates.get("torch", [0])) or None,
-                        "onnx_batch1": None, "onnx_batched": max(rates.get("onnx", [0])) or None,
-                        "batch": f"one {rows[0]['grid_steps']}-step run"}],
-        "end_to_end": [{"recording": f"{results['run']} run as {r['format'].upper()} ({r['file_kib']} KiB), {r['backend']}",
-                        "seconds": r["total_s"]} for r in rows],
+        "throughput": [
+            {
+                "item": "5 s steps of a run",
+                "torch_batch1": None,
+                "torch_batched": max(rates.get("torch", [0])) or None,
+                "onnx_batch1": None,
+                "onnx_batched": max(rates.get("onnx", [0])) or None,
+                "batch": f"one {rows[0]['grid_steps']}-step run",
+            }
+        ],
+        "end_to_end": [
+            {
+                "recording": f"{results['run']} run as {r['format'].upper()} ({r['file_kib']} KiB), {r['backend']}",
+                "seconds": r["total_s"],
+            }
+            for r in rows
+        ],
     }
 
 
@@ -88,14 +123,29 @@ def main() -> dict:
                 grid_s, _, run = timed(lambda: workout_grid(recording))
                 predict_s, _, _ = timed(lambda: model.predict_run(run.features))
                 total_s, total_cpu, _ = timed(lambda: predict(model, read_workout(path)))
-                rows.append({"format": fmt, "backend": backend, "points": len(recording.time), "grid_steps": len(run.time_s),
-                             "read_s": round(read_s, 4), "featurise_s": round(grid_s, 4), "predict_s": round(predict_s, 4),
-                             "total_s": round(total_s, 4), "read_cpu_s": round(read_cpu, 4), "total_cpu_s": round(total_cpu, 4),
-                             "file_kib": round(path.stat().st_size / 1024)})
-    print(f"{'format':6} {'backend':7} {'read s':>8} {'featurise s':>12} {'predict s':>10} {'total s':>8} {'total CPU s':>12}")
+                rows.append(
+                    {
+                        "format": fmt,
+                        "backend": backend,
+                        "points": len(recording.time),
+                        "grid_steps": len(run.time_s),
+                        "read_s": round(read_s, 4),
+                        "featurise_s": round(grid_s, 4),
+                        "predict_s": round(predict_s, 4),
+                        "total_s": round(total_s, 4),
+                        "read_cpu_s": round(read_cpu, 4),
+                        "total_cpu_s": round(total_cpu, 4),
+                        "file_kib": round(path.stat().st_size / 1024),
+                    }
+                )
+    print(
+        f"{'format':6} {'backend':7} {'read s':>8} {'featurise s':>12} {'predict s':>10} {'total s':>8} {'total CPU s':>12}"
+    )
     for row in rows:
-        print(f"{row['format']:6} {row['backend']:7} {row['read_s']:8.3f} {row['featurise_s']:12.4f} {row['predict_s']:10.4f} "
-              f"{row['total_s']:8.3f} {row['total_cpu_s']:12.3f}")
+        print(
+            f"{row['format']:6} {row['backend']:7} {row['read_s']:8.3f} {row['featurise_s']:12.4f} {row['predict_s']:10.4f} "
+            f"{row['total_s']:8.3f} {row['total_cpu_s']:12.3f}"
+        )
     RESULTS.mkdir(exist_ok=True)
     out = {"task": "hr", "run": f"{SECONDS} s at 1 Hz", "threads": 1, "repeats": REPEATS, "rows": rows}
     out["report"] = report_rows(out)

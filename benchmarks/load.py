@@ -6,6 +6,7 @@
 The hub runs in a subprocess on 127.0.0.1 with the queue settings below; the run stops after the requests or the time
 limit, whichever comes first. Reports throughput, p50/p95/p99 latency, errors (should be 0) and the server's peak RSS.
 """
+
 import argparse
 import json
 import os
@@ -33,6 +34,7 @@ def upload(path: Path) -> list[Path]:
 def request(endpoint, path: Path):
     """`() -> arguments` of one request: the example upload (a list when the endpoint takes several files), then the
     endpoint's other inputs."""
+
     def make_args():
         files = [handle_file(p) for p in upload(path)]
         return (files if endpoint.file_list else files[0], *endpoint.options)
@@ -40,8 +42,12 @@ def request(endpoint, path: Path):
     return make_args
 
 
-MIX = [(task.name, f"/{endpoint.api_name}", request(endpoint, task.example(name)))
-       for task in map(get_task, list_tasks()) for endpoint in task.endpoints for name in endpoint.examples]
+MIX = [
+    (task.name, f"/{endpoint.api_name}", request(endpoint, task.example(name)))
+    for task in map(get_task, list_tasks())
+    for endpoint in task.endpoints
+    for name in endpoint.examples
+]
 """Every example of every registered Space endpoint, shipped with the Spaces: (task, api name, `() -> arguments`)."""
 
 SERVER = """
@@ -68,8 +74,13 @@ def rss_mb(pid: int) -> float:
 
 def start_hub(port: int, concurrency: int, max_size: int, timeout_s: float = 180) -> subprocess.Popen:
     """The hub in a child process; returns once it answers on the port."""
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(concurrency), str(max_size)], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(port), str(concurrency), str(max_size)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -143,24 +154,40 @@ def main() -> None:
     per_endpoint = {}
     for name in sorted({n for n, _ in latencies}):
         values = np.array([s for n, s in latencies if n == name])
-        per_endpoint[name] = {"requests": len(values), "p50_s": float(np.median(values)), "p95_s": float(np.percentile(values, 95))}
+        per_endpoint[name] = {
+            "requests": len(values),
+            "p50_s": float(np.median(values)),
+            "p95_s": float(np.percentile(values, 95)),
+        }
     results = {
-        "clients": args.clients, "requests_per_client": args.requests, "requested": args.clients * args.requests,
-        "completed": len(latencies), "errors": len(errors), "error_samples": errors[:5],
+        "clients": args.clients,
+        "requests_per_client": args.requests,
+        "requested": args.clients * args.requests,
+        "completed": len(latencies),
+        "errors": len(errors),
+        "error_samples": errors[:5],
         "queue": {"default_concurrency_limit": args.concurrency, "max_size": args.max_size},
-        "wall_s": wall, "throughput_per_s": len(latencies) / wall,
-        "p50_s": float(np.percentile(seconds, 50)), "p95_s": float(np.percentile(seconds, 95)),
-        "p99_s": float(np.percentile(seconds, 99)), "max_s": float(np.max(seconds)),
-        "server_idle_rss_mb": idle_rss, "server_peak_rss_mb": max(peak_rss),
-        "per_endpoint": per_endpoint, "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
+        "wall_s": wall,
+        "throughput_per_s": len(latencies) / wall,
+        "p50_s": float(np.percentile(seconds, 50)),
+        "p95_s": float(np.percentile(seconds, 95)),
+        "p99_s": float(np.percentile(seconds, 99)),
+        "max_s": float(np.max(seconds)),
+        "server_idle_rss_mb": idle_rss,
+        "server_peak_rss_mb": max(peak_rss),
+        "per_endpoint": per_endpoint,
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
         "cpu_count": os.cpu_count(),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"{args.clients} clients x {args.requests} requests (queue concurrency {args.concurrency} per endpoint, max_size {args.max_size}): "
-          f"{len(latencies)} done, {len(errors)} errors in {wall:.0f} s = {results['throughput_per_s']:.2f} req/s; "
-          f"latency p50 {results['p50_s']:.2f} s, p95 {results['p95_s']:.2f} s, p99 {results['p99_s']:.2f} s; "
-          f"server RSS {idle_rss:.0f} MB idle, {max(peak_rss):.0f} MB peak")
+    print(
+        f"{args.clients} clients x {args.requests} requests (queue concurrency {args.concurrency} per endpoint, max_size {args.max_size}): "
+        f"{len(latencies)} done, {len(errors)} errors in {wall:.0f} s = {results['throughput_per_s']:.2f} req/s; "
+        f"latency p50 {results['p50_s']:.2f} s, p95 {results['p95_s']:.2f} s, p99 {results['p99_s']:.2f} s; "
+        f"server RSS {idle_rss:.0f} MB idle, {max(peak_rss):.0f} MB peak"
+    )
     for line in errors[:5]:
         print("  error:", line)
     sys.exit(1 if errors else 0)

@@ -1,7 +1,8 @@
 """Write benchmarks/RESULTS.md from benchmarks/results/*.json (run by `make bench` after the benchmarks; not one itself).
 
-    python benchmarks/report.py
+python benchmarks/report.py
 """
+
 import json
 import os
 import time
@@ -29,8 +30,14 @@ def report_rows(results: dict) -> dict:
     if "report" in results:
         return results["report"]
     suffix = f" ({results['backend']})" if results.get("backend") else ""
-    return {"throughput": [], "end_to_end": [{"recording": key + suffix, "seconds": value} for key, value in results.items()
-                                              if key.endswith("_s") and isinstance(value, (int, float))]}
+    return {
+        "throughput": [],
+        "end_to_end": [
+            {"recording": key + suffix, "seconds": value}
+            for key, value in results.items()
+            if key.endswith("_s") and isinstance(value, (int, float))
+        ],
+    }
 
 
 def throughput_rows(results: dict) -> list[str]:
@@ -43,8 +50,11 @@ def throughput_rows(results: dict) -> list[str]:
         measured = report_rows(results[task])["throughput"]
         if not measured:
             rows.append(f"| {task} | — | not measured by `benchmarks/{task}.py` (end to end only, below) | | | | |")
-        rows += [f"| {task} | {r['item']} | {rate(r['torch_batch1'])} | {rate(r['torch_batched'])} | {rate(r['onnx_batch1'])} | "
-                 f"{rate(r['onnx_batched'])} | {r['batch']} |" for r in measured]
+        rows += [
+            f"| {task} | {r['item']} | {rate(r['torch_batch1'])} | {rate(r['torch_batched'])} | {rate(r['onnx_batch1'])} | "
+            f"{rate(r['onnx_batched'])} | {r['batch']} |"
+            for r in measured
+        ]
     return rows
 
 
@@ -55,44 +65,68 @@ def end_to_end_rows(results: dict) -> list[str]:
         if not results.get(task):
             missing.append(task)
             continue
-        rows += [f"| {task} | {r['recording']} | {r['seconds']:.2f} |" for r in report_rows(results[task])["end_to_end"]]
+        rows += [
+            f"| {task} | {r['recording']} | {r['seconds']:.2f} |" for r in report_rows(results[task])["end_to_end"]
+        ]
     rows += [f"| {task} | not run (`python benchmarks/{task}.py`) | |" for task in missing]
     return rows
 
 
 def main() -> None:
     results = {name: load(name) for name in (*list_tasks(), "coldstart", "load")}
-    lines = ["# Speed report", "",
-             f"Written by `make bench` (`benchmarks/report.py`) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
-             f"from `benchmarks/results/*.json`; {os.cpu_count()} CPU cores shared with other work, no GPU. "
-             "Each figure is the last run of its script.", "",
-             "## Model throughput (items per second)", "",
-             "| task | item | torch, batch 1 | torch, batched | onnxruntime, batch 1 | onnxruntime, batched | batch |",
-             "|---|---|---:|---:|---:|---:|---|", *throughput_rows(results), "",
-             "## End to end: a long recording, file to result", "",
-             "| task | recording | seconds |", "|---|---|---:|", *end_to_end_rows(results), "",
-             "## Hub cold start (import `app.py`, load every model)", ""]
+    lines = [
+        "# Speed report",
+        "",
+        f"Written by `make bench` (`benchmarks/report.py`) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        f"from `benchmarks/results/*.json`; {os.cpu_count()} CPU cores shared with other work, no GPU. "
+        "Each figure is the last run of its script.",
+        "",
+        "## Model throughput (items per second)",
+        "",
+        "| task | item | torch, batch 1 | torch, batched | onnxruntime, batch 1 | onnxruntime, batched | batch |",
+        "|---|---|---:|---:|---:|---:|---|",
+        *throughput_rows(results),
+        "",
+        "## End to end: a long recording, file to result",
+        "",
+        "| task | recording | seconds |",
+        "|---|---|---:|",
+        *end_to_end_rows(results),
+        "",
+        "## Hub cold start (import `app.py`, load every model)",
+        "",
+    ]
     if cold := results["coldstart"]:
-        lines += [f"- import: **{cold['import_s']:.1f} s** (aim {cold['aim_s']:.0f} s; best of {cold['repeats']} fresh processes "
-                  f"restarting with the project's bytecode cached; from launching Python {cold['launch_to_loaded_s']:.1f} s)",
-                  f"- very first start, compiling the project's modules: {cold['first_start_import_s']:.1f} s",
-                  f"- first request after it (an ECG example, with the libraries imported on first use): "
-                  f"{cold['first_request_s']:.2f} s",
-                  f"- resident memory after import: **{cold['rss_mb']:.0f} MB** (aim {cold['aim_rss_mb']} MB)"]
+        lines += [
+            f"- import: **{cold['import_s']:.1f} s** (aim {cold['aim_s']:.0f} s; best of {cold['repeats']} fresh processes "
+            f"restarting with the project's bytecode cached; from launching Python {cold['launch_to_loaded_s']:.1f} s)",
+            f"- very first start, compiling the project's modules: {cold['first_start_import_s']:.1f} s",
+            f"- first request after it (an ECG example, with the libraries imported on first use): "
+            f"{cold['first_request_s']:.2f} s",
+            f"- resident memory after import: **{cold['rss_mb']:.0f} MB** (aim {cold['aim_rss_mb']} MB)",
+        ]
     else:
         lines.append("Not run (`python benchmarks/coldstart.py`).")
     lines += ["", "## Load: concurrent clients on loopback", ""]
     if load_ := results["load"]:
         q = load_["queue"]
-        lines += [f"{load_['clients']} `gradio_client` clients x {load_['requests_per_client']} mixed example requests over every "
-                  f"endpoint; queue `default_concurrency_limit={q['default_concurrency_limit']}` per endpoint, `max_size={q['max_size']}`; "
-                  f"load average {load_['loadavg_before'][0]:.1f} before, {load_['loadavg_after'][0]:.1f} after.", "",
-                  f"- completed {load_['completed']} of {load_['requested']}, **{load_['errors']} errors**, {load_['wall_s']:.0f} s",
-                  f"- throughput **{load_['throughput_per_s']:.2f} requests/s**",
-                  f"- latency p50 **{load_['p50_s']:.2f} s**, p95 **{load_['p95_s']:.2f} s**, p99 **{load_['p99_s']:.2f} s**, max {load_['max_s']:.2f} s",
-                  f"- server resident memory {load_['server_idle_rss_mb']:.0f} MB idle, **{load_['server_peak_rss_mb']:.0f} MB** peak", "",
-                  "| endpoint | requests | p50 s | p95 s |", "|---|---:|---:|---:|"]
-        lines += [f"| {name} | {e['requests']} | {e['p50_s']:.2f} | {e['p95_s']:.2f} |" for name, e in load_["per_endpoint"].items()]
+        lines += [
+            f"{load_['clients']} `gradio_client` clients x {load_['requests_per_client']} mixed example requests over every "
+            f"endpoint; queue `default_concurrency_limit={q['default_concurrency_limit']}` per endpoint, `max_size={q['max_size']}`; "
+            f"load average {load_['loadavg_before'][0]:.1f} before, {load_['loadavg_after'][0]:.1f} after.",
+            "",
+            f"- completed {load_['completed']} of {load_['requested']}, **{load_['errors']} errors**, {load_['wall_s']:.0f} s",
+            f"- throughput **{load_['throughput_per_s']:.2f} requests/s**",
+            f"- latency p50 **{load_['p50_s']:.2f} s**, p95 **{load_['p95_s']:.2f} s**, p99 **{load_['p99_s']:.2f} s**, max {load_['max_s']:.2f} s",
+            f"- server resident memory {load_['server_idle_rss_mb']:.0f} MB idle, **{load_['server_peak_rss_mb']:.0f} MB** peak",
+            "",
+            "| endpoint | requests | p50 s | p95 s |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {name} | {e['requests']} | {e['p50_s']:.2f} | {e['p95_s']:.2f} |"
+            for name, e in load_["per_endpoint"].items()
+        ]
     else:
         lines.append("Not run (`python benchmarks/load.py`).")
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")

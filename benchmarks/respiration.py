@@ -5,6 +5,7 @@
 Inputs are real: Apnea-ECG record a01 (its first 8 hours of beats) and BIDMC record 01 RESP tiled to 10 minutes.
 Each figure is the median of 5 runs after one warm-up, onnxruntime backend, models already loaded.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,16 +44,23 @@ def main() -> dict:
     resp, fs, _, _ = bidmc_01()
     ten_minutes = np.tile(resp, 2)[: int(600 * fs)]
     machine = nab_series("realKnownCause/machine_temperature_system_failure.csv")
-    models = {variant: load_model("respiration", variant=variant, backend="onnx")
-              for variant in ("apnea", "apnea-vae", "waveform", "series")}
+    models = {
+        variant: load_model("respiration", variant=variant, backend="onnx")
+        for variant in ("apnea", "apnea-vae", "waveform", "series")
+    }
     rows = {
         "rr_night_8h_s": seconds(lambda: predict_apnea(models["apnea"], night_beats, vae=models["apnea-vae"])),
         "waveform_10min_125hz_s": seconds(lambda: predict_waveform(models["waveform"], ten_minutes, fs)),
         "nab_machine_temperature_22695_points_s": seconds(
-            lambda: predict_series(models["series"], ValueSeries(machine.values, np.arange(len(machine.values))))),
+            lambda: predict_series(models["series"], ValueSeries(machine.values, np.arange(len(machine.values))))
+        ),
     }
-    result = {"cpu_count": os.cpu_count(), "backend": "onnxruntime", "night_beats": int(len(night)),
-              **{k: round(v, 4) for k, v in rows.items()}}
+    result = {
+        "cpu_count": os.cpu_count(),
+        "backend": "onnxruntime",
+        "night_beats": int(len(night)),
+        **{k: round(v, 4) for k, v in rows.items()},
+    }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "respiration.json").write_text(json.dumps(result, indent=2) + "\n")
     for key, value in result.items():

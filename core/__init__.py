@@ -1,9 +1,10 @@
 """PhysioSpaces core: tasks, models, signal functions, readers and checkpoints.
 
-    from core import load_model
-    model = load_model("ecg")                      # shipped checkpoint
-    model = load_model("ecg", repo_id="ns/name")   # the same, from the Hugging Face Hub
+from core import load_model
+model = load_model("ecg")                      # shipped checkpoint
+model = load_model("ecg", repo_id="ns/name")   # the same, from the Hugging Face Hub
 """
+
 from __future__ import annotations
 
 from core.tasks import get_task, list_tasks
@@ -11,7 +12,14 @@ from core.tasks import get_task, list_tasks
 __all__ = ["get_task", "list_tasks", "load_model"]
 
 
-def load_model(task: str, *, repo_id: str | None = None, variant: str | None = None, revision: str | None = None, backend: str = "torch"):
+def load_model(
+    task: str,
+    *,
+    repo_id: str | None = None,
+    variant: str | None = None,
+    revision: str | None = None,
+    backend: str = "torch",
+):
     """The model of `task`: the shipped checkpoint, or the one in Hub repo `repo_id`.
 
     variant: a shipped checkpoint variant (e.g. "intra" or "inter" for ECG). backend: "torch" (the PhysioModel, for

@@ -2,6 +2,7 @@
 
 Errors the user can fix print one sentence on stderr and exit with status 2, without a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--repo-id", help="load the model from this Hugging Face Hub repo instead")
     predict.add_argument("--backend", choices=("torch", "onnx"), default="onnx")
     predict.add_argument("--mode", help="input mode, for tasks with several (respiration: waveform, rr or series)")
-    predict.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="task-specific predict option")
+    predict.add_argument(
+        "--option", action="append", default=[], metavar="KEY=VALUE", help="task-specific predict option"
+    )
     predict.add_argument("--json", action="store_true", help="print the full result as JSON")
     return parser
 
@@ -42,8 +45,11 @@ def parse_options(pairs: list[str]) -> dict:
 
 def describe_inputs(task) -> str:
     """The accepted sampling rates of uploads and the model's input rate and window, as far as the task has them."""
-    parts = [f"uploads {task.fs_range[0]:g}-{task.fs_range[1]:g} Hz" if task.fs_range else "",
-             f"model input {task.fs:g} Hz" if task.fs else "", f"{task.window}-sample windows" if task.window else ""]
+    parts = [
+        f"uploads {task.fs_range[0]:g}-{task.fs_range[1]:g} Hz" if task.fs_range else "",
+        f"model input {task.fs:g} Hz" if task.fs else "",
+        f"{task.window}-sample windows" if task.window else "",
+    ]
     return ", ".join(part for part in parts if part)
 
 
@@ -60,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     variant = task.pick_variant(data, args.variant, **options)
 
     def load(name: str):  # --repo-id replaces the chosen variant; its companions stay the shipped ones
-        return load_model(task.name, repo_id=args.repo_id if name == variant else None, variant=name, backend=args.backend)
+        return load_model(
+            task.name, repo_id=args.repo_id if name == variant else None, variant=name, backend=args.backend
+        )
 
     result = task.run(data, load, variant=variant, **options)
     print(json.dumps(result.to_json()) if args.json else result.summary())

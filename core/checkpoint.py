@@ -5,6 +5,7 @@ A checkpoint is a folder: `model.safetensors` + `config.json` (written by `PyTor
 instead), `metrics.json` (measured on the test split) and `training_config.json` (the resolved training
 configuration). A local folder and a Hub repo id load the same way.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -58,7 +59,9 @@ class PhysioModel(
         """Write the model as ONNX with a dynamic batch axis."""
         path = Path(path)
         self.eval()
-        dynamic = {name: {0: "batch", **self.dynamic_axes.get(name, {})} for name in (*self.input_names, *self.output_names)}
+        dynamic = {
+            name: {0: "batch", **self.dynamic_axes.get(name, {})} for name in (*self.input_names, *self.output_names)
+        }
         torch.onnx.export(
             self.serving_module(),
             self.example_inputs(2),
@@ -111,10 +114,19 @@ def quantize_onnx(source: Path, target: Path, calibration: tuple[np.ndarray, ...
             start = next(self.starts, None)
             if start is None:
                 return None
-            return {name: np.asarray(x[start : start + batch_size], dtype=np.float32) for name, x in zip(names, calibration)}
+            return {
+                name: np.asarray(x[start : start + batch_size], dtype=np.float32) for name, x in zip(names, calibration)
+            }
 
-    quantize_static(str(source), str(target), Batches(), quant_format=QuantFormat.QOperator, per_channel=True,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    quantize_static(
+        str(source),
+        str(target),
+        Batches(),
+        quant_format=QuantFormat.QOperator,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+    )
     return target
 
 

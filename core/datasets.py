@@ -3,6 +3,7 @@
 
 Both are built by functions in `core/<task>/data.py`, named in the task's registry entry.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,8 +38,10 @@ def to_dataset(columns: dict, features: Features) -> Dataset:
     """A `datasets.Dataset` of `columns` (arrays or lists) with the typed `features`."""
     from datasets import Dataset
 
-    return Dataset.from_dict({name: (values.tolist() if isinstance(values, np.ndarray) else values) for name, values in columns.items()},
-                             features=features)
+    return Dataset.from_dict(
+        {name: (values.tolist() if isinstance(values, np.ndarray) else values) for name, values in columns.items()},
+        features=features,
+    )
 
 
 @dataclass(frozen=True)

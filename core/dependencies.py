@@ -1,4 +1,5 @@
 """Optional dependencies, imported in one place so that a missing one names the command that installs it."""
+
 from __future__ import annotations
 
 import importlib

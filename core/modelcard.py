@@ -1,4 +1,5 @@
 """Model cards: Hub metadata (with a model-index of measured metrics) and a body a developer can act on."""
+
 from __future__ import annotations
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
@@ -7,14 +8,17 @@ from core.predictor import shown_metrics
 from core.tasks import Task
 
 
-
 def _quantization_note(metrics: dict) -> str:
     """A paragraph on the int8 graph, when the checkpoint is served from one."""
     if metrics.get("served_onnx") != "model.int8.onnx":
         return ""
-    float32 = ", ".join(f"{name.replace('_', ' ')} {value:.4f}" for name, value in metrics.get("test_float32", {}).items())
-    return (f"\n`model.int8.onnx` is the served graph: `model.onnx` (float32, the same weights as `model.safetensors`) with int8 "
-            f"weights and activations, calibrated on training items. The test figures below are its own; float32 scores {float32}.\n")
+    float32 = ", ".join(
+        f"{name.replace('_', ' ')} {value:.4f}" for name, value in metrics.get("test_float32", {}).items()
+    )
+    return (
+        f"\n`model.int8.onnx` is the served graph: `model.onnx` (float32, the same weights as `model.safetensors`) with int8 "
+        f"weights and activations, calibrated on training items. The test figures below are its own; float32 scores {float32}.\n"
+    )
 
 
 def model_card(task: Task, variant: str, *, metrics: dict, training_command: str, protocol: str, limits: str) -> str:

@@ -3,6 +3,7 @@
 A task's predictor class (e.g. `ECGPredictor`) holds its numpy predict methods; the torch model class inherits them,
 so training, evaluation and serving share one code path while the Spaces never import torch.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,20 +72,39 @@ def resolve_checkpoint(local: Path | None, repo_id: str | None, revision: str | 
         return local
     from huggingface_hub import snapshot_download
 
-    return Path(snapshot_download(repo_id, revision=revision, allow_patterns=list(CHECKPOINT_FILES) + ["training_config.json"]))
+    return Path(
+        snapshot_download(repo_id, revision=revision, allow_patterns=list(CHECKPOINT_FILES) + ["training_config.json"])
+    )
 
 
-SHOWN_METRICS = ("accuracy", "macro_f1", "j_index", "mae", "rmse", "gain_over_constant_mean", "sensitivity", "specificity",
-                 "auroc", "precision", "recall", "f1", "point_adjusted_f1", "breath_sensitivity",
-                 "breath_positive_predictivity")
+SHOWN_METRICS = (
+    "accuracy",
+    "macro_f1",
+    "j_index",
+    "mae",
+    "rmse",
+    "gain_over_constant_mean",
+    "sensitivity",
+    "specificity",
+    "auroc",
+    "precision",
+    "recall",
+    "f1",
+    "point_adjusted_f1",
+    "breath_sensitivity",
+    "breath_positive_predictivity",
+)
 """The test figures the README table, the model cards and the explorer show, in this order (counts and operating
 points such as `n` or `threshold` are not figures)."""
 
 
 def shown_metrics(block: dict) -> dict[str, float]:
     """The `SHOWN_METRICS` of a metrics block (e.g. metrics.json's "test"), in that order."""
-    return {name: float(block[name]) for name in SHOWN_METRICS
-            if isinstance(block.get(name), (int, float)) and not isinstance(block.get(name), bool)}
+    return {
+        name: float(block[name])
+        for name in SHOWN_METRICS
+        if isinstance(block.get(name), (int, float)) and not isinstance(block.get(name), bool)
+    }
 
 
 def read_metrics(folder: Path) -> dict:

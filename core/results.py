@@ -1,4 +1,5 @@
 """What every task result shares: class probabilities over named labels, rounding for JSON, progress reports."""
+
 from __future__ import annotations
 
 from typing import Callable

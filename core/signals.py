@@ -1,4 +1,5 @@
 """Pure signal functions on numpy arrays with explicit sampling rates, named `<signal>_<verb>`."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -22,7 +23,9 @@ def signal_resample(x: np.ndarray, fs_in: float, fs_out: float, *, padtype: str 
     return sps.resample_poly(np.asarray(x, dtype=float), ratio.numerator, ratio.denominator, axis=0, padtype=padtype)
 
 
-def signal_filter(x: np.ndarray, fs: float, *, lowcut: float | None = None, highcut: float | None = None, order: int = 3) -> np.ndarray:
+def signal_filter(
+    x: np.ndarray, fs: float, *, lowcut: float | None = None, highcut: float | None = None, order: int = 3
+) -> np.ndarray:
     """Zero-phase Butterworth filter along axis 0: band-pass, low-pass (only `highcut`) or high-pass (only `lowcut`)."""
     from scipy import signal as sps
 
@@ -40,7 +43,9 @@ def signal_filter(x: np.ndarray, fs: float, *, lowcut: float | None = None, high
 def check_fs(fs: float | None, accepted: tuple[float, float], what: str) -> float:
     """Return fs as float, or raise a SamplingRateError that names the accepted range."""
     if fs is None or not np.isfinite(fs):
-        raise SamplingRateError(f"The sampling rate of the {what} is missing; give it in Hz (accepted {accepted[0]:g}-{accepted[1]:g}).")
+        raise SamplingRateError(
+            f"The sampling rate of the {what} is missing; give it in Hz (accepted {accepted[0]:g}-{accepted[1]:g})."
+        )
     if not accepted[0] <= fs <= accepted[1]:
         raise SamplingRateError(
             f"Sampling rate {fs:g} Hz is outside the accepted {accepted[0]:g}-{accepted[1]:g} Hz for the {what}; "
@@ -53,7 +58,9 @@ def rr_from_beats(beat_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """RR intervals (s) from sorted beat times (s), each attached to the beat that ends it."""
     beat_times = np.asarray(beat_times, dtype=float)
     if len(beat_times) < 3:
-        raise SignalTooShortError(f"Only {len(beat_times)} beats were given; a per-minute result needs minutes of beats.")
+        raise SignalTooShortError(
+            f"Only {len(beat_times)} beats were given; a per-minute result needs minutes of beats."
+        )
     if np.any(np.diff(beat_times) <= 0):
         raise InputError("Beat times must increase strictly; sort them and remove duplicates.")
     return beat_times[1:], np.diff(beat_times)

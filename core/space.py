@@ -1,5 +1,6 @@
 """Helpers every Space shares: typed errors to `gr.Error`, upload handling, the served model, a Space's own page, loading a
 Space module by path."""
+
 from __future__ import annotations
 
 import functools
@@ -30,11 +31,15 @@ def guard(fn):
         except PhysioError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         except MemoryError:
-            raise gr.Error("The input is too large to process in memory; upload a shorter recording.", print_exception=False) from None
+            raise gr.Error(
+                "The input is too large to process in memory; upload a shorter recording.", print_exception=False
+            ) from None
         except Exception:
             log.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error("Something went wrong while processing this input; please check the file format and try again.",
-                           print_exception=False) from None
+            raise gr.Error(
+                "Something went wrong while processing this input; please check the file format and try again.",
+                print_exception=False,
+            ) from None
 
     return wrapper
 
@@ -66,7 +71,12 @@ def space_model(task: str, variant: str | None = None):
         try:
             return load_model(task, repo_id=repo_id, variant=variant, backend="onnx")
         except Exception as exc:  # offline, repo missing, bad file: the shipped checkpoint still serves
-            log.warning("Could not load %s from the Hub (%s: %s); serving the shipped checkpoint.", repo_id, type(exc).__name__, exc)
+            log.warning(
+                "Could not load %s from the Hub (%s: %s); serving the shipped checkpoint.",
+                repo_id,
+                type(exc).__name__,
+                exc,
+            )
     return load_model(task, variant=variant, backend="onnx")
 
 
@@ -84,7 +94,11 @@ def upload_of(path: Path) -> list[Path]:
 
 def example_uploads(task, *prefixes: str) -> list[list[str]]:
     """The task's shipped examples (names starting with one of `prefixes`, or all) as multi-file upload values."""
-    return [[str(file) for file in upload_of(path)] for path in task.examples if not prefixes or path.name.startswith(prefixes)]
+    return [
+        [str(file) for file in upload_of(path)]
+        for path in task.examples
+        if not prefixes or path.name.startswith(prefixes)
+    ]
 
 
 LAUNCH_OPTIONS = {"max_file_size": "100mb"}

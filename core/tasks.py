@@ -1,8 +1,9 @@
 """The task registry: every fact about a task lives in its `Task` entry, and everything else starts from it.
 
-    >>> get_task("ecg").labels
-    ('N', 'S', 'V', 'F', 'Q')
+>>> get_task("ecg").labels
+('N', 'S', 'V', 'F', 'Q')
 """
+
 from __future__ import annotations
 
 import importlib
@@ -119,7 +120,9 @@ class Task:
         """`variant`, checked against the known ones, or the default (first) variant."""
         variant = variant or next(iter(self.checkpoints))
         if variant not in self.checkpoints:
-            raise CheckpointError(f"Task {self.name!r} has no variant {variant!r}; known variants are {list(self.checkpoints)}.")
+            raise CheckpointError(
+                f"Task {self.name!r} has no variant {variant!r}; known variants are {list(self.checkpoints)}."
+            )
         return variant
 
     def checkpoint(self, variant: str | None = None) -> Path:

@@ -3,6 +3,7 @@
 Stages each repo in DIR/<repo name>/ and prints its files; without --dry-run, uploads them (needs HF_TOKEN or
 `hf auth login`); `all` without a task also stages the explorer Space and links everything in a collection.
 """
+
 from __future__ import annotations
 
 import argparse

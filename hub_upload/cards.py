@@ -1,4 +1,5 @@
 """Cards of the staged repos: the model card under the chosen namespace, dataset cards, Space READMEs."""
+
 from __future__ import annotations
 
 from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard, SpaceCard, SpaceCardData
@@ -27,14 +28,23 @@ def model_card_text(task: Task, variant: str, *, namespace: str) -> str:
     card = ModelCard(renamespace(task.checkpoint(variant).joinpath("README.md").read_text(), namespace))
     if not card.data.eval_results:
         metrics = read_metrics(task.checkpoint(variant))
-        scalars = {k: v for k, v in metrics.get("test", {}).items()
-                   if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("n", "threshold")}
+        scalars = {
+            k: v
+            for k, v in metrics.get("test", {}).items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("n", "threshold")
+        }
         card.data.model_name = card.data.model_name or renamespace(task.hub.models[variant], namespace)
         card.data.metrics = list(scalars)
         card.data.eval_results = [
-            EvalResult(task_type=task.extra.get("hub_task_type", "time-series-classification"), dataset_type=card.data.datasets[0],
-                       dataset_name=metrics.get("dataset", card.data.datasets[0]), dataset_split="test", metric_type=name,
-                       metric_name=name.replace("_", " "), metric_value=round(float(value), 4))
+            EvalResult(
+                task_type=task.extra.get("hub_task_type", "time-series-classification"),
+                dataset_type=card.data.datasets[0],
+                dataset_name=metrics.get("dataset", card.data.datasets[0]),
+                dataset_split="test",
+                metric_type=name,
+                metric_name=name.replace("_", " "),
+                metric_value=round(float(value), 4),
+            )
             for name, value in scalars.items()
         ] or None
     return card.content
@@ -53,13 +63,22 @@ def dataset_card(task: Task, repo: DatasetRepo, *, repo_id: str, files: dict[str
     files: config -> split -> parquet path inside the repo.
     """
     configs = [
-        {"config_name": config, **({"default": True} if i == 0 else {}),
-         "data_files": [{"split": split, "path": path} for split, path in files[config].items()]}
+        {
+            "config_name": config,
+            **({"default": True} if i == 0 else {}),
+            "data_files": [{"split": split, "path": path} for split, path in files[config].items()],
+        }
         for i, config in enumerate(repo.configs)
     ]
     info = [
-        {"config_name": config, "features": next(iter(splits.values())).features._to_yaml_list(),
-         "splits": [{"name": split, "num_bytes": data.data.nbytes, "num_examples": len(data)} for split, data in splits.items()]}
+        {
+            "config_name": config,
+            "features": next(iter(splits.values())).features._to_yaml_list(),
+            "splits": [
+                {"name": split, "num_bytes": data.data.nbytes, "num_examples": len(data)}
+                for split, data in splits.items()
+            ],
+        }
         for config, splits in repo.configs.items()
     ]
     rows = sum(len(data) for splits in repo.configs.values() for data in splits.values())
@@ -75,7 +94,9 @@ def dataset_card(task: Task, repo: DatasetRepo, *, repo_id: str, files: dict[str
     )
     models = ", ".join(f"[{m}](https://huggingface.co/{m})" for m in task.hub.models.values())
     loads = "\n".join(f'{config} = load_dataset("{repo_id}", "{config}")' for config in repo.configs)
-    split_table = "\n".join(f"| {config} | {split} | {len(d)} |" for config, splits in repo.configs.items() for split, d in splits.items())
+    split_table = "\n".join(
+        f"| {config} | {split} | {len(d)} |" for config, splits in repo.configs.items() for split, d in splits.items()
+    )
     body = f"""
 # {task.title}: the data
 
@@ -91,7 +112,7 @@ from datasets import load_dataset
 {split_table}
 
 Source: {repo.source}. Built from the raw data by `python -m hub_upload dataset {task.name}` (PhysioSpaces); models trained on it:
-{renamespace(models, repo_id.split('/')[0])}.
+{renamespace(models, repo_id.split("/")[0])}.
 
 ## Licence
 
@@ -104,12 +125,31 @@ Source: {repo.source}. Built from the raw data by `python -m hub_upload dataset 
     return DatasetCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body).content
 
 
-def space_readme(*, title: str, sdk: str, sdk_version: str, models: list[str], datasets: list[str], license: str,
-                 summary: str, body: str) -> str:
+def space_readme(
+    *,
+    title: str,
+    sdk: str,
+    sdk_version: str,
+    models: list[str],
+    datasets: list[str],
+    license: str,
+    summary: str,
+    body: str,
+) -> str:
     """Space README with the Spaces front matter (`sdk`, `sdk_version`, `app_file`, `models`, `datasets`)."""
     data = SpaceCardData(
-        title=title, sdk=sdk, sdk_version=sdk_version, app_file="app.py", license=license, models=models,
-        datasets=datasets, tags=["physiospaces", "physiological-signals", "time-series"],
-        emoji="🫀", colorFrom="red", colorTo="blue", pinned=False, short_description=summary[:60],
+        title=title,
+        sdk=sdk,
+        sdk_version=sdk_version,
+        app_file="app.py",
+        license=license,
+        models=models,
+        datasets=datasets,
+        tags=["physiospaces", "physiological-signals", "time-series"],
+        emoji="🫀",
+        colorFrom="red",
+        colorTo="blue",
+        pinned=False,
+        short_description=summary[:60],
     )
     return SpaceCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body).content

@@ -3,6 +3,7 @@
 Repo names come from the registry (`Task.hub`); only the namespace is chosen, and it is validated before any path
 or repo id is built from it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -11,8 +12,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.predictor import CHECKPOINT_FILES
 from core.errors import ConfigError
+from core.predictor import CHECKPOINT_FILES
 from core.tasks import ROOT, Task, get_task, import_object, in_namespace, list_tasks
 from hub_upload import cards
 
@@ -20,8 +21,18 @@ log = logging.getLogger("physiospaces.hub_upload")
 
 MODEL_FILES = (*CHECKPOINT_FILES, "training_config.json")
 EXPLORER_NAME = "physiospaces-explorer"
-SPACE_EXCLUDED_REQUIREMENTS = ("gradio", "gradio_client", "streamlit", "datasets", "pytest", "hypothesis", "playwright", "torch",
-                               "onnx", "onnxscript")
+SPACE_EXCLUDED_REQUIREMENTS = (
+    "gradio",
+    "gradio_client",
+    "streamlit",
+    "datasets",
+    "pytest",
+    "hypothesis",
+    "playwright",
+    "torch",
+    "onnx",
+    "onnxscript",
+)
 """Left out of a Gradio Space's requirements: the SDK brings gradio; Spaces serve ONNX without torch; the rest is for
 tests, export or the explorer."""
 _NAMESPACE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
@@ -45,7 +56,9 @@ class StagedRepo:
 def check_namespace(namespace: str) -> str:
     """`namespace` if it is a valid Hub user or organisation name."""
     if not isinstance(namespace, str) or not _NAMESPACE.fullmatch(namespace) or ".." in namespace or "--" in namespace:
-        raise ConfigError(f"Invalid Hub namespace {namespace!r}; use letters, digits, '-', '_' or '.', e.g. --namespace physiospaces.")
+        raise ConfigError(
+            f"Invalid Hub namespace {namespace!r}; use letters, digits, '-', '_' or '.', e.g. --namespace physiospaces."
+        )
     return namespace
 
 
@@ -112,7 +125,11 @@ def _copy_core(target: Path) -> None:
 
 def _requirements(excluded: tuple[str, ...]) -> str:
     """The project's requirements minus `excluded`; torch, when kept, from the CPU wheel index (Spaces run on CPU)."""
-    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines() if line.strip() and not line.startswith("#")]
+    lines = [
+        line.strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     kept = [line for line in lines if re.split(r"[<>=!~ ]", line, maxsplit=1)[0].lower() not in excluded]
     index = [] if "torch" in excluded else ["--extra-index-url https://download.pytorch.org/whl/cpu"]
     return "\n".join([*index, *kept]) + "\n"
@@ -145,8 +162,14 @@ default one. When the Hub cannot be reached, the copy of the shipped checkpoint 
 A research demonstration, not a medical device. Data: {hub_id(task.hub.dataset, namespace=namespace)}.
 """
     readme = cards.space_readme(
-        title=f"{task.title} - PhysioSpaces", sdk="gradio", sdk_version=gradio.__version__, models=models,
-        datasets=[hub_id(task.hub.dataset, namespace=namespace)], license=task.license, summary=task.summary, body=body,
+        title=f"{task.title} - PhysioSpaces",
+        sdk="gradio",
+        sdk_version=gradio.__version__,
+        models=models,
+        datasets=[hub_id(task.hub.dataset, namespace=namespace)],
+        license=task.license,
+        summary=task.summary,
+        body=body,
     )
     (folder / "README.md").write_text(readme)
     variables = {"PHYSIOSPACES_FROM_HUB": "1", "PHYSIOSPACES_NAMESPACE": namespace}
@@ -173,7 +196,9 @@ def stage_explorer(*, namespace: str, out: Path) -> StagedRepo:
             models.append(hub_id(task.hub.models[variant], namespace=namespace))
         if task.dataset_repo:
             datasets.append(hub_id(task.hub.dataset, namespace=namespace))
-    (folder / "requirements.txt").write_text(_requirements(("streamlit", "pytest", "hypothesis", "gradio_client", "onnxscript")))
+    (folder / "requirements.txt").write_text(
+        _requirements(("streamlit", "pytest", "hypothesis", "gradio_client", "onnxscript"))
+    )
     body = """
 # PhysioSpaces explorer
 
@@ -181,11 +206,19 @@ Leaderboard of the measured metrics of every PhysioSpaces model beside published
 a browser of the datasets (class balance, example signals per class, filters by subject or record) and every model card.
 """
     readme = cards.space_readme(
-        title="PhysioSpaces explorer", sdk="streamlit", sdk_version=streamlit.__version__, models=models,
-        datasets=datasets, license="mit", summary="Leaderboard, datasets and model cards of PhysioSpaces", body=body,
+        title="PhysioSpaces explorer",
+        sdk="streamlit",
+        sdk_version=streamlit.__version__,
+        models=models,
+        datasets=datasets,
+        license="mit",
+        summary="Leaderboard, datasets and model cards of PhysioSpaces",
+        body=body,
     )
     (folder / "README.md").write_text(cards.renamespace(readme, namespace))
-    return StagedRepo("space", repo_id, folder, space_sdk="streamlit", space_variables={"PHYSIOSPACES_NAMESPACE": namespace})
+    return StagedRepo(
+        "space", repo_id, folder, space_sdk="streamlit", space_variables={"PHYSIOSPACES_NAMESPACE": namespace}
+    )
 
 
 def stage(kind: str, task_name: str | None, *, namespace: str, out: Path, limit: int | None = None) -> list[StagedRepo]:

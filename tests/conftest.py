@@ -1,4 +1,5 @@
 """Shared test fixtures: paths, the real-data skip marker, and a locally launched Space with a gradio_client."""
+
 from __future__ import annotations
 
 import socket
@@ -37,7 +38,9 @@ def space_client():
         if task not in launched:
             demo = load_space(task).demo
             port = free_port()
-            demo.queue(default_concurrency_limit=2).launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+            demo.queue(default_concurrency_limit=2).launch(
+                server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True
+            )
             launched[task] = (demo, Client(f"http://127.0.0.1:{port}/", verbose=False))
         return launched[task][1]
 

@@ -4,6 +4,7 @@ Needs Debian's Chromium at /usr/bin/chromium (`apt-get install chromium`) and Pl
 `playwright install`. Screenshots go to a temporary folder, or to PHYSIOSPACES_SCREENSHOTS when set
 (benchmarks/screenshots/ holds a copy for people to look at).
 """
+
 from __future__ import annotations
 
 import os
@@ -17,11 +18,23 @@ import pytest
 from tests.conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-sync_playwright = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python (pip install playwright)").sync_playwright
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+)
+sync_playwright = pytest.importorskip(
+    "playwright.sync_api", reason="needs Playwright for Python (pip install playwright)"
+).sync_playwright
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 30_000
 
 # (tab, inner tab or None, run button, pattern the bold summary must match once the first example has run)
@@ -51,7 +64,8 @@ def page(hub_url):
     profile = tempfile.mkdtemp(prefix="physiospaces-chromium-")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=ARGS, viewport={"width": 1280, "height": 1000})
+            profile, executable_path=str(CHROMIUM), headless=True, args=ARGS, viewport={"width": 1280, "height": 1000}
+        )
         page = browser.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(hub_url)
@@ -70,15 +84,19 @@ def shots(tmp_path_factory):
 def test_hub_lists_every_task_as_a_tab(page):
     page.wait_for_selector("button[role=tab]")
     names = [tab.inner_text().strip() for tab in page.locator("button[role=tab]").all()]
-    assert names[:len(TABS)] == list(TABS)
+    assert names[: len(TABS)] == list(TABS)
 
 
-@pytest.mark.parametrize(("title", "inner", "button_name", "summary_pattern"), PAGES, ids=[inner or tab for tab, inner, *_ in PAGES])
+@pytest.mark.parametrize(
+    ("title", "inner", "button_name", "summary_pattern"), PAGES, ids=[inner or tab for tab, inner, *_ in PAGES]
+)
 def test_tab_runs_an_example(page, shots, title, inner, button_name, summary_pattern):
     page.locator("button[role=tab]", has_text=title).first.click()
     if inner:
         page.locator("button[role=tab]:visible", has_text=inner).first.click()
-    page.locator(".gallery-item:visible, tr.tr-body:visible").first.click()  # a gallery for one input, a table for several
+    page.locator(
+        ".gallery-item:visible, tr.tr-body:visible"
+    ).first.click()  # a gallery for one input, a table for several
     page.locator(".file-preview:visible").first.wait_for()  # the example's file is in place before we run
     page.get_by_role("button", name=button_name).and_(page.locator(":visible")).click()
 

@@ -1,5 +1,6 @@
 """One contract over every registered task: train a step, save, reload identical outputs, torch-free ONNX parity, and
 every Space endpoint answers its example as the CLI does."""
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,13 @@ def test_train_step_save_reload_onnx(task_name, variant, tmp_path):
 
     folder = save_checkpoint(model, tmp_path / "ckpt", training_config={"tiny": True})
     write_evaluation(folder, metrics={"test": {}}, card="---\n---\n")
-    assert {p.name for p in folder.iterdir()} >= {"model.safetensors", "config.json", "model.onnx", "metrics.json", "README.md"}
+    assert {p.name for p in folder.iterdir()} >= {
+        "model.safetensors",
+        "config.json",
+        "model.onnx",
+        "metrics.json",
+        "README.md",
+    }
     arrays = [x.numpy() for x in model.example_inputs(5)]
     expected = model.infer(*arrays)
     reloaded = load_checkpoint(type(model), folder)
@@ -57,7 +64,9 @@ def test_shipped_checkpoint_loads_and_matches_onnx(task_name, variant):
     torch_model = load_model(task_name, variant=variant)
     onnx_model = load_model(task_name, variant=variant, backend="onnx")
     assert not isinstance(onnx_model, torch.nn.Module), "the ONNX backend must serve without torch"
-    float32 = onnx_model.use_onnx(onnx_model.checkpoint_dir / "model.onnx")  # the int8 graph is tested in test_predictor
+    float32 = onnx_model.use_onnx(
+        onnx_model.checkpoint_dir / "model.onnx"
+    )  # the int8 graph is tested in test_predictor
     arrays = [x.numpy() for x in torch_model.example_inputs(16)]
     assert np.abs(torch_model.infer(*arrays) - float32.infer(*arrays)).max() < 1e-4
     assert torch_model.metrics["test"], "metrics.json has no test block"
@@ -71,7 +80,9 @@ def check_endpoint(client, task, endpoint, capsys) -> str:
     """Call the Space endpoint on its first example; its summary must give the same count as the CLI's summary."""
     example = task.example(endpoint.examples[0])
     files = [handle_file(str(path)) for path in upload_of(example)]
-    outputs = client.predict(files if endpoint.file_list else files[0], *endpoint.options, api_name=f"/{endpoint.api_name}")
+    outputs = client.predict(
+        files if endpoint.file_list else files[0], *endpoint.options, api_name=f"/{endpoint.api_name}"
+    )
     summary = outputs[endpoint.summary_output]
     assert cli_main(["predict", task.name, str(example)]) == 0
     assert first_number(summary) == first_number(capsys.readouterr().out), (summary, endpoint)

@@ -1,4 +1,5 @@
 """Optional dependencies (core/dependencies.py): a missing one names its install command."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,9 +11,11 @@ from core.errors import MissingDependencyError
 def test_missing_optional_dependency_names_the_install_command():
     with pytest.raises(MissingDependencyError) as error:
         require("physiospaces_no_such_module.sub", "physiospaces-no-such-package", purpose="Reading XYZ files")
-    assert str(error.value) == ("Reading XYZ files needs the optional package 'physiospaces-no-such-package' (module "
-                                "'physiospaces_no_such_module.sub'), which is not installed; install it with "
-                                "`pip install physiospaces-no-such-package`.")
+    assert str(error.value) == (
+        "Reading XYZ files needs the optional package 'physiospaces-no-such-package' (module "
+        "'physiospaces_no_such_module.sub'), which is not installed; install it with "
+        "`pip install physiospaces-no-such-package`."
+    )
     assert isinstance(error.value, ImportError)
 
 

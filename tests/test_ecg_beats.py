@@ -1,4 +1,5 @@
 """ECG beat functions: AAMI mapping, segmentation, RR features, R-peak detection against reference annotations."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,21 @@ from tests.conftest import DATA_DIR, FIXTURES, needs_data
 
 def test_aami_mapping_is_the_kaggle_one():
     assert {s: aami_class(s) for s in "NLRejAaJSVEF/fQ"} == {
-        "N": "N", "L": "N", "R": "N", "e": "N", "j": "N", "A": "S", "a": "S", "J": "S", "S": "S",
-        "V": "V", "E": "V", "F": "F", "/": "Q", "f": "Q", "Q": "Q",
+        "N": "N",
+        "L": "N",
+        "R": "N",
+        "e": "N",
+        "j": "N",
+        "A": "S",
+        "a": "S",
+        "J": "S",
+        "S": "S",
+        "V": "V",
+        "E": "V",
+        "F": "F",
+        "/": "Q",
+        "f": "Q",
+        "Q": "Q",
     }
     assert aami_class("+") is None and aami_class("~") is None
     assert len(AAMI_MAP) == 15

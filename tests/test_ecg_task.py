@@ -1,4 +1,5 @@
 """The ECG task end to end: shipped model on real excerpts, the CLI's JSON, the Space, and every bad input."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,9 @@ def test_record_100_strip_matches_reference_beat_by_beat(model):
     assert "".join(result.predicted) == "NSNNNNNNSNNNNNNNNNNNNNNNN"
 
 
-@pytest.mark.parametrize(("example", "label", "share"), [("mitdb_208_20s.csv", "V", 0.2), ("mitdb_217_20s.csv", "Q", 0.5)])
+@pytest.mark.parametrize(
+    ("example", "label", "share"), [("mitdb_208_20s.csv", "V", 0.2), ("mitdb_217_20s.csv", "Q", 0.5)]
+)
 def test_example_strips_show_their_rhythm(model, example, label, share):
     result = TASK.predict(model, TASK.read(EXAMPLES[example]))
     counts = result.counts()
@@ -61,7 +64,9 @@ def test_served_model_sees_pre_r_context_and_lone_rows_fall_back(model):
 
     assert (model.context_samples, model.members, model.width) == (125, 2, 16)
     rows = TASK.read(FIXTURES / "kaggle_beats.csv")
-    np.testing.assert_allclose(model.predict_beats(rows.beats), model.predict_beats(rows.beats, unknown_rr(9), unknown_context(9, 125)))
+    np.testing.assert_allclose(
+        model.predict_beats(rows.beats), model.predict_beats(rows.beats, unknown_rr(9), unknown_context(9, 125))
+    )
     with pytest.raises(PhysioError, match=r"Context must have shape \(9, >= 125\)"):
         model.predict_beats(rows.beats, None, np.zeros((9, 64)))
     # a record's beats are classified with their context: the pipeline's figures are predict_beats' with ecg_context
@@ -101,6 +106,7 @@ def test_cli_csv_with_fs(capsys, tmp_path):
 
 def bad_inputs(tmp_path):
     """Each bad input the issue names: (case, files, fs, message regex)."""
+
     def write(name, text):
         path = tmp_path / name
         path.write_text(text)
@@ -122,13 +128,43 @@ def bad_inputs(tmp_path):
         handle.write(b"0\n")
     return [
         ("empty file", [write("empty.csv", "")], None, "is empty"),
-        ("non-numeric cells", [write("text.csv", "# fs=360\necg\n" + "1\n" * 50 + "oops\n")], None, "non-numeric value 'oops'"),
-        ("NaN run", [write("nan.csv", "# fs=360\necg\n" + "1\n" * 50 + "nan\n" * 100 + "1\n" * 50)], None, "run of 100 missing values"),
-        ("shorter than two beats", [write("short.csv", "\n".join(beats_strip[:300]))], None, "shorter than two beats|at least 2 s"),
-        ("sampling rate missing", [write("nofs.csv", "ecg\n" + "\n".join(map(str, rng.normal(size=2000))))], None, "does not state its sampling rate"),
-        ("sampling rate out of range", [write("fs.csv", "\n".join(beats_strip[1:]))], 5000, "outside the accepted 50-2000 Hz"),
+        (
+            "non-numeric cells",
+            [write("text.csv", "# fs=360\necg\n" + "1\n" * 50 + "oops\n")],
+            None,
+            "non-numeric value 'oops'",
+        ),
+        (
+            "NaN run",
+            [write("nan.csv", "# fs=360\necg\n" + "1\n" * 50 + "nan\n" * 100 + "1\n" * 50)],
+            None,
+            "run of 100 missing values",
+        ),
+        (
+            "shorter than two beats",
+            [write("short.csv", "\n".join(beats_strip[:300]))],
+            None,
+            "shorter than two beats|at least 2 s",
+        ),
+        (
+            "sampling rate missing",
+            [write("nofs.csv", "ecg\n" + "\n".join(map(str, rng.normal(size=2000))))],
+            None,
+            "does not state its sampling rate",
+        ),
+        (
+            "sampling rate out of range",
+            [write("fs.csv", "\n".join(beats_strip[1:]))],
+            5000,
+            "outside the accepted 50-2000 Hz",
+        ),
         ("WFDB header without data", [lone_header], None, "which was not provided"),
-        ("corrupt .dat", [corrupt / "mitdb100_10s.hea", corrupt / "mitdb100_10s.dat"], None, "could not be decoded|corrupt|no valid samples"),
+        (
+            "corrupt .dat",
+            [corrupt / "mitdb100_10s.hea", corrupt / "mitdb100_10s.dat"],
+            None,
+            "could not be decoded|corrupt|no valid samples",
+        ),
         ("file over the size limit", [big], None, "over the 100 MiB limit"),
         ("flat line", [write("flat.csv", "# fs=360\necg\n" + "0.5\n" * 3600)], None, "flat line"),
     ]
@@ -142,5 +178,3 @@ def test_every_bad_input_is_one_sentence_in_library_and_cli(tmp_path, capsys):
         assert cli(argv) == 2, case
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, (case, err)
-
-

@@ -1,5 +1,6 @@
 """Property-based tests: arbitrary bytes in every reader, arbitrary arrays in every task's `predict`, arbitrary
 arguments in the CLI. The outcome is a value or a `PhysioError`, never another exception."""
+
 from __future__ import annotations
 
 import tempfile
@@ -23,18 +24,50 @@ TASKS = list_tasks()
 SUFFIXES = (".csv", ".hea", ".gpx", ".tcx", ".fit", ".json", ".zip", ".txt")
 
 # text that looks like the formats, so examples get past the first parser line instead of all failing as binary
-TOKENS = st.sampled_from(["0", "1.5", "-3e2", "nan", "inf", "-inf", "", ",", ";", "\t", "\n", "# fs=360\n", "fs", "time",
-                          "MLII", "acc_x,acc_y,acc_z", "timestamp,value", "rr_ms", "beat_time_s", "<trkpt lat=\"1\" lon=\"2\">",
-                          "<time>2020-01-01T00:00:00Z</time>", "</trkpt>", "<gpx>", "<Trackpoint><Time>", "</Time>",
-                          "{\"timestamp\": [", "]}", "100 1 360 3600\n", "100.dat 16 200 11 1024 0 0 0 MLII\n", "\u00e9\U0001f493"])
+TOKENS = st.sampled_from(
+    [
+        "0",
+        "1.5",
+        "-3e2",
+        "nan",
+        "inf",
+        "-inf",
+        "",
+        ",",
+        ";",
+        "\t",
+        "\n",
+        "# fs=360\n",
+        "fs",
+        "time",
+        "MLII",
+        "acc_x,acc_y,acc_z",
+        "timestamp,value",
+        "rr_ms",
+        "beat_time_s",
+        '<trkpt lat="1" lon="2">',
+        "<time>2020-01-01T00:00:00Z</time>",
+        "</trkpt>",
+        "<gpx>",
+        "<Trackpoint><Time>",
+        "</Time>",
+        '{"timestamp": [',
+        "]}",
+        "100 1 360 3600\n",
+        "100.dat 16 200 11 1024 0 0 0 MLII\n",
+        "\u00e9\U0001f493",
+    ]
+)
 CONTENT = st.one_of(st.binary(max_size=2048), st.lists(TOKENS, max_size=200).map(lambda parts: "".join(parts).encode()))
 
 
 @pytest.fixture(scope="module")
 def models():
     """Every task's served models by variant, as a Space holds them: `Task.run(data, models[task].__getitem__)`."""
-    return {task: {variant: load_model(task, variant=variant, backend="onnx") for variant in get_task(task).checkpoints}
-            for task in TASKS}
+    return {
+        task: {variant: load_model(task, variant=variant, backend="onnx") for variant in get_task(task).checkpoints}
+        for task in TASKS
+    }
 
 
 def outcome(fn, *args, **kwargs) -> str:
@@ -57,7 +90,11 @@ def written(content: bytes, suffix: str) -> Path:
 
 @pytest.mark.parametrize("task", TASKS)
 @FUZZ
-@given(content=CONTENT, suffix=st.sampled_from(SUFFIXES), fs=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)))
+@given(
+    content=CONTENT,
+    suffix=st.sampled_from(SUFFIXES),
+    fs=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+)
 def test_task_read_takes_any_bytes(task, content, suffix, fs):
     assert outcome(get_task(task).read, written(content, suffix), fs=fs) in ("value", "PhysioError")
 
@@ -90,9 +127,17 @@ def test_cli_exits_0_or_2(content, task, suffix):
 
 FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=32)
 ARRAYS = st.lists(FLOATS, min_size=0, max_size=3000).map(np.array) | st.builds(
-    lambda n, scale, freq: scale * np.sin(np.arange(n) * freq), st.integers(0, 20000), st.floats(1e-6, 1e6), st.floats(0.001, 1.0))
-RATES = st.one_of(st.sampled_from([50.0, 125.0, 360.0]), st.floats(20.0, 2000.0),
-                  st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -1.0, 1.0, 1e9]))
+    lambda n, scale, freq: scale * np.sin(np.arange(n) * freq),
+    st.integers(0, 20000),
+    st.floats(1e-6, 1e6),
+    st.floats(0.001, 1.0),
+)
+RATES = st.one_of(
+    st.sampled_from([50.0, 125.0, 360.0]),
+    st.floats(20.0, 2000.0),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -1.0, 1.0, 1e9]),
+)
 
 
 def recording(values: np.ndarray, fs: float, channels: tuple[str, ...]) -> Recording:
@@ -102,21 +147,30 @@ def recording(values: np.ndarray, fs: float, channels: tuple[str, ...]) -> Recor
 @FUZZ
 @given(values=ARRAYS, fs=RATES)
 def test_ecg_predict_takes_any_array(models, values, fs):
-    assert outcome(get_task("ecg").run, recording(values, fs, ("MLII",)), models["ecg"].__getitem__) in ("value", "PhysioError")
+    assert outcome(get_task("ecg").run, recording(values, fs, ("MLII",)), models["ecg"].__getitem__) in (
+        "value",
+        "PhysioError",
+    )
 
 
 @FUZZ
 @given(values=ARRAYS, fs=RATES)
 def test_har_predict_takes_any_array(models, values, fs):
-    data = recording(1.0 + 0.3 * np.tanh(values), fs, ("acc_x", "acc_y", "acc_z"))  # near 1 g, so examples pass the unit check
+    data = recording(
+        1.0 + 0.3 * np.tanh(values), fs, ("acc_x", "acc_y", "acc_z")
+    )  # near 1 g, so examples pass the unit check
     assert outcome(get_task("har").run, data, models["har"].__getitem__) in ("value", "PhysioError")
 
 
 @FUZZ
 @given(values=ARRAYS, step=st.floats(0.01, 60.0))
 def test_hr_predict_takes_any_array(models, values, step):
-    data = Recording(signal=np.column_stack([values] * len(WORKOUT_CHANNELS)) if len(values) else np.zeros((0, 5)),
-                     fs=1 / step, channels=WORKOUT_CHANNELS, time=np.arange(len(values)) * step)
+    data = Recording(
+        signal=np.column_stack([values] * len(WORKOUT_CHANNELS)) if len(values) else np.zeros((0, 5)),
+        fs=1 / step,
+        channels=WORKOUT_CHANNELS,
+        time=np.arange(len(values)) * step,
+    )
     assert outcome(get_task("hr").run, data, models["hr"].__getitem__) in ("value", "PhysioError")
 
 

@@ -1,5 +1,6 @@
 """The HAR model's hand window features on known signals, the CNN that takes them, the MLP members over them and
 the wearer calibration."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -52,7 +53,9 @@ def test_hand_feature_model_round_trips_and_matches_onnx(tmp_path):
     torch.manual_seed(0)
     model = HARClassifier(features="hand", width=4, members=2, fc=16).eval()
     folder = save_checkpoint(model, tmp_path / "ckpt", training_config={})
-    windows = still_phone_with_sway().repeat(3, 1, 1).numpy() + np.random.default_rng(0).normal(0, 0.05, (3, WINDOW, 9)).astype(np.float32)
+    windows = still_phone_with_sway().repeat(3, 1, 1).numpy() + np.random.default_rng(0).normal(
+        0, 0.05, (3, WINDOW, 9)
+    ).astype(np.float32)
     expected = model.predict_windows(windows)
     np.testing.assert_array_equal(load_checkpoint(HARClassifier, folder).predict_windows(windows), expected)
     np.testing.assert_allclose(load_predictor(HARPredictor, folder).predict_windows(windows), expected, atol=1e-5)
@@ -70,12 +73,17 @@ def test_feature_members_read_the_hand_features_and_join_the_average(tmp_path):
         torch.testing.assert_close(model(windows), (cnn + mlp) / 2)
         # the MLP member has no encoder: its logits depend on the hand features only
         assert model.feature_members[0].encoder is None
-        torch.testing.assert_close(model.feature_members[0](torch.zeros_like(x), hand), model.feature_members[0].head(hand))
+        torch.testing.assert_close(
+            model.feature_members[0](torch.zeros_like(x), hand), model.feature_members[0].head(hand)
+        )
     model.train()
     assert model(windows).shape == (3, 2, 6)  # one prediction per member in training, so each learns alone
     folder = save_checkpoint(model.eval(), tmp_path / "ckpt", training_config={})
-    np.testing.assert_allclose(load_predictor(HARPredictor, folder).predict_windows(windows.numpy()),
-                               model.predict_windows(windows.numpy()), atol=1e-5)
+    np.testing.assert_allclose(
+        load_predictor(HARPredictor, folder).predict_windows(windows.numpy()),
+        model.predict_windows(windows.numpy()),
+        atol=1e-5,
+    )
 
 
 def test_unknown_feature_set_lists_the_accepted_ones():
@@ -95,10 +103,14 @@ def test_calibrated_model_serves_feature_offsets_and_calibrates_per_wearer(tmp_p
     reference = np.zeros((6, model.features.out_features), dtype=np.float32)
     logits, offsets = served.infer_all(windows, reference)
     with torch.no_grad():
-        np.testing.assert_allclose(offsets, (model.features(torch.from_numpy(windows)) - model.population_reference).numpy(), atol=1e-4)
+        np.testing.assert_allclose(
+            offsets, (model.features(torch.from_numpy(windows)) - model.population_reference).numpy(), atol=1e-4
+        )
     np.testing.assert_allclose(logits, model.infer(windows, reference), atol=1e-5)
     with torch.no_grad():  # no reference: the population's
-        torch.testing.assert_close(model(torch.from_numpy(windows)), model(torch.from_numpy(windows), torch.from_numpy(reference)))
+        torch.testing.assert_close(
+            model(torch.from_numpy(windows)), model(torch.from_numpy(windows), torch.from_numpy(reference))
+        )
     # two wearers are calibrated apart: the same as predicting each one's windows alone
     wearers = np.array([0, 0, 0, 1, 1, 1])
     together = served.predict_windows(windows, wearers=wearers)

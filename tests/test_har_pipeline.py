@@ -1,5 +1,6 @@
 """The HAR pipeline: UCI filters and windows on known signals, the raw-recording path on real stitched test
 windows (at 20, 50 and 100 Hz), the accelerometer-only switch, pre-cut windows, and bad recordings."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -96,7 +97,9 @@ def test_irregular_timestamps_give_the_same_activities(model, tmp_path):
 def test_without_gyroscope_the_registry_picks_the_accelerometer_model(tmp_path):
     frame = pd.read_csv(STITCHED, comment="#")
     frame[["time_s", "acc_x", "acc_y", "acc_z"]].to_csv(tmp_path / "acc_only.csv", index=False)
-    result = get_task("har").run(read_har(tmp_path / "acc_only.csv"), lambda v: load_model("har", variant=v, backend="onnx"))
+    result = get_task("har").run(
+        read_har(tmp_path / "acc_only.csv"), lambda v: load_model("har", variant=v, backend="onnx")
+    )
     assert result.variant == "acc" and result.gyro is None
     predicted, expected = window_truth(result, frame["true_activity"].to_numpy(), 20.0)
     # without the gyroscope, 11 of the 12 walking and laying windows at least (the shipped model misses the first
@@ -119,7 +122,9 @@ def test_uci_zip_of_too_little_walking_says_it_was_not_calibrated(calibrated_mod
 
 
 def test_predict_windows_checks_the_shape(model):
-    with pytest.raises(InputError, match=r"Windows must have shape \(n, 128, 9\) in UCI channel order, got \(2, 100, 9\)"):
+    with pytest.raises(
+        InputError, match=r"Windows must have shape \(n, 128, 9\) in UCI channel order, got \(2, 100, 9\)"
+    ):
         model.predict_windows(np.zeros((2, 100, 9)))
 
 
@@ -173,9 +178,14 @@ def test_recordings_with_enough_walking_are_calibrated_to_it(calibrated_model):
     example = next(path for path in get_task("har").examples if "subject02_acc_gyro" in path.name)
     steps = []
     result = predict(calibrated_model, read_har(example), progress=lambda done, desc: steps.append((done, desc)))
-    assert result.calibration_windows >= 8 and result.to_json()["summary"]["calibration_windows"] == result.calibration_windows
+    assert (
+        result.calibration_windows >= 8
+        and result.to_json()["summary"]["calibration_windows"] == result.calibration_windows
+    )
     assert f"calibrated to {result.calibration_windows} walking windows" in result.summary()
     # progress goes through both passes, in order
-    assert [desc for _, desc in steps[-2:]] == ["Finding the wearer's walking: windows 1-78",
-                                                f"Classifying against {result.calibration_windows} walking windows: windows 1-78"]
+    assert [desc for _, desc in steps[-2:]] == [
+        "Finding the wearer's walking: windows 1-78",
+        f"Classifying against {result.calibration_windows} walking windows: windows 1-78",
+    ]
     assert [done for done, _ in steps] == sorted(done for done, _ in steps) and steps[-1][0] == pytest.approx(0.65)

@@ -1,4 +1,5 @@
 """What the HAR Space shows: activity spans on the timeline, shares and tables, and the figures' panels."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,13 @@ def result_of(labels: list[int], *, acc: bool = True) -> HARResult:
     probabilities = np.full((len(labels), 6), 0.02)
     probabilities[np.arange(len(labels)), labels] = 0.9
     n = 64 * (len(labels) + 1)
-    return HARResult(probabilities=probabilities, starts_s=np.arange(len(labels)) * 1.28, variant="full",
-                     acc=np.zeros((n, 3)) if acc else None, gyro=np.zeros((n, 3)) if acc else None)
+    return HARResult(
+        probabilities=probabilities,
+        starts_s=np.arange(len(labels)) * 1.28,
+        variant="full",
+        acc=np.zeros((n, 3)) if acc else None,
+        gyro=np.zeros((n, 3)) if acc else None,
+    )
 
 
 def test_spans_give_each_window_its_central_half_and_reach_both_ends():

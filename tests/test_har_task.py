@@ -1,4 +1,5 @@
 """The HAR task from the outside: registry entry, shipped checkpoints, CLI JSON and exit codes, and the Space."""
+
 from __future__ import annotations
 
 import json
@@ -25,13 +26,41 @@ def bad_inputs(tmp_path) -> list[tuple[str, str, str]]:
     t = np.arange(300) / 50
     nan_rows = "\n".join(f"{x:.3f},{'nan' if 1 <= x < 2.5 else '1'},0,0" for x in t)
     cases = [
-        ("missing accelerometer", "time,gyro_x,gyro_y,gyro_z\n" + rows(t), r"no accelerometer x/y/z columns \(found \['time', 'gyro_x', 'gyro_y', 'gyro_z'\]\)"),
-        ("shorter than a window", "time,acc_x,acc_y,acc_z\n" + rows(t[:100]), r"recording is 2.00 s long, shorter than one 2.56 s window"),
-        ("timestamps backwards", "time,acc_x,acc_y,acc_z\n" + rows(np.r_[t[:50], t[40:]]), r"timestamps going backwards at row 52"),
-        ("duplicated timestamps", "time,acc_x,acc_y,acc_z\n" + rows(np.r_[t[:50], t[49:]]), r"timestamps duplicated at row 52"),
-        ("rate below 10 Hz", "time,acc_x,acc_y,acc_z\n" + rows(np.arange(30) / 5), r"Sampling rate 5 Hz is outside the accepted 10-200 Hz"),
-        ("wrong unit", "time,acc_x,acc_y,acc_z\n" + rows(t, acc=1000.0), r"median accelerometer magnitude of 1e\+03, expected about 1 in g or 9.8 in m/s\^2"),
-        ("NaN gap over 1 s", "time,acc_x,acc_y,acc_z\n" + nan_rows, r"run of 75 missing values \(1.50 s\) from sample 50"),
+        (
+            "missing accelerometer",
+            "time,gyro_x,gyro_y,gyro_z\n" + rows(t),
+            r"no accelerometer x/y/z columns \(found \['time', 'gyro_x', 'gyro_y', 'gyro_z'\]\)",
+        ),
+        (
+            "shorter than a window",
+            "time,acc_x,acc_y,acc_z\n" + rows(t[:100]),
+            r"recording is 2.00 s long, shorter than one 2.56 s window",
+        ),
+        (
+            "timestamps backwards",
+            "time,acc_x,acc_y,acc_z\n" + rows(np.r_[t[:50], t[40:]]),
+            r"timestamps going backwards at row 52",
+        ),
+        (
+            "duplicated timestamps",
+            "time,acc_x,acc_y,acc_z\n" + rows(np.r_[t[:50], t[49:]]),
+            r"timestamps duplicated at row 52",
+        ),
+        (
+            "rate below 10 Hz",
+            "time,acc_x,acc_y,acc_z\n" + rows(np.arange(30) / 5),
+            r"Sampling rate 5 Hz is outside the accepted 10-200 Hz",
+        ),
+        (
+            "wrong unit",
+            "time,acc_x,acc_y,acc_z\n" + rows(t, acc=1000.0),
+            r"median accelerometer magnitude of 1e\+03, expected about 1 in g or 9.8 in m/s\^2",
+        ),
+        (
+            "NaN gap over 1 s",
+            "time,acc_x,acc_y,acc_z\n" + nan_rows,
+            r"run of 75 missing values \(1.50 s\) from sample 50",
+        ),
     ]
     written = []
     for case, text, message in cases:
@@ -76,8 +105,6 @@ def test_cli_unit_option_and_bad_inputs_exit_2(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1, (case, err)
         assert re.search(message, err), (case, err)
-
-
 
 
 @needs_data("uci_har", "har_test.npz")

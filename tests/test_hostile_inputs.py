@@ -3,6 +3,7 @@
 Every case must come back as one sentence (no traceback, no server path, not the generic fallback), the Space must
 answer a good request correctly afterwards, and the server's resident memory must return near its level.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,17 +23,26 @@ from make_hostile import CASES, make_corpus  # noqa: E402
 
 GENERIC = "Something went wrong while processing this input"
 # "task/api name" -> (task, its Space endpoint: inputs after the file, whether the file input takes a list, summary output)
-ENDPOINTS = {f"{task.name}/{endpoint.api_name}": (task.name, endpoint) for task in map(get_task, list_tasks()) for endpoint in task.endpoints}
-MATRIX = [(endpoint, case) for endpoint, (task, _) in ENDPOINTS.items() for case in CASES if "*" in case.tasks or task in case.tasks]
+ENDPOINTS = {
+    f"{task.name}/{endpoint.api_name}": (task.name, endpoint)
+    for task in map(get_task, list_tasks())
+    for endpoint in task.endpoints
+}
+MATRIX = [
+    (endpoint, case)
+    for endpoint, (task, _) in ENDPOINTS.items()
+    for case in CASES
+    if "*" in case.tasks or task in case.tasks
+]
 TASK_MATRIX = [(task, case) for task in list_tasks() for case in CASES if "*" in case.tasks or task in case.tasks]
 # the message each limit and safety case must give, wherever it is sent (CLI, or a Space that accepts the suffix)
 EXPECTED = {
     "rows_10m_csv": "File 'rows_10m.csv' has over 5,000,000 rows, the limit of one request; upload a shorter excerpt.",
     "gpx_1m_points": "File 'points_1m.gpx' has about 1,000,000 track points, over the 100,000 limit of one request; "
-                     "upload a single workout or a shorter excerpt.",
+    "upload a single workout or a shorter excerpt.",
     "wfdb_xz_bomb": "File 'bomb.dat.xz' decompresses to over 400 MiB; upload a shorter record.",
     "zip_bomb": "'Inertial Signals/body_acc_x_test.txt' in 'bomb.zip' unpacks to 256 MiB, over the 100 MiB limit per file; "
-                "upload the dataset zip as downloaded from UCI.",
+    "upload the dataset zip as downloaded from UCI.",
     "pickle_as_csv": "File 'model.csv' is a Python pickle, which PhysioSpaces never loads; export it as CSV.",
     "wfdb_traversal": "The WFDB header names the data file 'passwd', which was not provided; upload 'passwd' together with the .hea file.",
     "wfdb_absolute_path": "The WFDB header names the data file 'passwd', which was not provided; upload 'passwd' together with the .hea file.",
@@ -55,7 +65,9 @@ def rss_mb() -> float:
 def assert_one_sentence(message: str, where: str) -> None:
     assert message and "\n" not in message.strip(), f"{where}: not one line: {message!r}"
     assert "Traceback" not in message and 'File "' not in message, f"{where}: traceback text: {message!r}"
-    assert "/tmp/" not in message and str(ROOT) not in message and "site-packages" not in message, f"{where}: server path: {message!r}"
+    assert "/tmp/" not in message and str(ROOT) not in message and "site-packages" not in message, (
+        f"{where}: server path: {message!r}"
+    )
     assert GENERIC not in message, f"{where}: an unexpected exception reached the generic fallback"
     assert message.rstrip().endswith((".", ".']", "']")), f"{where}: not a sentence: {message!r}"
 
@@ -65,8 +77,10 @@ def test_matrix_size():
     assert len(CASES) == 35
     assert len(MATRIX) == 6 * 12 + 4 * 8 + 2 + 13 == 119
     assert len(TASK_MATRIX) == 4 * 12 + 2 * 8 + 2 + 13 == 79
-    print(f"\nhostile corpus: {len(CASES)} cases, {len(ENDPOINTS)} endpoints, {len(MATRIX)} endpoint requests, "
-          f"{len(TASK_MATRIX)} CLI runs")
+    print(
+        f"\nhostile corpus: {len(CASES)} cases, {len(ENDPOINTS)} endpoints, {len(MATRIX)} endpoint requests, "
+        f"{len(TASK_MATRIX)} CLI runs"
+    )
 
 
 @pytest.mark.parametrize("task,case", TASK_MATRIX, ids=[f"{t}-{c.name}" for t, c in TASK_MATRIX])
@@ -76,8 +90,10 @@ def test_cli_refuses_with_one_line(task, case, corpus, capsys):
     assert cli_main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
-    assert_one_sentence(err[len("error: "):].strip(), f"cli {task} {case.name}")
-    if case.name in EXPECTED and (task != "hr" or case.tasks == ("hr",)):  # the HR task refuses every .csv by its suffix
+    assert_one_sentence(err[len("error: ") :].strip(), f"cli {task} {case.name}")
+    if case.name in EXPECTED and (
+        task != "hr" or case.tasks == ("hr",)
+    ):  # the HR task refuses every .csv by its suffix
         assert err == f"error: {EXPECTED[case.name]}\n"
 
 
@@ -95,7 +111,10 @@ def good_summary(task: str, path: Path, endpoint: Endpoint) -> str:
     data = spec.read(path, **({"extra_files": extras} if extras else {}))
     options = {}
     if task == "respiration":
-        options = {"mode": endpoint.api_name, **({"threshold": endpoint.options[0]} if endpoint.api_name == "series" else {})}
+        options = {
+            "mode": endpoint.api_name,
+            **({"threshold": endpoint.options[0]} if endpoint.api_name == "series" else {}),
+        }
     result = spec.run(data, lambda variant: load_model(task, variant=variant, backend="onnx"), **options)
     return f"**{result.summary()}**"
 

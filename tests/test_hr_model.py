@@ -1,4 +1,5 @@
 """Heart-rate model: the first-order response, masked loss on padding, chunking of long runs."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,8 +45,14 @@ def test_long_runs_are_chunked_so_every_step_is_scored_once():
     n = 1000
     hr = np.full(n, 150.0)
     hr[10] = np.nan
-    run = Run(name="r", time_s=np.arange(n) * 5.0, speed_kmh=np.full(n, 10.0), altitude_m=np.zeros(n), heart_rate=hr,
-              features=hr_features(np.full(n, 10.0), np.zeros(n)))
+    run = Run(
+        name="r",
+        time_s=np.arange(n) * 5.0,
+        speed_kmh=np.full(n, 10.0),
+        altitude_m=np.zeros(n),
+        heart_rate=hr,
+        features=hr_features(np.full(n, 10.0), np.zeros(n)),
+    )
     features, targets, masks = chunk_runs([run], chunk_steps=720, warmup_steps=120)
     assert features.shape == (2, 720, 14) and targets.shape == masks.shape == (2, 720)
     assert masks[0].sum() == 719 and masks[1, :120].sum() == 0 and masks[1].sum() == 400 - 120

@@ -1,4 +1,5 @@
 """Heart-rate pipeline: grid resampling, bad runs, personalisation and the result JSON."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,12 @@ class ConstantModel:
 
 
 def steady_run(seconds: int = 300, **kwargs):
-    return workout_recording(time_s=np.arange(float(seconds)), speed_kmh=np.full(seconds, 10.8), altitude_m=np.linspace(0, 30, seconds), **kwargs)
+    return workout_recording(
+        time_s=np.arange(float(seconds)),
+        speed_kmh=np.full(seconds, 10.8),
+        altitude_m=np.linspace(0, 30, seconds),
+        **kwargs,
+    )
 
 
 def test_grid_has_5_s_steps_with_mean_speed_per_step():
@@ -57,12 +63,19 @@ def test_fewer_than_60_samples_is_refused():
 
 def test_non_running_sport_warns_and_still_predicts(tmp_path):
     n = 120
-    path = write_tcx(tmp_path / "ride.tcx", 1_600_000_000 + np.arange(n) * 5.0, heart_rate=np.full(n, 130.0),
-                     speed_kmh=np.full(n, 25.0), sport="Biking")
+    path = write_tcx(
+        tmp_path / "ride.tcx",
+        1_600_000_000 + np.arange(n) * 5.0,
+        heart_rate=np.full(n, 130.0),
+        speed_kmh=np.full(n, 25.0),
+        sport="Biking",
+    )
     result = predict(ConstantModel(), read_workout(path))
     assert "sport is 'biking', not running" in result.summary()
-    assert result.to_json()["notes"] == ["The file's sport is 'biking', not running; the model was trained on runs, so the prediction may be off.",
-                                         "The file has no altitude; the course is taken as flat."]
+    assert result.to_json()["notes"] == [
+        "The file's sport is 'biking', not running; the model was trained on runs, so the prediction may be off.",
+        "The file has no altitude; the course is taken as flat.",
+    ]
     assert result.mae() == pytest.approx(10.0)
 
 
@@ -74,24 +87,49 @@ def test_calibration_shifts_by_the_weighted_median_error_after_warm_up_and_score
     assert result.mae() == pytest.approx(7.5) and result.mae(personalised=False) == pytest.approx(15.0)
     out = result.to_json()
     assert out["mae"] == 7.5 and out["mae_before_personalisation"] == 15.0 and "+7.5 bpm" in out["personalisation"]
-    full, _, _ = personalise(result.run, result.hr_model, calibration_minutes=2.0, resting_hr=None, max_hr=None,
-                             population_rest=60.0, population_max=190.0, calibration_weight=1.0)
+    full, _, _ = personalise(
+        result.run,
+        result.hr_model,
+        calibration_minutes=2.0,
+        resting_hr=None,
+        max_hr=None,
+        population_rest=60.0,
+        population_max=190.0,
+        calibration_weight=1.0,
+    )
     assert full[0] == pytest.approx(150.0)
 
 
 def test_resting_and_max_heart_rate_rescale_the_reserve():
     run = workout_grid(steady_run())
-    prediction, said, _ = personalise(run, np.array([60.0, 125.0, 190.0]), calibration_minutes=None, resting_hr=50.0,
-                                      max_hr=180.0, population_rest=60.0, population_max=190.0)
+    prediction, said, _ = personalise(
+        run,
+        np.array([60.0, 125.0, 190.0]),
+        calibration_minutes=None,
+        resting_hr=50.0,
+        max_hr=180.0,
+        population_rest=60.0,
+        population_max=190.0,
+    )
     assert prediction.tolist() == [50.0, 115.0, 180.0] and "50-180 bpm" in said
     with pytest.raises(InputError, match="30 <= resting < max <= 240"):
-        personalise(run, prediction, calibration_minutes=None, resting_hr=200.0, max_hr=180.0, population_rest=60.0, population_max=190.0)
+        personalise(
+            run,
+            prediction,
+            calibration_minutes=None,
+            resting_hr=200.0,
+            max_hr=180.0,
+            population_rest=60.0,
+            population_max=190.0,
+        )
     with pytest.raises(InputError, match="not a number"):
         predict(ConstantModel(), steady_run(), resting_hr="fast")
 
 
 def test_json_holds_every_step_with_null_heart_rate_when_unrecorded():
-    out = predict(HRModel(hidden=4, layers=1, kernel_steps=8).eval(), read_workout(FIXTURES / "hr_run_nohr.gpx")).to_json()
+    out = predict(
+        HRModel(hidden=4, layers=1, kernel_steps=8).eval(), read_workout(FIXTURES / "hr_run_nohr.gpx")
+    ).to_json()
     assert out["task"] == "hr" and out["mae"] is None and len(out["samples"]) == 91
     assert set(out["samples"][0]) == {"time_s", "hr_pred", "hr_true"} and out["samples"][0]["hr_true"] is None
     assert out["samples"][-1]["time_s"] == 450.0

@@ -1,5 +1,6 @@
 """The download path over real HTTP: staged model repos served in the Hub's layout, loaded with `load_model(repo_id=...)`
 and by the Spaces' `space_model` with PHYSIOSPACES_FROM_HUB=1."""
+
 from __future__ import annotations
 
 import hashlib
@@ -60,11 +61,27 @@ def _hub_handler(repos: dict[str, Path], requests: list[str]):
                 repo_id, folder = "/".join(parts[2:4]), repos["/".join(parts[2:4])]
                 files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
                 if parts[4] == "revision":
-                    return self._json({"id": repo_id, "modelId": repo_id, "sha": COMMIT, "private": False,
-                                       "siblings": [{"rfilename": f} for f in files]})
+                    return self._json(
+                        {
+                            "id": repo_id,
+                            "modelId": repo_id,
+                            "sha": COMMIT,
+                            "private": False,
+                            "siblings": [{"rfilename": f} for f in files],
+                        }
+                    )
                 if parts[4] == "tree":
-                    return self._json([{"type": "file", "path": f, "size": (folder / f).stat().st_size,
-                                        "oid": hashlib.sha1((folder / f).read_bytes()).hexdigest()} for f in files])
+                    return self._json(
+                        [
+                            {
+                                "type": "file",
+                                "path": f,
+                                "size": (folder / f).stat().st_size,
+                                "oid": hashlib.sha1((folder / f).read_bytes()).hexdigest(),
+                            }
+                            for f in files
+                        ]
+                    )
             if len(parts) >= 5 and parts[2] == "resolve" and "/".join(parts[:2]) in repos:
                 return self._file("/".join(parts[:2]), "/".join(parts[4:]), send_body)
             self.send_error(404)
@@ -122,12 +139,26 @@ print(json.dumps(out))
 def test_load_model_from_a_local_hub_over_http(local_hub, tmp_path):
     endpoint, repos, requests = local_hub
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
-    env.update(HF_ENDPOINT=endpoint, HF_HUB_CACHE=str(tmp_path / "cache"), HF_HOME=str(tmp_path / "home"),
-               HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_DISABLE_XET="1")
+    env.update(
+        HF_ENDPOINT=endpoint,
+        HF_HUB_CACHE=str(tmp_path / "cache"),
+        HF_HOME=str(tmp_path / "home"),
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_HUB_DISABLE_XET="1",
+    )
     repo_ids = {repo_id.split("/")[1]: repo_id for repo_id in repos}
-    by_task = {name: repo_ids[get_task(name).hub.models[shipped_variants(get_task(name))[0]].split("/")[1]] for name in list_tasks()}
-    done = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(by_task)], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    by_task = {
+        name: repo_ids[get_task(name).hub.models[shipped_variants(get_task(name))[0]].split("/")[1]]
+        for name in list_tasks()
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(by_task)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert str(tmp_path / "cache") in result["space_model_folder"], "the Space helper did not load from the model repo"

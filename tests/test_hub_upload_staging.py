@@ -1,4 +1,5 @@
 """hub_upload: staged model and dataset repos as the Hub and `load_dataset` read them; tokens and namespaces."""
+
 from __future__ import annotations
 
 import json
@@ -65,7 +66,10 @@ def _expected_rows(name: str) -> dict[str, dict[str, np.ndarray | list]]:
         from core.ecg.data import load_beats, protocol_split
 
         beats = load_beats()
-        return {p: dict(zip(("train", "test"), (beats["label"][i[:LIMIT]] for i in protocol_split(beats, p)))) for p in ("intra", "inter")}
+        return {
+            p: dict(zip(("train", "test"), (beats["label"][i[:LIMIT]] for i in protocol_split(beats, p))))
+            for p in ("intra", "inter")
+        }
     if name == "har":
         from core.har.data import load_split
 
@@ -80,12 +84,20 @@ def _expected_rows(name: str) -> dict[str, dict[str, np.ndarray | list]]:
         from core.respiration.data import APNEA_TEST_RECORDS, apnea_ecg
 
         _, labels = apnea_ecg()
-        return {"apnea_minutes": {"test": labels[labels["record"].isin(APNEA_TEST_RECORDS)]["label"].to_numpy()[:LIMIT]}}
+        return {
+            "apnea_minutes": {"test": labels[labels["record"].isin(APNEA_TEST_RECORDS)]["label"].to_numpy()[:LIMIT]}
+        }
     return {}  # a task without known source rows: its splits are still checked against the card
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=[needs_data(d) for d in get_task(n).datasets])
-                                  for n in list_tasks() if get_task(n).dataset_repo])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=[needs_data(d) for d in get_task(n).datasets])
+        for n in list_tasks()
+        if get_task(n).dataset_repo
+    ],
+)
 def test_dataset_repo_loads_with_declared_splits(tmp_path, name):
     task = get_task(name)
     assert main(["dataset", name, "--namespace", NS, "--dry-run", "--out", str(tmp_path), "--limit", str(LIMIT)]) == 0
@@ -156,11 +168,28 @@ def test_publish_calls_the_hub_api_and_never_prints_the_token(monkeypatch, tmp_p
     assert main(["space", "hr", "--namespace", NS, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr()
     assert secret not in out.out + out.err
-    assert ("create_repo", f"{NS}/running-heart-rate", "space", "gradio",
-            [{"key": "PHYSIOSPACES_FROM_HUB", "value": "1"}, {"key": "PHYSIOSPACES_NAMESPACE", "value": NS}]) in calls
+    assert (
+        "create_repo",
+        f"{NS}/running-heart-rate",
+        "space",
+        "gradio",
+        [{"key": "PHYSIOSPACES_FROM_HUB", "value": "1"}, {"key": "PHYSIOSPACES_NAMESPACE", "value": NS}],
+    ) in calls
     upload = next(c for c in calls if c[0] == "upload_folder")
-    assert upload[1] == f"{NS}/running-heart-rate" and {"app.py", "core", "checkpoints", "requirements.txt", "README.md"} <= set(upload[2])
-    repos = [StagedRepo("model", f"{NS}/running-hr-physio", tmp_path), StagedRepo("space", f"{NS}/running-heart-rate", tmp_path)]
+    assert upload[1] == f"{NS}/running-heart-rate" and {
+        "app.py",
+        "core",
+        "checkpoints",
+        "requirements.txt",
+        "README.md",
+    } <= set(upload[2])
+    repos = [
+        StagedRepo("model", f"{NS}/running-hr-physio", tmp_path),
+        StagedRepo("space", f"{NS}/running-heart-rate", tmp_path),
+    ]
     assert publish.link_collection(repos, namespace=NS, token=secret) == f"{NS}/physiospaces-0123"
-    assert calls[-3:] == [("create_collection", "PhysioSpaces", NS), ("add_collection_item", f"{NS}/running-hr-physio", "model"),
-                          ("add_collection_item", f"{NS}/running-heart-rate", "space")]
+    assert calls[-3:] == [
+        ("create_collection", "PhysioSpaces", NS),
+        ("add_collection_item", f"{NS}/running-hr-physio", "model"),
+        ("add_collection_item", f"{NS}/running-heart-rate", "space"),
+    ]

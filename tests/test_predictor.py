@@ -1,4 +1,5 @@
 """The torch-free serving path: predictors built from config.json and model.onnx."""
+
 from __future__ import annotations
 
 import json
@@ -21,13 +22,18 @@ def test_predictor_attributes_are_the_checkpoint_config():
     predictor = load_model("har", variant="acc", backend="onnx")
     config = json.loads((get_task("har").checkpoint("acc") / "config.json").read_text())
     assert predictor.channels == tuple(config["channels"]) and not predictor.needs_gyroscope
-    assert predictor.metrics["test"]["accuracy"] == json.loads((predictor.checkpoint_dir / "metrics.json").read_text())["test"]["accuracy"]
+    assert (
+        predictor.metrics["test"]["accuracy"]
+        == json.loads((predictor.checkpoint_dir / "metrics.json").read_text())["test"]["accuracy"]
+    )
 
 
 def test_float32_onnx_predictions_equal_torch_predictions():
     beats = np.random.default_rng(0).random((6, 187), dtype=np.float32)
     torch_probabilities = load_model("ecg").predict_beats(beats)
-    onnx_probabilities = load_model("ecg", backend="onnx").use_onnx(get_task("ecg").checkpoint() / "model.onnx").predict_beats(beats)
+    onnx_probabilities = (
+        load_model("ecg", backend="onnx").use_onnx(get_task("ecg").checkpoint() / "model.onnx").predict_beats(beats)
+    )
     np.testing.assert_allclose(onnx_probabilities, torch_probabilities, atol=1e-5)
     assert onnx_probabilities.shape == (6, 5)
 
@@ -42,7 +48,9 @@ def test_ecg_is_served_from_its_int8_graph_at_float32_quality(variant):
     task = get_task("ecg")
     records = [task.read(path) for path in task.examples if path.name.startswith("mitdb_2")]
     served_labels = np.concatenate([task.predict(served, record).probabilities.argmax(1) for record in records])
-    torch_labels = np.concatenate([task.predict(load_model("ecg", variant=variant), record).probabilities.argmax(1) for record in records])
+    torch_labels = np.concatenate(
+        [task.predict(load_model("ecg", variant=variant), record).probabilities.argmax(1) for record in records]
+    )
     assert len(served_labels) > 50 and (served_labels == torch_labels).mean() >= 0.95
 
 
@@ -62,7 +70,9 @@ def test_unknown_backend_is_refused():
 def test_hub_loads_every_model_without_the_heavy_training_libraries():
     """Start-up time: torch (training), scikit-learn (evaluation) and scipy.signal (first request) stay unimported."""
     script = "import sys, app; print(sorted(app.SPACES), [m for m in ('torch', 'sklearn', 'scipy.signal') if m in sys.modules])"
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300
+    )
     assert out.stdout.split("\n")[0] == "['ecg', 'har', 'hr', 'respiration'] []"
 
 
@@ -101,4 +111,7 @@ def test_config_keys_missing_from_older_checkpoints_take_the_predictor_defaults(
     assert config.pop("smooth") > 1
     (tmp_path / "config.json").write_text(json.dumps(config))
     assert load_predictor(get_task("respiration").predictor, tmp_path).smooth == 1
-    assert load_model("respiration", variant="apnea", backend="onnx").smooth == json.loads((source / "config.json").read_text())["smooth"]
+    assert (
+        load_model("respiration", variant="apnea", backend="onnx").smooth
+        == json.loads((source / "config.json").read_text())["smooth"]
+    )

@@ -1,4 +1,5 @@
 """Readers: CSV signal tables, Kaggle beat rows and WFDB records, including the bad inputs users send."""
+
 from __future__ import annotations
 
 import lzma
@@ -117,7 +118,9 @@ def test_wfdb_xz_and_uploaded_companion(tmp_path):
     lone = tmp_path / "lone"
     lone.mkdir()
     shutil.copy(HEADER, lone)
-    np.testing.assert_array_equal(read_wfdb(lone / HEADER.name, extra_files=(upload / "mitdb100_10s.dat",)).signal, plain)
+    np.testing.assert_array_equal(
+        read_wfdb(lone / HEADER.name, extra_files=(upload / "mitdb100_10s.dat",)).signal, plain
+    )
 
 
 def test_xz_cache_is_safe_under_concurrent_first_reads(tmp_path, monkeypatch):
@@ -141,7 +144,11 @@ def test_xz_cache_is_safe_under_concurrent_first_reads(tmp_path, monkeypatch):
         signals = list(pool.map(lambda _: read_wfdb(tmp_path / HEADER.name).signal, range(16)))
     assert all(np.array_equal(signal, plain) for signal in signals)
     cached = list((tmp_path / "cache").iterdir())
-    assert len(cached) == 1 and not cached[0].name.endswith(".part") and cached[0].stat().st_size == (FIXTURES / "mitdb100_10s.dat").stat().st_size
+    assert (
+        len(cached) == 1
+        and not cached[0].name.endswith(".part")
+        and cached[0].stat().st_size == (FIXTURES / "mitdb100_10s.dat").stat().st_size
+    )
 
 
 def test_wfdb_header_without_data(tmp_path):
@@ -215,7 +222,9 @@ def test_beat_row_length_is_the_ecg_models_beat_length():
     assert BEAT_ROW_LENGTH == BEAT_LENGTH == 187
 
 
-@pytest.mark.parametrize(("module", "reader", "fixture"), [("fitdecode", "read_fit", "hr_run.fit"), ("gpxpy", "read_gpx", "hr_run.gpx")])
+@pytest.mark.parametrize(
+    ("module", "reader", "fixture"), [("fitdecode", "read_fit", "hr_run.fit"), ("gpxpy", "read_gpx", "hr_run.gpx")]
+)
 def test_missing_format_package_names_the_install_command(monkeypatch, module, reader, fixture):
     import sys
 

@@ -1,4 +1,5 @@
 """The inertial readers: phone CSV columns, time and unit handling, and the original UCI HAR zip layout."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,7 +45,9 @@ def test_uci_zip_values_equal_the_dataset_rows():
 
 
 def test_uci_zip_without_the_split_names_what_it_found(tmp_path):
-    with pytest.raises(InputError, match=r"no 'UCI HAR Dataset/train/Inertial Signals/' folder \(splits found: \['test'\]\)"):
+    with pytest.raises(
+        InputError, match=r"no 'UCI HAR Dataset/train/Inertial Signals/' folder \(splits found: \['test'\]\)"
+    ):
         read_uci_inertial(UCI_ZIP, split="train")
 
 
@@ -85,11 +88,17 @@ def test_milli_g_and_a_wrong_chosen_unit_are_refused(tmp_path):
 
 def test_missing_accelerometer_columns_names_found_and_expected(tmp_path):
     path = write_csv(tmp_path / "gyro_only.csv", "time,gyro_x,gyro_y,gyro_z", walking_like()[:, [0, 4, 5, 6]])
-    with pytest.raises(InputError, match=r"no accelerometer x/y/z columns \(found \['time', 'gyro_x', 'gyro_y', 'gyro_z'\]\); name them acc_x, acc_y, acc_z"):
+    with pytest.raises(
+        InputError,
+        match=r"no accelerometer x/y/z columns \(found \['time', 'gyro_x', 'gyro_y', 'gyro_z'\]\); name them acc_x, acc_y, acc_z",
+    ):
         read_inertial_csv(path)
 
 
-@pytest.mark.parametrize(("swap", "message"), [("duplicate", "timestamps duplicated at row 12"), ("backwards", "timestamps going backwards at row 12")])
+@pytest.mark.parametrize(
+    ("swap", "message"),
+    [("duplicate", "timestamps duplicated at row 12"), ("backwards", "timestamps going backwards at row 12")],
+)
 def test_non_monotonic_or_duplicated_timestamps_are_refused(tmp_path, swap, message):
     rows = walking_like()
     rows[10, 0] = rows[9, 0] if swap == "duplicate" else rows[8, 0]
@@ -103,7 +112,9 @@ def test_gaps_up_to_one_second_are_filled_and_longer_ones_refused(tmp_path):
     filled = read_inertial_csv(write_csv(tmp_path / "short_gap.csv", "time,acc_x,acc_y,acc_z", rows[:, :4]))
     assert np.isfinite(filled.signal).all()
     rows[100:160, 2] = np.nan  # 1.2 s
-    with pytest.raises(InputError, match=r"run of 60 missing values \(1.20 s\) from sample 100; gaps up to 1 s are filled"):
+    with pytest.raises(
+        InputError, match=r"run of 60 missing values \(1.20 s\) from sample 100; gaps up to 1 s are filled"
+    ):
         read_inertial_csv(write_csv(tmp_path / "long_gap.csv", "time,acc_x,acc_y,acc_z", rows[:, :4]))
     rows = walking_like()
     rows[200:, 0] += 5.0

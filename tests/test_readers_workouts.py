@@ -1,4 +1,5 @@
 """Workout readers on tiny real-format fixtures (the first 80 points of an MIT-licensed run) and bad files."""
+
 from __future__ import annotations
 
 import numpy as np

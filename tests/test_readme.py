@@ -1,4 +1,5 @@
 """The README starts with the two commands and its results table is the one the checkpoints measure."""
+
 from core.tasks import ROOT
 from training.leaderboard import refreshed_readme
 

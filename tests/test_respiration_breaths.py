@@ -1,4 +1,5 @@
 """Breath detection, rate and pauses on known synthetic signals, and on BIDMC record 01 against its annotations."""
+
 import numpy as np
 import pytest
 
@@ -14,7 +15,9 @@ def breathing(rate_per_min=15.0, seconds=120.0, pause=None, seed=0):
     t = np.arange(int(seconds * FS)) / FS
     x = np.sin(2 * np.pi * rate_per_min / 60.0 * t) + 0.05 * np.random.default_rng(seed).standard_normal(len(t))
     if pause:
-        x[int(pause[0] * FS) : int(pause[1] * FS)] = 0.05 * np.random.default_rng(seed + 1).standard_normal(int((pause[1] - pause[0]) * FS))
+        x[int(pause[0] * FS) : int(pause[1] * FS)] = 0.05 * np.random.default_rng(seed + 1).standard_normal(
+            int((pause[1] - pause[0]) * FS)
+        )
     return x
 
 

@@ -1,4 +1,5 @@
 """The VAE-LSTM and the apnea CNN: shapes, two-phase training that lowers the loss, and scores that find a planted anomaly."""
+
 import numpy as np
 import pytest
 import torch
@@ -116,10 +117,12 @@ def test_two_phase_training_lowers_loss_and_scores_a_planted_anomaly():
     torch.manual_seed(0)
     t = np.arange(1600)
     x = np.sin(2 * np.pi * t / 16).astype(np.float32)
-    config = RespirationTrainConfig(window=16, seq_len=4, code_size=4, hidden=16, width=32, epochs=6, batch_size=64,
-                                    lr=1e-2, patience=0, threads=1)
-    model, vae_history, lstm_history = train_vae_lstm(config, sequences(x[:1200], 16, 4, 4), sequences(x[1200:], 16, 4, 4),
-                                                      purpose="series")
+    config = RespirationTrainConfig(
+        window=16, seq_len=4, code_size=4, hidden=16, width=32, epochs=6, batch_size=64, lr=1e-2, patience=0, threads=1
+    )
+    model, vae_history, lstm_history = train_vae_lstm(
+        config, sequences(x[:1200], 16, 4, 4), sequences(x[1200:], 16, 4, 4), purpose="series"
+    )
     assert vae_history[-1]["val_loss"] < vae_history[0]["val_loss"]
     assert lstm_history[-1]["val_loss"] < 0.9 * lstm_history[0]["val_loss"]
     test = x[1200:].copy()

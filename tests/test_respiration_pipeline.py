@@ -1,4 +1,5 @@
 """The three modes end to end on the shipped fixtures, the CLI's JSON, and every bad-input message."""
+
 import json
 from functools import cache
 
@@ -42,8 +43,24 @@ def test_waveform_mode_finds_the_breaths_of_bidmc(load):
     result = TASK.run(read_respiration(WAVEFORM), load)
     assert result.mode == "waveform"
     # annotator 1 of BIDMC record 01 marks these 16 breaths in the first 40 s
-    annotated = [1.512, 3.808, 5.896, 8.296, 10.592, 13.168, 16.432, 18.8, 21.024, 23.392, 25.76, 28.224, 30.784,
-                 33.528, 36.136, 39.064]
+    annotated = [
+        1.512,
+        3.808,
+        5.896,
+        8.296,
+        10.592,
+        13.168,
+        16.432,
+        18.8,
+        21.024,
+        23.392,
+        25.76,
+        28.224,
+        30.784,
+        33.528,
+        36.136,
+        39.064,
+    ]
     assert len(result.breath_times_s) == 16
     np.testing.assert_allclose(result.breath_times_s, annotated, atol=0.5)
     assert result.pauses == []
@@ -103,6 +120,7 @@ def test_cli_bad_mode_exits_2(capsys):
 
 
 # bad input -------------------------------------------------------------------------------------------------------
+
 
 def test_flat_waveform(tmp_path, load):
     path = tmp_path / "flat.csv"

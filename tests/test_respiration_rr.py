@@ -1,4 +1,5 @@
 """RR cleaning, resampling to a regular grid and per-minute windows."""
+
 import numpy as np
 import pytest
 

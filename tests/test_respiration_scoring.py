@@ -1,4 +1,5 @@
 """Threshold logic, point-adjustment and the NAB score on small known cases."""
+
 import numpy as np
 import pytest
 

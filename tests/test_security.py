@@ -1,5 +1,6 @@
 """Static security rules over every tracked Python file, each rule checked to catch a bad snippet, plus the Hub token
 check of hub_upload extended to log records."""
+
 from __future__ import annotations
 
 import ast
@@ -12,13 +13,50 @@ import pytest
 
 from core.tasks import ROOT
 
-UNPICKLERS = {("pickle", "load"), ("pickle", "loads"), ("pickle", "Unpickler"), ("cPickle", "load"), ("cPickle", "loads"),
-              ("dill", "load"), ("dill", "loads"), ("cloudpickle", "load"), ("cloudpickle", "loads"), ("joblib", "load"),
-              ("pd", "read_pickle"), ("pandas", "read_pickle"), ("shelve", "open"), ("marshal", "loads"), ("marshal", "load")}
-SHELLS = {("os", "system"), ("os", "popen"), ("os", "execl"), ("os", "execlp"), ("os", "execv"), ("os", "execvp"),
-          ("os", "spawnl"), ("os", "spawnv"), ("subprocess", "getoutput"), ("subprocess", "getstatusoutput")}
-WRITE_CALLS = {"write_text", "write_bytes", "copyfile", "copy", "copy2", "copytree", "move", "rename", "replace", "symlink_to",
-               "mkdir", "makedirs", "symlink"}
+UNPICKLERS = {
+    ("pickle", "load"),
+    ("pickle", "loads"),
+    ("pickle", "Unpickler"),
+    ("cPickle", "load"),
+    ("cPickle", "loads"),
+    ("dill", "load"),
+    ("dill", "loads"),
+    ("cloudpickle", "load"),
+    ("cloudpickle", "loads"),
+    ("joblib", "load"),
+    ("pd", "read_pickle"),
+    ("pandas", "read_pickle"),
+    ("shelve", "open"),
+    ("marshal", "loads"),
+    ("marshal", "load"),
+}
+SHELLS = {
+    ("os", "system"),
+    ("os", "popen"),
+    ("os", "execl"),
+    ("os", "execlp"),
+    ("os", "execv"),
+    ("os", "execvp"),
+    ("os", "spawnl"),
+    ("os", "spawnv"),
+    ("subprocess", "getoutput"),
+    ("subprocess", "getstatusoutput"),
+}
+WRITE_CALLS = {
+    "write_text",
+    "write_bytes",
+    "copyfile",
+    "copy",
+    "copy2",
+    "copytree",
+    "move",
+    "rename",
+    "replace",
+    "symlink_to",
+    "mkdir",
+    "makedirs",
+    "symlink",
+}
 UPLOAD_MODULES = ("spaces/", "core/space.py")
 """Code that receives uploads: it reads them where Gradio stored them and never writes a file."""
 
@@ -55,8 +93,11 @@ def is_log_or_print(call: ast.Call) -> bool:
     if isinstance(call.func, ast.Name):
         return call.func.id == "print"
     pair = dotted(call.func)
-    return pair is not None and pair[0] in ("log", "logger", "logging", "LOG") and pair[1] in (
-        "debug", "info", "warning", "error", "exception", "critical", "log")
+    return (
+        pair is not None
+        and pair[0] in ("log", "logger", "logging", "LOG")
+        and pair[1] in ("debug", "info", "warning", "error", "exception", "critical", "log")
+    )
 
 
 def violations(source: str, path: str) -> list[str]:
@@ -80,15 +121,24 @@ def violations(source: str, path: str) -> list[str]:
             found.append(f"{where}: shell=True")
         if pair in SHELLS:
             found.append(f"{where}: shell command {pair[0]}.{pair[1]}")
-        if isinstance(node.func, ast.Name) and node.func.id in ("eval", "exec") and node.args and not isinstance(node.args[0], ast.Constant):
+        if (
+            isinstance(node.func, ast.Name)
+            and node.func.id in ("eval", "exec")
+            and node.args
+            and not isinstance(node.args[0], ast.Constant)
+        ):
             found.append(f"{where}: {node.func.id} on non-literal input")
         if is_log_or_print(node):
-            shown = [name for arg in [*node.args, *(k.value for k in node.keywords)] for name in names_outside_calls(arg)]
+            shown = [
+                name for arg in [*node.args, *(k.value for k in node.keywords)] for name in names_outside_calls(arg)
+            ]
             if any("token" in name.lower() or "secret" in name.lower() for name in shown):
                 found.append(f"{where}: a token is printed or logged")
         if upload_code:
             attr = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+            mode = (
+                node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+            )
             writes_open = attr == "open" and isinstance(mode, ast.Constant) and set(str(mode.value)) & set("wax+")
             if attr in WRITE_CALLS or writes_open:
                 found.append(f"{where}: upload-handling code writes a file ({attr})")
@@ -104,24 +154,30 @@ def test_each_rule_catches_its_snippet(case):
     assert [v.split(": ", 1)[1] for v in violations(case["snippet"], "x.py")] == [case["rule"]]
 
 
-@pytest.mark.parametrize("snippet", [
-    "import torch\ntorch.load(path, weights_only=True)",
-    "import numpy as np\nnp.load(path, allow_pickle=False)",
-    "import subprocess\nsubprocess.run([sys.executable, '-c', code], check=True)",
-    "model.eval()",
-    "eval('1 + 1')",
-    "print(f'collection {link(staged, token=token)}')",
-    "log.warning('Could not load %s', repo_id)",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "import torch\ntorch.load(path, weights_only=True)",
+        "import numpy as np\nnp.load(path, allow_pickle=False)",
+        "import subprocess\nsubprocess.run([sys.executable, '-c', code], check=True)",
+        "model.eval()",
+        "eval('1 + 1')",
+        "print(f'collection {link(staged, token=token)}')",
+        "log.warning('Could not load %s', repo_id)",
+    ],
+)
 def test_safe_snippets_pass(snippet):
     assert violations(snippet, "x.py") == []
 
 
-@pytest.mark.parametrize("snippet", [
-    "Path(out / file.name).write_bytes(data)",
-    "with open(Path(upload).name, 'w') as h: h.write(text)",
-    "shutil.copyfile(upload, CACHE / Path(upload).name)",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "Path(out / file.name).write_bytes(data)",
+        "with open(Path(upload).name, 'w') as h: h.write(text)",
+        "shutil.copyfile(upload, CACHE / Path(upload).name)",
+    ],
+)
 def test_upload_code_may_not_write_files(snippet):
     assert violations(snippet, "spaces/ecg/app.py") and not violations(snippet, "training/train.py")
 

@@ -1,4 +1,5 @@
 """Signal functions on known signals."""
+
 import numpy as np
 import pytest
 

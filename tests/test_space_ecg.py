@@ -1,4 +1,5 @@
 """The ECG Space (spaces/ecg/app.py) through gradio_client: a WFDB upload, and bad input as one sentence."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,9 @@ def test_space_answers_and_reports_bad_input(space_client, tmp_path):
 
     client = space_client("ecg")
     header = EXAMPLES["mitdb_119_60s.hea"]
-    plot, summary, counts, table = client.predict([handle_file(str(header)), handle_file(str(header.with_suffix(".dat")))], None, api_name="/classify")
+    plot, summary, counts, table = client.predict(
+        [handle_file(str(header)), handle_file(str(header.with_suffix(".dat")))], None, api_name="/classify"
+    )
     assert summary.startswith("**") and "beats in lead MLII" in summary
     assert [row[0] for row in counts["data"]] == ["N", "S", "V", "F", "Q"]
     assert len(table["data"]) == sum(row[2] for row in counts["data"])

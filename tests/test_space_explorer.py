@@ -1,4 +1,5 @@
 """The Streamlit explorer runs under AppTest: every task's measured metrics, the references, the browser and the cards."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,15 @@ def test_leaderboard_shows_every_task_measured_metrics_and_references(app):
         assert any(key[0] == name and key[1] == "published" for key in shown), f"no reference rows for {name}"
         for variant, folder in task.checkpoints.items():
             for metric, value in read_metrics(folder).get("test", {}).items():
-                if metric in ("accuracy", "macro_f1", "mae", "rmse", "f1", "auroc", "breath_sensitivity") and isinstance(value, float):
+                if metric in (
+                    "accuracy",
+                    "macro_f1",
+                    "mae",
+                    "rmse",
+                    "f1",
+                    "auroc",
+                    "breath_sensitivity",
+                ) and isinstance(value, float):
                     assert shown[(name, variant, metric)] == pytest.approx(value, abs=1e-4)
     sources = {row.source for table in tables for row in table.itertuples() if row.model == "published"}
     assert all("issue" in source for source in sources)
@@ -55,7 +64,9 @@ def test_dataset_browser_filters_by_subject(app):
 
 def test_model_cards_tab_shows_the_card(app):
     options = app.selectbox[1].options
-    assert len(options) == sum((f / "README.md").is_file() for n in list_tasks() for f in get_task(n).checkpoints.values())
+    assert len(options) == sum(
+        (f / "README.md").is_file() for n in list_tasks() for f in get_task(n).checkpoints.values()
+    )
     text = " ".join(m.value for m in app.markdown)
     assert "## Use it" in text and "hf_hub_download" in text
 
@@ -74,8 +85,14 @@ def test_staged_explorer_runs_from_its_own_folder(tmp_path):
     folder = stage_explorer(namespace="test-ns", out=tmp_path).folder
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PYTHON", "PHYSIOSPACES_"))}
     env.update(HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), PHYSIOSPACES_DATA=str(tmp_path / "no-data"))
-    done = subprocess.run([sys.executable, "-c", STAGED_RUN, str(folder / "app.py")], cwd=folder, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", STAGED_RUN, str(folder / "app.py")],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["core"] == str(folder / "core" / "__init__.py")

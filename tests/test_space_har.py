@@ -1,4 +1,5 @@
 """The HAR Space (spaces/har/app.py) through gradio_client: an example, and bad input as one sentence."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,9 @@ def test_space_answers_and_reports_bad_input(space_client, tmp_path):
 
     client = space_client("har")
     example = next(path for path in TASK.examples if "acc_only" in path.name)
-    plot, summary, shares, table = client.predict(handle_file(str(example)), "auto", "auto", None, api_name="/recognise")
+    plot, summary, shares, table = client.predict(
+        handle_file(str(example)), "auto", "auto", None, api_name="/recognise"
+    )
     assert summary.startswith("**") and "acc model" in summary
     assert sorted(row[0] for row in shares["data"]) == sorted(TASK.labels)
     assert len(table["data"]) == int(summary.strip("*").split(" windows")[0])

@@ -1,4 +1,5 @@
 """The shipped heart-rate model through the CLI (`python -m core predict hr ... --json`) and the Space (gradio_client)."""
+
 from __future__ import annotations
 
 import json
@@ -25,16 +26,33 @@ def test_cli_prints_every_step_and_the_mae(capsys):
 
 
 def test_cli_options_personalise(capsys):
-    assert main(["predict", "hr", str(FIXTURES / "hr_run.gpx"), "--json", "--option", "resting_hr=45", "--option", "max_hr=200"]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                "hr",
+                str(FIXTURES / "hr_run.gpx"),
+                "--json",
+                "--option",
+                "resting_hr=45",
+                "--option",
+                "max_hr=200",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert "45-200 bpm" in out["personalisation"] and out["mae_before_personalisation"] is not None
 
 
 def test_cli_bad_input_exits_2_with_one_sentence(tmp_path, capsys):
-    short = write_gpx(tmp_path / "short.gpx", 1_600_000_000 + np.arange(30.0), np.full(30, 46.0), 7 + np.arange(30) * 3e-5)
+    short = write_gpx(
+        tmp_path / "short.gpx", 1_600_000_000 + np.arange(30.0), np.full(30, 46.0), 7 + np.arange(30) * 3e-5
+    )
     assert main(["predict", "hr", str(short)]) == 2
     assert capsys.readouterr().err.strip() == (
-        "error: The run 'short' has 30 samples, fewer than the 60 needed; upload a longer recording.")
+        "error: The run 'short' has 30 samples, fewer than the 60 needed; upload a longer recording."
+    )
     other = tmp_path / "run.kml"
     other.write_text("<kml/>")
     assert main(["predict", "hr", str(other)]) == 2
@@ -52,8 +70,13 @@ def test_space_predicts_an_uploaded_run(space_client):
     from gradio_client import handle_file
 
     client = space_client("hr")
-    summary, _plot, curve, table = client.predict(handle_file(str(FIXTURES / "hr_run.gpx")), 0, None, None, api_name="/predict")
-    assert summary.startswith("**8 min run, predicted heart rate mean") and "MAE against the recorded heart rate" in summary
+    summary, _plot, curve, table = client.predict(
+        handle_file(str(FIXTURES / "hr_run.gpx")), 0, None, None, api_name="/predict"
+    )
+    assert (
+        summary.startswith("**8 min run, predicted heart rate mean")
+        and "MAE against the recorded heart rate" in summary
+    )
     assert len(table["data"]) == 91 and table["headers"] == ["time_s", "speed_kmh", "altitude_m", "hr_pred", "hr_true"]
 
 

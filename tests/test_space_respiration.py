@@ -1,4 +1,5 @@
 """The respiration Space's three endpoints answer through gradio_client, and bad input comes back as one sentence."""
+
 import numpy as np
 import pytest
 from gradio_client import handle_file
@@ -10,14 +11,18 @@ from tests.conftest import FIXTURES
 
 def test_waveform_endpoint(space_client):
     client = space_client("respiration")
-    plot, summary, table = client.predict([handle_file(str(FIXTURES / "respiration_bidmc01_40s.csv"))], None, api_name="/waveform")
+    plot, summary, table = client.predict(
+        [handle_file(str(FIXTURES / "respiration_bidmc01_40s.csv"))], None, api_name="/waveform"
+    )
     assert "breaths in 40 s" in summary and "0 pauses" in summary
     assert 12 <= len(table["data"]) <= 16
 
 
 def test_rr_endpoint(space_client):
     client = space_client("respiration")
-    plot, summary, table = client.predict([handle_file(str(FIXTURES / "respiration_a03_10min.csv"))], None, api_name="/rr")
+    plot, summary, table = client.predict(
+        [handle_file(str(FIXTURES / "respiration_a03_10min.csv"))], None, api_name="/rr"
+    )
     assert "of 9 minutes flagged as apnea" in summary
     assert [row[table["headers"].index("minute")] for row in table["data"]] == list(range(180, 189))
 

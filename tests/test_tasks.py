@@ -1,5 +1,6 @@
 """The registry (core/tasks.py): lookups, variant choice, and a toy fifth task that the CLI, a Space, Hub staging and
 the contract test pick up with no edit of any project file."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,11 @@ def test_variant_is_chosen_from_the_input():
     har = get_task("har")
     acc_only = Recording(np.zeros((10, 3)), 50.0, ("acc_x", "acc_y", "acc_z"))
     with_gyro = Recording(np.zeros((10, 6)), 50.0, ("acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z"))
-    assert (har.pick_variant(acc_only), har.pick_variant(with_gyro), har.pick_variant(acc_only, "full")) == ("acc", "full", "full")
+    assert (har.pick_variant(acc_only), har.pick_variant(with_gyro), har.pick_variant(acc_only, "full")) == (
+        "acc",
+        "full",
+        "full",
+    )
     assert get_task("respiration").pick_variant(Recording(np.zeros((10, 1)), 360.0, ("MLII",))) == "apnea"
     assert get_task("ecg").pick_variant(acc_only) == "intra"
 
@@ -73,8 +78,11 @@ def toy(tmp_path):
         model.linear.bias.copy_(torch.tensor([0.0, -5.0]))
     folder = save_checkpoint(model, task.checkpoint(), training_config={"set": "by hand"})
     metrics = {"test": {"accuracy": 1.0}}
-    write_evaluation(folder, metrics=metrics, card=model_card(task, "default", metrics=metrics, training_command="none",
-                                                              protocol="toy", limits="toy"))
+    write_evaluation(
+        folder,
+        metrics=metrics,
+        card=model_card(task, "default", metrics=metrics, training_command="none", protocol="toy", limits="toy"),
+    )
     yield task
     unregister_task("toy_task.task")
     sys.path.remove(str(tmp_path))
@@ -83,8 +91,11 @@ def toy(tmp_path):
 
 
 def test_a_fifth_task_is_one_package_and_one_space_folder(toy, tmp_path, space_client, capsys):
-    files = sorted(str(p.relative_to(tmp_path / "toy_task")) for p in (tmp_path / "toy_task").rglob("*")
-                   if p.is_file() and "checkpoint" not in p.parts and "__pycache__" not in p.parts)
+    files = sorted(
+        str(p.relative_to(tmp_path / "toy_task"))
+        for p in (tmp_path / "toy_task").rglob("*")
+        if p.is_file() and "checkpoint" not in p.parts and "__pycache__" not in p.parts
+    )
     assert files == TOY_FILES
     print(f"\na new task is {len(files)} new files, in one package and its Space folder: {files}")
     assert list_tasks()[-1] == "toy"
@@ -102,6 +113,9 @@ def test_a_fifth_task_is_one_package_and_one_space_folder(toy, tmp_path, space_c
 
     # Hub staging: its model repo and its Space repo (it names no dataset builder, so no dataset repo)
     staged = stage("all", "toy", namespace="tester", out=tmp_path / "staged")
-    assert [(repo.repo_type, repo.repo_id) for repo in staged] == [("model", "tester/toy-level"), ("space", "tester/toy-level-demo")]
+    assert [(repo.repo_type, repo.repo_id) for repo in staged] == [
+        ("model", "tester/toy-level"),
+        ("space", "tester/toy-level-demo"),
+    ]
     assert {"model.safetensors", "model.onnx", "config.json", "metrics.json", "README.md"} <= set(staged[0].files())
     assert (staged[1].folder / "app.py").read_text() == (toy.space_dir / "app.py").read_text()

@@ -1,4 +1,5 @@
 """training.download: argument handling, without the network."""
+
 from __future__ import annotations
 
 import subprocess
@@ -16,16 +17,19 @@ def test_unknown_dataset_is_one_sentence_listing_the_known_ones(capsys):
         download.main(["mitbh"])
     assert exit_info.value.code == 2
     message = capsys.readouterr().err.strip()
-    assert message == ("Unknown dataset 'mitbh'; the datasets this command downloads are ['mitdb'] (not downloadable "
-                       "here: ['kaggle_beats', 'nab', 'respiration', 'running_hr', 'uci_har']).")
+    assert message == (
+        "Unknown dataset 'mitbh'; the datasets this command downloads are ['mitdb'] (not downloadable "
+        "here: ['kaggle_beats', 'nab', 'respiration', 'running_hr', 'uci_har'])."
+    )
 
 
 def test_dataset_without_downloader_says_why(capsys):
     with pytest.raises(SystemExit) as exit_info:
         download.main(["uci_har"])
     assert exit_info.value.code == 2
-    assert capsys.readouterr().err.strip() == ("'uci_har' cannot be downloaded by this command: "
-                                               + download.NOT_DOWNLOADABLE["uci_har"])
+    assert capsys.readouterr().err.strip() == (
+        "'uci_har' cannot be downloaded by this command: " + download.NOT_DOWNLOADABLE["uci_har"]
+    )
 
 
 def test_downloader_gets_the_target_folder(monkeypatch, tmp_path, capsys):
@@ -45,7 +49,9 @@ def test_default_target_is_the_data_folder(monkeypatch, tmp_path):
 
 
 def test_command_line_runs_as_a_module():
-    done = subprocess.run([sys.executable, "-m", "training.download", "nonsense"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "training.download", "nonsense"], cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 2
     assert done.stderr.startswith("Unknown dataset 'nonsense'; the datasets this command downloads are ['mitdb']")
 
@@ -60,7 +66,3 @@ def test_every_downloader_exists():
 
     for dataset, path in download.DOWNLOADERS.items():
         assert callable(import_object(path)), dataset
-
-
-
-

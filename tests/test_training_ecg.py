@@ -1,4 +1,5 @@
 """ECG training (training/ecg.py) on a tiny Kaggle-format beat folder: a checkpoint with its report, the pre-R context input and a seed ensemble."""
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,32 @@ def test_context_ensemble_trains_and_serves_from_one_graph(tmp_path):
     train[:, :187] = np.clip(train[:, :187] + np.random.default_rng(0).normal(0, 0.01, (len(train), 187)), 0, 1)
     np.savetxt(tmp_path / "mitbih_train.csv", train, fmt="%.4f", delimiter=",")
     np.savetxt(tmp_path / "mitbih_test.csv", rows, fmt="%.4f", delimiter=",")
-    out = train_ecg(["--protocol", "kaggle", "--kaggle-dir", str(tmp_path), "--epochs", "4", "--batch-size", "16", "--width", "4",
-                     "--stages", "2", "--val-fraction", "0.2", "--threads", "1", "--context-samples", "8", "--members", "2",
-                     "--out", str(tmp_path / "ckpt")])
+    out = train_ecg(
+        [
+            "--protocol",
+            "kaggle",
+            "--kaggle-dir",
+            str(tmp_path),
+            "--epochs",
+            "4",
+            "--batch-size",
+            "16",
+            "--width",
+            "4",
+            "--stages",
+            "2",
+            "--val-fraction",
+            "0.2",
+            "--threads",
+            "1",
+            "--context-samples",
+            "8",
+            "--members",
+            "2",
+            "--out",
+            str(tmp_path / "ckpt"),
+        ]
+    )
     metrics = json.loads((out / "metrics.json").read_text())
     assert [m["seed"] for m in metrics["members"]] == [0, 1] and metrics["test"]["accuracy"] >= 6 / 9
     config = json.loads((out / "config.json").read_text())
@@ -32,7 +56,9 @@ def test_context_ensemble_trains_and_serves_from_one_graph(tmp_path):
     assert [i.name for i in served._onnx_session.get_inputs()] == ["beats", "rr", "context"]
     # a lone row's missing RR features and context are the documented 'unknown' fallbacks
     beats = rows[:, :187].astype(np.float32)
-    np.testing.assert_allclose(served.predict_beats(beats), served.predict_beats(beats, unknown_rr(9), unknown_context(9, 8)))
+    np.testing.assert_allclose(
+        served.predict_beats(beats), served.predict_beats(beats, unknown_rr(9), unknown_context(9, 8))
+    )
 
 
 def test_ensemble_averages_its_members_logits():
@@ -63,13 +89,39 @@ def test_kaggle_protocol_trains_and_writes_a_checkpoint(tmp_path):
     train[:, :187] = np.clip(train[:, :187] + rng.normal(0, 0.01, (len(train), 187)), 0, 1)
     np.savetxt(tmp_path / "mitbih_train.csv", train, fmt="%.4f", delimiter=",")
     np.savetxt(tmp_path / "mitbih_test.csv", rows, fmt="%.4f", delimiter=",")
-    out = train_ecg(["--protocol", "kaggle", "--kaggle-dir", str(tmp_path), "--epochs", "4", "--batch-size", "16",
-                     "--width", "4", "--stages", "2", "--val-fraction", "0.2", "--threads", "1", "--out", str(tmp_path / "ckpt")])
+    out = train_ecg(
+        [
+            "--protocol",
+            "kaggle",
+            "--kaggle-dir",
+            str(tmp_path),
+            "--epochs",
+            "4",
+            "--batch-size",
+            "16",
+            "--width",
+            "4",
+            "--stages",
+            "2",
+            "--val-fraction",
+            "0.2",
+            "--threads",
+            "1",
+            "--out",
+            str(tmp_path / "ckpt"),
+        ]
+    )
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["protocol"] == "kaggle" and metrics["test"]["n"] == 9
     history = (out / "report" / "history.csv").read_text().splitlines()
     losses = [float(line.split(",")[1]) for line in history[1:]]
     assert losses[-1] < losses[0], "training loss did not fall"
     assert metrics["test"]["accuracy"] >= 6 / 9
-    assert {p.name for p in (out / "report").iterdir()} >= {"confusion_matrix.png", "roc_pr.png", "learning_curves.png", "per_class_f1.csv", "model_summary.csv"}
+    assert {p.name for p in (out / "report").iterdir()} >= {
+        "confusion_matrix.png",
+        "roc_pr.png",
+        "learning_curves.png",
+        "per_class_f1.csv",
+        "model_summary.csv",
+    }
     assert json.loads((out / "training_config.json").read_text())["kaggle_dir"] == str(tmp_path)

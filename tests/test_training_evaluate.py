@@ -1,4 +1,5 @@
 """`python -m training.evaluate TASK`: every task answers, and re-scoring a shipped checkpoint gives its metrics.json."""
+
 from __future__ import annotations
 
 import importlib
@@ -36,7 +37,9 @@ def test_hr_reproduces_the_shipped_test_metrics(variant, capsys):
     printed, recorded = evaluated("hr", variant, capsys)
     assert printed["n_runs"] == recorded["n_runs"] == 12
     assert printed["mae"] == pytest.approx(recorded["mae"], abs=0.01)
-    assert printed["baselines"]["constant_mean"]["mae"] == pytest.approx(recorded["baselines"]["constant_mean"]["mae"], abs=1e-6)
+    assert printed["baselines"]["constant_mean"]["mae"] == pytest.approx(
+        recorded["baselines"]["constant_mean"]["mae"], abs=1e-6
+    )
 
 
 @needs_data("respiration")

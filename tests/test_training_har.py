@@ -1,4 +1,5 @@
 """HAR training: rotation augmentation, rotated wearers, the refit option, cross-validation by subject and wearer references."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ from training.har import (
 def test_rotations_are_orthonormal_within_the_angle():
     torch.manual_seed(0)
     rotations = random_rotations(100, 10.0)
-    np.testing.assert_allclose((rotations @ rotations.transpose(1, 2)).numpy(), np.broadcast_to(np.eye(3), (100, 3, 3)), atol=1e-5)
+    np.testing.assert_allclose(
+        (rotations @ rotations.transpose(1, 2)).numpy(), np.broadcast_to(np.eye(3), (100, 3, 3)), atol=1e-5
+    )
     angles = torch.rad2deg(torch.acos(((rotations.diagonal(dim1=1, dim2=2).sum(1) - 1) / 2).clamp(-1, 1)))
     assert angles.max() <= 10.0 + 1e-3 and angles.max() > 8
 
@@ -44,10 +47,15 @@ def test_augmentation_turns_every_sensor_by_one_rotation():
 
 def test_rotated_wearers_turn_all_of_a_subjects_windows_by_one_rotation():
     rng = np.random.default_rng(0)
-    split = {"X": rng.normal(size=(6, WINDOW, len(CHANNELS))).astype(np.float32), "y": np.arange(6),
-             "subject": np.array([1, 1, 1, 2, 2, 2])}
+    split = {
+        "X": rng.normal(size=(6, WINDOW, len(CHANNELS))).astype(np.float32),
+        "y": np.arange(6),
+        "subject": np.array([1, 1, 1, 2, 2, 2]),
+    }
     out = rotated_wearers(split, 2, 20.0, seed=0)
-    np.testing.assert_array_equal(out["subject"], [1, 1, 1, 2, 2, 2, 1001, 1001, 1001, 1002, 1002, 1002, 2001, 2001, 2001, 2002, 2002, 2002])
+    np.testing.assert_array_equal(
+        out["subject"], [1, 1, 1, 2, 2, 2, 1001, 1001, 1001, 1002, 1002, 1002, 2001, 2001, 2001, 2002, 2002, 2002]
+    )
     np.testing.assert_array_equal(out["y"], np.tile(split["y"], 3))
     np.testing.assert_array_equal(out["X"][:6], split["X"])
     turned = out["X"][6:12].reshape(6, WINDOW, 3, 3)
@@ -60,8 +68,13 @@ def test_rotated_wearers_turn_all_of_a_subjects_windows_by_one_rotation():
     assert 0 < np.degrees(np.arccos((np.trace(rotation) - 1) / 2)) <= 20.0 + 1e-3
 
 
-@pytest.mark.parametrize("fields,message", [({"wearer_copies": -1}, r"wearer_copies=-1 must not be negative"),
-                                            ({"wearer_rotation": 0.0}, r"wearer_rotation=0.0 must be an angle in degrees")])
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ({"wearer_copies": -1}, r"wearer_copies=-1 must not be negative"),
+        ({"wearer_rotation": 0.0}, r"wearer_rotation=0.0 must be an angle in degrees"),
+    ],
+)
 def test_wearer_copies_need_a_count_and_an_angle(fields, message):
     with pytest.raises(ConfigError, match=message):
         HARTrainConfig(**fields)
@@ -77,8 +90,27 @@ def test_refit_needs_the_cosine_schedule():
 def test_refit_retrains_on_all_training_subjects_and_says_so(tmp_path):
     from training.har import main
 
-    out = main(["--limit", "300", "--epochs", "2", "--width", "4", "--members", "1", "--fc", "16", "--refit",
-                "--schedule", "cosine", "--threads", "1", "--out", str(tmp_path / "har")])
+    out = main(
+        [
+            "--limit",
+            "300",
+            "--epochs",
+            "2",
+            "--width",
+            "4",
+            "--members",
+            "1",
+            "--fc",
+            "16",
+            "--refit",
+            "--schedule",
+            "cosine",
+            "--threads",
+            "1",
+            "--out",
+            str(tmp_path / "har"),
+        ]
+    )
     metrics = json.loads((out / "metrics.json").read_text())
     history = [float(row.split(",")[3]) for row in (out / "report" / "history.csv").read_text().splitlines()[1:]]
     assert metrics["refit_epochs"] == 1 + int(np.argmax(history))
@@ -93,9 +125,13 @@ def test_subject_folds_hold_every_subject_out_exactly_once():
     np.testing.assert_array_equal(np.sum(folds, axis=0), np.ones(len(subjects)))
 
 
-@pytest.mark.parametrize("fields", [{"folds": 1, "schedule": "cosine"}, {"folds": 5}, {"folds": 5, "schedule": "cosine", "refit": True}])
+@pytest.mark.parametrize(
+    "fields", [{"folds": 1, "schedule": "cosine"}, {"folds": 5}, {"folds": 5, "schedule": "cosine", "refit": True}]
+)
 def test_folds_need_two_folds_a_cosine_schedule_and_no_refit(fields):
-    with pytest.raises(ConfigError, match=rf"Config field folds={fields['folds']} needs at least 2 folds, schedule='cosine'"):
+    with pytest.raises(
+        ConfigError, match=rf"Config field folds={fields['folds']} needs at least 2 folds, schedule='cosine'"
+    ):
         HARTrainConfig(**fields)
 
 
@@ -103,12 +139,36 @@ def test_folds_need_two_folds_a_cosine_schedule_and_no_refit(fields):
 def test_folds_select_out_of_fold_and_train_on_all_subjects(tmp_path):
     from training.har import main
 
-    out = main(["--limit", "400", "--epochs", "1", "--width", "4", "--members", "1", "--feature-members", "1", "--fc", "16",
-                "--folds", "3", "--schedule", "cosine", "--threads", "1", "--out", str(tmp_path / "har")])
+    out = main(
+        [
+            "--limit",
+            "400",
+            "--epochs",
+            "1",
+            "--width",
+            "4",
+            "--members",
+            "1",
+            "--feature-members",
+            "1",
+            "--fc",
+            "16",
+            "--folds",
+            "3",
+            "--schedule",
+            "cosine",
+            "--threads",
+            "1",
+            "--out",
+            str(tmp_path / "har"),
+        ]
+    )
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["validation"]["part"] == "out of fold, 3 folds by subject"
     assert 0 < metrics["validation"]["accuracy"] <= 1 and metrics["experiments"][0]["feature_members"] == 1
-    assert metrics["protocol_text"].startswith("UCI HAR official subject-wise split: the model chosen by 3-fold cross-validation")
+    assert metrics["protocol_text"].startswith(
+        "UCI HAR official subject-wise split: the model chosen by 3-fold cross-validation"
+    )
     assert metrics["test"]["n"] == 2947 and "--folds 3" in (out / "README.md").read_text()
 
 
@@ -142,6 +202,12 @@ def test_compare_adds_the_uncalibrated_ensemble_and_the_seed_baselines():
     assert grid[0] is config and len(grid) == 7
     assert (grid[1].calibrated, grid[1].members, grid[1].feature_members, grid[1].epochs) == (False, 2, 2, 20)
     seed_lstm = grid[3]
-    assert (seed_lstm.arch, seed_lstm.hidden, seed_lstm.layers, seed_lstm.calibrated, seed_lstm.epochs) == ("lstm", 64, 2, False, 8)
+    assert (seed_lstm.arch, seed_lstm.hidden, seed_lstm.layers, seed_lstm.calibrated, seed_lstm.epochs) == (
+        "lstm",
+        64,
+        2,
+        False,
+        8,
+    )
     assert candidates(HARTrainConfig(compare=True, wearer_copies=2))[3].wearer_copies == 0  # the seed's data
     assert candidates(HARTrainConfig()) == [HARTrainConfig()]

@@ -1,4 +1,5 @@
 """The shared training loop (training/loop.py): the cosine schedule and which weights fit keeps."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,14 @@ def test_cosine_schedule_decays_the_rate_to_zero_by_the_last_epoch():
     rng = np.random.default_rng(0)
     data = tensors(rng.random((64, 187)), rng.random((64, 5)), rng.integers(0, 5, 64))
     config = ECGTrainConfig(epochs=4, batch_size=16, lr=1e-2, schedule="cosine", patience=0, threads=1)
-    history = fit(ECGClassifier(width=4, stages=2, stem_stride=2), data, data, config,
-                  loss_fn=torch.nn.CrossEntropyLoss(), score_fn=lambda out: 0.0)
+    history = fit(
+        ECGClassifier(width=4, stages=2, stem_stride=2),
+        data,
+        data,
+        config,
+        loss_fn=torch.nn.CrossEntropyLoss(),
+        score_fn=lambda out: 0.0,
+    )
     rates = [row["lr"] for row in history]
     assert rates[0] == pytest.approx(1e-2 * (1 + np.cos(np.pi / 4)) / 2)
     assert rates[-1] == pytest.approx(0.0, abs=1e-12)

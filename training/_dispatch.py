@@ -1,4 +1,5 @@
 """Run a task's training-module entry point from the command line."""
+
 from __future__ import annotations
 
 import importlib

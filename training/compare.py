@@ -1,7 +1,8 @@
 """Train several architectures of one task under the same budget and tabulate their test metrics.
 
-    python -m training.compare ecg --archs rnn lstm gru resnet --out runs/ecg-compare -- --epochs 6 --limit 30000 --no-use-rr
+python -m training.compare ecg --archs rnn lstm gru resnet --out runs/ecg-compare -- --epochs 6 --limit 30000 --no-use-rr
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,18 +36,37 @@ def main(argv: list[str] | None = None) -> None:
         folder = train(extra + ["--arch", arch, "--out", str(out / arch)])
         metrics = json.loads((folder / "metrics.json").read_text())
         test = metrics["test"]
-        rows.append({"arch": arch, "parameters": metrics["parameters"], "epochs": metrics["epochs_run"],
-                     "train_seconds": metrics["train_seconds"], "test_accuracy": round(test["accuracy"], 4),
-                     "test_macro_f1": round(test["macro_f1"], 4)})
+        rows.append(
+            {
+                "arch": arch,
+                "parameters": metrics["parameters"],
+                "epochs": metrics["epochs_run"],
+                "train_seconds": metrics["train_seconds"],
+                "test_accuracy": round(test["accuracy"], 4),
+                "test_macro_f1": round(test["macro_f1"], 4),
+            }
+        )
     write_rows_csv(rows, out / "comparison.csv")
     fig = Figure(figsize=(7, 3.5), layout="constrained")
     ax = fig.subplots()
     ax.bar([r["arch"] for r in rows], [r["test_macro_f1"] for r in rows], color="tab:blue")
     for i, row in enumerate(rows):
-        ax.text(i, row["test_macro_f1"], f"acc {row['test_accuracy']:.3f}\nF1 {row['test_macro_f1']:.3f}", ha="center", va="bottom", fontsize=8)
+        ax.text(
+            i,
+            row["test_macro_f1"],
+            f"acc {row['test_accuracy']:.3f}\nF1 {row['test_macro_f1']:.3f}",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     ax.set(ylabel="test macro-F1", ylim=(0, 1.1), title=f"{task.title}: architectures under one budget")
     fig.savefig(out / "comparison.png", dpi=110)
-    print("\n".join(f"{r['arch']:>8}  acc {r['test_accuracy']:.4f}  macro-F1 {r['test_macro_f1']:.4f}  {r['train_seconds']:.0f} s" for r in rows))
+    print(
+        "\n".join(
+            f"{r['arch']:>8}  acc {r['test_accuracy']:.4f}  macro-F1 {r['test_macro_f1']:.4f}  {r['train_seconds']:.0f} s"
+            for r in rows
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Training configuration: a validated dataclass whose fields the CLI overrides (`--epochs 3`)."""
+
 from __future__ import annotations
 
 import argparse

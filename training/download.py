@@ -2,6 +2,7 @@
 
 Only datasets with a download function in their task's data module are fetched; the others are listed with why not.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,11 @@ def main(argv: list[str] | None = None) -> Path:
     if args.dataset in NOT_DOWNLOADABLE:
         parser.exit(2, f"{args.dataset!r} cannot be downloaded by this command: {NOT_DOWNLOADABLE[args.dataset]}\n")
     if args.dataset not in DOWNLOADERS:
-        parser.exit(2, f"Unknown dataset {args.dataset!r}; the datasets this command downloads are "
-                       f"{sorted(DOWNLOADERS)} (not downloadable here: {sorted(NOT_DOWNLOADABLE)}).\n")
+        parser.exit(
+            2,
+            f"Unknown dataset {args.dataset!r}; the datasets this command downloads are "
+            f"{sorted(DOWNLOADERS)} (not downloadable here: {sorted(NOT_DOWNLOADABLE)}).\n",
+        )
     target = args.to or data_dir() / args.dataset
     folder = import_object(DOWNLOADERS[args.dataset])(target)
     print(f"{args.dataset} is in {folder}")

@@ -1,9 +1,10 @@
 """Train an ECG heartbeat classifier on MIT-BIH and write its checkpoint folder with a report.
 
-    python -m training.train ecg --protocol intra            # shipped intra-patient model
-    python -m training.train ecg --protocol inter            # shipped inter-patient model (DS1 -> DS2)
-    python -m training.train ecg --arch gru --epochs 8 --out runs/ecg-gru
+python -m training.train ecg --protocol intra            # shipped intra-patient model
+python -m training.train ecg --protocol inter            # shipped inter-patient model (DS1 -> DS2)
+python -m training.train ecg --arch gru --epochs 8 --out runs/ecg-gru
 """
+
 from __future__ import annotations
 
 import json
@@ -17,19 +18,26 @@ import torch
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
+from core.checkpoint import save_checkpoint, write_evaluation
 from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, unknown_rr
 from core.ecg.data import load_beats, load_kaggle_beats, protocol_split
 from core.ecg.model import ECGClassifier
 from core.ecg.predictor import ECGPredictor
-from core.checkpoint import save_checkpoint, write_evaluation
-from core.predictor import load_predictor, served_onnx
 from core.modelcard import model_card
+from core.predictor import load_predictor, served_onnx
 from core.results import softmax
 from core.tasks import get_task
 from training.config import TrainConfig, parse_config
 from training.loop import balanced_sampler, fit, predict_outputs, seed_everything, tensors
-from training.metrics import (classification_metrics, macro_f1_score, plot_confusion, plot_learning_curves, plot_roc_pr,
-                              write_per_class_csv, write_rows_csv)
+from training.metrics import (
+    classification_metrics,
+    macro_f1_score,
+    plot_confusion,
+    plot_learning_curves,
+    plot_roc_pr,
+    write_per_class_csv,
+    write_rows_csv,
+)
 
 PROTOCOL_TEXT = {
     "intra": "intra-patient: every beat of all 48 MIT-BIH records, stratified random 80/20 split (the Kaggle heartbeat "
@@ -122,7 +130,9 @@ def validation_split(train_index: np.ndarray, data: dict, config: "ECGTrainConfi
         split = GroupShuffleSplit(n_splits=1, test_size=config.val_fraction, random_state=config.seed)
         fit, val = next(split.split(train_index, groups=data["record"][train_index]))
         return train_index[fit], train_index[val]
-    return train_test_split(train_index, test_size=config.val_fraction, stratify=data["label"][train_index], random_state=config.seed)
+    return train_test_split(
+        train_index, test_size=config.val_fraction, stratify=data["label"][train_index], random_state=config.seed
+    )
 
 
 def reporting_macro_f1(y_val: np.ndarray):
@@ -159,23 +169,41 @@ def main(argv: list[str] | None = None) -> Path:
     data = load_kaggle_beats(config.kaggle_dir) if config.protocol == "kaggle" else load_beats(config.data_dir or None)
     train_index, test_index = protocol_split(data, config.protocol, seed=config.seed)
     if config.limit:
-        train_index = np.random.default_rng(config.seed).choice(train_index, min(config.limit, len(train_index)), replace=False)
+        train_index = np.random.default_rng(config.seed).choice(
+            train_index, min(config.limit, len(train_index)), replace=False
+        )
     fit_index, val_index = validation_split(train_index, data, config)
     beats, rr, label = data["beats"], data["rr"], data["label"]
-    inputs = (beats, rr, data["context"][:, data["context"].shape[1] - config.context_samples :]) if config.context_samples else (beats, rr)
+    inputs = (
+        (beats, rr, data["context"][:, data["context"].shape[1] - config.context_samples :])
+        if config.context_samples
+        else (beats, rr)
+    )
     train_set = tensors(*(x[fit_index] for x in inputs), label[fit_index])
     val_set = tensors(*(x[val_index] for x in inputs), label[val_index])
 
     # model, standardised with training statistics
     shape = dict(
-        arch=config.arch, width=config.width, stages=config.stages, stem_stride=config.stem_stride, hidden=config.hidden, layers=config.layers,
-        dropout=config.dropout, use_rr=config.use_rr, context_samples=config.context_samples, labels=AAMI_CLASSES,
-        beat_mean=float(beats[fit_index].mean()), beat_std=float(beats[fit_index].std()),
-        rr_mean=rr[fit_index].mean(axis=0).tolist(), rr_std=safe_std(rr[fit_index]).tolist(),
+        arch=config.arch,
+        width=config.width,
+        stages=config.stages,
+        stem_stride=config.stem_stride,
+        hidden=config.hidden,
+        layers=config.layers,
+        dropout=config.dropout,
+        use_rr=config.use_rr,
+        context_samples=config.context_samples,
+        labels=AAMI_CLASSES,
+        beat_mean=float(beats[fit_index].mean()),
+        beat_std=float(beats[fit_index].std()),
+        rr_mean=rr[fit_index].mean(axis=0).tolist(),
+        rr_std=safe_std(rr[fit_index]).tolist(),
     )
     model = ECGClassifier(**shape)
     n_params = sum(p.numel() for p in model.parameters()) * config.members
-    print(f"{config.arch} x {config.members}: {n_params:,} parameters; {len(fit_index):,} train / {len(val_index):,} validation / {len(test_index):,} test beats")
+    print(
+        f"{config.arch} x {config.members}: {n_params:,} parameters; {len(fit_index):,} train / {len(val_index):,} validation / {len(test_index):,} test beats"
+    )
 
     # training loop
     loss = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
@@ -188,8 +216,16 @@ def main(argv: list[str] | None = None) -> Path:
         if member:  # member 0 is the single model of the same command without --members
             seed_everything(config.seed + member, config.threads)
             model = ECGClassifier(**shape)
-        rows = fit(model, train_set, val_set, config, loss_fn=loss, score_fn=reporting_macro_f1(y_val), sampler=sampler,
-                   augment=make_augment(config.rr_dropout if config.use_rr else 0.0, config.augment))
+        rows = fit(
+            model,
+            train_set,
+            val_set,
+            config,
+            loss_fn=loss,
+            score_fn=reporting_macro_f1(y_val),
+            sampler=sampler,
+            augment=make_augment(config.rr_dropout if config.use_rr else 0.0, config.augment),
+        )
         members.append(model)
         history += [{"member": member, **row} for row in rows] if config.members > 1 else rows
     if config.members > 1:
@@ -200,41 +236,92 @@ def main(argv: list[str] | None = None) -> Path:
     train_seconds = time.time() - started
 
     # the checkpoint, then the served predictor (the int8 graph when quantized) evaluated on the untouched test part
-    calibration = np.random.default_rng(config.seed).choice(fit_index, min(CALIBRATION_BEATS, len(fit_index)), replace=False)
-    save_checkpoint(model, out, training_config=config.to_dict(), calibration=tuple(x[calibration] for x in inputs) if config.int8 else None)
+    calibration = np.random.default_rng(config.seed).choice(
+        fit_index, min(CALIBRATION_BEATS, len(fit_index)), replace=False
+    )
+    save_checkpoint(
+        model,
+        out,
+        training_config=config.to_dict(),
+        calibration=tuple(x[calibration] for x in inputs) if config.int8 else None,
+    )
     test, probabilities = evaluate(load_predictor(ECGPredictor, out), data, test_index)
     torch_test, _ = evaluate(model, data, test_index)
-    val = classification_metrics(y_val, softmax(predict_outputs(model, val_set, n_inputs=len(model.input_names))), AAMI_CLASSES)
+    val = classification_metrics(
+        y_val, softmax(predict_outputs(model, val_set, n_inputs=len(model.input_names))), AAMI_CLASSES
+    )
     metrics = {
-        "task": "ecg", "variant": config.variant, "protocol": config.protocol, "protocol_text": PROTOCOL_TEXT[config.protocol],
-        "dataset": "MIT-BIH Arrhythmia Database", "arch": config.arch, "parameters": n_params,
-        "epochs_run": len(history), "train_seconds": round(train_seconds, 1), "served_onnx": served_onnx(out).name,
-        "validation": {"accuracy": val["accuracy"], "macro_f1": val["macro_f1"]}, "test": test,
+        "task": "ecg",
+        "variant": config.variant,
+        "protocol": config.protocol,
+        "protocol_text": PROTOCOL_TEXT[config.protocol],
+        "dataset": "MIT-BIH Arrhythmia Database",
+        "arch": config.arch,
+        "parameters": n_params,
+        "epochs_run": len(history),
+        "train_seconds": round(train_seconds, 1),
+        "served_onnx": served_onnx(out).name,
+        "validation": {"accuracy": val["accuracy"], "macro_f1": val["macro_f1"]},
+        "test": test,
         "test_float32": {"accuracy": torch_test["accuracy"], "macro_f1": torch_test["macro_f1"]},
     }
     if config.members > 1:
         metrics["members"] = []
         for member, net in enumerate(members):
-            scores = classification_metrics(y_val, softmax(predict_outputs(net, val_set, n_inputs=len(net.input_names))), AAMI_CLASSES)
-            metrics["members"].append({"seed": config.seed + member, "epochs_run": sum(row["member"] == member for row in history),
-                                       "validation": {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}})
-    card = model_card(task, config.variant if config.variant in task.hub.models else "intra", metrics=metrics,
-                      training_command=config.command("ecg"), protocol=PROTOCOL_TEXT[config.protocol], limits=LIMITS[config.protocol])
+            scores = classification_metrics(
+                y_val, softmax(predict_outputs(net, val_set, n_inputs=len(net.input_names))), AAMI_CLASSES
+            )
+            metrics["members"].append(
+                {
+                    "seed": config.seed + member,
+                    "epochs_run": sum(row["member"] == member for row in history),
+                    "validation": {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]},
+                }
+            )
+    card = model_card(
+        task,
+        config.variant if config.variant in task.hub.models else "intra",
+        metrics=metrics,
+        training_command=config.command("ecg"),
+        protocol=PROTOCOL_TEXT[config.protocol],
+        limits=LIMITS[config.protocol],
+    )
     write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
     report.mkdir(exist_ok=True)
     title = f"{config.arch}, {config.protocol}-patient test"
     write_per_class_csv(test, report / "per_class_f1.csv")
-    write_rows_csv([{"arch": config.arch, "protocol": config.protocol, "parameters": n_params, "epochs": len(history),
-                     "train_seconds": round(train_seconds, 1), "test_accuracy": round(test["accuracy"], 4),
-                     "test_macro_f1": round(test["macro_f1"], 4), "j_index": round(test["j_index"], 4),
-                     "beats_only_accuracy": round(test["beats_only"]["accuracy"], 4)}], report / "model_summary.csv")
+    write_rows_csv(
+        [
+            {
+                "arch": config.arch,
+                "protocol": config.protocol,
+                "parameters": n_params,
+                "epochs": len(history),
+                "train_seconds": round(train_seconds, 1),
+                "test_accuracy": round(test["accuracy"], 4),
+                "test_macro_f1": round(test["macro_f1"], 4),
+                "j_index": round(test["j_index"], 4),
+                "beats_only_accuracy": round(test["beats_only"]["accuracy"], 4),
+            }
+        ],
+        report / "model_summary.csv",
+    )
     write_rows_csv(history, report / "history.csv")
     plot_confusion(test, AAMI_CLASSES, report / "confusion_matrix.png", title)
     plot_roc_pr(data["label"][test_index], probabilities, AAMI_CLASSES, report / "roc_pr.png", title)
     first = [row for row in history if row.get("member", 0) == 0]
     plot_learning_curves(first, report / "learning_curves.png", title + (" (member 0)" if config.members > 1 else ""))
-    print(json.dumps({"out": str(out), "test_accuracy": test["accuracy"], "test_macro_f1": test["macro_f1"], "j_index": test["j_index"]}))
+    print(
+        json.dumps(
+            {
+                "out": str(out),
+                "test_accuracy": test["accuracy"],
+                "test_macro_f1": test["macro_f1"],
+                "j_index": test["j_index"],
+            }
+        )
+    )
     return out
 
 
@@ -251,12 +338,20 @@ def peak_detection_metrics(data_dir: str | None = None, *, method: str = "search
         recording = read_wfdb(folder / f"{record}.hea")
         symbols, samples = recording.annotations["symbol"], recording.annotations["sample"]
         reference = samples[[s in AAMI_MAP for s in symbols]]
-        counts = np.array(match_peaks(reference, ecg_peaks(recording.signal[:, 0], recording.fs, method=method), recording.fs))
+        counts = np.array(
+            match_peaks(reference, ecg_peaks(recording.signal[:, 0], recording.fs, method=method), recording.fs)
+        )
         per_record[record] = counts.tolist()
         totals += counts
     tp, fn, fp = totals.tolist()
-    return {"method": method, "tolerance_s": 0.15, "beats": tp + fn, "sensitivity": tp / (tp + fn),
-            "positive_predictivity": tp / (tp + fp), "per_record_tp_fn_fp": per_record}
+    return {
+        "method": method,
+        "tolerance_s": 0.15,
+        "beats": tp + fn,
+        "sensitivity": tp / (tp + fn),
+        "positive_predictivity": tp / (tp + fp),
+        "per_record_tp_fn_fp": per_record,
+    }
 
 
 def evaluate_main(argv: list[str] | None = None) -> None:
@@ -277,7 +372,9 @@ def evaluate_main(argv: list[str] | None = None) -> None:
         return
     model = load_model("ecg", variant=args.variant)
     config = json.loads((model.checkpoint_dir / "training_config.json").read_text())
-    data = load_kaggle_beats(config["kaggle_dir"]) if config["protocol"] == "kaggle" else load_beats(args.data_dir or None)
+    data = (
+        load_kaggle_beats(config["kaggle_dir"]) if config["protocol"] == "kaggle" else load_beats(args.data_dir or None)
+    )
     _, test_index = protocol_split(data, config["protocol"], seed=config["seed"])
     metrics, _ = evaluate(model, data, test_index)
     print(json.dumps({"variant": args.variant, "protocol": config["protocol"], **metrics}, indent=2))

@@ -2,6 +2,7 @@
 
 Prints the metrics as JSON on stdout; each task's `training/<task>.py:evaluate_main(argv)` does the work.
 """
+
 from training._dispatch import dispatch
 
 if __name__ == "__main__":

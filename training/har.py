@@ -19,6 +19,7 @@ mean hand features of its labelled walking windows; held-out and test subjects g
 `predict_windows`' first pass. `--wearer-copies N` adds N copies of the training subjects, each subject's windows turned
 by one random rotation of up to `--wearer-rotation` degrees (the phone clipped on differently), as new wearers.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -33,36 +34,64 @@ import torch
 
 from core.checkpoint import save_checkpoint, write_evaluation
 from core.errors import ConfigError
-from core.har.data import (ACC_CHANNELS, ACTIVITIES, CHANNELS, HAR_FS, STEP, VAL_SUBJECTS, WALKING_CLASSES, har_segments,
-                           har_stitch, load_split, validation_mask)
+from core.har.data import (
+    ACC_CHANNELS,
+    ACTIVITIES,
+    CHANNELS,
+    HAR_FS,
+    STEP,
+    VAL_SUBJECTS,
+    WALKING_CLASSES,
+    har_segments,
+    har_stitch,
+    load_split,
+    validation_mask,
+)
 from core.har.model import HARClassifier, WindowFeatures
-from core.har.predictor import MIN_REFERENCE_WINDOWS
 from core.har.pipeline import har_windows, inertial_uci
+from core.har.predictor import MIN_REFERENCE_WINDOWS
 from core.modelcard import model_card
 from core.results import softmax
 from core.tasks import get_task
 from training.config import TrainConfig, parse_config
 from training.loop import fit, seed_everything, tensors
-from training.metrics import (classification_metrics, macro_f1_score, plot_confusion, plot_learning_curves, plot_roc_pr,
-                              write_per_class_csv, write_rows_csv)
+from training.metrics import (
+    classification_metrics,
+    macro_f1_score,
+    plot_confusion,
+    plot_learning_curves,
+    plot_roc_pr,
+    write_per_class_csv,
+    write_rows_csv,
+)
 
 VARIANT_CHANNELS = {"full": CHANNELS, "acc": ACC_CHANNELS}
-TEST_PROTOCOL = ("tested once on the 2,947 windows of the 9 test subjects (2, 4, 9, 10, 12, 13, 18, 20, 24); input is the raw "
-                 "inertial windows (2.56 s at 50 Hz), no 561-feature vectors.")
+TEST_PROTOCOL = (
+    "tested once on the 2,947 windows of the 9 test subjects (2, 4, 9, 10, 12, 13, 18, 20, 24); input is the raw "
+    "inertial windows (2.56 s at 50 Hz), no 561-feature vectors."
+)
 VAL_TEXT = f"the other five ({', '.join(map(str, VAL_SUBJECTS))})"
 PROTOCOL = f"UCI HAR official subject-wise split: trained on 16 of the 21 training subjects, model selection on {VAL_TEXT}, {TEST_PROTOCOL}"
-FOLDS_PROTOCOL = ("UCI HAR official subject-wise split: the model chosen by {folds}-fold cross-validation by subject over the "
-                  "21 training subjects (out-of-fold macro-F1; every fold model trained for a fixed epoch count, no early "
-                  f"stopping), then trained on all 21; {TEST_PROTOCOL}")
-REFIT_PROTOCOL = (f"UCI HAR official subject-wise split: model and epoch count chosen by training on 16 of the 21 training "
-                  f"subjects and validating on {VAL_TEXT}, then retrained on all 21 for that many epochs; {TEST_PROTOCOL}")
-CALIBRATION_PROTOCOL = (" Wearer calibration: each subject's windows are one wearer's recording; a first pass finds the "
-                        "subject's walking windows (no labels), whose mean hand features are the reference of the second "
-                        "pass; fold models and the test are scored so.")
-CALIBRATION_LIMITS = (" Wearer calibration needs at least {windows} windows (about {seconds:.0f} s) of walking in the recording; "
-                      "with less, the training population's reference is used. The ONNX graph takes `windows` and "
-                      "`reference` (zeros: no calibration) and also returns each window's features, from which "
-                      "`predict_windows` builds the wearer's reference.")
+FOLDS_PROTOCOL = (
+    "UCI HAR official subject-wise split: the model chosen by {folds}-fold cross-validation by subject over the "
+    "21 training subjects (out-of-fold macro-F1; every fold model trained for a fixed epoch count, no early "
+    f"stopping), then trained on all 21; {TEST_PROTOCOL}"
+)
+REFIT_PROTOCOL = (
+    f"UCI HAR official subject-wise split: model and epoch count chosen by training on 16 of the 21 training "
+    f"subjects and validating on {VAL_TEXT}, then retrained on all 21 for that many epochs; {TEST_PROTOCOL}"
+)
+CALIBRATION_PROTOCOL = (
+    " Wearer calibration: each subject's windows are one wearer's recording; a first pass finds the "
+    "subject's walking windows (no labels), whose mean hand features are the reference of the second "
+    "pass; fold models and the test are scored so."
+)
+CALIBRATION_LIMITS = (
+    " Wearer calibration needs at least {windows} windows (about {seconds:.0f} s) of walking in the recording; "
+    "with less, the training population's reference is used. The ONNX graph takes `windows` and "
+    "`reference` (zeros: no calibration) and also returns each window's features, from which "
+    "`predict_windows` builds the wearer's reference."
+)
 LIMITS = {
     "full": "Trained on one phone model worn at the waist by 30 adults aged 19-48 in a lab protocol; other placements "
     "(pocket, wrist, hand) and activities outside the six classes are not recognised.",
@@ -72,14 +101,46 @@ LIMITS = {
 COMPARISON_GRID = (
     {"calibrated": False},
     {"arch": "cnn", "members": 1, "feature_members": 0, "calibrated": False},
-    {"arch": "lstm", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False,
-     "wearer_copies": 0},
-    {"arch": "gru", "hidden": 64, "layers": 2, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False,
-     "wearer_copies": 0},
-    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": False, "members": 1, "feature_members": 0, "calibrated": False,
-     "wearer_copies": 0},
-    {"arch": "lstm", "hidden": 32, "layers": 1, "bidirectional": True, "members": 1, "feature_members": 0, "calibrated": False,
-     "wearer_copies": 0},
+    {
+        "arch": "lstm",
+        "hidden": 64,
+        "layers": 2,
+        "bidirectional": False,
+        "members": 1,
+        "feature_members": 0,
+        "calibrated": False,
+        "wearer_copies": 0,
+    },
+    {
+        "arch": "gru",
+        "hidden": 64,
+        "layers": 2,
+        "bidirectional": False,
+        "members": 1,
+        "feature_members": 0,
+        "calibrated": False,
+        "wearer_copies": 0,
+    },
+    {
+        "arch": "lstm",
+        "hidden": 32,
+        "layers": 1,
+        "bidirectional": False,
+        "members": 1,
+        "feature_members": 0,
+        "calibrated": False,
+        "wearer_copies": 0,
+    },
+    {
+        "arch": "lstm",
+        "hidden": 32,
+        "layers": 1,
+        "bidirectional": True,
+        "members": 1,
+        "feature_members": 0,
+        "calibrated": False,
+        "wearer_copies": 0,
+    },
 )
 """With --compare: the same ensemble without wearer calibration, a single CNN, the seed's recurrent baselines (2-layer
 LSTM and GRU, 64 units, dropout 0.3, FC 128, on the original subjects only) and smaller or bidirectional LSTMs."""
@@ -120,18 +181,26 @@ class HARTrainConfig(TrainConfig):
     def validate(self) -> None:
         super().validate()
         if self.refit and self.schedule != "cosine":
-            raise ConfigError(f"Config field refit=True needs schedule='cosine' (got {self.schedule!r}): a plateau schedule "
-                              "would be driven by validation subjects that the refit trains on.")
+            raise ConfigError(
+                f"Config field refit=True needs schedule='cosine' (got {self.schedule!r}): a plateau schedule "
+                "would be driven by validation subjects that the refit trains on."
+            )
         if not 0.0 <= self.reference_dropout <= 1.0:
-            raise ConfigError(f"Config field reference_dropout={self.reference_dropout!r} must be a share between 0 and 1.")
+            raise ConfigError(
+                f"Config field reference_dropout={self.reference_dropout!r} must be a share between 0 and 1."
+            )
         if self.wearer_copies < 0:
             raise ConfigError(f"Config field wearer_copies={self.wearer_copies!r} must not be negative.")
         if not 0.0 < self.wearer_rotation <= 180.0:
-            raise ConfigError(f"Config field wearer_rotation={self.wearer_rotation!r} must be an angle in degrees, above 0 and at most 180.")
+            raise ConfigError(
+                f"Config field wearer_rotation={self.wearer_rotation!r} must be an angle in degrees, above 0 and at most 180."
+            )
         if self.folds and (self.folds < 2 or self.schedule != "cosine" or self.refit):
-            raise ConfigError(f"Config field folds={self.folds} needs at least 2 folds, schedule='cosine' (got "
-                              f"{self.schedule!r}) and no refit: fold models train for a fixed epoch count and the chosen "
-                              "model is trained on all 21 subjects anyway.")
+            raise ConfigError(
+                f"Config field folds={self.folds} needs at least 2 folds, schedule='cosine' (got "
+                f"{self.schedule!r}) and no refit: fold models train for a fixed epoch count and the chosen "
+                "model is trained on all 21 subjects anyway."
+            )
 
 
 def random_rotations(n: int, degrees: float, *, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -181,12 +250,15 @@ def make_augment(scale: float, rotation: float, *, reference_dropout: float = 0.
 
 
 @torch.inference_mode()
-def wearer_references(extractor: WindowFeatures, split: dict, windows: np.ndarray,
-                      population: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def wearer_references(
+    extractor: WindowFeatures, split: dict, windows: np.ndarray, population: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Training references: per window, the mean hand features of its subject's walking windows as offsets from the
     population's (zeros when the subject has fewer than `MIN_REFERENCE_WINDOWS`), and the population's reference (the
     mean over the split's walking windows unless given)."""
-    features = torch.cat([extractor(torch.from_numpy(chunk)) for chunk in np.array_split(windows, max(1, len(windows) // 1024))]).numpy()
+    features = torch.cat(
+        [extractor(torch.from_numpy(chunk)) for chunk in np.array_split(windows, max(1, len(windows) // 1024))]
+    ).numpy()
     walking = np.isin(split["y"], WALKING_CLASSES)
     if population is None:
         population = features[walking].mean(axis=0) if walking.any() else features.mean(axis=0)
@@ -211,7 +283,9 @@ def ensemble_loss(label_smoothing: float):
     return loss
 
 
-def train_one(config: HARTrainConfig, train: dict, val: dict, *, keep_last: bool = False) -> tuple[HARClassifier, list[dict], float]:
+def train_one(
+    config: HARTrainConfig, train: dict, val: dict, *, keep_last: bool = False
+) -> tuple[HARClassifier, list[dict], float]:
     """Fit one model of `config` on `train`, selected by validation macro-F1 (or its last state with `keep_last`);
     returns model, history, seconds."""
     seed_everything(config.seed, config.threads)
@@ -224,24 +298,47 @@ def train_one(config: HARTrainConfig, train: dict, val: dict, *, keep_last: bool
     if config.calibrated:
         extractor = WindowFeatures(channels)
         references, population = wearer_references(extractor, train, x_train)
-        inputs_train, inputs_val = (x_train, references), (x_val, wearer_references(extractor, val, x_val, population)[0])
+        inputs_train, inputs_val = (
+            (x_train, references),
+            (x_val, wearer_references(extractor, val, x_val, population)[0]),
+        )
     model = HARClassifier(
-        arch=config.arch, channels=channels, width=config.width, use_stats=config.use_stats, features=config.features, members=config.members,
-        feature_members=config.feature_members, calibrated=config.calibrated,
+        arch=config.arch,
+        channels=channels,
+        width=config.width,
+        use_stats=config.use_stats,
+        features=config.features,
+        members=config.members,
+        feature_members=config.feature_members,
+        calibrated=config.calibrated,
         hidden=config.hidden,
-        layers=config.layers, bidirectional=config.bidirectional, fc=config.fc, dropout=config.dropout, labels=ACTIVITIES,
-        mean=x_train.mean(axis=(0, 1)).tolist(), std=x_train.std(axis=(0, 1)).tolist(),
+        layers=config.layers,
+        bidirectional=config.bidirectional,
+        fc=config.fc,
+        dropout=config.dropout,
+        labels=ACTIVITIES,
+        mean=x_train.mean(axis=(0, 1)).tolist(),
+        std=x_train.std(axis=(0, 1)).tolist(),
     )
     if config.calibrated:
         model.population_reference.copy_(torch.from_numpy(population))
-    print(f"{config.arch} ({config.variant}): {sum(p.numel() for p in model.parameters()):,} parameters; "
-          f"{len(x_train):,} train / {len(x_val):,} validation windows")
+    print(
+        f"{config.arch} ({config.variant}): {sum(p.numel() for p in model.parameters()):,} parameters; "
+        f"{len(x_train):,} train / {len(x_val):,} validation windows"
+    )
 
     started = time.time()
     augment = make_augment(config.scale_jitter, config.rotation, reference_dropout=config.reference_dropout)
-    history = fit(model, tensors(*inputs_train, train["y"]), tensors(*inputs_val, val["y"]), config,
-                  loss_fn=ensemble_loss(config.label_smoothing), score_fn=macro_f1_score(val["y"], ACTIVITIES),
-                  augment=augment, keep_last=keep_last)
+    history = fit(
+        model,
+        tensors(*inputs_train, train["y"]),
+        tensors(*inputs_val, val["y"]),
+        config,
+        loss_fn=ensemble_loss(config.label_smoothing),
+        score_fn=macro_f1_score(val["y"], ACTIVITIES),
+        augment=augment,
+        keep_last=keep_last,
+    )
     return model, history, time.time() - started
 
 
@@ -280,22 +377,36 @@ def population_reference_metrics(model: HARClassifier, split: dict) -> dict:
     return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"]}
 
 
-def experiment_row(config: HARTrainConfig, model: HARClassifier, history: list[dict], seconds: float, val: dict, test: dict) -> dict:
+def experiment_row(
+    config: HARTrainConfig, model: HARClassifier, history: list[dict], seconds: float, val: dict, test: dict
+) -> dict:
     return {
-        "arch": config.arch, "hidden": config.hidden if config.arch != "cnn" else "", "layers": config.layers if config.arch != "cnn" else "",
-        "bidirectional": config.bidirectional if config.arch != "cnn" else "", "width": config.width if config.arch == "cnn" else "", "members": config.members,
+        "arch": config.arch,
+        "hidden": config.hidden if config.arch != "cnn" else "",
+        "layers": config.layers if config.arch != "cnn" else "",
+        "bidirectional": config.bidirectional if config.arch != "cnn" else "",
+        "width": config.width if config.arch == "cnn" else "",
+        "members": config.members,
         "feature_members": config.feature_members,
-        "parameters": sum(p.numel() for p in model.parameters()), "epochs": len(history), "train_seconds": round(seconds, 1),
-        "val_accuracy": round(val["accuracy"], 4), "val_macro_f1": round(val["macro_f1"], 4),
-        "test_accuracy": round(test["accuracy"], 4), "test_macro_f1": round(test["macro_f1"], 4),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "epochs": len(history),
+        "train_seconds": round(seconds, 1),
+        "val_accuracy": round(val["accuracy"], 4),
+        "val_macro_f1": round(val["macro_f1"], 4),
+        "test_accuracy": round(test["accuracy"], 4),
+        "test_macro_f1": round(test["macro_f1"], 4),
     }
 
 
 def candidates(config: HARTrainConfig) -> list[HARTrainConfig]:
     """The configured model and, with `compare`, its `COMPARISON_GRID` variants (recurrent ones for `baseline_epochs`)."""
     grid = COMPARISON_GRID if config.compare else ()
-    return [config] + [dataclasses.replace(config, **row, **({} if row.get("arch", "cnn") == "cnn" else {"epochs": config.baseline_epochs}))
-                       for row in grid]
+    return [config] + [
+        dataclasses.replace(
+            config, **row, **({} if row.get("arch", "cnn") == "cnn" else {"epochs": config.baseline_epochs})
+        )
+        for row in grid
+    ]
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -306,7 +417,9 @@ def main(argv: list[str] | None = None) -> Path:
     # data: the official train split minus the validation subjects; the test split is only evaluated
     train_all, test = load_split("train", config.data_dir or None), load_split("test", config.data_dir or None)
     if config.limit:
-        keep = np.random.default_rng(config.seed).choice(len(train_all["y"]), min(config.limit, len(train_all["y"])), replace=False)
+        keep = np.random.default_rng(config.seed).choice(
+            len(train_all["y"]), min(config.limit, len(train_all["y"])), replace=False
+        )
         train_all = {key: value[keep] for key, value in train_all.items()}
     held_out = validation_mask(train_all["subject"])
     train = {key: value[~held_out] for key, value in train_all.items()}
@@ -332,25 +445,40 @@ def main(argv: list[str] | None = None) -> Path:
         print(f"refit on all {len(train_all['y']):,} training windows for {refit_epochs} epochs")
         model, _, seconds = train_one(dataclasses.replace(chosen, epochs=refit_epochs), train_all, val, keep_last=True)
         test_metrics, probabilities = evaluate(model, test)
-    protocol = REFIT_PROTOCOL if config.refit else FOLDS_PROTOCOL.format(folds=config.folds) if config.folds else PROTOCOL
+    protocol = (
+        REFIT_PROTOCOL if config.refit else FOLDS_PROTOCOL.format(folds=config.folds) if config.folds else PROTOCOL
+    )
     limits = LIMITS[config.variant]
     if chosen.calibrated:
         protocol += CALIBRATION_PROTOCOL
-        limits += CALIBRATION_LIMITS.format(windows=MIN_REFERENCE_WINDOWS, seconds=(MIN_REFERENCE_WINDOWS + 1) * STEP / HAR_FS)
+        limits += CALIBRATION_LIMITS.format(
+            windows=MIN_REFERENCE_WINDOWS, seconds=(MIN_REFERENCE_WINDOWS + 1) * STEP / HAR_FS
+        )
 
     # the checkpoint folder, its model card and report
     metrics = {
-        "task": "har", "variant": config.variant, "protocol_text": protocol, "dataset": "UCI HAR (Anguita et al. 2013)",
-        "arch": chosen.arch, "channels": list(model.channels), "parameters": sum(p.numel() for p in model.parameters()),
-        "epochs_run": len(history), "refit_epochs": refit_epochs, "train_seconds": round(seconds, 1),
-        "validation": {"accuracy": val_metrics["accuracy"], "macro_f1": val_metrics["macro_f1"],
-                       "part": f"out of fold, {config.folds} folds by subject" if config.folds else "held-out training subjects"},
+        "task": "har",
+        "variant": config.variant,
+        "protocol_text": protocol,
+        "dataset": "UCI HAR (Anguita et al. 2013)",
+        "arch": chosen.arch,
+        "channels": list(model.channels),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "epochs_run": len(history),
+        "refit_epochs": refit_epochs,
+        "train_seconds": round(seconds, 1),
+        "validation": {
+            "accuracy": val_metrics["accuracy"],
+            "macro_f1": val_metrics["macro_f1"],
+            "part": f"out of fold, {config.folds} folds by subject" if config.folds else "held-out training subjects",
+        },
         "test": test_metrics,
         "test_population_reference": population_reference_metrics(model, test) if chosen.calibrated else None,
         "experiments": [experiment_row(*run[:4], run[4], run[5]) for run in runs],
     }
-    card = model_card(task, config.variant, metrics=metrics, training_command=config.command("har"), protocol=protocol,
-                      limits=limits)
+    card = model_card(
+        task, config.variant, metrics=metrics, training_command=config.command("har"), protocol=protocol, limits=limits
+    )
     save_checkpoint(model, out, training_config=chosen.to_dict())
     write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
@@ -362,7 +490,16 @@ def main(argv: list[str] | None = None) -> Path:
     plot_confusion(test_metrics, ACTIVITIES, report / "confusion_matrix.png", title)
     plot_roc_pr(test["y"], probabilities, ACTIVITIES, report / "roc_pr.png", title)
     plot_learning_curves(history, report / "learning_curves.png", title)
-    print(json.dumps({"out": str(out), "arch": chosen.arch, "test_accuracy": test_metrics["accuracy"], "test_macro_f1": test_metrics["macro_f1"]}))
+    print(
+        json.dumps(
+            {
+                "out": str(out),
+                "arch": chosen.arch,
+                "test_accuracy": test_metrics["accuracy"],
+                "test_macro_f1": test_metrics["macro_f1"],
+            }
+        )
+    )
     return out
 
 
@@ -370,7 +507,10 @@ def raw_path_accuracy(model: HARClassifier, split: dict) -> float:
     """Accuracy when each continuous run of windows is stitched back into a recording (total acceleration and
     gyroscope) and sent through the serving pipeline (gravity filter, windows); the windows of all of a subject's
     recordings are classified together, as one wearer's."""
-    raw = [CHANNELS.index(c) for c in ("total_acc_x", "total_acc_y", "total_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z")]
+    raw = [
+        CHANNELS.index(c)
+        for c in ("total_acc_x", "total_acc_y", "total_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z")
+    ]
     has_gyro = model.needs_gyroscope
     hits = total = 0
     for subject in np.unique(split["subject"]):

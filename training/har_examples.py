@@ -3,6 +3,7 @@
 Consecutive 50%-overlapping windows are stitched back into continuous recordings (total acceleration in g and
 gyroscope in rad/s, as the phone gave them after UCI's noise filters), one segment per activity per subject.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,7 +19,10 @@ from core.tasks import ROOT
 EXAMPLES = ROOT / "spaces" / "har" / "examples"
 FIXTURES = ROOT / "tests" / "fixtures"
 DAY_ORDER = ("STANDING", "WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "LAYING")
-RAW = [CHANNELS.index(c) for c in ("total_acc_x", "total_acc_y", "total_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z")]
+RAW = [
+    CHANNELS.index(c)
+    for c in ("total_acc_x", "total_acc_y", "total_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z")
+]
 SUBJECT_EXAMPLES = {
     2: {"time_unit": "s", "acc_unit": "g", "gyro": True},
     9: {"time_unit": "ms", "acc_unit": "m/s^2", "gyro": True},
@@ -29,7 +33,9 @@ FIXTURE_ORDER = ("WALKING", "SITTING", "LAYING")
 FIXTURE_SECONDS = 10.0
 
 
-def stitched_recording(split: dict, subject: int, order: tuple[str, ...], seconds: float) -> tuple[np.ndarray, np.ndarray]:
+def stitched_recording(
+    split: dict, subject: int, order: tuple[str, ...], seconds: float
+) -> tuple[np.ndarray, np.ndarray]:
     """(n, 6) raw-like signal (total acc g, gyro rad/s) at 50 Hz and the activity index per sample: the longest
     continuous segment of each activity in `order`, cut to at most `seconds`."""
     parts, labels = [], []
@@ -42,7 +48,17 @@ def stitched_recording(split: dict, subject: int, order: tuple[str, ...], second
     return np.concatenate(parts), np.concatenate(labels)
 
 
-def write_recording(path: Path, signal: np.ndarray, labels: np.ndarray, fs: float, *, time_unit: str, acc_unit: str, gyro: bool, note: str) -> None:
+def write_recording(
+    path: Path,
+    signal: np.ndarray,
+    labels: np.ndarray,
+    fs: float,
+    *,
+    time_unit: str,
+    acc_unit: str,
+    gyro: bool,
+    note: str,
+) -> None:
     time = np.arange(len(signal)) / fs * (1000.0 if time_unit == "ms" else 1.0)
     acc = signal[:, :3] * (9.80665 if acc_unit == "m/s^2" else 1.0)
     columns = [f"time_{time_unit}", "acc_x", "acc_y", "acc_z"] + (["gyro_x", "gyro_y", "gyro_z"] if gyro else [])
@@ -71,14 +87,28 @@ def main() -> None:
     for subject, style in SUBJECT_EXAMPLES.items():
         signal, labels = stitched_recording(test, subject, DAY_ORDER, 20.0)
         note = f"UCI HAR test subject {subject}, real windows stitched back, 20 s per activity, 50 Hz"
-        write_recording(EXAMPLES / f"uci_subject{subject:02d}_{'acc_gyro' if style['gyro'] else 'acc_only'}.csv",
-                        signal, labels, HAR_FS, note=note, **style)
+        write_recording(
+            EXAMPLES / f"uci_subject{subject:02d}_{'acc_gyro' if style['gyro'] else 'acc_only'}.csv",
+            signal,
+            labels,
+            HAR_FS,
+            note=note,
+            **style,
+        )
     # fixture: three activities of subject 2 resampled to 20 Hz, and six single windows in the release layout
     signal, labels = stitched_recording(test, 2, FIXTURE_ORDER, FIXTURE_SECONDS)
     low = signal_resample(signal, HAR_FS, 20.0)
     low_labels = labels[(np.arange(len(low)) * HAR_FS / 20.0).astype(int)]
-    write_recording(FIXTURES / "har_stitched_20hz.csv", low, low_labels, 20.0, time_unit="s", acc_unit="g", gyro=True,
-                    note=f"UCI HAR test subject 2, {FIXTURE_SECONDS:g} s each of {', '.join(FIXTURE_ORDER)}, resampled to 20 Hz")
+    write_recording(
+        FIXTURES / "har_stitched_20hz.csv",
+        low,
+        low_labels,
+        20.0,
+        time_unit="s",
+        acc_unit="g",
+        gyro=True,
+        note=f"UCI HAR test subject 2, {FIXTURE_SECONDS:g} s each of {', '.join(FIXTURE_ORDER)}, resampled to 20 Hz",
+    )
     rows = np.array([np.flatnonzero((test["subject"] == 4) & (test["y"] == c))[5] for c in range(len(ACTIVITIES))])
     write_uci_zip(FIXTURES / "har_uci_tiny.zip", test, rows)
 

@@ -8,6 +8,7 @@ Each run trains on the user protocol (test runners unseen) and, as the second pr
 configuration on the chronological per-runner split; baselines (constant mean, linear regression on the 14
 features) are measured on both test parts. Test parts are only evaluated, never used for model selection.
 """
+
 from __future__ import annotations
 
 import json
@@ -74,7 +75,9 @@ class HRTrainConfig(TrainConfig):
     """The variant is the architecture's name."""
 
 
-def chunk_runs(runs: list[Run], chunk_steps: int, warmup_steps: int, weights: list[float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def chunk_runs(
+    runs: list[Run], chunk_steps: int, warmup_steps: int, weights: list[float] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut runs into equal-length training sequences: features (n, L, 14), heart rate (n, L), loss mask (n, L).
 
     A run longer than L continues in overlapping chunks whose first `warmup_steps` are masked, so the model warms
@@ -94,7 +97,11 @@ def chunk_runs(runs: list[Run], chunk_steps: int, warmup_steps: int, weights: li
             features.append(np.pad(x, ((0, pad), (0, 0)), mode="edge"))
             targets.append(np.pad(np.nan_to_num(y), (0, pad)))
             masks.append(np.pad(mask * weight, (0, pad)))
-    return np.stack(features).astype(np.float32), np.stack(targets).astype(np.float32), np.stack(masks).astype(np.float32)
+    return (
+        np.stack(features).astype(np.float32),
+        np.stack(targets).astype(np.float32),
+        np.stack(masks).astype(np.float32),
+    )
 
 
 def masked_mse(output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -112,7 +119,11 @@ def runner_weights(runs: list[Run], users: list[int]) -> list[float]:
 
 
 def errors_summary(errors: np.ndarray) -> dict:
-    return {"mae": float(np.mean(np.abs(errors))), "rmse": float(np.sqrt(np.mean(errors**2))), "n_steps": int(len(errors))}
+    return {
+        "mae": float(np.mean(np.abs(errors))),
+        "rmse": float(np.sqrt(np.mean(errors**2))),
+        "n_steps": int(len(errors)),
+    }
 
 
 def intensity_of(run: Run) -> str:
@@ -131,38 +142,66 @@ def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baseline
         errors["model"].append(result.hr_pred[known] - run.heart_rate[known])
         for name, baseline in baselines.items():
             errors[name].append(baseline(run.features)[known] - run.heart_rate[known])
-        row = {"workout_id": workouts[i].workout_id, "user": workouts[i].user, "minutes": round(run.time_s[-1] / 60, 1),
-               "intensity": intensity_of(run), "mae": round(result.mae(), 2),
-               **{f"mae_{name}": round(float(np.mean(np.abs(errors[name][-1]))), 2) for name in baselines}}
+        row = {
+            "workout_id": workouts[i].workout_id,
+            "user": workouts[i].user,
+            "minutes": round(run.time_s[-1] / 60, 1),
+            "intensity": intensity_of(run),
+            "mae": round(result.mae(), 2),
+            **{f"mae_{name}": round(float(np.mean(np.abs(errors[name][-1]))), 2) for name in baselines},
+        }
         if (run.time_s[np.isfinite(run.heart_rate)] > CALIBRATION_MINUTES * 60).sum() >= 12:
             personalised = predict(model, workouts[i].recording, calibration_minutes=CALIBRATION_MINUTES)
             # naive calibrated baseline: the window's median heart rate held for the rest of the run (a zero curve, fully shifted)
-            window_hr, _, _ = personalise(run, np.zeros(len(run.time_s)), calibration_minutes=CALIBRATION_MINUTES, resting_hr=None,
-                                          max_hr=None, population_rest=model.population_rest_hr,
-                                          population_max=model.population_max_hr, calibration_weight=1.0)
+            window_hr, _, _ = personalise(
+                run,
+                np.zeros(len(run.time_s)),
+                calibration_minutes=CALIBRATION_MINUTES,
+                resting_hr=None,
+                max_hr=None,
+                population_rest=model.population_rest_hr,
+                population_max=model.population_max_hr,
+                calibration_weight=1.0,
+            )
             scored = np.isfinite(run.heart_rate) & (run.time_s >= personalised.scored_from_s)
-            for name, curve in (("before", personalised.hr_model), ("after", personalised.hr_pred),
-                                ("constant_mean", baselines["constant_mean"](run.features)), ("window_heart_rate", window_hr)):
+            for name, curve in (
+                ("before", personalised.hr_model),
+                ("after", personalised.hr_pred),
+                ("constant_mean", baselines["constant_mean"](run.features)),
+                ("window_heart_rate", window_hr),
+            ):
                 calibrated[name].append(curve[scored] - run.heart_rate[scored])
             row["mae_calibrated"] = round(personalised.mae(), 2)
         rows.append(row)
     metrics = {name: errors_summary(np.concatenate(parts)) for name, parts in errors.items()}
-    test = {**metrics["model"], "n_runs": len(index), "n_runners": len({workouts[i].user for i in index}),
-            "mean_run_mae": float(np.mean([row["mae"] for row in rows])),
-            "baselines": {name: metrics[name] for name in baselines}}
+    test = {
+        **metrics["model"],
+        "n_runs": len(index),
+        "n_runners": len({workouts[i].user for i in index}),
+        "mean_run_mae": float(np.mean([row["mae"] for row in rows])),
+        "baselines": {name: metrics[name] for name in baselines},
+    }
     test["gain_over_constant_mean"] = 1 - test["mae"] / test["baselines"]["constant_mean"]["mae"]
     test["per_intensity"] = {}
     for name in INTENSITIES:
         parts = [k for k, row in enumerate(rows) if row["intensity"] == name]
         if parts:
-            test["per_intensity"][name] = {"n_runs": len(parts), **errors_summary(np.concatenate([errors["model"][k] for k in parts])),
-                                           "constant_mean_mae": errors_summary(np.concatenate([errors["constant_mean"][k] for k in parts]))["mae"]}
+            test["per_intensity"][name] = {
+                "n_runs": len(parts),
+                **errors_summary(np.concatenate([errors["model"][k] for k in parts])),
+                "constant_mean_mae": errors_summary(np.concatenate([errors["constant_mean"][k] for k in parts]))["mae"],
+            }
     if calibrated["after"]:
         summaries = {name: errors_summary(np.concatenate(parts)) for name, parts in calibrated.items()}
         test["calibration"] = {
-            "minutes": CALIBRATION_MINUTES, "weight": CALIBRATION_WEIGHT, "n_runs": len(calibrated["after"]),
-            "mae_before": summaries["before"]["mae"], "mae_after": summaries["after"]["mae"], "rmse_after": summaries["after"]["rmse"],
-            "constant_mean_mae": summaries["constant_mean"]["mae"], "window_heart_rate_mae": summaries["window_heart_rate"]["mae"],
+            "minutes": CALIBRATION_MINUTES,
+            "weight": CALIBRATION_WEIGHT,
+            "n_runs": len(calibrated["after"]),
+            "mae_before": summaries["before"]["mae"],
+            "mae_after": summaries["after"]["mae"],
+            "rmse_after": summaries["after"]["rmse"],
+            "constant_mean_mae": summaries["constant_mean"]["mae"],
+            "window_heart_rate_mae": summaries["window_heart_rate"]["mae"],
         }
     return test, rows
 
@@ -175,8 +214,14 @@ def fit_baselines(train_runs: list[Run]) -> dict:
     return {"constant_mean": lambda features: np.full(len(features), mean), "linear_regression": linear.predict}
 
 
-def train_split(config: HRTrainConfig, workouts: list[Workout], runs: list[Run], split: tuple[list[int], list[int], list[int]],
-                *, balance: bool):
+def train_split(
+    config: HRTrainConfig,
+    workouts: list[Workout],
+    runs: list[Run],
+    split: tuple[list[int], list[int], list[int]],
+    *,
+    balance: bool,
+):
     """Train one model on a (train, validation, test) split of workout indices, with runner-balanced loss weights if
     `balance`; returns the model, its history, test metrics, per-run test rows and split sizes."""
     seed_everything(config.seed, config.threads)
@@ -187,18 +232,39 @@ def train_split(config: HRTrainConfig, workouts: list[Workout], runs: list[Run],
     mean, std = feature_statistics([run.features for run in train_runs])
     hr = np.concatenate([run.heart_rate[np.isfinite(run.heart_rate)] for run in train_runs])
     # a typed max HR rescales from what it is compared with in training: the runs' mean peak (the data has no resting HR)
-    peak = float(np.mean([np.nanpercentile(run.heart_rate, 99) for run in train_runs if np.isfinite(run.heart_rate).any()]))
-    model = HRModel(arch=config.arch, hidden=config.hidden, layers=config.layers, dropout=config.dropout,
-                    feature_mean=mean, feature_std=std, hr_mean=float(hr.mean()), hr_std=float(hr.std()), grid_s=GRID_S,
-                    population_max_hr=peak)
+    peak = float(
+        np.mean([np.nanpercentile(run.heart_rate, 99) for run in train_runs if np.isfinite(run.heart_rate).any()])
+    )
+    model = HRModel(
+        arch=config.arch,
+        hidden=config.hidden,
+        layers=config.layers,
+        dropout=config.dropout,
+        feature_mean=mean,
+        feature_std=std,
+        hr_mean=float(hr.mean()),
+        hr_std=float(hr.std()),
+        grid_s=GRID_S,
+        population_max_hr=peak,
+    )
     weights = runner_weights(train_runs, [workouts[i].user for i in train_index]) if balance else None
-    train_set = torch.utils.data.TensorDataset(*map(torch.from_numpy, chunk_runs(train_runs, config.chunk_steps, config.warmup_steps, weights)))
+    train_set = torch.utils.data.TensorDataset(
+        *map(torch.from_numpy, chunk_runs(train_runs, config.chunk_steps, config.warmup_steps, weights))
+    )
     val_arrays = chunk_runs(val_runs, config.chunk_steps, config.warmup_steps)
     val_set = torch.utils.data.TensorDataset(*map(torch.from_numpy, val_arrays))
-    sizes = {part: {"runs": len(index), "runners": len({workouts[i].user for i in index}), "steps": int(sum(len(runs[i].time_s) for i in index))}
-             for part, index in (("train", train_index), ("validation", val_index), ("test", test_index))}
-    print(f"{config.arch}: {sum(p.numel() for p in model.parameters()):,} parameters; "
-          + "; ".join(f"{part} {s['runs']} runs / {s['runners']} runners" for part, s in sizes.items()))
+    sizes = {
+        part: {
+            "runs": len(index),
+            "runners": len({workouts[i].user for i in index}),
+            "steps": int(sum(len(runs[i].time_s) for i in index)),
+        }
+        for part, index in (("train", train_index), ("validation", val_index), ("test", test_index))
+    }
+    print(
+        f"{config.arch}: {sum(p.numel() for p in model.parameters()):,} parameters; "
+        + "; ".join(f"{part} {s['runs']} runs / {s['runners']} runners" for part, s in sizes.items())
+    )
 
     def negative_val_mae(output: np.ndarray) -> float:
         _, target, mask = val_arrays
@@ -208,29 +274,43 @@ def train_split(config: HRTrainConfig, workouts: list[Workout], runs: list[Run],
     history = fit(model, train_set, val_set, config, loss_fn=masked_mse, score_fn=negative_val_mae)
     train_seconds = time.time() - started
     test, rows = evaluate(model, workouts, test_index, fit_baselines(train_runs))
-    info = {"sizes": sizes, "epochs_run": len(history), "train_seconds": round(train_seconds, 1),
-            "validation_mae": -max(row["val_score"] for row in history)}
+    info = {
+        "sizes": sizes,
+        "epochs_run": len(history),
+        "train_seconds": round(train_seconds, 1),
+        "validation_mae": -max(row["val_score"] for row in history),
+    }
     return model, history, test, rows, info
 
 
 def card_protocol(metrics: dict) -> str:
     """The protocol text with the measured sizes, baselines, calibration and second protocol, for the model card."""
     test, sizes = metrics["test"], metrics["sizes"]
-    lines = [PROTOCOL_TEXT[metrics["protocol"]],
-             "Sizes: " + "; ".join(f"{part} {s['runs']} runs / {s['runners']} runners / {s['steps']} steps" for part, s in sizes.items()) + ".",
-             f"Test MAE {test['mae']:.2f} bpm (RMSE {test['rmse']:.2f}); baselines on the same steps: constant mean "
-             f"{test['baselines']['constant_mean']['mae']:.2f}, linear regression on the 14 features "
-             f"{test['baselines']['linear_regression']['mae']:.2f} bpm."]
+    lines = [
+        PROTOCOL_TEXT[metrics["protocol"]],
+        "Sizes: "
+        + "; ".join(
+            f"{part} {s['runs']} runs / {s['runners']} runners / {s['steps']} steps" for part, s in sizes.items()
+        )
+        + ".",
+        f"Test MAE {test['mae']:.2f} bpm (RMSE {test['rmse']:.2f}); baselines on the same steps: constant mean "
+        f"{test['baselines']['constant_mean']['mae']:.2f}, linear regression on the 14 features "
+        f"{test['baselines']['linear_regression']['mae']:.2f} bpm.",
+    ]
     if "calibration" in test:
         c = test["calibration"]
-        lines.append(f"With {c['minutes']:g} min of calibration from the same run (shift weight {c['weight']:g}): MAE after the window "
-                     f"{c['mae_before']:.2f} -> {c['mae_after']:.2f} bpm; on the same steps the constant mean scores "
-                     f"{c['constant_mean_mae']:.2f} and the window's heart rate held constant {c['window_heart_rate_mae']:.2f} bpm.")
+        lines.append(
+            f"With {c['minutes']:g} min of calibration from the same run (shift weight {c['weight']:g}): MAE after the window "
+            f"{c['mae_before']:.2f} -> {c['mae_after']:.2f} bpm; on the same steps the constant mean scores "
+            f"{c['constant_mean_mae']:.2f} and the window's heart rate held constant {c['window_heart_rate_mae']:.2f} bpm."
+        )
     if "second_protocol" in metrics:
         second = metrics["second_protocol"]["test"]
-        lines.append(f"Second protocol, {metrics['second_protocol']['protocol_text'].rstrip('.')}: test MAE {second['mae']:.2f} bpm, "
-                     f"constant mean {second['baselines']['constant_mean']['mae']:.2f}, linear regression "
-                     f"{second['baselines']['linear_regression']['mae']:.2f} bpm.")
+        lines.append(
+            f"Second protocol, {metrics['second_protocol']['protocol_text'].rstrip('.')}: test MAE {second['mae']:.2f} bpm, "
+            f"constant mean {second['baselines']['constant_mean']['mae']:.2f}, linear regression "
+            f"{second['baselines']['linear_regression']['mae']:.2f} bpm."
+        )
     return "\n\n".join(lines)
 
 
@@ -266,45 +346,94 @@ def main(argv: list[str] | None = None) -> Path:
     runs = [workout_grid(w.recording) for w in workouts]
 
     # training on the main protocol (the checkpoint) and, for the report, on the other protocol
-    model, history, test, rows, info = train_split(config, workouts, runs, protocol_split(workouts, config.protocol, seed=config.seed),
-                                                   balance=config.balance_runners and config.protocol == "user")
-    metrics = {"task": "hr", "variant": config.variant, "arch": config.arch, "protocol": config.protocol,
-               "protocol_text": PROTOCOL_TEXT[config.protocol], "dataset": "running_hr (129 real runs, 43 pseudo-runners)",
-               "grid_s": GRID_S, "features": list(FEATURE_NAMES), "parameters": sum(p.numel() for p in model.parameters()),
-               **info, "test": test}
+    model, history, test, rows, info = train_split(
+        config,
+        workouts,
+        runs,
+        protocol_split(workouts, config.protocol, seed=config.seed),
+        balance=config.balance_runners and config.protocol == "user",
+    )
+    metrics = {
+        "task": "hr",
+        "variant": config.variant,
+        "arch": config.arch,
+        "protocol": config.protocol,
+        "protocol_text": PROTOCOL_TEXT[config.protocol],
+        "dataset": "running_hr (129 real runs, 43 pseudo-runners)",
+        "grid_s": GRID_S,
+        "features": list(FEATURE_NAMES),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        **info,
+        "test": test,
+    }
     if config.second_protocol:
         other = "chrono" if config.protocol == "user" else "user"
-        _, _, other_test, _, other_info = train_split(config, workouts, runs, protocol_split(workouts, other, seed=config.seed),
-                                                      balance=config.balance_runners and other == "user")
-        metrics["second_protocol"] = {"protocol": other, "protocol_text": PROTOCOL_TEXT[other], **other_info, "test": other_test}
+        _, _, other_test, _, other_info = train_split(
+            config,
+            workouts,
+            runs,
+            protocol_split(workouts, other, seed=config.seed),
+            balance=config.balance_runners and other == "user",
+        )
+        metrics["second_protocol"] = {
+            "protocol": other,
+            "protocol_text": PROTOCOL_TEXT[other],
+            **other_info,
+            "test": other_test,
+        }
 
     # checkpoint folder and report
-    card = model_card(task, config.variant if config.variant in task.hub.models else "lstm", metrics=metrics,
-                      training_command=config.command("hr"), protocol=card_protocol(metrics), limits=LIMITS)
+    card = model_card(
+        task,
+        config.variant if config.variant in task.hub.models else "lstm",
+        metrics=metrics,
+        training_command=config.command("hr"),
+        protocol=card_protocol(metrics),
+        limits=LIMITS,
+    )
     save_checkpoint(model, out, training_config=config.to_dict())
     write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
     report.mkdir(exist_ok=True)
     write_rows_csv(rows, report / "test_runs.csv")
     write_rows_csv(history, report / "history.csv")
-    summary = [{"protocol": config.protocol, "model": name, **values} for name, values in
-               [("constant_mean", test["baselines"]["constant_mean"]), ("linear_regression", test["baselines"]["linear_regression"]),
-                (config.arch, {k: test[k] for k in ("mae", "rmse", "n_steps")})]]
+    summary = [
+        {"protocol": config.protocol, "model": name, **values}
+        for name, values in [
+            ("constant_mean", test["baselines"]["constant_mean"]),
+            ("linear_regression", test["baselines"]["linear_regression"]),
+            (config.arch, {k: test[k] for k in ("mae", "rmse", "n_steps")}),
+        ]
+    ]
     if config.second_protocol:
         second = metrics["second_protocol"]
-        summary += [{"protocol": second["protocol"], "model": name, **values} for name, values in
-                    [("constant_mean", second["test"]["baselines"]["constant_mean"]),
-                     ("linear_regression", second["test"]["baselines"]["linear_regression"]),
-                     (config.arch, {k: second["test"][k] for k in ("mae", "rmse", "n_steps")})]]
+        summary += [
+            {"protocol": second["protocol"], "model": name, **values}
+            for name, values in [
+                ("constant_mean", second["test"]["baselines"]["constant_mean"]),
+                ("linear_regression", second["test"]["baselines"]["linear_regression"]),
+                (config.arch, {k: second["test"][k] for k in ("mae", "rmse", "n_steps")}),
+            ]
+        ]
     write_rows_csv(summary, report / "model_summary.csv")
-    write_rows_csv([{"intensity": name, **values} for name, values in test["per_intensity"].items()], report / "per_intensity.csv")
+    write_rows_csv(
+        [{"intensity": name, **values} for name, values in test["per_intensity"].items()], report / "per_intensity.csv"
+    )
     title = f"{config.arch}, {config.protocol} protocol test"
     plot_learning_curves(history, report / "learning_curves.png", title)
     plot_comparison(test, report, title)
     plot_test_runs(model, workouts, rows, report)
-    print(json.dumps({"out": str(out), "test_mae": round(test["mae"], 2), "test_rmse": round(test["rmse"], 2),
-                      "baselines": {k: round(v["mae"], 2) for k, v in test["baselines"].items()},
-                      "calibrated_mae": test.get("calibration", {}).get("mae_after")}))
+    print(
+        json.dumps(
+            {
+                "out": str(out),
+                "test_mae": round(test["mae"], 2),
+                "test_rmse": round(test["rmse"], 2),
+                "baselines": {k: round(v["mae"], 2) for k, v in test["baselines"].items()},
+                "calibrated_mae": test.get("calibration", {}).get("mae_after"),
+            }
+        )
+    )
     return out
 
 

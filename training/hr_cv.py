@@ -7,6 +7,7 @@ The two multi-run collections always train; the single-file runners are split in
 run is also scored after `CALIBRATION_MINUTES` of calibration at every weight of `CALIBRATION_WEIGHTS` (the pipeline's
 `CALIBRATION_WEIGHT` is chosen from these).
 """
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,16 @@ def calibration_errors(model, recording) -> dict[float, np.ndarray] | None:
         return None
     errors = {}
     for weight in CALIBRATION_WEIGHTS:
-        calibrated, _, _ = personalise(run, result.hr_model, calibration_minutes=CALIBRATION_MINUTES, resting_hr=None, max_hr=None,
-                                       population_rest=model.population_rest_hr, population_max=model.population_max_hr,
-                                       calibration_weight=weight)
+        calibrated, _, _ = personalise(
+            run,
+            result.hr_model,
+            calibration_minutes=CALIBRATION_MINUTES,
+            resting_hr=None,
+            max_hr=None,
+            population_rest=model.population_rest_hr,
+            population_max=model.population_max_hr,
+            calibration_weight=weight,
+        )
         errors[weight] = np.abs(calibrated[scored] - run.heart_rate[scored])
     return errors
 
@@ -60,11 +68,28 @@ def main(argv: list[str] | None = None) -> None:
         for i in held:
             for weight, errors in (calibration_errors(model, workouts[i].recording) or {}).items():
                 calibrated[weight].append(errors)
-        print(json.dumps({"fold": k, "mae": test["mae"], "n_steps": test["n_steps"],
-                          "constant_mean_mae": test["baselines"]["constant_mean"]["mae"]}), flush=True)
-    print(json.dumps({"cv_mae_step_weighted": float(np.average(maes, weights=steps)),
-                      "cv_mae_after_calibration_by_weight": {str(w): float(np.concatenate(e).mean()) for w, e in calibrated.items()},
-                      "config": config.command("hr")}))
+        print(
+            json.dumps(
+                {
+                    "fold": k,
+                    "mae": test["mae"],
+                    "n_steps": test["n_steps"],
+                    "constant_mean_mae": test["baselines"]["constant_mean"]["mae"],
+                }
+            ),
+            flush=True,
+        )
+    print(
+        json.dumps(
+            {
+                "cv_mae_step_weighted": float(np.average(maes, weights=steps)),
+                "cv_mae_after_calibration_by_weight": {
+                    str(w): float(np.concatenate(e).mean()) for w, e in calibrated.items()
+                },
+                "config": config.command("hr"),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Writers for GPX (Garmin TrackPointExtension heart rate), TCX, FIT (with fit-tool) and FitRec JSON lines live here
 so that the tests can build bad inputs in the same real formats.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,15 +32,19 @@ def _present(value) -> bool:
     return value is not None and np.isfinite(value)
 
 
-def write_gpx(path: Path, time_s, latitude, longitude, altitude_m=None, heart_rate=None, *, sport: str = "running") -> Path:
+def write_gpx(
+    path: Path, time_s, latitude, longitude, altitude_m=None, heart_rate=None, *, sport: str = "running"
+) -> Path:
     """A GPX 1.1 track; heart rate goes in the Garmin TrackPointExtension (`gpxtpx:hr`), as Garmin and Strava write it."""
     n = len(time_s)
     altitude_m = [None] * n if altitude_m is None else altitude_m
     heart_rate = [None] * n if heart_rate is None else heart_rate
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<gpx version="1.1" creator="PhysioSpaces" xmlns="http://www.topografix.com/GPX/1/1" '
-             'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">',
-             f"<trk><name>{path.stem}</name><type>{sport}</type><trkseg>"]
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<gpx version="1.1" creator="PhysioSpaces" xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">',
+        f"<trk><name>{path.stem}</name><type>{sport}</type><trkseg>",
+    ]
     for t, lat, lon, alt, hr in zip(time_s, latitude, longitude, altitude_m, heart_rate):
         point = f'<trkpt lat="{lat:.7f}" lon="{lon:.7f}">'
         if _present(alt):
@@ -53,15 +58,26 @@ def write_gpx(path: Path, time_s, latitude, longitude, altitude_m=None, heart_ra
     return path
 
 
-def write_tcx(path: Path, time_s, latitude=None, longitude=None, altitude_m=None, heart_rate=None, speed_kmh=None,
-              *, sport: str = "Running") -> Path:
+def write_tcx(
+    path: Path,
+    time_s,
+    latitude=None,
+    longitude=None,
+    altitude_m=None,
+    heart_rate=None,
+    speed_kmh=None,
+    *,
+    sport: str = "Running",
+) -> Path:
     """A TCX activity with one lap; speed goes in the `ns3:TPX/Speed` extension in m/s."""
     n = len(time_s)
     columns = [[None] * n if c is None else c for c in (latitude, longitude, altitude_m, heart_rate, speed_kmh)]
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" '
-             'xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2">',
-             f'<Activities><Activity Sport="{sport}"><Id>{_iso(time_s[0])}</Id><Lap StartTime="{_iso(time_s[0])}"><Track>']
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" '
+        'xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2">',
+        f'<Activities><Activity Sport="{sport}"><Id>{_iso(time_s[0])}</Id><Lap StartTime="{_iso(time_s[0])}"><Track>',
+    ]
     for t, lat, lon, alt, hr, speed in zip(time_s, *columns):
         point = f"<Trackpoint><Time>{_iso(t)}</Time>"
         if _present(lat) and _present(lon):
@@ -118,8 +134,10 @@ def write_endomondo(path: Path, workouts: list[dict]) -> Path:
 def _columns(workout, keep: slice = slice(None)) -> dict:
     """Absolute times (Unix s) and the channels of a parquet workout, over `keep`."""
     recording = workout.recording
-    return {"time_s": workout.start_time + recording.time[keep], **{c: recording.channel(c)[keep] for c in
-            ("latitude", "longitude", "altitude_m", "heart_rate", "speed_kmh")}}
+    return {
+        "time_s": workout.start_time + recording.time[keep],
+        **{c: recording.channel(c)[keep] for c in ("latitude", "longitude", "altitude_m", "heart_rate", "speed_kmh")},
+    }
 
 
 def main() -> None:
@@ -138,22 +156,52 @@ def main() -> None:
     (examples / "README.md").write_text(
         "Real runs for the Space, written from rows of `running_hr/running_workouts.parquet` by "
         "`python -m training.hr_examples`; all MIT-licensed (runpandas example session, fit-file-parser test files) and "
-        "from runners in the test split (unseen in training). " + ", ".join(
+        "from runners in the test split (unseen in training). "
+        + ", ".join(
             f"`{name}`: workout {wid} ({by_id[wid].source_file}, {by_id[wid].license}{'' if hr else ', heart rate removed'})"
-            for wid, (name, hr) in EXAMPLES.items()) + ".\n")
+            for wid, (name, hr) in EXAMPLES.items()
+        )
+        + ".\n"
+    )
 
     # tiny fixtures: the first 80 points of one MIT-licensed run in every format
     w = by_id[FIXTURE_WORKOUT]
     c = _columns(w, slice(0, FIXTURE_POINTS))
     write_gpx(fixtures / "hr_run.gpx", c["time_s"], c["latitude"], c["longitude"], c["altitude_m"], c["heart_rate"])
     write_gpx(fixtures / "hr_run_nohr.gpx", c["time_s"], c["latitude"], c["longitude"], c["altitude_m"])
-    write_tcx(fixtures / "hr_run.tcx", c["time_s"], c["latitude"], c["longitude"], c["altitude_m"], c["heart_rate"], c["speed_kmh"])
-    write_fit(fixtures / "hr_run.fit", c["time_s"], c["latitude"], c["longitude"], c["altitude_m"], c["heart_rate"], c["speed_kmh"])
-    write_endomondo(fixtures / "hr_run_endomondo.json", [{
-        "id": w.workout_id, "userId": w.user, "gender": "male", "sport": "run",
-        "timestamp": [round(float(t), 3) for t in c["time_s"]], "heart_rate": [float(h) for h in c["heart_rate"]],
-        "speed": [round(float(s), 3) for s in c["speed_kmh"]], "altitude": [round(float(a), 1) for a in c["altitude_m"]],
-    }])
+    write_tcx(
+        fixtures / "hr_run.tcx",
+        c["time_s"],
+        c["latitude"],
+        c["longitude"],
+        c["altitude_m"],
+        c["heart_rate"],
+        c["speed_kmh"],
+    )
+    write_fit(
+        fixtures / "hr_run.fit",
+        c["time_s"],
+        c["latitude"],
+        c["longitude"],
+        c["altitude_m"],
+        c["heart_rate"],
+        c["speed_kmh"],
+    )
+    write_endomondo(
+        fixtures / "hr_run_endomondo.json",
+        [
+            {
+                "id": w.workout_id,
+                "userId": w.user,
+                "gender": "male",
+                "sport": "run",
+                "timestamp": [round(float(t), 3) for t in c["time_s"]],
+                "heart_rate": [float(h) for h in c["heart_rate"]],
+                "speed": [round(float(s), 3) for s in c["speed_kmh"]],
+                "altitude": [round(float(a), 1) for a in c["altitude_m"]],
+            }
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The measured quality of every shipped checkpoint as one Markdown table, read from `checkpoints/*/metrics.json`.
 
-    python -m training.leaderboard            # print the table
-    python -m training.leaderboard --write    # refresh the table in README.md (between the leaderboard markers)
+python -m training.leaderboard            # print the table
+python -m training.leaderboard --write    # refresh the table in README.md (between the leaderboard markers)
 """
+
 from __future__ import annotations
 
 import json

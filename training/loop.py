@@ -1,4 +1,5 @@
 """The one training loop: weighted or plain sampling, gradient clipping, ReduceLROnPlateau or cosine decay, early stopping."""
+
 from __future__ import annotations
 
 import copy
@@ -65,8 +66,11 @@ def fit(
     val_loader = DataLoader(val, batch_size=2048)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     cosine = config.schedule == "cosine"  # stepped every batch, from lr down to zero at the last epoch
-    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs * len(loader)) if cosine
-                 else torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=config.lr_patience))
+    scheduler = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs * len(loader))
+        if cosine
+        else torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=config.lr_patience)
+    )
     history, best_score, best_state, stale = [], -np.inf, None, 0
     for epoch in range(1, config.epochs + 1):
         model.train()
@@ -92,9 +96,17 @@ def fit(
                 val_losses.append(float(loss_fn(out, *batch[n_inputs:])) * len(batch[0]))
                 val_outputs.append(out.numpy())
         score = float(score_fn(np.concatenate(val_outputs)))
-        row = {"epoch": epoch, "train_loss": total / max(count, 1), "val_loss": sum(val_losses) / len(val), "val_score": score, "lr": optimizer.param_groups[0]["lr"]}
+        row = {
+            "epoch": epoch,
+            "train_loss": total / max(count, 1),
+            "val_loss": sum(val_losses) / len(val),
+            "val_score": score,
+            "lr": optimizer.param_groups[0]["lr"],
+        }
         history.append(row)
-        tqdm.write(f"epoch {epoch:3d}  train_loss {row['train_loss']:.4f}  val_loss {row['val_loss']:.4f}  val_score {score:.4f}  lr {row['lr']:.1e}")
+        tqdm.write(
+            f"epoch {epoch:3d}  train_loss {row['train_loss']:.4f}  val_loss {row['val_loss']:.4f}  val_score {score:.4f}  lr {row['lr']:.1e}"
+        )
         if not cosine:
             scheduler.step(score)
         if keep_last:

@@ -1,4 +1,5 @@
 """Cut the shipped Space examples and the tiny test fixtures from the real data: `python -m training.make_examples ecg`."""
+
 from __future__ import annotations
 
 import sys
@@ -11,7 +12,12 @@ from core.ecg.data import load_beats, mitdb_dir
 from core.readers.wfdb_records import read_wfdb
 from core.tasks import ROOT
 
-ECG_STRIPS = {"100": "normal sinus rhythm", "208": "ventricular ectopic and fusion beats", "232": "supraventricular ectopic beats", "217": "paced rhythm"}
+ECG_STRIPS = {
+    "100": "normal sinus rhythm",
+    "208": "ventricular ectopic and fusion beats",
+    "232": "supraventricular ectopic beats",
+    "217": "paced rhythm",
+}
 
 
 def busiest_window(symbols: np.ndarray, samples: np.ndarray, fs: float, seconds: float) -> int:
@@ -42,15 +48,35 @@ def ecg_examples() -> None:
     # a 60 s two-lead WFDB excerpt with its reference annotations, for the WFDB upload path
     rec = read_wfdb(folder / "119.hea")
     excerpt = slice(0, int(60 * rec.fs))
-    wfdb.wrsamp("mitdb_119_60s", fs=rec.fs, units=list(rec.meta["units"]), sig_name=list(rec.channels),
-                p_signal=rec.signal[excerpt], fmt=["212", "212"], adc_gain=[200.0, 200.0], baseline=[1024, 1024], write_dir=str(examples))
+    wfdb.wrsamp(
+        "mitdb_119_60s",
+        fs=rec.fs,
+        units=list(rec.meta["units"]),
+        sig_name=list(rec.channels),
+        p_signal=rec.signal[excerpt],
+        fmt=["212", "212"],
+        adc_gain=[200.0, 200.0],
+        baseline=[1024, 1024],
+        write_dir=str(examples),
+    )
     # tiny fixtures: 10 s of record 100 (one lead, format 212) with its beat annotations, and 20 Kaggle-style beat rows
     rec = read_wfdb(folder / "100.hea")
     n = int(10 * rec.fs)
-    wfdb.wrsamp("mitdb100_10s", fs=rec.fs, units=["mV"], sig_name=["MLII"], p_signal=rec.signal[:n, :1], fmt=["212"],
-                adc_gain=[200.0], baseline=[1024], write_dir=str(fixtures))
+    wfdb.wrsamp(
+        "mitdb100_10s",
+        fs=rec.fs,
+        units=["mV"],
+        sig_name=["MLII"],
+        p_signal=rec.signal[:n, :1],
+        fmt=["212"],
+        adc_gain=[200.0],
+        baseline=[1024],
+        write_dir=str(fixtures),
+    )
     keep = rec.annotations["sample"] < n
-    wfdb.wrann("mitdb100_10s", "atr", rec.annotations["sample"][keep], rec.annotations["symbol"][keep], write_dir=str(fixtures))
+    wfdb.wrann(
+        "mitdb100_10s", "atr", rec.annotations["sample"][keep], rec.annotations["symbol"][keep], write_dir=str(fixtures)
+    )
     beats = load_beats(records=("208",))
     rng = np.random.default_rng(0)
     rows = np.concatenate([rng.choice(np.flatnonzero(beats["label"] == c), 3, replace=False) for c in (0, 2, 3)])

@@ -1,4 +1,5 @@
 """Classification metrics and report files (tables and plots) shared by the classification tasks."""
+
 from __future__ import annotations
 
 import csv
@@ -27,15 +28,24 @@ def classification_metrics(y_true: np.ndarray, probabilities: np.ndarray, labels
     """Accuracy, macro-F1, per-class precision/recall(sensitivity)/F1/support, confusion matrix, one-vs-rest AUROC."""
     y_pred = probabilities.argmax(axis=1)
     classes = list(range(len(labels)))
-    precision, recall, f1, support = skm.precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+    precision, recall, f1, support = skm.precision_recall_fscore_support(
+        y_true, y_pred, labels=classes, zero_division=0
+    )
     present = [c for c in classes if (y_true == c).any()]
-    auroc = {labels[c]: float(skm.roc_auc_score(y_true == c, probabilities[:, c])) for c in present if (y_true != c).any()}
+    auroc = {
+        labels[c]: float(skm.roc_auc_score(y_true == c, probabilities[:, c])) for c in present if (y_true != c).any()
+    }
     return {
         "n": int(len(y_true)),
         "accuracy": float(skm.accuracy_score(y_true, y_pred)),
         "macro_f1": float(skm.f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)),
         "per_class": {
-            labels[c]: {"precision": float(precision[c]), "recall": float(recall[c]), "f1": float(f1[c]), "support": int(support[c])}
+            labels[c]: {
+                "precision": float(precision[c]),
+                "recall": float(recall[c]),
+                "f1": float(f1[c]),
+                "support": int(support[c]),
+            }
             for c in classes
         },
         "auroc": auroc,
@@ -48,7 +58,9 @@ def write_per_class_csv(metrics: dict, path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["class", "precision", "recall", "f1", "support"])
         for label, row in metrics["per_class"].items():
-            writer.writerow([label, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}", row["support"]])
+            writer.writerow(
+                [label, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}", row["support"]]
+            )
 
 
 def write_rows_csv(rows: list[dict], path: Path) -> None:
@@ -65,10 +77,24 @@ def plot_confusion(metrics: dict, labels: tuple[str, ...], path: Path, title: st
     ax.imshow(normalised, cmap="Blues", vmin=0, vmax=1)
     for i in range(len(labels)):
         for j in range(len(labels)):
-            ax.text(j, i, f"{int(matrix[i, j])}\n{normalised[i, j]:.1%}", ha="center", va="center", fontsize=8,
-                    color="white" if normalised[i, j] > 0.5 else "black")
-    ax.set(xticks=range(len(labels)), yticks=range(len(labels)), xticklabels=labels, yticklabels=labels,
-           xlabel="predicted", ylabel="true", title=title)
+            ax.text(
+                j,
+                i,
+                f"{int(matrix[i, j])}\n{normalised[i, j]:.1%}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if normalised[i, j] > 0.5 else "black",
+            )
+    ax.set(
+        xticks=range(len(labels)),
+        yticks=range(len(labels)),
+        xticklabels=labels,
+        yticklabels=labels,
+        xlabel="predicted",
+        ylabel="true",
+        title=title,
+    )
     plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -84,7 +110,9 @@ def plot_roc_pr(y_true: np.ndarray, probabilities: np.ndarray, labels: tuple[str
         fpr, tpr, _ = skm.roc_curve(positive, probabilities[:, c])
         roc_ax.plot(fpr, tpr, label=f"{label} (AUC {skm.auc(fpr, tpr):.3f})")
         precision, recall, _ = skm.precision_recall_curve(positive, probabilities[:, c])
-        pr_ax.plot(recall, precision, label=f"{label} (AP {skm.average_precision_score(positive, probabilities[:, c]):.3f})")
+        pr_ax.plot(
+            recall, precision, label=f"{label} (AP {skm.average_precision_score(positive, probabilities[:, c]):.3f})"
+        )
     roc_ax.plot([0, 1], [0, 1], ":", color="grey")
     roc_ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC, {title}")
     pr_ax.set(xlabel="recall", ylabel="precision", title=f"Precision-recall, {title}")

@@ -9,6 +9,7 @@
 The trainers live by job: training/respiration_vae.py (the two-phase VAE-LSTM and its three variants),
 training/respiration_nab.py (NAB tuning and evaluation), training/respiration_apnea.py (the supervised apnea CNN).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,9 +58,11 @@ PROTOCOLS = {
     "per-minute probabilities chosen on the out-of-fold probabilities; the served model averages the probabilities of the "
     "fold models ({views}).",
 }
-VIEW_TEXT = {"raw": "one CNN per fold on the RR windows",
-             "night": "one CNN per fold on the RR windows divided by the night's median RR",
-             "both": "two CNNs per fold, one on the RR windows and one on them divided by the night's median RR"}
+VIEW_TEXT = {
+    "raw": "one CNN per fold on the RR windows",
+    "night": "one CNN per fold on the RR windows divided by the night's median RR",
+    "both": "two CNNs per fold, one on the RR windows and one on them divided by the night's median RR",
+}
 LIMITS = {
     "series": "NAB series are not physiological; scores depend on standardising by the series' first 15 %.",
     "waveform": "Trained on one 8-minute record of one patient; anomaly scores flag departures from regular breathing only.",
@@ -104,11 +107,15 @@ class RespirationTrainConfig(TrainConfig):
     def validate(self) -> None:
         super().validate()
         if self.context < 1 or self.context % 2 == 0:
-            raise ConfigError(f"Config field context={self.context!r} must be an odd number of minutes (the minute and as many on each side).")
+            raise ConfigError(
+                f"Config field context={self.context!r} must be an odd number of minutes (the minute and as many on each side)."
+            )
         if self.folds == 1 or self.folds < 0:
             raise ConfigError(f"Config field folds={self.folds!r} must be 0 (one validation split) or at least 2.")
         if self.views == "both" and not self.folds:
-            raise ConfigError("Config field views='both' needs --folds K (K >= 2); use views 'raw' or 'night' for one split.")
+            raise ConfigError(
+                "Config field views='both' needs --folds K (K >= 2); use views 'raw' or 'night' for one split."
+            )
 
 
 TRAINERS = {"series": train_series, "waveform": train_waveform, "apnea-vae": train_apnea_vae, "apnea": train_apnea}
@@ -138,13 +145,26 @@ def write_report(config: RespirationTrainConfig, run: dict, out: Path, seconds: 
     protocol = PROTOCOLS[config.variant]
     if config.variant == "apnea" and config.folds:
         protocol = PROTOCOLS["apnea-folds"].format(folds=config.folds, views=VIEW_TEXT[config.views])
-    metrics = {"task": "respiration", "variant": config.variant, "protocol_text": protocol,
-               "parameters": sum(p.numel() for p in model.parameters()), "train_seconds": round(seconds, 1),
-               "threshold": model.threshold, "validation": run.get("validation", {}), "test": run["test"]}
+    metrics = {
+        "task": "respiration",
+        "variant": config.variant,
+        "protocol_text": protocol,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "train_seconds": round(seconds, 1),
+        "threshold": model.threshold,
+        "validation": run.get("validation", {}),
+        "test": run["test"],
+    }
     if "split" in run:
         metrics["split"] = run["split"]
-    card = model_card(task, config.variant, metrics=metrics, training_command=config.command("respiration"),
-                      protocol=protocol, limits=LIMITS[config.variant])
+    card = model_card(
+        task,
+        config.variant,
+        metrics=metrics,
+        training_command=config.command("respiration"),
+        protocol=protocol,
+        limits=LIMITS[config.variant],
+    )
     save_checkpoint(model, out, training_config=config.to_dict())
     write_evaluation(out, metrics=metrics, card=card)
     report = out / "report"
@@ -157,12 +177,21 @@ def write_report(config: RespirationTrainConfig, run: dict, out: Path, seconds: 
         write_rows_csv(rows, report / name)
     if "roc" in run:
         labels, scores = run["roc"]
-        plot_roc_pr(labels, np.column_stack([-scores, scores]), ("N", "A"), report / "roc_pr.png",
-                    f"{config.variant}, test records")
+        plot_roc_pr(
+            labels,
+            np.column_stack([-scores, scores]),
+            ("N", "A"),
+            report / "roc_pr.png",
+            f"{config.variant}, test records",
+        )
 
 
-SELECT_BY = {"series": ("tuning_mean_f1", False), "waveform": ("lstm_val_mse", True), "apnea-vae": ("auroc", False),
-             "apnea": ("auroc", False)}
+SELECT_BY = {
+    "series": ("tuning_mean_f1", False),
+    "waveform": ("lstm_val_mse", True),
+    "apnea-vae": ("auroc", False),
+    "apnea": ("auroc", False),
+}
 """Grid selection criterion per variant, on validation data: for series the mean F1 over the 45 labelled NAB files
 outside realKnownCause (code-space LSTM losses are not comparable across code sizes)."""
 
@@ -193,9 +222,12 @@ def run_grid(config: RespirationTrainConfig, axes: dict[str, list[int]], out: Pa
         started = time.time()
         run = TRAINERS[trial.variant](trial)
         validation = {k: round(v, 5) for k, v in run["validation"].items() if isinstance(v, (int, float))}
-        row = {**dict(zip(axes, combo)), **validation,
-               **{f"test_{k}": round(v, 4) for k, v in run["test"].items() if isinstance(v, float)},
-               "seconds": round(time.time() - started, 1)}
+        row = {
+            **dict(zip(axes, combo)),
+            **validation,
+            **{f"test_{k}": round(v, 4) for k, v in run["test"].items() if isinstance(v, float)},
+            "seconds": round(time.time() - started, 1),
+        }
         rows.append(row)
         tqdm.write(json.dumps(row))
     out.mkdir(parents=True, exist_ok=True)
@@ -207,7 +239,9 @@ def run_grid(config: RespirationTrainConfig, axes: dict[str, list[int]], out: Pa
     (out / "grid_results.md").write_text(
         f"Grid search, variant {config.variant}, {config.epochs} epochs per phase, best first by {column} (validation "
         "data only: the model-selection criterion); test columns are reported, never used to select.\n\n"
-        + "\n".join(table) + "\n")
+        + "\n".join(table)
+        + "\n"
+    )
     print(frame.to_string(index=False))
     return out
 
@@ -242,18 +276,25 @@ def evaluate_main(argv: list[str] | None = None) -> None:
     model = load_model("respiration", variant=args.variant)
     if args.variant == "series":
         rows, nab = evaluate_nab(model, model.metrics["validation"]["quantile"], data_dir)
-        test = {f"{kind}_{m}": float(np.mean([row[f"{kind}_{m}"] for row in rows]))
-                for kind in ("raw", "point_adjusted") for m in ("precision", "recall", "f1")}
+        test = {
+            f"{kind}_{m}": float(np.mean([row[f"{kind}_{m}"] for row in rows]))
+            for kind in ("raw", "point_adjusted")
+            for m in ("precision", "recall", "f1")
+        }
         test |= {"per_series": rows, "nab": nab}
     elif args.variant == "waveform":
         resp, fs, ann1, ann2 = bidmc_01(data_dir)
         peaks = rsp_peaks(resp, fs)
-        test = {name: match_events(peaks / fs, ann / fs, 0.5) for name, ann in (("annotator1", ann1), ("annotator2", ann2))}
+        test = {
+            name: match_events(peaks / fs, ann / fs, 0.5) for name, ann in (("annotator1", ann1), ("annotator2", ann2))
+        }
     else:
         records = apnea_records(data_dir)
         _, _, names = split_records(records)
         score = model.apnea_probability if args.variant == "apnea" else model.minute_anomaly_scores
         labels = np.concatenate([records[n]["labels"] for n in names])
-        test = {**binary_metrics(labels, np.concatenate([score(records[n]["inputs"]) for n in names]), model.threshold),
-                "records": names}
+        test = {
+            **binary_metrics(labels, np.concatenate([score(records[n]["inputs"]) for n in names]), model.threshold),
+            "records": names,
+        }
     print(json.dumps({"variant": args.variant, "protocol": model.metrics["protocol_text"], **test}, indent=2))

@@ -1,5 +1,6 @@
 """The supervised apnea CNN: Apnea-ECG records as the pipeline serves them, one validation split or record-wise
 K-fold cross-validation, and the threshold and probability smoothing chosen on validation records."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -30,7 +31,11 @@ def apnea_records(data_dir: str | None) -> dict[str, dict]:
         times = rows["beat_time_s"].to_numpy()
         inputs = apnea_inputs(BeatSeries(times[1:], np.diff(times), record))
         n = min(inputs["minutes"], len(minutes))
-        inputs["windows"], inputs["grid"], inputs["minutes"] = inputs["windows"][:n], inputs["grid"][: n * int(60 * GRID_FS)], n
+        inputs["windows"], inputs["grid"], inputs["minutes"] = (
+            inputs["windows"][:n],
+            inputs["grid"][: n * int(60 * GRID_FS)],
+            n,
+        )
         records[record] = {"inputs": inputs, "labels": minutes.sort_values("minute")["label"].to_numpy()[:n]}
     return records
 
@@ -63,12 +68,15 @@ def stack_records(records: dict, names: list[str], *, night: bool = False) -> tu
     """The model inputs (`train_apnea` sets them: RR windows, and the night's median RR when `night`) and float minute
     labels of the named records, concatenated."""
     keys = ("windows", "night_rr") if night else ("windows",)
-    return (tuple(np.concatenate([records[n][k] for n in names]) for k in keys),
-            np.concatenate([records[n]["labels"] for n in names]).astype(np.float32))
+    return (
+        tuple(np.concatenate([records[n][k] for n in names]) for k in keys),
+        np.concatenate([records[n]["labels"] for n in names]).astype(np.float32),
+    )
 
 
-def per_record_rows(records: dict, probability: dict[str, np.ndarray], names: list[str],
-                    threshold: float) -> list[dict]:
+def per_record_rows(
+    records: dict, probability: dict[str, np.ndarray], names: list[str], threshold: float
+) -> list[dict]:
     """Per-record metrics at `threshold`, for the report."""
     rows = []
     for n in names:
@@ -89,24 +97,42 @@ def train_apnea(config: RespirationTrainConfig) -> dict:
     train, val, test = split_records(records)
 
     night = int(config.views == "night")
-    (x_train, y_train), (x_val, y_val), (_, y_test) = (stack_records(records, names, night=night) for names in (train, val, test))
-    model = ApneaNet(length=x_train[0].shape[1], width=config.cnn_width, rr_mean=float(x_train[0].mean()),
-                     rr_std=float(x_train[0].std()), night_members=night)
+    (x_train, y_train), (x_val, y_val), (_, y_test) = (
+        stack_records(records, names, night=night) for names in (train, val, test)
+    )
+    model = ApneaNet(
+        length=x_train[0].shape[1],
+        width=config.cnn_width,
+        rr_mean=float(x_train[0].mean()),
+        rr_std=float(x_train[0].std()),
+        night_members=night,
+    )
 
     def auroc(logits: np.ndarray) -> float:
         return binary_metrics(y_val, logits, 0.0)["auroc"]
 
-    history = fit(model, tensors(*x_train, y_train), tensors(*x_val, y_val), config,
-                  loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc,
-                  augment=rr_scaling(config.rr_scale))
+    history = fit(
+        model,
+        tensors(*x_train, y_train),
+        tensors(*x_val, y_val),
+        config,
+        loss_fn=nn.functional.binary_cross_entropy_with_logits,
+        score_fn=auroc,
+        augment=rr_scaling(config.rr_scale),
+    )
     model.threshold, model.smooth, tuning = tune_apnea_smoothing(model, {n: records[n] for n in val})
     probability = {n: model.apnea_probability(records[n]["inputs"]) for n in val + test}
     p_val, p_test = (np.concatenate([probability[n] for n in names]) for names in (val, test))
     per_record = per_record_rows(records, probability, test, model.threshold)
-    return {"model": model, "histories": (history,), "test": {**binary_metrics(y_test, p_test, model.threshold), "records": test},
-            "validation": {**binary_metrics(y_val, p_val, model.threshold), "smooth": model.smooth, "records": val},
-            "roc": (y_test.astype(int), p_test), "tables": {"per_record.csv": per_record, "smoothing_tuning.csv": tuning},
-            "split": {"train": train, "validation": val, "test": test}}
+    return {
+        "model": model,
+        "histories": (history,),
+        "test": {**binary_metrics(y_test, p_test, model.threshold), "records": test},
+        "validation": {**binary_metrics(y_val, p_val, model.threshold), "smooth": model.smooth, "records": val},
+        "roc": (y_test.astype(int), p_test),
+        "tables": {"per_record.csv": per_record, "smoothing_tuning.csv": tuning},
+        "split": {"train": train, "validation": val, "test": test},
+    }
 
 
 APNEA_SMOOTH_GRID = (1, 3, 5, 7)
@@ -124,15 +150,18 @@ def tune_apnea_smoothing(model: ApneaNet, val: dict[str, dict]) -> tuple[float, 
     return tune_smoothing(raw, {n: r["labels"] for n, r in val.items()}, APNEA_SMOOTH_GRID)
 
 
-def tune_smoothing(raw: dict[str, np.ndarray], labels: dict[str, np.ndarray],
-                   grid: tuple[int, ...]) -> tuple[float, int, list[dict]]:
+def tune_smoothing(
+    raw: dict[str, np.ndarray], labels: dict[str, np.ndarray], grid: tuple[int, ...]
+) -> tuple[float, int, list[dict]]:
     """Threshold and smoothing width of best accuracy over per-record unsmoothed probabilities."""
     y = np.concatenate([labels[n] for n in raw])
     rows = []
     for width in grid:
         scores = np.concatenate([smooth_scores(raw[n], width) for n in raw])
         threshold = best_accuracy_threshold(y, scores)
-        rows.append({"smooth": width, "threshold": threshold, "accuracy": binary_metrics(y, scores, threshold)["accuracy"]})
+        rows.append(
+            {"smooth": width, "threshold": threshold, "accuracy": binary_metrics(y, scores, threshold)["accuracy"]}
+        )
     best = max(rows, key=lambda r: r["accuracy"])
     return best["threshold"], best["smooth"], rows
 
@@ -155,9 +184,14 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
 
     everything = np.concatenate([records[n]["windows"] for fold in folds for n in fold])
     views = {"raw": (0,), "night": (1,), "both": (0, 1)}[config.views]
-    ensemble = ApneaNet(length=everything.shape[1], width=config.cnn_width, rr_mean=float(everything.mean()),
-                        rr_std=float(everything.std()), members=config.folds * len(views),
-                        night_members=config.folds * sum(views))
+    ensemble = ApneaNet(
+        length=everything.shape[1],
+        width=config.cnn_width,
+        rr_mean=float(everything.mean()),
+        rr_std=float(everything.std()),
+        members=config.folds * len(views),
+        night_members=config.folds * sum(views),
+    )
     raw, histories, fold_rows = {}, [], []
     for k, held_out in enumerate(folds):
         tqdm.write(f"fold {k + 1}/{config.folds}: held out {', '.join(held_out)}")
@@ -172,16 +206,30 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
             def auroc(logits: np.ndarray) -> float:
                 return binary_metrics(y_val, logits, 0.0)["auroc"]
 
-            history = fit(member, tensors(*x_train, y_train), tensors(*x_val, y_val), config,
-                          loss_fn=nn.functional.binary_cross_entropy_with_logits, score_fn=auroc,
-                          augment=rr_scaling(config.rr_scale))
+            history = fit(
+                member,
+                tensors(*x_train, y_train),
+                tensors(*x_val, y_val),
+                config,
+                loss_fn=nn.functional.binary_cross_entropy_with_logits,
+                score_fn=auroc,
+                augment=rr_scaling(config.rr_scale),
+            )
             ensemble.set_member(index, member)
             histories.append([{"fold": k + 1, "view": "night" if night else "raw", **row} for row in history])
             for name in held_out:
                 fold_probability[name].append(member.apnea_probability(records[name]["inputs"]))
             best = max(history, key=lambda r: r["val_score"])
-            fold_rows.append({"fold": k + 1, "view": "night" if night else "raw", "records": " ".join(held_out),
-                              "best_epoch": best["epoch"], "epochs_run": len(history), "val_auroc": round(best["val_score"], 4)})
+            fold_rows.append(
+                {
+                    "fold": k + 1,
+                    "view": "night" if night else "raw",
+                    "records": " ".join(held_out),
+                    "best_epoch": best["epoch"],
+                    "epochs_run": len(history),
+                    "val_auroc": round(best["val_score"], 4),
+                }
+            )
         for name in held_out:  # the fold's members averaged in probability, as the served ensemble averages them
             raw[name] = np.mean(fold_probability[name], axis=0)
     labels = {n: records[n]["labels"] for n in raw}
@@ -190,23 +238,48 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
     for row in fold_rows:
         held_out = row["records"].split()
         y = np.concatenate([labels[n] for n in held_out])
-        row.update({f"oof_{k}": round(v, 4) for k, v in binary_metrics(y, np.concatenate([oof[n] for n in held_out]),
-                                                                          ensemble.threshold).items() if k != "threshold"})
+        row.update(
+            {
+                f"oof_{k}": round(v, 4)
+                for k, v in binary_metrics(y, np.concatenate([oof[n] for n in held_out]), ensemble.threshold).items()
+                if k != "threshold"
+            }
+        )
     ensemble.eval()
     probability = {n: ensemble.apnea_probability(records[n]["inputs"]) for n in test}
-    y_test, p_test = (np.concatenate([d[n] for n in test]) for d in ({n: records[n]["labels"] for n in test}, probability))
+    y_test, p_test = (
+        np.concatenate([d[n] for n in test]) for d in ({n: records[n]["labels"] for n in test}, probability)
+    )
     y_oof, p_oof = np.concatenate([labels[n] for n in raw]), np.concatenate([oof[n] for n in raw])
     former = folds[0]
     per_record = per_record_rows(records, probability, test, ensemble.threshold)
-    validation = {**binary_metrics(y_oof, p_oof, ensemble.threshold), "smooth": ensemble.smooth, "folds": config.folds,
-                  "out_of_fold": "each non-test record scored by the fold model that did not train on it",
-                  "former_validation_records": {**binary_metrics(np.concatenate([labels[n] for n in former]),
-                                                                 np.concatenate([oof[n] for n in former]), ensemble.threshold),
-                                                "records": former},
-                  "per_fold": fold_rows}
-    history_names = [f"cnn_fold{k + 1}" + ("_night" if night and len(views) > 1 else "")
-                     for k in range(config.folds) for night in views]
-    return {"model": ensemble, "histories": tuple(histories), "history_names": history_names,
-            "test": {**binary_metrics(y_test, p_test, ensemble.threshold), "records": test}, "validation": validation, "roc": (y_test.astype(int), p_test),
-            "tables": {"per_record.csv": per_record, "smoothing_tuning.csv": tuning, "folds.csv": fold_rows},
-            "split": {"folds": folds, "test": test}}
+    validation = {
+        **binary_metrics(y_oof, p_oof, ensemble.threshold),
+        "smooth": ensemble.smooth,
+        "folds": config.folds,
+        "out_of_fold": "each non-test record scored by the fold model that did not train on it",
+        "former_validation_records": {
+            **binary_metrics(
+                np.concatenate([labels[n] for n in former]),
+                np.concatenate([oof[n] for n in former]),
+                ensemble.threshold,
+            ),
+            "records": former,
+        },
+        "per_fold": fold_rows,
+    }
+    history_names = [
+        f"cnn_fold{k + 1}" + ("_night" if night and len(views) > 1 else "")
+        for k in range(config.folds)
+        for night in views
+    ]
+    return {
+        "model": ensemble,
+        "histories": tuple(histories),
+        "history_names": history_names,
+        "test": {**binary_metrics(y_test, p_test, ensemble.threshold), "records": test},
+        "validation": validation,
+        "roc": (y_test.astype(int), p_test),
+        "tables": {"per_record.csv": per_record, "smoothing_tuning.csv": tuning, "folds.csv": fold_rows},
+        "split": {"folds": folds, "test": test},
+    }

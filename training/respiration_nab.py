@@ -1,5 +1,6 @@
 """NAB for the series VAE-LSTM: the known-cause series' parts, the post-processing tuned on the rest of the corpus,
 and the evaluation (per-series P/R/F1 and the NAB score)."""
+
 from __future__ import annotations
 
 import itertools
@@ -88,12 +89,25 @@ def evaluate_nab(model: VAELSTM, quantile: float, data_dir: str | None) -> tuple
         threshold = pick_threshold(validation_scores(model, series), quantile=quantile)
         test_labels = series.labels[train_end:]
         metrics = detection_metrics(score[train_end:] >= threshold, test_labels)
-        best = max(detection_metrics(score[train_end:] >= t, test_labels)["raw"]["f1"]
-                   for t in np.quantile(score[train_end:], np.linspace(0.5, 0.999, 60)))
-        rows.append({"series": series.name, "train_points": int(val_start), "val_points": int(train_end - val_start),
-                     "test_points": int(len(test_labels)), "threshold": round(threshold, 4),
-                     **{f"{kind}_{m}": round(metrics[kind][m], 4) for kind in ("raw", "point_adjusted") for m in ("precision", "recall", "f1")},
-                     "test_tuned_f1_not_a_result": round(best, 4)})
+        best = max(
+            detection_metrics(score[train_end:] >= t, test_labels)["raw"]["f1"]
+            for t in np.quantile(score[train_end:], np.linspace(0.5, 0.999, 60))
+        )
+        rows.append(
+            {
+                "series": series.name,
+                "train_points": int(val_start),
+                "val_points": int(train_end - val_start),
+                "test_points": int(len(test_labels)),
+                "threshold": round(threshold, 4),
+                **{
+                    f"{kind}_{m}": round(metrics[kind][m], 4)
+                    for kind in ("raw", "point_adjusted")
+                    for m in ("precision", "recall", "f1")
+                },
+                "test_tuned_f1_not_a_result": round(best, 4),
+            }
+        )
     raw, counts, fixed_raw = [], [], []
     for relative in tqdm(nab_corpus(data_dir), desc="NAB corpus"):
         series = nab_series(relative, data_dir)
@@ -104,7 +118,10 @@ def evaluate_nab(model: VAELSTM, quantile: float, data_dir: str | None) -> tuple
         raw.append(nab_raw_score(onsets(score >= own), windows)[0])
         fixed_raw.append(nab_raw_score(onsets(score >= model.threshold), windows)[0])
         counts.append(len(windows))
-    nab = {"files": len(counts), "windows": int(sum(counts)),
-           "standard_profile_probation_threshold": round(nab_normalised(raw, counts), 2),
-           "standard_profile_fixed_threshold": round(nab_normalised(fixed_raw, counts), 2)}
+    nab = {
+        "files": len(counts),
+        "windows": int(sum(counts)),
+        "standard_profile_probation_threshold": round(nab_normalised(raw, counts), 2),
+        "standard_profile_fixed_threshold": round(nab_normalised(fixed_raw, counts), 2),
+    }
     return rows, nab

@@ -1,4 +1,5 @@
 """Train a task's model: `python -m training.train TASK [--field value ...]` (see `--help` after the task name)."""
+
 from training._dispatch import dispatch
 
 if __name__ == "__main__":

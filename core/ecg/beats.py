@@ -1,4 +1,5 @@
 """Heartbeats from an ECG lead: R-peak detection, Kachuee et al. (2018) segmentation, RR features, AAMI labels."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,7 +37,9 @@ def _neurokit_peaks(ecg: np.ndarray, fs: float, gradient_threshold: float) -> np
     import neurokit2 as nk
 
     # on the raw lead: NeuroKit2's gradient detector does its own smoothing, and did better on MIT-BIH than after ecg_clean
-    peaks = nk.ecg_findpeaks(ecg, sampling_rate=fs, method="neurokit", gradthreshweight=gradient_threshold)["ECG_R_Peaks"]
+    peaks = nk.ecg_findpeaks(ecg, sampling_rate=fs, method="neurokit", gradthreshweight=gradient_threshold)[
+        "ECG_R_Peaks"
+    ]
     return np.asarray(peaks, dtype=int)
 
 
@@ -51,8 +54,10 @@ def _searchback_peaks(ecg: np.ndarray, fs: float) -> np.ndarray:
     rr = np.diff(strict).astype(float)
     local = median_filter(rr, size=9, mode="nearest")
     refractory = REFRACTORY_S * fs
-    found = [lenient[(lenient > strict[i] + refractory) & (lenient < strict[i + 1] - refractory)]
-             for i in np.flatnonzero(rr > SEARCHBACK_GAP * local)]
+    found = [
+        lenient[(lenient > strict[i] + refractory) & (lenient < strict[i + 1] - refractory)]
+        for i in np.flatnonzero(rr > SEARCHBACK_GAP * local)
+    ]
     return np.concatenate([strict, *found])
 
 
@@ -72,7 +77,9 @@ def ecg_peaks(ecg: np.ndarray, fs: float, *, method: str = "searchback") -> np.n
             f"The ECG is {len(ecg) / fs:.2f} s long; beat detection needs at least 2 s (two beats), so upload a longer strip."
         )
     if np.ptp(ecg) == 0 or np.nanstd(ecg) < 1e-9:
-        raise NoBeatsFoundError("The ECG is a flat line, so no beats can be found; check the lead and the electrode contact.")
+        raise NoBeatsFoundError(
+            "The ECG is a flat line, so no beats can be found; check the lead and the electrode contact."
+        )
     # mirrored second at each end, so that beats in the detectors' start-up and wind-down windows are found too
     pad = min(int(fs), len(ecg) - 1)
     padded = np.pad(ecg, pad, mode="reflect")
@@ -138,7 +145,9 @@ def _beat_windows(ecg: np.ndarray, fs: float, peaks: np.ndarray):
     return x, p, windows
 
 
-def ecg_cut(ecg: np.ndarray, fs: float, peaks: np.ndarray, *, context_samples: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+def ecg_cut(
+    ecg: np.ndarray, fs: float, peaks: np.ndarray, *, context_samples: int = 0
+) -> tuple[np.ndarray, np.ndarray | None]:
     """`ecg_segment`'s beats and, when `context_samples` > 0, `ecg_context`'s pre-R context, from one resampling of
     the lead (the serving path needs both)."""
     x, p, windows = _beat_windows(ecg, fs, peaks)
@@ -176,7 +185,9 @@ def unknown_context(n: int, samples: int = CONTEXT_LENGTH) -> np.ndarray:
     return np.zeros((n, samples), dtype=np.float32)
 
 
-def match_peaks(reference: np.ndarray, detected: np.ndarray, fs: float, *, tolerance_s: float = 0.15) -> tuple[int, int, int]:
+def match_peaks(
+    reference: np.ndarray, detected: np.ndarray, fs: float, *, tolerance_s: float = 0.15
+) -> tuple[int, int, int]:
     """(true positives, false negatives, false positives) matching each reference beat to the nearest unused detection
     within `tolerance_s` seconds (150 ms, as in the usual MIT-BIH QRS-detection protocol)."""
     detected = np.sort(np.asarray(detected))
@@ -185,7 +196,11 @@ def match_peaks(reference: np.ndarray, detected: np.ndarray, fs: float, *, toler
     nearest = np.searchsorted(detected, reference)
     tp = 0
     for position, ref in zip(nearest, reference):
-        candidates = [c for c in (position - 1, position) if 0 <= c < len(detected) and not used[c] and abs(detected[c] - ref) <= tolerance]
+        candidates = [
+            c
+            for c in (position - 1, position)
+            if 0 <= c < len(detected) and not used[c] and abs(detected[c] - ref) <= tolerance
+        ]
         if candidates:
             used[min(candidates, key=lambda c: abs(detected[c] - ref))] = True
             tp += 1

@@ -3,6 +3,7 @@
 Beats are cut at the reference annotations (as for the Kaggle heartbeat CSVs) with the same segmentation and
 RR features that serving applies to detected R-peaks.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,19 +13,63 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
+import core.tasks
+from core.dependencies import require
 from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, CONTEXT_LENGTH, ecg_cut, rr_features, unknown_context
 from core.ecg.pipeline import choose_lead
-from core.dependencies import require
 from core.errors import ConfigError, InputError
 from core.readers.wfdb_records import CACHE_DIR, read_wfdb
-import core.tasks
 
 MITDB_URL = "https://physionet.org/content/mitdb/1.0.0/"
 PACED = ("102", "104", "107", "217")
-DS1 = ("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122", "124",
-       "201", "203", "205", "207", "208", "209", "215", "220", "223", "230")
-DS2 = ("100", "103", "105", "111", "113", "117", "121", "123", "200", "202", "210", "212",
-       "213", "214", "219", "221", "222", "228", "231", "232", "233", "234")
+DS1 = (
+    "101",
+    "106",
+    "108",
+    "109",
+    "112",
+    "114",
+    "115",
+    "116",
+    "118",
+    "119",
+    "122",
+    "124",
+    "201",
+    "203",
+    "205",
+    "207",
+    "208",
+    "209",
+    "215",
+    "220",
+    "223",
+    "230",
+)
+DS2 = (
+    "100",
+    "103",
+    "105",
+    "111",
+    "113",
+    "117",
+    "121",
+    "123",
+    "200",
+    "202",
+    "210",
+    "212",
+    "213",
+    "214",
+    "219",
+    "221",
+    "222",
+    "228",
+    "231",
+    "232",
+    "233",
+    "234",
+)
 PROTOCOLS = ("intra", "inter", "kaggle")
 KAGGLE_FILES = {"train": "mitbih_train.csv", "test": "mitbih_test.csv"}
 INTRA_TEST_FRACTION = 21892 / (87554 + 21892)
@@ -100,13 +145,22 @@ def load_kaggle_beats(folder: str | Path) -> dict[str, np.ndarray]:
     for split, name in KAGGLE_FILES.items():
         path = Path(folder) / name
         if not path.is_file():
-            raise InputError(f"No {name} in {folder}; download the Kaggle heartbeat CSVs there or use --protocol intra.")
+            raise InputError(
+                f"No {name} in {folder}; download the Kaggle heartbeat CSVs there or use --protocol intra."
+            )
         rows = read_beat_rows(path)
         if rows.labels is None:
             raise InputError(f"{name} has 187 columns but no label column; the Kaggle files have 188.")
-        parts.append({"beats": rows.beats, "rr": unknown_rr(len(rows.beats)),
-                      "context": unknown_context(len(rows.beats)), "label": rows.labels.astype(np.int64),
-                      "record": np.full(len(rows.beats), -1, dtype=np.int32), "split": np.full(len(rows.beats), split == "test")})
+        parts.append(
+            {
+                "beats": rows.beats,
+                "rr": unknown_rr(len(rows.beats)),
+                "context": unknown_context(len(rows.beats)),
+                "label": rows.labels.astype(np.int64),
+                "record": np.full(len(rows.beats), -1, dtype=np.int32),
+                "split": np.full(len(rows.beats), split == "test"),
+            }
+        )
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
@@ -117,11 +171,16 @@ def protocol_split(dataset: dict[str, np.ndarray], protocol: str, *, seed: int =
         return np.flatnonzero(~dataset["split"]), np.flatnonzero(dataset["split"])
     if protocol == "intra":
         index = np.arange(len(dataset["label"]))
-        train, test = train_test_split(index, test_size=INTRA_TEST_FRACTION, stratify=dataset["label"], random_state=seed)
+        train, test = train_test_split(
+            index, test_size=INTRA_TEST_FRACTION, stratify=dataset["label"], random_state=seed
+        )
         return np.sort(train), np.sort(test)
     if protocol == "inter":
         records = dataset["record"]
-        return (np.flatnonzero(np.isin(records, [int(r) for r in DS1])), np.flatnonzero(np.isin(records, [int(r) for r in DS2])))
+        return (
+            np.flatnonzero(np.isin(records, [int(r) for r in DS1])),
+            np.flatnonzero(np.isin(records, [int(r) for r in DS2])),
+        )
     raise ConfigError(f"Unknown protocol {protocol!r}; accepted protocols are {list(PROTOCOLS)}.")
 
 
@@ -135,18 +194,29 @@ def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
     from datasets import ClassLabel, Features, Sequence, Value
 
     beats = load_beats()
-    features = Features({
-        "beat": Sequence(Value("float32"), length=beats["beats"].shape[1]),
-        "rr": Sequence(Value("float32"), length=beats["rr"].shape[1]),
-        "label": ClassLabel(names=list(AAMI_CLASSES)),
-        "record": Value("int32"),
-        "time_s": Value("float32"),
-    })
-    columns = {"beat": beats["beats"], "rr": beats["rr"], "label": beats["label"], "record": beats["record"], "time_s": beats["time_s"]}
+    features = Features(
+        {
+            "beat": Sequence(Value("float32"), length=beats["beats"].shape[1]),
+            "rr": Sequence(Value("float32"), length=beats["rr"].shape[1]),
+            "label": ClassLabel(names=list(AAMI_CLASSES)),
+            "record": Value("int32"),
+            "time_s": Value("float32"),
+        }
+    )
+    columns = {
+        "beat": beats["beats"],
+        "rr": beats["rr"],
+        "label": beats["label"],
+        "record": beats["record"],
+        "time_s": beats["time_s"],
+    }
     configs = {}
     for protocol in ("intra", "inter"):  # the raw-record protocols; the Kaggle CSVs are not redistributed here
         train, test = protocol_split(beats, protocol)
-        configs[protocol] = {split: to_dataset(take_rows(columns, index, limit), features) for split, index in (("train", train), ("test", test))}
+        configs[protocol] = {
+            split: to_dataset(take_rows(columns, index, limit), features)
+            for split, index in (("train", train), ("test", test))
+        }
     return DatasetRepo(
         configs,
         license="odc-by",
@@ -166,8 +236,14 @@ def explore_sample() -> ExploreSample:
 
     beats = load_beats()
     labels = np.array(AAMI_CLASSES)[beats["label"]]
-    return ExploreSample(pd.DataFrame({"label": labels, "group": beats["record"]}), lambda i: beats["beats"][i][:, None], 125.0,
-                         "record", ("ECG",), "MIT-BIH Arrhythmia Database (local)")
+    return ExploreSample(
+        pd.DataFrame({"label": labels, "group": beats["record"]}),
+        lambda i: beats["beats"][i][:, None],
+        125.0,
+        "record",
+        ("ECG",),
+        "MIT-BIH Arrhythmia Database (local)",
+    )
 
 
 EXPLORE_HUB_COLUMNS = HubColumns(signal="beat", group="record", fs=125.0)

@@ -1,4 +1,5 @@
 """Heartbeat classifiers: a residual 1-D CNN with RR features (shipped) and the RNN/LSTM/GRU baselines."""
+
 from __future__ import annotations
 
 import torch
@@ -26,7 +27,9 @@ class ResidualBlock(nn.Module):
         self.shortcut = (
             nn.Identity()
             if stride == 1 and channels_in == channels_out
-            else nn.Sequential(nn.Conv1d(channels_in, channels_out, 1, stride=stride, bias=False), nn.BatchNorm1d(channels_out))
+            else nn.Sequential(
+                nn.Conv1d(channels_in, channels_out, 1, stride=stride, bias=False), nn.BatchNorm1d(channels_out)
+            )
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -38,7 +41,11 @@ class ResNetEncoder(nn.Module):
 
     def __init__(self, width: int, stages: int, stem_stride: int = 1):
         super().__init__()
-        layers = [nn.Conv1d(1, width, 7, stride=stem_stride, padding=3, bias=False), nn.BatchNorm1d(width), nn.ReLU(inplace=True)]
+        layers = [
+            nn.Conv1d(1, width, 7, stride=stem_stride, padding=3, bias=False),
+            nn.BatchNorm1d(width),
+            nn.ReLU(inplace=True),
+        ]
         channels = width
         for stage in range(stages):
             out = width * 2 ** ((stage + 1) // 2)
@@ -69,10 +76,25 @@ class RecurrentEncoder(nn.Module):
 class BeatNet(nn.Module):
     """One member of the classifier: an encoder of the (context +) beat sequence, an RR branch, and the head."""
 
-    def __init__(self, *, arch: str, width: int, stages: int, stem_stride: int, hidden: int, layers: int, dropout: float,
-                 use_rr: bool, n_labels: int):
+    def __init__(
+        self,
+        *,
+        arch: str,
+        width: int,
+        stages: int,
+        stem_stride: int,
+        hidden: int,
+        layers: int,
+        dropout: float,
+        use_rr: bool,
+        n_labels: int,
+    ):
         super().__init__()
-        self.encoder = ResNetEncoder(width, stages, stem_stride) if arch == "resnet" else RecurrentEncoder(arch, hidden, layers, dropout)
+        self.encoder = (
+            ResNetEncoder(width, stages, stem_stride)
+            if arch == "resnet"
+            else RecurrentEncoder(arch, hidden, layers, dropout)
+        )
         rr_width = 16 if use_rr else 0
         self.rr_branch = nn.Sequential(nn.Linear(len(RR_FEATURES), rr_width), nn.ReLU()) if use_rr else None
         self.head = nn.Sequential(
@@ -142,8 +164,17 @@ class ECGClassifier(ECGPredictor, PhysioModel, pipeline_tag="time-series-classif
         self.register_buffer("beat_std", torch.tensor(float(beat_std)))
         self.register_buffer("rr_mean", torch.tensor(rr_mean or [0.0] * n_rr))
         self.register_buffer("rr_std", torch.tensor(rr_std or [1.0] * n_rr))
-        net = dict(arch=arch, width=width, stages=stages, stem_stride=stem_stride, hidden=hidden, layers=layers, dropout=dropout,
-                   use_rr=use_rr, n_labels=len(self.labels))
+        net = dict(
+            arch=arch,
+            width=width,
+            stages=stages,
+            stem_stride=stem_stride,
+            hidden=hidden,
+            layers=layers,
+            dropout=dropout,
+            use_rr=use_rr,
+            n_labels=len(self.labels),
+        )
         # the first member's parts sit on the classifier itself, so single-model checkpoints keep their weight names
         first = BeatNet(**net)
         self.encoder, self.rr_branch, self.head = first.encoder, first.rr_branch, first.head
@@ -167,4 +198,8 @@ class ECGClassifier(ECGPredictor, PhysioModel, pipeline_tag="time-series-classif
 
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
         inputs = (torch.rand(batch, BEAT_LENGTH), torch.from_numpy(unknown_rr(batch)))
-        return (*inputs, torch.from_numpy(unknown_context(batch, self.context_samples))) if self.context_samples else inputs
+        return (
+            (*inputs, torch.from_numpy(unknown_context(batch, self.context_samples)))
+            if self.context_samples
+            else inputs
+        )

@@ -1,4 +1,5 @@
 """The ECG task's one code path: file -> beats -> classes, shared by the CLI, the Space and evaluation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,8 @@ from core.ecg.beats import AAMI_CLASSES, ecg_cut, ecg_peaks, rr_features
 from core.errors import FileTooLargeError, InputError, NoBeatsFoundError, SignalTooShortError
 from core.readers import Recording, check_file, read_signal
 from core.readers.beat_rows import BeatRows, looks_like_beat_rows, read_beat_rows
-from core.signals import ECG_FS_RANGE, check_fs
 from core.results import ClassProbabilities, progress_callback
+from core.signals import ECG_FS_RANGE, check_fs
 
 PREFERRED_LEADS = ("MLII", "II", "ECG", "LEAD II", "ECG1", "V5", "V1")
 MAX_SAMPLES = 10_000_000
@@ -105,7 +106,9 @@ def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name
 def predict(model, data: Recording | BeatRows, *, lead: str | None = None, progress=None) -> ECGResult:
     """Classify every beat of a recording (or every pre-cut beat row)."""
     if isinstance(data, BeatRows):
-        return ECGResult(fs=None, times_s=None, probabilities=model.predict_beats(data.beats), labels=model.labels, beats=data.beats)
+        return ECGResult(
+            fs=None, times_s=None, probabilities=model.predict_beats(data.beats), labels=model.labels, beats=data.beats
+        )
     ecg, name = choose_lead(data, lead)
     check_fs(data.fs, ECG_FS_RANGE, "ECG")
     if len(ecg) < 2 * data.fs:

@@ -1,4 +1,5 @@
 """The ECG predict methods, shared by the torch model and the torch-free ONNX predictor."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,21 +18,29 @@ class ECGPredictor(Predictor):
     context_samples = 0
     """Pre-R samples the model takes (config.json; checkpoints without the key take none)."""
 
-    def predict_beats(self, beats: np.ndarray, rr: np.ndarray | None = None, context: np.ndarray | None = None) -> np.ndarray:
+    def predict_beats(
+        self, beats: np.ndarray, rr: np.ndarray | None = None, context: np.ndarray | None = None
+    ) -> np.ndarray:
         """(n, 5) class probabilities for (n, 187) beats; `rr` (n, 5) from `rr_features` and `context` (n, k >=
         `context_samples`) from `ecg_context`, each unknown when omitted (a lone beat row)."""
         beats = np.atleast_2d(np.asarray(beats, dtype=np.float32))
         if beats.ndim != 2 or beats.shape[1] != BEAT_LENGTH:
-            raise InputError(f"Beats must have shape (n, {BEAT_LENGTH}), got {beats.shape}; resample each beat to 125 Hz and pad to 187 samples.")
+            raise InputError(
+                f"Beats must have shape (n, {BEAT_LENGTH}), got {beats.shape}; resample each beat to 125 Hz and pad to 187 samples."
+            )
         if not np.isfinite(beats).all():
             raise InputError("Beats contain NaN or infinite values; remove or fill them first.")
         rr = unknown_rr(len(beats)) if rr is None else np.asarray(rr, dtype=np.float32)
         if not self.context_samples:
             return softmax(self.infer(beats, rr))
         k = self.context_samples
-        context = unknown_context(len(beats), k) if context is None else np.atleast_2d(np.asarray(context, dtype=np.float32))
+        context = (
+            unknown_context(len(beats), k) if context is None else np.atleast_2d(np.asarray(context, dtype=np.float32))
+        )
         if context.ndim != 2 or len(context) != len(beats) or context.shape[1] < k:
-            raise InputError(f"Context must have shape ({len(beats)}, >= {k}) for {len(beats)} beats, got {context.shape}; cut it with ecg_context.")
+            raise InputError(
+                f"Context must have shape ({len(beats)}, >= {k}) for {len(beats)} beats, got {context.shape}; cut it with ecg_context."
+            )
         return softmax(self.infer(beats, rr, context[:, context.shape[1] - k :]))
 
     def predict_record(self, signal: np.ndarray, fs: float, *, progress=None):

@@ -1,4 +1,5 @@
 """What a person sees of an ECG result: the strip with coloured beats, a beat table and class counts."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,13 @@ from core.ecg.pipeline import ECGResult
 from core.results import rounded
 
 CLASS_COLOURS = {"N": "#2ca02c", "S": "#1f77b4", "V": "#d62728", "F": "#ff7f0e", "Q": "#9467bd"}
-CLASS_NAMES = {"N": "normal", "S": "supraventricular ectopic", "V": "ventricular ectopic", "F": "fusion", "Q": "paced / unclassifiable"}
+CLASS_NAMES = {
+    "N": "normal",
+    "S": "supraventricular ectopic",
+    "V": "ventricular ectopic",
+    "F": "fusion",
+    "Q": "paced / unclassifiable",
+}
 MAX_PLOT_POINTS = 20_000
 ZOOM_S = 10.0
 
@@ -35,12 +42,26 @@ def _plot_strip(ax, result: ECGResult, start_s: float, stop_s: float, *, annotat
         mask = inside & (predicted == label)
         if mask.any():
             samples = np.minimum((result.times_s[mask] * result.fs).astype(int), len(result.lead) - 1)
-            ax.scatter(result.times_s[mask], result.lead[samples], color=colour, s=22 if annotate else 8, zorder=3,
-                       label=f"{label} {CLASS_NAMES[label]}")
+            ax.scatter(
+                result.times_s[mask],
+                result.lead[samples],
+                color=colour,
+                s=22 if annotate else 8,
+                zorder=3,
+                label=f"{label} {CLASS_NAMES[label]}",
+            )
             if annotate:
                 for time, sample in zip(result.times_s[mask], samples):
-                    ax.annotate(label, (time, result.lead[sample]), textcoords="offset points", xytext=(0, 6),
-                                ha="center", fontsize=8, color=colour, weight="bold")
+                    ax.annotate(
+                        label,
+                        (time, result.lead[sample]),
+                        textcoords="offset points",
+                        xytext=(0, 6),
+                        ha="center",
+                        fontsize=8,
+                        color=colour,
+                        weight="bold",
+                    )
     ax.set_xlim(start_s, t[-1] if len(t) else stop_s)
     ax.set_xlabel("time (s)")
     ax.grid(alpha=0.25)
@@ -56,7 +77,11 @@ def plot_result(result: ECGResult) -> Figure:
             ax.plot(t, beat, color=CLASS_COLOURS[label], alpha=0.6, linewidth=0.9)
         for label, colour in CLASS_COLOURS.items():
             ax.plot([], [], color=colour, label=f"{label} {CLASS_NAMES[label]}")
-        ax.set(xlabel="time from R-peak (s)", ylabel="scaled amplitude", title=f"{len(result.beats)} beats, coloured by predicted class")
+        ax.set(
+            xlabel="time from R-peak (s)",
+            ylabel="scaled amplitude",
+            title=f"{len(result.beats)} beats, coloured by predicted class",
+        )
         ax.legend(loc="upper right", fontsize=8)
         return fig
     whole, close = fig.subplots(2, 1, height_ratios=[1, 1.3])
@@ -73,21 +98,25 @@ def plot_result(result: ECGResult) -> Figure:
 def beats_frame(result: ECGResult) -> pd.DataFrame:
     """One row per beat: time, class, class name, confidence."""
     times = np.full(len(result.probabilities), np.nan) if result.times_s is None else result.times_s
-    return pd.DataFrame({
-        "beat": np.arange(1, len(result.probabilities) + 1),
-        "time_s": rounded(times, 3),
-        "class": result.predicted,
-        "meaning": [CLASS_NAMES[c] for c in result.predicted],
-        "confidence": rounded(result.confidence, 3),
-    })
+    return pd.DataFrame(
+        {
+            "beat": np.arange(1, len(result.probabilities) + 1),
+            "time_s": rounded(times, 3),
+            "class": result.predicted,
+            "meaning": [CLASS_NAMES[c] for c in result.predicted],
+            "confidence": rounded(result.confidence, 3),
+        }
+    )
 
 
 def counts_frame(result: ECGResult) -> pd.DataFrame:
     counts = result.counts()
     total = max(1, sum(counts.values()))
-    return pd.DataFrame({
-        "class": list(counts),
-        "meaning": [CLASS_NAMES[c] for c in counts],
-        "beats": list(counts.values()),
-        "share": [f"{n / total:.1%}" for n in counts.values()],
-    })
+    return pd.DataFrame(
+        {
+            "class": list(counts),
+            "meaning": [CLASS_NAMES[c] for c in counts],
+            "beats": list(counts.values()),
+            "share": [f"{n / total:.1%}" for n in counts.values()],
+        }
+    )

@@ -1,4 +1,5 @@
 """The ECG arrhythmia task entry of the registry."""
+
 from core.ecg.beats import AAMI_CLASSES, BEAT_FS, BEAT_LENGTH
 from core.ecg.pipeline import predict, read_ecg
 from core.ecg.predictor import ECGPredictor
@@ -32,8 +33,18 @@ TASK = Task(
     dataset_repo="core.ecg.data:dataset_repo",
     explore="core.ecg.data:explore_sample",
     published=(
-        Published("intra", "accuracy", 0.9935, "best published on the Kaggle MIT-BIH heartbeat split (as cited in PhysioSpaces issue 2)"),
-        Published("intra", "macro_f1", 0.943, "best published on the Kaggle MIT-BIH heartbeat split (as cited in PhysioSpaces issue 2)"),
+        Published(
+            "intra",
+            "accuracy",
+            0.9935,
+            "best published on the Kaggle MIT-BIH heartbeat split (as cited in PhysioSpaces issue 2)",
+        ),
+        Published(
+            "intra",
+            "macro_f1",
+            0.943,
+            "best published on the Kaggle MIT-BIH heartbeat split (as cited in PhysioSpaces issue 2)",
+        ),
         Published("intra", "accuracy", 0.977, "seed GRU notebook (issue 2)"),
         Published("inter", "accuracy", 0.945, "hand-crafted feature SVM ensembles, de Chazal DS1/DS2 (issue 2)"),
     ),

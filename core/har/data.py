@@ -1,14 +1,15 @@
 """UCI HAR windows for training and evaluation: the official subject-wise split, held-out training subjects for
 validation, and stitching of overlapping windows back into continuous recordings (for examples and tests)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 
+import core.tasks
 from core.errors import ConfigError, InputError
 from core.readers.inertial import UCI_CHANNELS, UCI_WINDOW
-import core.tasks
 
 UCI_HAR_URL = "https://archive.ics.uci.edu/dataset/240/human+activity+recognition+using+smartphones"
 ACTIVITIES = ("WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING")
@@ -33,7 +34,11 @@ def load_split(split: str, data_dir: str | Path | None = None) -> dict[str, np.n
     if not path.is_file():
         raise InputError(f"No UCI HAR windows at {path}; download the dataset ({UCI_HAR_URL}) or pass --data-dir.")
     with np.load(path, allow_pickle=False) as stored:
-        return {"X": stored["X"].astype(np.float32), "y": stored["y"].astype(np.int64) - 1, "subject": stored["subject"]}
+        return {
+            "X": stored["X"].astype(np.float32),
+            "y": stored["y"].astype(np.int64) - 1,
+            "subject": stored["subject"],
+        }
 
 
 def validation_mask(subjects: np.ndarray) -> np.ndarray:
@@ -64,16 +69,24 @@ def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
     train/test split; `limit` keeps the first `limit` rows of every split."""
     from datasets import Array2D, ClassLabel, Features, Value
 
-    features = Features({
-        "signal": Array2D(shape=(128, len(CHANNELS)), dtype="float32"),
-        "label": ClassLabel(names=list(ACTIVITIES)),
-        "subject": Value("int32"),
-    })
+    features = Features(
+        {
+            "signal": Array2D(shape=(128, len(CHANNELS)), dtype="float32"),
+            "label": ClassLabel(names=list(ACTIVITIES)),
+            "subject": Value("int32"),
+        }
+    )
     splits = {}
     for split in ("train", "test"):
         data = load_split(split)
-        splits[split] = to_dataset(take_rows({"signal": data["X"], "label": data["y"], "subject": data["subject"].astype(np.int32)},
-                                             np.arange(len(data["y"])), limit), features)
+        splits[split] = to_dataset(
+            take_rows(
+                {"signal": data["X"], "label": data["y"], "subject": data["subject"].astype(np.int32)},
+                np.arange(len(data["y"])),
+                limit,
+            ),
+            features,
+        )
     return DatasetRepo(
         {"default": splits},
         license="cc-by-4.0",
@@ -92,8 +105,14 @@ def explore_sample() -> ExploreSample:
 
     data = load_split("test")
     labels = np.array(ACTIVITIES)[data["y"]]
-    return ExploreSample(pd.DataFrame({"label": labels, "group": data["subject"]}), lambda i: data["X"][i, :, :3], HAR_FS, "subject",
-                         CHANNELS[:3], "UCI HAR test split (local)")
+    return ExploreSample(
+        pd.DataFrame({"label": labels, "group": data["subject"]}),
+        lambda i: data["X"][i, :, :3],
+        HAR_FS,
+        "subject",
+        CHANNELS[:3],
+        "UCI HAR test split (local)",
+    )
 
 
 EXPLORE_HUB_COLUMNS = HubColumns(signal="signal", group="subject", fs=HAR_FS)

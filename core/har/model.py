@@ -1,6 +1,7 @@
 """Activity classifiers over 2.56 s inertial windows: 1-D CNNs with window statistics averaged with MLPs over hand
 window features (shipped), and the seed's LSTM/GRU baselines. One class serves both variants: nine channels ("full")
 or accelerometer only ("acc")."""
+
 from __future__ import annotations
 
 import torch
@@ -16,8 +17,11 @@ FEATURE_SETS = ("stats", "hand")
 
 
 def conv_block(channels_in: int, channels_out: int, kernel: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv1d(channels_in, channels_out, kernel, padding=kernel // 2, bias=False),
-                         nn.BatchNorm1d(channels_out), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Conv1d(channels_in, channels_out, kernel, padding=kernel // 2, bias=False),
+        nn.BatchNorm1d(channels_out),
+        nn.ReLU(inplace=True),
+    )
 
 
 class ConvEncoder(nn.Module):
@@ -26,8 +30,12 @@ class ConvEncoder(nn.Module):
     def __init__(self, channels: int, width: int):
         super().__init__()
         self.layers = nn.Sequential(
-            conv_block(channels, width, 7), conv_block(width, width, 5), nn.MaxPool1d(2),
-            conv_block(width, 2 * width, 5), conv_block(2 * width, 2 * width, 5), nn.MaxPool1d(2),
+            conv_block(channels, width, 7),
+            conv_block(width, width, 5),
+            nn.MaxPool1d(2),
+            conv_block(width, 2 * width, 5),
+            conv_block(2 * width, 2 * width, 5),
+            nn.MaxPool1d(2),
             conv_block(2 * width, 2 * width, 3),
         )
         self.out_features = 4 * width
@@ -43,8 +51,14 @@ class RecurrentEncoder(nn.Module):
     def __init__(self, cell: str, channels: int, hidden: int, layers: int, dropout: float, bidirectional: bool):
         super().__init__()
         rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell]
-        self.rnn = rnn(channels, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0,
-                       bidirectional=bidirectional)
+        self.rnn = rnn(
+            channels,
+            hidden,
+            num_layers=layers,
+            batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,
+            bidirectional=bidirectional,
+        )
         self.out_features = hidden * (2 if bidirectional else 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -80,8 +94,11 @@ class WindowFeatures(nn.Module):
 
     def __init__(self, channels: tuple[str, ...]):
         super().__init__()
-        self.index = {prefix: [channels.index(f"{prefix}_{axis}") for axis in "xyz"]
-                      for prefix in ("body_acc", "body_gyro", "total_acc") if f"{prefix}_x" in channels}
+        self.index = {
+            prefix: [channels.index(f"{prefix}_{axis}") for axis in "xyz"]
+            for prefix in ("body_acc", "body_gyro", "total_acc")
+            if f"{prefix}_x" in channels
+        }
         cos, sin, bands = _dft_band_matrices()
         self.register_buffer("cos", cos, persistent=False)
         self.register_buffer("sin", sin, persistent=False)
@@ -97,12 +114,22 @@ class WindowFeatures(nn.Module):
         mean = x.mean(dim=1)
         ordered = x.sort(dim=1).values
         n = x.shape[1]
-        return [mean, x.std(dim=1), (x - mean[:, None]).abs().mean(dim=1), ordered[:, 0], ordered[:, -1],
-                ordered[:, (3 * n) // 4] - ordered[:, n // 4], x.square().mean(dim=1)]
+        return [
+            mean,
+            x.std(dim=1),
+            (x - mean[:, None]).abs().mean(dim=1),
+            ordered[:, 0],
+            ordered[:, -1],
+            ordered[:, (3 * n) // 4] - ordered[:, n // 4],
+            x.square().mean(dim=1),
+        ]
 
     def _band_energies(self, x: torch.Tensor) -> torch.Tensor:
         centred = x - x.mean(dim=1, keepdim=True)
-        power = torch.einsum("btc,tk->bkc", centred, self.cos).square() + torch.einsum("btc,tk->bkc", centred, self.sin).square()
+        power = (
+            torch.einsum("btc,tk->bkc", centred, self.cos).square()
+            + torch.einsum("btc,tk->bkc", centred, self.sin).square()
+        )
         return torch.log(torch.einsum("bkc,kj->bjc", power, self.bands) + 1e-6).flatten(1)
 
     @staticmethod
@@ -113,9 +140,10 @@ class WindowFeatures(nn.Module):
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         groups = {prefix: windows[:, :, index] for prefix, index in self.index.items()}
-        jerk = {prefix: (x[:, 1:] - x[:, :-1]) * HAR_FS for prefix, x in groups.items()}  # torch.diff has no ONNX export
-        signals = [groups["body_acc"], groups["total_acc"], groups["total_acc"] - groups["body_acc"],
-                   jerk["body_acc"]]
+        jerk = {
+            prefix: (x[:, 1:] - x[:, :-1]) * HAR_FS for prefix, x in groups.items()
+        }  # torch.diff has no ONNX export
+        signals = [groups["body_acc"], groups["total_acc"], groups["total_acc"] - groups["body_acc"], jerk["body_acc"]]
         spectral = [groups["body_acc"]]
         if "body_gyro" in groups:
             signals += [groups["body_gyro"], jerk["body_gyro"]]
@@ -135,8 +163,13 @@ class Member(nn.Module):
         super().__init__()
         self.encoder = encoder
         encoded = encoder.out_features if encoder is not None else 0
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(encoded + extra_features, fc), nn.ReLU(),
-                                  nn.Dropout(dropout), nn.Linear(fc, classes))
+        self.head = nn.Sequential(
+            nn.Dropout(dropout),
+            nn.Linear(encoded + extra_features, fc),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(fc, classes),
+        )
 
     def forward(self, x: torch.Tensor, extra: torch.Tensor | None) -> torch.Tensor:
         if self.encoder is None:
@@ -222,8 +255,9 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
         elif calibrated:
             extra += hand_size
         self.members = nn.ModuleList(Member(encoder(), extra, fc, dropout, len(self.labels)) for _ in range(members))
-        self.feature_members = nn.ModuleList(Member(None, hand_size, fc, dropout, len(self.labels))
-                                             for _ in range(feature_members))
+        self.feature_members = nn.ModuleList(
+            Member(None, hand_size, fc, dropout, len(self.labels)) for _ in range(feature_members)
+        )
         if calibrated:
             self.input_names, self.output_names = ("windows", "reference"), ("logits", "features")
             self.register_buffer("population_reference", torch.zeros(self.features.out_features))
@@ -231,7 +265,9 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
     def forward(self, windows: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
         return self.classify(windows, reference)[0]
 
-    def classify(self, windows: torch.Tensor, reference: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def classify(
+        self, windows: torch.Tensor, reference: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The forward output and the window's raw hand features (None for a model without them)."""
         x = (windows - self.mean) / self.std
         hand = raw = None
@@ -249,8 +285,9 @@ class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classif
             extra = hand if stats is None else torch.cat([stats, hand], dim=1)
         else:
             extra = stats
-        logits = torch.stack([member(x, extra) for member in self.members]
-                             + [member(x, hand) for member in self.feature_members], dim=1)
+        logits = torch.stack(
+            [member(x, extra) for member in self.members] + [member(x, hand) for member in self.feature_members], dim=1
+        )
         if self.training:
             return logits, raw
         return logits.log_softmax(dim=2).mean(dim=1), raw

@@ -1,5 +1,6 @@
 """The HAR task's one code path: recording -> UCI-style 50 Hz signals -> 2.56 s windows -> activities, shared by
 the CLI, the Space and evaluation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,8 +13,8 @@ from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW
 from core.har.predictor import MIN_REFERENCE_WINDOWS
 from core.readers import Recording, check_file
 from core.readers.inertial import UCIWindows, inertial_units, read_inertial_csv, read_uci_inertial
-from core.signals import check_fs, signal_filter, signal_resample
 from core.results import ClassProbabilities, progress_callback
+from core.signals import check_fs, signal_filter, signal_resample
 
 HAR_FS_RANGE = (10.0, 200.0)
 GRAVITY_CORNER_HZ = 0.3
@@ -56,15 +57,26 @@ class HARResult(ClassProbabilities):
         return float(np.mean(self.probabilities.argmax(axis=1) == self.true_labels))
 
     def to_json(self) -> dict:
-        starts = [None] * len(self.probabilities) if self.starts_s is None else [round(float(s), 2) for s in self.starts_s]
+        starts = (
+            [None] * len(self.probabilities) if self.starts_s is None else [round(float(s), 2) for s in self.starts_s]
+        )
         windows = [
-            {"start_s": s, "end_s": None if s is None else round(s + self.window_s, 2), "label": label, "confidence": round(float(c), 4)}
+            {
+                "start_s": s,
+                "end_s": None if s is None else round(s + self.window_s, 2),
+                "label": label,
+                "confidence": round(float(c), 4),
+            }
             for s, label, c in zip(starts, self.predicted, self.confidence)
         ]
         shares = self.shares()
-        summary = {"variant": self.variant, "windows": len(windows), "duration_s": round(self.duration_s, 2),
-                   "share": {label: round(share, 4) for label, share in shares.items()},
-                   "dominant": max(shares, key=shares.get)}
+        summary = {
+            "variant": self.variant,
+            "windows": len(windows),
+            "duration_s": round(self.duration_s, 2),
+            "share": {label: round(share, 4) for label, share in shares.items()},
+            "dominant": max(shares, key=shares.get),
+        }
         if self.true_labels is not None:
             summary["accuracy"] = round(self.accuracy(), 4)
         if self.calibration_windows is not None:
@@ -79,7 +91,9 @@ class HARResult(ClassProbabilities):
         if self.calibration_windows:
             text += f"; calibrated to {self.calibration_windows} walking windows"
         elif self.calibration_windows == 0:
-            text += f"; under {MIN_REFERENCE_WINDOWS} walking windows, so read against the training population's walking"
+            text += (
+                f"; under {MIN_REFERENCE_WINDOWS} walking windows, so read against the training population's walking"
+            )
         return text
 
 
@@ -145,11 +159,15 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
             f"The recording is {duration:.2f} s long, shorter than one {WINDOW / HAR_FS:.2f} s window; record at least 3 s."
         )
     if duration > MAX_SECONDS:
-        raise FileTooLargeError(f"The recording is {duration / 3600:.1f} h long, over the {MAX_SECONDS / 3600:.0f} h limit; split it.")
+        raise FileTooLargeError(
+            f"The recording is {duration / 3600:.1f} h long, over the {MAX_SECONDS / 3600:.0f} h limit; split it."
+        )
     has_gyro = "gyro_x" in recording.channels
     if model.needs_gyroscope and not has_gyro:
-        raise InputError("The recording has no gyroscope columns (gyro_x, gyro_y, gyro_z) and the full model needs them; "
-                         "use the accelerometer-only variant 'acc'.")
+        raise InputError(
+            "The recording has no gyroscope columns (gyro_x, gyro_y, gyro_z) and the full model needs them; "
+            "use the accelerometer-only variant 'acc'."
+        )
     report(0.05, desc="Resampling to 50 Hz")
     regular = inertial_regular(recording)
     report(0.15, desc="Separating body and gravity acceleration")
@@ -159,10 +177,16 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
             f"The recording gives {len(signals)} samples at 50 Hz, fewer than one {WINDOW}-sample window; record at least 3 s."
         )
     windows, starts = har_windows(signals)
-    probabilities, walking = model.classify_windows(windows, progress=lambda done, desc: report(0.3 + 0.7 * done, desc=desc))
+    probabilities, walking = model.classify_windows(
+        windows, progress=lambda done, desc: report(0.3 + 0.7 * done, desc=desc)
+    )
     return HARResult(
-        probabilities=probabilities, starts_s=starts / HAR_FS, variant=_variant(model),
-        acc=signals[:, 6:9], gyro=signals[:, 3:6] if has_gyro else None, calibration_windows=walking,
+        probabilities=probabilities,
+        starts_s=starts / HAR_FS,
+        variant=_variant(model),
+        acc=signals[:, 6:9],
+        gyro=signals[:, 3:6] if has_gyro else None,
+        calibration_windows=walking,
     )
 
 
@@ -170,12 +194,18 @@ def _variant(model) -> str:
     return "full" if model.needs_gyroscope else "acc"
 
 
-def predict(model, data: Recording | UCIWindows, *, acc_unit: str = "auto", gyro_unit: str = "auto", progress=None) -> HARResult:
+def predict(
+    model, data: Recording | UCIWindows, *, acc_unit: str = "auto", gyro_unit: str = "auto", progress=None
+) -> HARResult:
     """Activities of a phone recording (units detected or given) or of pre-cut UCI HAR windows."""
     if isinstance(data, UCIWindows):
         probabilities, walking = model.classify_windows(data.windows, wearers=data.subjects, progress=progress)
         labels = None if data.labels is None else data.labels - 1
-        return HARResult(probabilities=probabilities, starts_s=None, variant=_variant(model), true_labels=labels,
-                         calibration_windows=walking)
+        return HARResult(
+            probabilities=probabilities,
+            starts_s=None,
+            variant=_variant(model),
+            true_labels=labels,
+            calibration_windows=walking,
+        )
     return classify_recording(model, inertial_units(data, acc_unit=acc_unit, gyro_unit=gyro_unit), progress=progress)
-

@@ -1,4 +1,5 @@
 """The HAR predict methods, shared by the torch model and the torch-free ONNX predictor."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,7 +34,11 @@ class HARPredictor(Predictor):
         windows = np.asarray(windows, dtype=np.float32)
         if windows.ndim == 2:
             windows = windows[None]
-        if windows.ndim != 3 or windows.shape[1] != WINDOW or windows.shape[2] not in (len(CHANNELS), len(self.channels)):
+        if (
+            windows.ndim != 3
+            or windows.shape[1] != WINDOW
+            or windows.shape[2] not in (len(CHANNELS), len(self.channels))
+        ):
             raise InputError(
                 f"Windows must have shape (n, {WINDOW}, {len(CHANNELS)}) in UCI channel order, got {windows.shape}; "
                 f"cut 2.56 s windows at 50 Hz with channels {list(CHANNELS)}."
@@ -57,8 +62,9 @@ class HARPredictor(Predictor):
         """
         return self.classify_windows(windows, wearers=wearers)[0]
 
-    def classify_windows(self, windows: np.ndarray, *, wearers: np.ndarray | None = None,
-                         progress=None) -> tuple[np.ndarray, int | None]:
+    def classify_windows(
+        self, windows: np.ndarray, *, wearers: np.ndarray | None = None, progress=None
+    ) -> tuple[np.ndarray, int | None]:
         """`predict_windows`, and the walking windows a calibrated model calibrated to, summed over wearers (0: too
         few for every wearer; None: the model does not calibrate).
 
@@ -81,7 +87,8 @@ class HARPredictor(Predictor):
         for i, wearer in enumerate(ids):
             rows = wearers == wearer
             logits, count = self.calibrated_logits(
-                windows[rows], progress=lambda done, desc: report((i + done) / len(ids), desc=desc))
+                windows[rows], progress=lambda done, desc: report((i + done) / len(ids), desc=desc)
+            )
             probabilities[rows] = softmax(logits)
             walking += count
         return probabilities, walking
@@ -107,9 +114,14 @@ class HARPredictor(Predictor):
         def run(reference: np.ndarray, done: float, desc: str) -> list[np.ndarray]:
             parts = []
             for first in range(0, len(windows), CHUNK):
-                report(done + 0.5 * first / len(windows), desc=f"{desc}: windows {first + 1}-{min(first + CHUNK, len(windows))}")
+                report(
+                    done + 0.5 * first / len(windows),
+                    desc=f"{desc}: windows {first + 1}-{min(first + CHUNK, len(windows))}",
+                )
                 chunk = windows[first : first + CHUNK]
-                parts.append(self.infer_all(chunk, np.broadcast_to(reference, (len(chunk), len(reference))), batch_size=BATCH))
+                parts.append(
+                    self.infer_all(chunk, np.broadcast_to(reference, (len(chunk), len(reference))), batch_size=BATCH)
+                )
             return [np.concatenate(outputs) for outputs in zip(*parts)]
 
         logits, offsets = run(np.zeros(self.reference_size(), dtype=np.float32), 0.0, "Finding the wearer's walking")

@@ -1,5 +1,6 @@
 """What a person sees of a HAR result: the signals under an activity timeline, per-window probabilities, the
 share of time per activity and a window table."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,14 @@ from core.har.data import HAR_FS, STEP
 from core.har.pipeline import HARResult
 from core.results import rounded
 
-ACTIVITY_COLOURS = {"WALKING": "#2ca02c", "WALKING_UPSTAIRS": "#ff7f0e", "WALKING_DOWNSTAIRS": "#d62728",
-                    "SITTING": "#1f77b4", "STANDING": "#9467bd", "LAYING": "#8c564b"}
+ACTIVITY_COLOURS = {
+    "WALKING": "#2ca02c",
+    "WALKING_UPSTAIRS": "#ff7f0e",
+    "WALKING_DOWNSTAIRS": "#d62728",
+    "SITTING": "#1f77b4",
+    "STANDING": "#9467bd",
+    "LAYING": "#8c564b",
+}
 MAX_PLOT_POINTS = 20_000
 
 
@@ -43,11 +50,22 @@ def _plot_windows_only(result: HARResult) -> Figure:
     image = ax.imshow(result.probabilities.T, aspect="auto", cmap="Blues", vmin=0, vmax=1, interpolation="nearest")
     title = f"Activity probability of {len(result.probabilities)} windows ({result.variant} model)"
     if result.true_labels is not None:
-        ax.scatter(np.arange(len(result.true_labels)), result.true_labels, marker="x", color="#d62728", s=12, label="reference label")
+        ax.scatter(
+            np.arange(len(result.true_labels)),
+            result.true_labels,
+            marker="x",
+            color="#d62728",
+            s=12,
+            label="reference label",
+        )
         ax.legend(loc="upper right", fontsize=8)
         title += f"; accuracy {result.accuracy():.1%}"
-    ax.set(yticks=range(len(result.labels)), yticklabels=[label.lower().replace("_", " ") for label in result.labels],
-           xlabel="window", title=title)
+    ax.set(
+        yticks=range(len(result.labels)),
+        yticklabels=[label.lower().replace("_", " ") for label in result.labels],
+        xlabel="window",
+        title=title,
+    )
     fig.colorbar(image, ax=ax, label="probability")
     return fig
 
@@ -61,7 +79,9 @@ def plot_result(result: HARResult) -> Figure:
     axes = fig.subplots(panels, 1, sharex=True, height_ratios=[1.3] * (panels - 1) + [1])
     step = max(1, len(result.acc) // MAX_PLOT_POINTS)
     t = np.arange(0, len(result.acc), step) / HAR_FS
-    signals = [("acceleration (g)", result.acc)] + ([("rotation rate (rad/s)", result.gyro)] if result.gyro is not None else [])
+    signals = [("acceleration (g)", result.acc)] + (
+        [("rotation rate (rad/s)", result.gyro)] if result.gyro is not None else []
+    )
     for ax, (ylabel, values) in zip(axes, signals):
         for start, end, label in activity_spans(result):
             ax.axvspan(start, end, color=ACTIVITY_COLOURS[label], alpha=0.25, linewidth=0)
@@ -80,25 +100,29 @@ def plot_result(result: HARResult) -> Figure:
 def shares_frame(result: HARResult) -> pd.DataFrame:
     """Share of time per activity, most frequent first."""
     shares = result.shares()
-    frame = pd.DataFrame({
-        "activity": list(shares),
-        "share": [f"{share:.1%}" for share in shares.values()],
-        "minutes": [round(share * result.duration_s / 60, 2) for share in shares.values()],
-        "_order": list(shares.values()),
-    })
+    frame = pd.DataFrame(
+        {
+            "activity": list(shares),
+            "share": [f"{share:.1%}" for share in shares.values()],
+            "minutes": [round(share * result.duration_s / 60, 2) for share in shares.values()],
+            "_order": list(shares.values()),
+        }
+    )
     return frame.sort_values("_order", ascending=False).drop(columns="_order").reset_index(drop=True)
 
 
 def windows_frame(result: HARResult) -> pd.DataFrame:
     """One row per window: start, end, activity, confidence and every class probability."""
     starts = np.full(len(result.probabilities), np.nan) if result.starts_s is None else result.starts_s
-    frame = pd.DataFrame({
-        "window": np.arange(1, len(result.probabilities) + 1),
-        "start_s": rounded(starts, 2),
-        "end_s": rounded(starts + result.window_s, 2),
-        "activity": result.predicted,
-        "confidence": rounded(result.confidence, 3),
-    })
+    frame = pd.DataFrame(
+        {
+            "window": np.arange(1, len(result.probabilities) + 1),
+            "start_s": rounded(starts, 2),
+            "end_s": rounded(starts + result.window_s, 2),
+            "activity": result.predicted,
+            "confidence": rounded(result.confidence, 3),
+        }
+    )
     for i, label in enumerate(result.labels):
         frame[label.lower()] = rounded(result.probabilities[:, i], 3)
     return frame

@@ -1,4 +1,5 @@
 """The human activity recognition task entry of the registry."""
+
 from core.har.data import ACTIVITIES, HAR_FS, WINDOW
 from core.har.pipeline import HAR_FS_RANGE, choose_variant, predict, read_har
 from core.har.predictor import HARPredictor
@@ -26,15 +27,23 @@ TASK = Task(
     ),
     fs_range=HAR_FS_RANGE,
     choose_variant=choose_variant,
-    endpoints=(Endpoint("recognise", ("uci_subject02_acc_gyro.csv", "uci_subject24_acc_only.csv"), options=("auto", "auto", None),
-                        file_list=False),),
+    endpoints=(
+        Endpoint(
+            "recognise",
+            ("uci_subject02_acc_gyro.csv", "uci_subject24_acc_only.csv"),
+            options=("auto", "auto", None),
+            file_list=False,
+        ),
+    ),
     examples=tuple(sorted(EXAMPLES.glob("*.csv"))),
     datasets=("uci_har",),
     dataset_repo="core.har.data:dataset_repo",
     explore="core.har.data:explore_sample",
     published=(
         Published("UCI HAR official split", "accuracy", 0.9763, "best published on raw + statistical input (issue 3)"),
-        Published("UCI HAR official split", "accuracy", 0.92, "seed 2-layer LSTM, lower end of its claimed 92-97% (issue 3)"),
+        Published(
+            "UCI HAR official split", "accuracy", 0.92, "seed 2-layer LSTM, lower end of its claimed 92-97% (issue 3)"
+        ),
     ),
     license="cc-by-4.0",
     citation="Anguita D, Ghio A, Oneto L, Parra X, Reyes-Ortiz JL. A Public Domain Dataset for Human Activity Recognition "

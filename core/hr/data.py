@@ -6,6 +6,7 @@ runners are shuffled with the seed; 12 go to test, 7 to validation, the rest to 
 chrono (FitRec): per runner with at least 3 runs, the earliest 80 % of runs train, the next 10 % validate and the
 latest 10 % test (at least one run each); runners with fewer runs train only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,10 +15,10 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+import core.tasks
 from core.errors import ConfigError, InputError
 from core.readers import Recording
 from core.readers.workouts import workout_recording
-import core.tasks
 
 PROTOCOLS = ("user", "chrono")
 USER_TEST_RUNNERS = 12
@@ -42,7 +43,9 @@ def workouts_path(data_dir: str | Path | None = None) -> Path:
     if path.is_dir():
         path = path / "running_workouts.parquet"
     if not path.is_file():
-        raise InputError(f"No running workouts at {path}; point --data-dir at running_workouts.parquet (see ../shared/data/README.md).")
+        raise InputError(
+            f"No running workouts at {path}; point --data-dir at running_workouts.parquet (see ../shared/data/README.md)."
+        )
     return path
 
 
@@ -54,12 +57,28 @@ def load_workouts(data_dir: str | Path | None = None) -> list[Workout]:
     workouts = []
     for row in tqdm(frame.itertuples(index=False), total=len(frame), desc="reading workouts", leave=False):
         recording = workout_recording(
-            time_s=row.timestamp, speed_kmh=row.speed, altitude_m=row.altitude, heart_rate=row.heart_rate,
-            latitude=row.latitude, longitude=row.longitude, name=f"workout-{row.workout_id}", sport=row.sport,
-            gender=row.gender, source_format=row.file_format,
+            time_s=row.timestamp,
+            speed_kmh=row.speed,
+            altitude_m=row.altitude,
+            heart_rate=row.heart_rate,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            name=f"workout-{row.workout_id}",
+            sport=row.sport,
+            gender=row.gender,
+            source_format=row.file_format,
         )
-        workouts.append(Workout(recording, int(row.workout_id), int(row.userId), row.start_time.timestamp(),
-                                row.license, row.source, row.source_file))
+        workouts.append(
+            Workout(
+                recording,
+                int(row.workout_id),
+                int(row.userId),
+                row.start_time.timestamp(),
+                row.license,
+                row.source,
+                row.source_file,
+            )
+        )
     return workouts
 
 
@@ -106,30 +125,51 @@ def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
     workouts = load_workouts()
     if [w.workout_id for w in workouts] != frame["workout_id"].tolist():
         raise ConfigError("The workouts parquet changed while it was read; run the build again.")
-    features = Features({
-        "workout_id": Value("int32"), "user": Value("int32"), "gender": Value("string"), "source": Value("string"),
-        "license": Value("string"), "file_format": Value("string"), "start_time": Value("timestamp[ms, tz=UTC]"),
-        "time_s": Sequence(Value("float64")), "speed_kmh": Sequence(Value("float64")),
-        "altitude_m": Sequence(Value("float64")), "heart_rate": Sequence(Value("float64")),
-    })
+    features = Features(
+        {
+            "workout_id": Value("int32"),
+            "user": Value("int32"),
+            "gender": Value("string"),
+            "source": Value("string"),
+            "license": Value("string"),
+            "file_format": Value("string"),
+            "start_time": Value("timestamp[ms, tz=UTC]"),
+            "time_s": Sequence(Value("float64")),
+            "speed_kmh": Sequence(Value("float64")),
+            "altitude_m": Sequence(Value("float64")),
+            "heart_rate": Sequence(Value("float64")),
+        }
+    )
 
     def rows(index: list[int]) -> Dataset:
         part = frame.iloc[index[:limit] if limit else index]
-        return Dataset.from_dict({
-            "workout_id": part["workout_id"].tolist(), "user": part["userId"].tolist(), "gender": part["gender"].tolist(),
-            "source": part["source"].tolist(), "license": part["license"].tolist(), "file_format": part["file_format"].tolist(),
-            "start_time": part["start_time"].tolist(),
-            "time_s": [list(map(float, v)) for v in part["timestamp"]], "speed_kmh": [list(map(float, v)) for v in part["speed"]],
-            "altitude_m": [list(map(float, v)) for v in part["altitude"]], "heart_rate": [list(map(float, v)) for v in part["heart_rate"]],
-        }, features=features)
+        return Dataset.from_dict(
+            {
+                "workout_id": part["workout_id"].tolist(),
+                "user": part["userId"].tolist(),
+                "gender": part["gender"].tolist(),
+                "source": part["source"].tolist(),
+                "license": part["license"].tolist(),
+                "file_format": part["file_format"].tolist(),
+                "start_time": part["start_time"].tolist(),
+                "time_s": [list(map(float, v)) for v in part["timestamp"]],
+                "speed_kmh": [list(map(float, v)) for v in part["speed"]],
+                "altitude_m": [list(map(float, v)) for v in part["altitude"]],
+                "heart_rate": [list(map(float, v)) for v in part["heart_rate"]],
+            },
+            features=features,
+        )
 
     train, val, test = protocol_split(workouts, "user")
     licenses = sorted(frame["license"].unique())
     return DatasetRepo(
         {"default": {"train": rows(train), "validation": rows(val), "test": rows(test)}},
         license="other",
-        extra_license={"license_name": "mixed-per-row", "license_details": "Each row keeps the licence of the project that "
-                       f"distributed its file (column `license`: {', '.join(licenses)}); filter on it before redistribution."},
+        extra_license={
+            "license_name": "mixed-per-row",
+            "license_details": "Each row keeps the licence of the project that "
+            f"distributed its file (column `license`: {', '.join(licenses)}); filter on it before redistribution.",
+        },
         citation="Ni J, Muhlstein L, McAuley J. Modeling heart rate and activity data for personalized fitness recommendation. "
         "WWW 2019 (the protocol). Rows come from the example and test files of open-source workout tools (column `source`).",
         description="Real running workouts from open-source projects' example files: per-sample time (s from start), speed "
@@ -152,10 +192,18 @@ def explore_sample() -> ExploreSample:
     labels = [run_intensity(np.asarray(s, float)) for s in frame["speed"]]
 
     def signal(i: int) -> np.ndarray:
-        return np.column_stack([np.asarray(frame["heart_rate"].iloc[i], float), np.asarray(frame["speed"].iloc[i], float)])
+        return np.column_stack(
+            [np.asarray(frame["heart_rate"].iloc[i], float), np.asarray(frame["speed"].iloc[i], float)]
+        )
 
-    return ExploreSample(pd.DataFrame({"label": labels, "group": frame["userId"]}), signal, None, "runner",
-                         ("heart rate (bpm)", "speed (km/h)"), "running workouts (local)")
+    return ExploreSample(
+        pd.DataFrame({"label": labels, "group": frame["userId"]}),
+        signal,
+        None,
+        "runner",
+        ("heart rate (bpm)", "speed (km/h)"),
+        "running workouts (local)",
+    )
 
 
 EXPLORE_HUB_COLUMNS = HubColumns(signal="heart_rate", group="user")

@@ -1,15 +1,24 @@
 """The 14 engineered features of the SUB3 v2 heart-rate model, on a run resampled to a regular grid, and their statistics."""
+
 from __future__ import annotations
 
 import numpy as np
 
 FEATURE_NAMES = (
-    "speed_kmh", "altitude_m", "gender",
-    "speed_lag_2", "speed_lag_5", "altitude_lag_30",
-    "speed_derivative", "altitude_derivative",
-    "speed_rolling_10", "speed_rolling_30",
+    "speed_kmh",
+    "altitude_m",
+    "gender",
+    "speed_lag_2",
+    "speed_lag_5",
+    "altitude_lag_30",
+    "speed_derivative",
+    "altitude_derivative",
+    "speed_rolling_10",
+    "speed_rolling_30",
     "cumulative_elevation_gain",
-    "speed_lag_15", "speed_rolling_3", "altitude_change_60",
+    "speed_lag_15",
+    "speed_rolling_3",
+    "altitude_change_60",
 )
 GENDER_CODES = {"female": 0.0, "male": 1.0, "unknown": 0.5}
 
@@ -44,12 +53,20 @@ def hr_features(speed_kmh: np.ndarray, altitude_m: np.ndarray, gender: str = "un
     altitude = np.asarray(altitude_m, dtype=float)
     altitude_step = np.diff(altitude, prepend=altitude[:1])
     columns = (
-        speed, altitude, np.full(len(speed), GENDER_CODES.get(gender, GENDER_CODES["unknown"])),
-        _lag(speed, 2), _lag(speed, 5), _lag(altitude, 30),
-        np.diff(speed, prepend=speed[:1]), altitude_step,
-        _rolling_mean(speed, 10), _rolling_mean(speed, 30),
+        speed,
+        altitude,
+        np.full(len(speed), GENDER_CODES.get(gender, GENDER_CODES["unknown"])),
+        _lag(speed, 2),
+        _lag(speed, 5),
+        _lag(altitude, 30),
+        np.diff(speed, prepend=speed[:1]),
+        altitude_step,
+        _rolling_mean(speed, 10),
+        _rolling_mean(speed, 30),
         np.cumsum(np.clip(altitude_step, 0.0, None)),
-        _lag(speed, 15), _rolling_mean(speed, 3), altitude - _lag(altitude, 60),
+        _lag(speed, 15),
+        _rolling_mean(speed, 3),
+        altitude - _lag(altitude, 60),
     )
     return np.column_stack(columns).astype(np.float32)
 
@@ -63,4 +80,6 @@ def feature_statistics(feature_arrays: list[np.ndarray]) -> tuple[list[float], l
 
 def features_normalise(features: np.ndarray, mean: list[float], std: list[float]) -> np.ndarray:
     """Standardise features with the training statistics (the model does the same inside its forward pass)."""
-    return (np.asarray(features, dtype=np.float32) - np.asarray(mean, dtype=np.float32)) / np.asarray(std, dtype=np.float32)
+    return (np.asarray(features, dtype=np.float32) - np.asarray(mean, dtype=np.float32)) / np.asarray(
+        std, dtype=np.float32
+    )

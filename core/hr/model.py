@@ -1,4 +1,5 @@
 """Heart-rate sequence models: the SUB3 v2 LSTM, and a first-order physiological response plus a learned LSTM residual."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -63,7 +64,9 @@ class HRModel(HRPredictor, PhysioModel, pipeline_tag="time-series-forecasting"):
         self.register_buffer("hr_mean", torch.tensor(float(hr_mean)))
         self.register_buffer("hr_std", torch.tensor(float(hr_std)))
         physio = arch == "physio"
-        self.lstm = nn.LSTM(n + physio, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.lstm = nn.LSTM(
+            n + physio, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0
+        )
         self.head = nn.Linear(hidden, 1)
         if physio:
             self.steady = nn.Linear(n, 1)

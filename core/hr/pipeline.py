@@ -2,6 +2,7 @@
 
 The CLI, the Space and the evaluation in training all call `predict`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -65,17 +66,23 @@ def workout_grid(recording: Recording) -> Run:
             f"The run {recording.name!r} has {len(time_s)} samples, fewer than the {MIN_SAMPLES} needed; upload a longer recording."
         )
     if time_s[-1] / GRID_S > MAX_STEPS:
-        raise InputError(f"The run {recording.name!r} lasts {time_s[-1] / 3600:.1f} h, over the 24 h limit; upload a single workout.")
+        raise InputError(
+            f"The run {recording.name!r} lasts {time_s[-1] / 3600:.1f} h, over the 24 h limit; upload a single workout."
+        )
     notes = list(recording.meta.get("notes", ()))
     sport = recording.meta.get("sport", "")
     if sport.lower() not in RUNNING_SPORTS:
-        notes.append(f"The file's sport is {sport!r}, not running; the model was trained on runs, so the prediction may be off.")
+        notes.append(
+            f"The file's sport is {sport!r}, not running; the model was trained on runs, so the prediction may be off."
+        )
     grid = np.arange(0.0, time_s[-1] + 1e-9, GRID_S)
 
     raw_speed = recording.channel("speed_kmh")
     speed = _fill(np.where(raw_speed > MAX_SPEED_KMH, np.nan, raw_speed), time_s)
     if speed is None:
-        raise InputError(f"The run {recording.name!r} has no usable speed or GPS track; upload a run recorded with GPS.")
+        raise InputError(
+            f"The run {recording.name!r} has no usable speed or GPS track; upload a run recorded with GPS."
+        )
     distance_m = np.concatenate([[0.0], np.cumsum((speed[1:] + speed[:-1]) / 2 / 3.6 * np.diff(time_s))])
     grid_speed = np.diff(np.interp(grid, time_s, distance_m), prepend=0.0) / GRID_S * 3.6
     grid_speed[0] = grid_speed[1] if len(grid_speed) > 1 else 0.0
@@ -99,8 +106,16 @@ def workout_grid(recording: Recording) -> Run:
         grid_hr[distance > HR_GAP_S] = np.nan
 
     features = hr_features(grid_speed, grid_altitude, recording.meta.get("gender", "unknown"))
-    return Run(name=recording.name, time_s=grid, speed_kmh=grid_speed, altitude_m=grid_altitude, heart_rate=grid_hr,
-               features=features, sport=sport, notes=tuple(notes))
+    return Run(
+        name=recording.name,
+        time_s=grid,
+        speed_kmh=grid_speed,
+        altitude_m=grid_altitude,
+        heart_rate=grid_hr,
+        features=features,
+        sport=sport,
+        notes=tuple(notes),
+    )
 
 
 @dataclass(frozen=True)
@@ -135,12 +150,22 @@ class HRResult:
 
     def to_json(self) -> dict:
         samples = [
-            {"time_s": round(float(t), 1), "hr_pred": round(float(p), 1), "hr_true": None if np.isnan(h) else round(float(h), 1)}
+            {
+                "time_s": round(float(t), 1),
+                "hr_pred": round(float(p), 1),
+                "hr_true": None if np.isnan(h) else round(float(h), 1),
+            }
             for t, p, h in zip(self.time_s, self.hr_pred, self.hr_true)
         ]
         mae = self.mae()
-        out = {"task": "hr", "name": self.run.name, "grid_s": GRID_S, "samples": samples,
-               "mae": None if mae is None else round(mae, 2), "notes": list(self.notes)}
+        out = {
+            "task": "hr",
+            "name": self.run.name,
+            "grid_s": GRID_S,
+            "samples": samples,
+            "mae": None if mae is None else round(mae, 2),
+            "notes": list(self.notes),
+        }
         if self.personalisation:
             before = self.mae(personalised=False)
             out["personalisation"] = self.personalisation
@@ -170,12 +195,22 @@ def _option(value, name: str) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise InputError(f"Option {name}={value!r} is not a number; give it in {'minutes' if 'minutes' in name else 'bpm'}.") from None
+        raise InputError(
+            f"Option {name}={value!r} is not a number; give it in {'minutes' if 'minutes' in name else 'bpm'}."
+        ) from None
 
 
-def personalise(run: Run, hr_model: np.ndarray, *, calibration_minutes: float | None, resting_hr: float | None,
-                max_hr: float | None, population_rest: float, population_max: float,
-                calibration_weight: float = CALIBRATION_WEIGHT) -> tuple[np.ndarray, str, float]:
+def personalise(
+    run: Run,
+    hr_model: np.ndarray,
+    *,
+    calibration_minutes: float | None,
+    resting_hr: float | None,
+    max_hr: float | None,
+    population_rest: float,
+    population_max: float,
+    calibration_weight: float = CALIBRATION_WEIGHT,
+) -> tuple[np.ndarray, str, float]:
     """Adjust a prediction to one runner: prediction, a sentence saying what changed, and the time (s) scoring starts.
 
     resting_hr / max_hr (bpm): map the population heart-rate reserve onto the runner's (either may be omitted); max_hr
@@ -189,25 +224,39 @@ def personalise(run: Run, hr_model: np.ndarray, *, calibration_minutes: float | 
         rest = population_rest if resting_hr is None else resting_hr
         top = population_max if max_hr is None else max_hr
         if not 30 <= rest < top <= 240:
-            raise InputError(f"Resting HR {rest:g} and max HR {top:g} must satisfy 30 <= resting < max <= 240 bpm; check the values typed.")
+            raise InputError(
+                f"Resting HR {rest:g} and max HR {top:g} must satisfy 30 <= resting < max <= 240 bpm; check the values typed."
+            )
         prediction = rest + (prediction - population_rest) * (top - rest) / (population_max - population_rest)
         said.append(f"Scaled to a heart-rate reserve of {rest:.0f}-{top:.0f} bpm.")
     if calibration_minutes:
         if calibration_minutes <= 0:
-            raise InputError(f"Calibration of {calibration_minutes:g} minutes is not positive; give a number of minutes such as 5.")
-        window = (run.time_s >= calibration_minutes * 30) & (run.time_s <= calibration_minutes * 60) & np.isfinite(run.heart_rate)
+            raise InputError(
+                f"Calibration of {calibration_minutes:g} minutes is not positive; give a number of minutes such as 5."
+            )
+        window = (
+            (run.time_s >= calibration_minutes * 30)
+            & (run.time_s <= calibration_minutes * 60)
+            & np.isfinite(run.heart_rate)
+        )
         if window.sum() < 3:
-            raise InputError(f"Minutes {calibration_minutes / 2:g}-{calibration_minutes:g} hold no recorded heart rate to calibrate on; "
-                             "upload a run with heart rate or leave calibration off.")
+            raise InputError(
+                f"Minutes {calibration_minutes / 2:g}-{calibration_minutes:g} hold no recorded heart rate to calibrate on; "
+                "upload a run with heart rate or leave calibration off."
+            )
         shift = calibration_weight * float(np.median(run.heart_rate[window] - prediction[window]))
         prediction = prediction + shift
         scored_from = calibration_minutes * 60
-        said.append(f"Calibrated on minutes {calibration_minutes / 2:g}-{calibration_minutes:g}: shifted by {shift:+.1f} bpm; "
-                    "MAE counts only the time after.")
+        said.append(
+            f"Calibrated on minutes {calibration_minutes / 2:g}-{calibration_minutes:g}: shifted by {shift:+.1f} bpm; "
+            "MAE counts only the time after."
+        )
     return prediction, " ".join(said), scored_from
 
 
-def predict(model, recording: Recording, *, calibration_minutes=None, resting_hr=None, max_hr=None, progress=None) -> HRResult:
+def predict(
+    model, recording: Recording, *, calibration_minutes=None, resting_hr=None, max_hr=None, progress=None
+) -> HRResult:
     """Predict the heart-rate curve of a workout; `progress(fraction, desc=...)` is optional.
 
     calibration_minutes, resting_hr, max_hr: optional personalisation (see `personalise`); numbers or numeric strings.
@@ -219,8 +268,14 @@ def predict(model, recording: Recording, *, calibration_minutes=None, resting_hr
     hr_model = model.predict_run(run.features)
     report(0.9, desc="Personalising")
     hr_pred, said, scored_from = personalise(
-        run, hr_model, calibration_minutes=_option(calibration_minutes, "calibration_minutes"),
-        resting_hr=_option(resting_hr, "resting_hr"), max_hr=_option(max_hr, "max_hr"),
-        population_rest=model.population_rest_hr, population_max=model.population_max_hr,
+        run,
+        hr_model,
+        calibration_minutes=_option(calibration_minutes, "calibration_minutes"),
+        resting_hr=_option(resting_hr, "resting_hr"),
+        max_hr=_option(max_hr, "max_hr"),
+        population_rest=model.population_rest_hr,
+        population_max=model.population_max_hr,
     )
-    return HRResult(run=run, hr_pred=hr_pred, hr_model=hr_model, personalisation=said, scored_from_s=scored_from, notes=run.notes)
+    return HRResult(
+        run=run, hr_pred=hr_pred, hr_model=hr_model, personalisation=said, scored_from_s=scored_from, notes=run.notes
+    )

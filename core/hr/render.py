@@ -1,4 +1,5 @@
 """What a person sees of a heart-rate result: predicted and recorded heart rate over time, speed and altitude, a table."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,11 +19,25 @@ def plot_result(result: HRResult) -> Figure:
         hr_ax.plot(minutes, result.hr_true, color="0.25", linewidth=1.0, label="recorded")
     if result.personalisation:
         hr_ax.plot(minutes, result.hr_model, color="tab:red", linewidth=1.0, linestyle=":", alpha=0.8, label="model")
-    hr_ax.plot(minutes, result.hr_pred, color="tab:red", linewidth=1.8, label="predicted" + (" (personalised)" if result.personalisation else ""))
+    hr_ax.plot(
+        minutes,
+        result.hr_pred,
+        color="tab:red",
+        linewidth=1.8,
+        label="predicted" + (" (personalised)" if result.personalisation else ""),
+    )
     if result.scored_from_s:
-        hr_ax.axvspan(result.scored_from_s / 120, result.scored_from_s / 60, color="tab:blue", alpha=0.08, label="calibration window")
+        hr_ax.axvspan(
+            result.scored_from_s / 120,
+            result.scored_from_s / 60,
+            color="tab:blue",
+            alpha=0.08,
+            label="calibration window",
+        )
     mae = result.mae()
-    hr_ax.set(ylabel="heart rate (bpm)", title=f"{result.run.name}" + (f": MAE {mae:.1f} bpm" if mae is not None else ""))
+    hr_ax.set(
+        ylabel="heart rate (bpm)", title=f"{result.run.name}" + (f": MAE {mae:.1f} bpm" if mae is not None else "")
+    )
     hr_ax.legend(loc="lower right", fontsize=8)
     speed_ax.plot(minutes, result.run.speed_kmh, color="tab:green", linewidth=0.9)
     speed_ax.set(xlabel="time (min)", ylabel="speed (km/h)")
@@ -36,13 +51,15 @@ def plot_result(result: HRResult) -> Figure:
 
 def samples_frame(result: HRResult) -> pd.DataFrame:
     """One row per grid step: time, speed, altitude, predicted and recorded heart rate."""
-    return pd.DataFrame({
-        "time_s": rounded(result.time_s, 1),
-        "speed_kmh": rounded(result.run.speed_kmh, 2),
-        "altitude_m": rounded(result.run.altitude_m, 1),
-        "hr_pred": rounded(result.hr_pred, 1),
-        "hr_true": rounded(result.hr_true, 1),
-    })
+    return pd.DataFrame(
+        {
+            "time_s": rounded(result.time_s, 1),
+            "speed_kmh": rounded(result.run.speed_kmh, 2),
+            "altitude_m": rounded(result.run.altitude_m, 1),
+            "hr_pred": rounded(result.hr_pred, 1),
+            "hr_true": rounded(result.hr_true, 1),
+        }
+    )
 
 
 def curve_frame(result: HRResult) -> pd.DataFrame:
@@ -50,5 +67,7 @@ def curve_frame(result: HRResult) -> pd.DataFrame:
     minutes = rounded(result.time_s / 60, 3)
     parts = [pd.DataFrame({"minute": minutes, "bpm": rounded(result.hr_pred, 1), "series": "predicted"})]
     if np.isfinite(result.hr_true).any():
-        parts.append(pd.DataFrame({"minute": minutes, "bpm": rounded(result.hr_true, 1), "series": "recorded"}).dropna())
+        parts.append(
+            pd.DataFrame({"minute": minutes, "bpm": rounded(result.hr_true, 1), "series": "recorded"}).dropna()
+        )
     return pd.concat(parts, ignore_index=True)

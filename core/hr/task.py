@@ -1,4 +1,5 @@
 """The running heart-rate task entry of the registry."""
+
 from core.hr.pipeline import GRID_S, predict
 from core.hr.predictor import HRPredictor
 from core.readers.workouts import read_workout
@@ -25,13 +26,24 @@ TASK = Task(
         dataset="physiospaces/running-workouts-hr",
         space="physiospaces/running-heart-rate",
     ),
-    endpoints=(Endpoint("predict", ("runpandas_garmin_14min.tcx", "fit_file_parser_28min_no_hr.gpx"), options=(0, None, None),
-                        file_list=False, summary_output=0),),
+    endpoints=(
+        Endpoint(
+            "predict",
+            ("runpandas_garmin_14min.tcx", "fit_file_parser_28min_no_hr.gpx"),
+            options=(0, None, None),
+            file_list=False,
+            summary_output=0,
+        ),
+    ),
     examples=tuple(sorted(EXAMPLES.glob("*.gpx"))) + tuple(sorted(EXAMPLES.glob("*.tcx"))),
     datasets=("running_hr",),
     dataset_repo="core.hr.data:dataset_repo",
     explore="core.hr.data:explore_sample",
-    published=(Published("own Endomondo subset", "mae", 7.42, "SUB3 v2 2-layer LSTM, 14 features (issue 4; not the same runs)"),),
+    published=(
+        Published(
+            "own Endomondo subset", "mae", 7.42, "SUB3 v2 2-layer LSTM, 14 features (issue 4; not the same runs)"
+        ),
+    ),
     license="mit",
     citation="Ni J, Muhlstein L, McAuley J. Modeling heart rate and activity data for personalized fitness recommendation. "
     "WWW 2019 (the FitRec / Endomondo protocol). SUB3 v2 heart-rate LSTM (rricc22/heart-rate-predictor).",

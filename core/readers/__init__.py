@@ -3,6 +3,7 @@
 `read_signal` dispatches on the file's suffix; every reader also accepts a local path, so the same code
 reads a user's upload, a shipped example and a downloaded dataset.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Kaggle-style beat rows ("ECG Heartbeat Categorization"): pre-cut heartbeats, one per CSV row."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

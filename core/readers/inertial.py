@@ -1,5 +1,6 @@
 """Inertial recordings: a phone's raw accelerometer (+ optional gyroscope) CSV with a time column, and the original
 UCI HAR release layout (`UCI HAR Dataset/<split>/Inertial Signals/*.txt`, as a zip or a folder)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,8 +29,17 @@ _ACC = re.compile(r"^(?:total)?(?:acc|accel|accelerometer|acceleration|a)([xyz])
 _ACC_SUFFIX = re.compile(r"^([xyz])(?:acc|accel|accelerometer|acceleration)$")
 _GYRO = re.compile(r"^(?:body)?(?:gyro|gyroscope|gyr|rotationrate|angularvelocity|g|w)([xyz])$")
 _GYRO_SUFFIX = re.compile(r"^([xyz])(?:gyro|gyroscope|gyr)$")
-UCI_CHANNELS = ("body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z",
-                "total_acc_x", "total_acc_y", "total_acc_z")
+UCI_CHANNELS = (
+    "body_acc_x",
+    "body_acc_y",
+    "body_acc_z",
+    "body_gyro_x",
+    "body_gyro_y",
+    "body_gyro_z",
+    "total_acc_x",
+    "total_acc_y",
+    "total_acc_z",
+)
 """UCI HAR "Inertial Signals" files, in the release's order: accelerations in g, angular velocity in rad/s."""
 UCI_WINDOW = 128
 """Samples per row of a UCI HAR inertial signal file (2.56 s at 50 Hz)."""
@@ -140,7 +150,9 @@ def read_inertial_csv(path: str | Path, *, fs: float | None = None) -> Recording
     if time_column is not None:
         raw_time = numeric_columns(frame[[time_column]], path.name).to_numpy()[:, 0]
         if not np.isfinite(raw_time).all():
-            raise InputError(f"File {path.name!r} has empty or non-numeric timestamps in column {time_column!r}; fill or drop those rows.")
+            raise InputError(
+                f"File {path.name!r} has empty or non-numeric timestamps in column {time_column!r}; fill or drop those rows."
+            )
         time, meta["time_unit"] = _time_seconds(raw_time, time_column)
         fs = check_timestamps(time, path.name)
     else:
@@ -178,7 +190,9 @@ def _uci_files(names: list[str]) -> dict[str, str]:
     """Split name -> folder prefix for every `<prefix><split>/Inertial Signals/` in a listing."""
     found = {}
     for name in names:
-        match = re.match(r"^(.*?)(train|test)/Inertial Signals/body_acc_x_(?:train|test)\.txt$", name.replace("\\", "/"))
+        match = re.match(
+            r"^(.*?)(train|test)/Inertial Signals/body_acc_x_(?:train|test)\.txt$", name.replace("\\", "/")
+        )
         if match:
             found[match.group(2)] = match.group(1)
     return found
@@ -196,7 +210,9 @@ def read_uci_inertial(path: str | Path, *, split: str = "test") -> UCIWindows:
         try:
             archive = zipfile.ZipFile(path)
         except zipfile.BadZipFile:
-            raise InputError(f"File {path.name!r} is not a zip archive; upload the UCI HAR Dataset zip or a CSV.") from None
+            raise InputError(
+                f"File {path.name!r} is not a zip archive; upload the UCI HAR Dataset zip or a CSV."
+            ) from None
         names = archive.namelist()
         opener = archive.open
     prefixes = _uci_files(names)
@@ -217,14 +233,20 @@ def read_uci_inertial(path: str | Path, *, split: str = "test") -> UCIWindows:
             try:
                 return pd.read_csv(io.BytesIO(handle.read()), sep=r"\s+", header=None).to_numpy()
             except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
-                raise InputError(f"{name!r} in {path.name!r} is not a table of numbers ({exc}); upload the dataset zip as downloaded from UCI.") from None
+                raise InputError(
+                    f"{name!r} in {path.name!r} is not a table of numbers ({exc}); upload the dataset zip as downloaded from UCI."
+                ) from None
 
     try:
         signals = [table(f"Inertial Signals/{signal}_{split}.txt") for signal in UCI_CHANNELS]
     except KeyError as exc:
-        raise InputError(f"{path.name!r} is missing an inertial signal file ({exc}); the nine files of a split belong together.") from None
+        raise InputError(
+            f"{path.name!r} is missing an inertial signal file ({exc}); the nine files of a split belong together."
+        ) from None
     if len({s.shape for s in signals}) != 1 or signals[0].shape[1] != UCI_WINDOW:
-        raise InputError(f"The inertial signal files in {path.name!r} differ in shape {[s.shape for s in signals]}; each needs {UCI_WINDOW} values per row.")
+        raise InputError(
+            f"The inertial signal files in {path.name!r} differ in shape {[s.shape for s in signals]}; each needs {UCI_WINDOW} values per row."
+        )
     optional = {}
     for key, name in (("labels", f"y_{split}.txt"), ("subjects", f"subject_{split}.txt")):
         if f"{folder}{name}" in names:

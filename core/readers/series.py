@@ -1,4 +1,5 @@
 """Event and value series: heartbeat times or RR intervals (CSV), and `timestamp,value` series (the NAB format)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

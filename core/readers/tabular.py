@@ -1,4 +1,5 @@
 """CSV signal tables: one or more numeric signal columns, an optional time column, a sampling rate."""
+
 from __future__ import annotations
 
 import codecs
@@ -30,11 +31,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except UnicodeDecodeError:
         raise InputError(f"File {path.name!r} is not text; upload a CSV file.") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise InputError(f"File {path.name!r} is not a readable CSV table ({exc}); save it as comma-separated text.") from None
+        raise InputError(
+            f"File {path.name!r} is not a readable CSV table ({exc}); save it as comma-separated text."
+        ) from None
     if frame.empty:
         raise InputError(f"File {path.name!r} has a header but no rows; upload a file with samples in it.")
     if len(frame) > MAX_ROWS:
-        raise FileTooLargeError(f"File {path.name!r} has over {MAX_ROWS:,} rows, the limit of one request; upload a shorter excerpt.")
+        raise FileTooLargeError(
+            f"File {path.name!r} has over {MAX_ROWS:,} rows, the limit of one request; upload a shorter excerpt."
+        )
     frame.columns = [str(column).strip() for column in frame.columns]
     return frame
 

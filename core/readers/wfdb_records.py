@@ -3,6 +3,7 @@
 The header is rewritten into a private folder before `wfdb` sees it, so neither the record name nor the
 signal file names written in an uploaded header are ever used as paths.
 """
+
 from __future__ import annotations
 
 import lzma
@@ -74,12 +75,18 @@ def _parse_header(text: str, name: str) -> tuple[list[str], list[int]]:
     try:
         n_signals = int(fields[1])
     except (IndexError, ValueError):
-        raise InputError(f"File {name!r} is not a WFDB header: its first line {lines[0][:60]!r} has no signal count.") from None
+        raise InputError(
+            f"File {name!r} is not a WFDB header: its first line {lines[0][:60]!r} has no signal count."
+        ) from None
     rate = fields[2].split("/")[0] if len(fields) > 2 else "360"
     if not re.fullmatch(r"\d+\.?\d*|\.\d+", rate):  # wfdb would silently read '1e+09' as 1 Hz
-        raise InputError(f"File {name!r} states the sampling rate {rate[:20]!r}, not a plain number of Hz; write it like 360.")
+        raise InputError(
+            f"File {name!r} states the sampling rate {rate[:20]!r}, not a plain number of Hz; write it like 360."
+        )
     if n_signals < 1 or len(lines) < 1 + n_signals:
-        raise InputError(f"File {name!r} declares {n_signals} signals but describes {len(lines) - 1}; upload an intact header.")
+        raise InputError(
+            f"File {name!r} declares {n_signals} signals but describes {len(lines) - 1}; upload an intact header."
+        )
     return lines, list(range(1, 1 + n_signals))
 
 
@@ -107,7 +114,9 @@ def read_wfdb(header_path: str | Path, *, extra_files: tuple[str | Path, ...] = 
     try:
         text = header_path.read_text(encoding="ascii")
     except UnicodeDecodeError:
-        raise InputError(f"File {header_path.name!r} is not a text WFDB header; upload the record's .hea file.") from None
+        raise InputError(
+            f"File {header_path.name!r} is not a text WFDB header; upload the record's .hea file."
+        ) from None
     lines, signal_lines = _parse_header(text, header_path.name)
     record_name = lines[0].split()[0].split("/")[0]
     with tempfile.TemporaryDirectory(prefix="physiospaces-wfdb-") as workdir:

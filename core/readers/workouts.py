@@ -3,6 +3,7 @@
 Every reader collects per-point lists and hands them to `workout_recording`, which checks the timestamps, derives
 speed from GPS when the file has none, and drops heart-rate values outside 30-240 bpm with a note.
 """
+
 from __future__ import annotations
 
 import ast
@@ -13,7 +14,14 @@ from typing import Iterator
 import numpy as np
 
 from core.dependencies import require
-from core.errors import FileTooLargeError, InputError, NoMotionDataError, TimestampError, TimestampOrderError, UnsupportedFormatError
+from core.errors import (
+    FileTooLargeError,
+    InputError,
+    NoMotionDataError,
+    TimestampError,
+    TimestampOrderError,
+    UnsupportedFormatError,
+)
 from core.readers import Recording, check_file
 
 WORKOUT_CHANNELS = ("speed_kmh", "altitude_m", "heart_rate", "latitude", "longitude")
@@ -48,8 +56,17 @@ def speed_from_gps(time_s: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.n
 
 
 def workout_recording(
-    *, time_s, speed_kmh=None, altitude_m=None, heart_rate=None, latitude=None, longitude=None,
-    name: str = "workout", sport: str = "", gender: str = "unknown", source_format: str = "",
+    *,
+    time_s,
+    speed_kmh=None,
+    altitude_m=None,
+    heart_rate=None,
+    latitude=None,
+    longitude=None,
+    name: str = "workout",
+    sport: str = "",
+    gender: str = "unknown",
+    source_format: str = "",
 ) -> Recording:
     """A checked workout `Recording` from per-point values (None or NaN where a point lacks a value).
 
@@ -64,7 +81,9 @@ def workout_recording(
         return np.full(n, np.nan) if values is None else np.asarray(values, dtype=float).reshape(n)
 
     if n == 0:
-        raise InputError(f"Workout {name!r} has no track points with a timestamp; export the run with its recorded points.")
+        raise InputError(
+            f"Workout {name!r} has no track points with a timestamp; export the run with its recorded points."
+        )
     if not np.isfinite(time_s).all():
         raise InputError(f"Workout {name!r} has track points without a valid timestamp; re-export it with times.")
     backwards = np.flatnonzero(np.diff(time_s) < 0)
@@ -75,9 +94,16 @@ def workout_recording(
             "fix or re-export the file so that times increase."
         )
     keep = np.concatenate([[True], np.diff(time_s) > 0])
-    columns = {key: column(values)[keep] for key, values in
-               (("speed_kmh", speed_kmh), ("altitude_m", altitude_m), ("heart_rate", heart_rate),
-                ("latitude", latitude), ("longitude", longitude))}
+    columns = {
+        key: column(values)[keep]
+        for key, values in (
+            ("speed_kmh", speed_kmh),
+            ("altitude_m", altitude_m),
+            ("heart_rate", heart_rate),
+            ("latitude", latitude),
+            ("longitude", longitude),
+        )
+    }
     time_s = time_s[keep]
     notes = []
     has_gps = np.isfinite(columns["latitude"]).sum() >= 2
@@ -95,13 +121,20 @@ def workout_recording(
     hr = columns["heart_rate"]
     outside = np.isfinite(hr) & ((hr < HR_RANGE[0]) | (hr > HR_RANGE[1]))
     if outside.any():
-        notes.append(f"{int(outside.sum())} heart-rate values outside {HR_RANGE[0]:.0f}-{HR_RANGE[1]:.0f} bpm were ignored.")
+        notes.append(
+            f"{int(outside.sum())} heart-rate values outside {HR_RANGE[0]:.0f}-{HR_RANGE[1]:.0f} bpm were ignored."
+        )
         hr = np.where(outside, np.nan, hr)
     signal = np.column_stack([speed, columns["altitude_m"], hr, columns["latitude"], columns["longitude"]])
     steps = np.diff(time_s)
     fs = 1.0 / float(np.median(steps)) if len(steps) else 1.0
-    meta = {"sport": sport.lower(), "gender": gender.lower() or "unknown", "format": source_format,
-            "speed_source": speed_source, "notes": notes}
+    meta = {
+        "sport": sport.lower(),
+        "gender": gender.lower() or "unknown",
+        "format": source_format,
+        "speed_source": speed_source,
+        "notes": notes,
+    }
     return Recording(signal=signal, fs=fs, channels=WORKOUT_CHANNELS, name=name, time=time_s - time_s[0], meta=meta)
 
 
@@ -122,7 +155,7 @@ def check_track_points(path: Path, tag: bytes) -> None:
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             count += (tail + chunk).count(tag)
-            tail = chunk[-(len(tag) - 1):]
+            tail = chunk[-(len(tag) - 1) :]
     points = count // 2  # an opening and a closing tag per point
     if points > MAX_TRACK_POINTS:
         raise FileTooLargeError(
@@ -141,7 +174,9 @@ def read_gpx(path: str | Path) -> Recording:
     try:
         gpx = gpxpy.parse(path.read_text(encoding="utf-8", errors="replace"))
     except (gpxpy.gpx.GPXException, ValueError) as exc:
-        raise InputError(f"File {path.name!r} is not a valid GPX file ({exc}); export the run again as GPX 1.1.") from None
+        raise InputError(
+            f"File {path.name!r} is not a valid GPX file ({exc}); export the run again as GPX 1.1."
+        ) from None
     rows, sport = [], ""
     for track in gpx.tracks:
         sport = sport or (track.type or "")
@@ -156,8 +191,16 @@ def read_gpx(path: str | Path) -> Recording:
     if not rows:
         raise InputError(f"File {path.name!r} has no track points; export the recorded track, not a route.")
     time_s, lat, lon, alt, hr = map(np.array, zip(*rows))
-    return workout_recording(time_s=time_s, altitude_m=alt, heart_rate=hr, latitude=lat, longitude=lon,
-                             name=path.stem, sport=sport, source_format="gpx")
+    return workout_recording(
+        time_s=time_s,
+        altitude_m=alt,
+        heart_rate=hr,
+        latitude=lat,
+        longitude=lon,
+        name=path.stem,
+        sport=sport,
+        source_format="gpx",
+    )
 
 
 def read_tcx(path: str | Path) -> Recording:
@@ -191,19 +234,30 @@ def read_tcx(path: str | Path) -> Recording:
                 f"File {path.name!r} has a track point time {values['Time'][:40]!r} that is not an ISO 8601 date; "
                 "export the activity again as TCX."
             ) from None
-        rows.append((
-            when,
-            _float(values.get("LatitudeDegrees")),
-            _float(values.get("LongitudeDegrees")),
-            _float(values.get("AltitudeMeters")),
-            _float(values.get("Value")),
-            _float(values.get("Speed")) * 3.6,
-        ))
+        rows.append(
+            (
+                when,
+                _float(values.get("LatitudeDegrees")),
+                _float(values.get("LongitudeDegrees")),
+                _float(values.get("AltitudeMeters")),
+                _float(values.get("Value")),
+                _float(values.get("Speed")) * 3.6,
+            )
+        )
     if not rows:
         raise InputError(f"File {path.name!r} has no TCX track points; export the activity with its track.")
     time_s, lat, lon, alt, hr, speed = map(np.array, zip(*rows))
-    return workout_recording(time_s=time_s, speed_kmh=speed, altitude_m=alt, heart_rate=hr, latitude=lat, longitude=lon,
-                             name=path.stem, sport=sport, source_format="tcx")
+    return workout_recording(
+        time_s=time_s,
+        speed_kmh=speed,
+        altitude_m=alt,
+        heart_rate=hr,
+        latitude=lat,
+        longitude=lon,
+        name=path.stem,
+        sport=sport,
+        source_format="tcx",
+    )
 
 
 def read_fit(path: str | Path) -> Recording:
@@ -235,21 +289,36 @@ def read_fit(path: str | Path) -> Recording:
                 def value(*names):
                     return next((float(fields[name]) for name in names if name in fields), np.nan)
 
-                rows.append((
-                    _timestamp(fields["timestamp"]),
-                    value("enhanced_speed", "speed") * 3.6,
-                    value("enhanced_altitude", "altitude"),
-                    value("heart_rate"),
-                    value("position_lat") * _SEMICIRCLE_DEG,
-                    value("position_long") * _SEMICIRCLE_DEG,
-                ))
+                rows.append(
+                    (
+                        _timestamp(fields["timestamp"]),
+                        value("enhanced_speed", "speed") * 3.6,
+                        value("enhanced_altitude", "altitude"),
+                        value("heart_rate"),
+                        value("position_lat") * _SEMICIRCLE_DEG,
+                        value("position_long") * _SEMICIRCLE_DEG,
+                    )
+                )
     except fitdecode.FitError as exc:
-        raise InputError(f"File {path.name!r} is not a valid FIT file ({exc}); copy the original .fit from the device.") from None
+        raise InputError(
+            f"File {path.name!r} is not a valid FIT file ({exc}); copy the original .fit from the device."
+        ) from None
     if not rows:
-        raise InputError(f"File {path.name!r} has no FIT record messages; upload an activity file, not a course or settings file.")
+        raise InputError(
+            f"File {path.name!r} has no FIT record messages; upload an activity file, not a course or settings file."
+        )
     time_s, speed, alt, hr, lat, lon = map(np.array, zip(*rows))
-    return workout_recording(time_s=time_s, speed_kmh=speed, altitude_m=alt, heart_rate=hr, latitude=lat, longitude=lon,
-                             name=path.stem, sport=sport, source_format="fit")
+    return workout_recording(
+        time_s=time_s,
+        speed_kmh=speed,
+        altitude_m=alt,
+        heart_rate=hr,
+        latitude=lat,
+        longitude=lon,
+        name=path.stem,
+        sport=sport,
+        source_format="fit",
+    )
 
 
 def _endomondo_line(line: str) -> dict:
@@ -263,12 +332,20 @@ def _endomondo_line(line: str) -> dict:
 def endomondo_recording(workout: dict, name: str = "endomondo") -> Recording:
     """A workout dict of the FitRec dataset (userId, gender, sport, timestamp, altitude, heart_rate, speed or positions)."""
     if not isinstance(workout, dict) or "timestamp" not in workout:
-        raise InputError(f"Workout {name!r} has no 'timestamp' list; each FitRec line needs timestamp, speed or positions.")
+        raise InputError(
+            f"Workout {name!r} has no 'timestamp' list; each FitRec line needs timestamp, speed or positions."
+        )
     return workout_recording(
-        time_s=workout["timestamp"], speed_kmh=workout.get("speed"), altitude_m=workout.get("altitude"),
-        heart_rate=workout.get("heart_rate"), latitude=workout.get("latitude"), longitude=workout.get("longitude"),
-        name=f"{name}-{workout.get('id', '')}".rstrip("-"), sport=str(workout.get("sport", "")),
-        gender=str(workout.get("gender", "unknown")), source_format="endomondo",
+        time_s=workout["timestamp"],
+        speed_kmh=workout.get("speed"),
+        altitude_m=workout.get("altitude"),
+        heart_rate=workout.get("heart_rate"),
+        latitude=workout.get("latitude"),
+        longitude=workout.get("longitude"),
+        name=f"{name}-{workout.get('id', '')}".rstrip("-"),
+        sport=str(workout.get("sport", "")),
+        gender=str(workout.get("gender", "unknown")),
+        source_format="endomondo",
     )
 
 
@@ -282,7 +359,9 @@ def iter_endomondo(path: str | Path) -> Iterator[Recording]:
             try:
                 workout = _endomondo_line(line)
             except (ValueError, SyntaxError):
-                raise InputError(f"Line {number} of {path.name!r} is not a FitRec workout record; keep one JSON object per line.") from None
+                raise InputError(
+                    f"Line {number} of {path.name!r} is not a FitRec workout record; keep one JSON object per line."
+                ) from None
             yield endomondo_recording(workout, name=path.stem)
 
 
@@ -301,5 +380,7 @@ def read_workout(path: str | Path, *, fs: float | None = None, extra_files: tupl
     readers = {".gpx": read_gpx, ".tcx": read_tcx, ".fit": read_fit, ".json": read_endomondo, ".jsonl": read_endomondo}
     reader = readers.get(path.suffix.lower())
     if reader is None:
-        raise UnsupportedFormatError(f"File {path.name!r} has an unsupported type {path.suffix!r}; upload a {ACCEPTED} file.")
+        raise UnsupportedFormatError(
+            f"File {path.name!r} has an unsupported type {path.suffix!r}; upload a {ACCEPTED} file."
+        )
     return reader(path)

@@ -1,5 +1,6 @@
 """RR mode: per-minute apnea probability (supervised CNN) and, with a companion VAE-LSTM, its anomaly score per minute,
 from beat times, RR intervals or an ECG record."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,28 +57,43 @@ class ApneaResult:
     def to_json(self) -> dict:
         minutes = []
         for i, (row, p, f) in enumerate(zip(self.features, self.probability, self.flagged)):
-            minute = {**{k: _json_number(v) for k, v in row.items()}, "minute": self.start_minute + i,
-                      "apnea_probability": round(float(p), 4), "apnea": bool(f)}
+            minute = {
+                **{k: _json_number(v) for k, v in row.items()},
+                "minute": self.start_minute + i,
+                "apnea_probability": round(float(p), 4),
+                "apnea": bool(f),
+            }
             if self.vae_score is not None:
                 score = self.vae_score[i]
                 minute |= {"vae_lstm_score": round(float(score), 4), "vae_lstm_flag": bool(score >= self.vae_threshold)}
             minutes.append(minute)
         return {
-            "task": "respiration", "mode": self.mode, "source": self.source, "minutes": len(self.probability),
-            "apnea_minutes": int(self.flagged.sum()), "index_per_hour": round(self.index_per_hour, 2),
+            "task": "respiration",
+            "mode": self.mode,
+            "source": self.source,
+            "minutes": len(self.probability),
+            "apnea_minutes": int(self.flagged.sum()),
+            "index_per_hour": round(self.index_per_hour, 2),
             "threshold": self.threshold,
             **({} if self.vae_score is None else {"vae_lstm_threshold": self.vae_threshold}),
-            "rr_dropped": self.dropped_rr, "rr_total": self.total_rr,
-            "flagged_intervals_min": [[self.start_minute + a, self.start_minute + b]
-                                      for a, b in flag_intervals(self.flagged)],
+            "rr_dropped": self.dropped_rr,
+            "rr_total": self.total_rr,
+            "flagged_intervals_min": [
+                [self.start_minute + a, self.start_minute + b] for a, b in flag_intervals(self.flagged)
+            ],
             "per_minute": minutes,
         }
 
     def summary(self) -> str:
-        dropped = (f"; {self.dropped_rr} of {self.total_rr} RR intervals outside 0.25-3 s were dropped"
-                   if self.dropped_rr else "")
-        return (f"{int(self.flagged.sum())} of {len(self.probability)} minutes flagged as apnea "
-                f"({self.index_per_hour:.1f} flagged minutes per hour){dropped}")
+        dropped = (
+            f"; {self.dropped_rr} of {self.total_rr} RR intervals outside 0.25-3 s were dropped"
+            if self.dropped_rr
+            else ""
+        )
+        return (
+            f"{int(self.flagged.sum())} of {len(self.probability)} minutes flagged as apnea "
+            f"({self.index_per_hour:.1f} flagged minutes per hour){dropped}"
+        )
 
 
 def apnea_inputs(beats: BeatSeries) -> dict:
@@ -87,8 +103,15 @@ def apnea_inputs(beats: BeatSeries) -> dict:
     offset = 60.0 * start_minute
     minutes = n_minutes(times[-1] - offset)
     grid = rr_resample(times - offset, rr, duration_s=60.0 * minutes)
-    return {"start_minute": start_minute, "times": times - offset, "rr": rr, "dropped": dropped, "minutes": minutes,
-            "grid": grid, "windows": rr_minute_windows(grid, minutes)}
+    return {
+        "start_minute": start_minute,
+        "times": times - offset,
+        "rr": rr,
+        "dropped": dropped,
+        "minutes": minutes,
+        "grid": grid,
+        "windows": rr_minute_windows(grid, minutes),
+    }
 
 
 def apnea_windows(inputs: dict, *, length: int) -> np.ndarray:
@@ -119,12 +142,17 @@ def predict_apnea(model, beats: BeatSeries, *, vae=None, progress=None) -> Apnea
     report(0.3, desc=f"Cleaning and resampling {len(beats.rr)} RR intervals")
     inputs = apnea_inputs(beats)
     report(0.5, desc=f"Scoring {inputs['minutes']} minutes")
-    return ApneaResult(start_minute=inputs["start_minute"], probability=model.apnea_probability(inputs),
-                       threshold=model.threshold,
-                       features=minute_features(inputs["times"], inputs["rr"], inputs["minutes"]),
-                       dropped_rr=inputs["dropped"], total_rr=len(beats.rr), source=beats.source,
-                       vae_score=None if vae is None else vae.minute_anomaly_scores(inputs),
-                       vae_threshold=None if vae is None else vae.threshold)
+    return ApneaResult(
+        start_minute=inputs["start_minute"],
+        probability=model.apnea_probability(inputs),
+        threshold=model.threshold,
+        features=minute_features(inputs["times"], inputs["rr"], inputs["minutes"]),
+        dropped_rr=inputs["dropped"],
+        total_rr=len(beats.rr),
+        source=beats.source,
+        vae_score=None if vae is None else vae.minute_anomaly_scores(inputs),
+        vae_threshold=None if vae is None else vae.threshold,
+    )
 
 
 def ecg_beats(recording: Recording, channel: int | None = None) -> BeatSeries:

@@ -1,4 +1,5 @@
 """Breaths from a respiration waveform: detection, breathing rate and pauses."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,7 +44,9 @@ def check_resp(resp: np.ndarray, fs: float) -> tuple[np.ndarray, float]:
     fs = check_fs(fs, RESP_FS_RANGE, "respiration waveform")
     resp = np.asarray(resp, dtype=float)
     if resp.ndim != 1:
-        raise InputError(f"A respiration waveform is one channel (a 1-D array), got shape {resp.shape}; pick one column.")
+        raise InputError(
+            f"A respiration waveform is one channel (a 1-D array), got shape {resp.shape}; pick one column."
+        )
     if not np.isfinite(resp).all():
         raise InputError("The respiration waveform contains NaN or infinite values; fill or cut those parts first.")
     if len(resp) < MIN_DURATION_S * fs:
@@ -51,7 +54,9 @@ def check_resp(resp: np.ndarray, fs: float) -> tuple[np.ndarray, float]:
             f"The respiration waveform is {len(resp) / fs:.1f} s long; upload at least {MIN_DURATION_S:g} s (a few breaths)."
         )
     if np.ptp(resp) <= 1e-9 * max(1.0, np.abs(resp).max()):
-        raise NoBreathsFoundError("The respiration waveform is flat, so no breathing can be detected; check the channel you uploaded.")
+        raise NoBreathsFoundError(
+            "The respiration waveform is flat, so no breathing can be detected; check the channel you uploaded."
+        )
     share = breathing_band_share(resp, fs)
     if share < MIN_BAND_POWER:
         raise NoBreathsFoundError(
@@ -107,6 +112,9 @@ def match_events(detected: np.ndarray, reference: np.ndarray, tolerance: float) 
             used[int(distance.argmin())] = True
             hits += 1
     return {
-        "reference": int(len(reference)), "detected": int(len(detected)), "true_positive": hits,
-        "sensitivity": hits / max(len(reference), 1), "positive_predictivity": hits / max(len(detected), 1),
+        "reference": int(len(reference)),
+        "detected": int(len(detected)),
+        "true_positive": hits,
+        "sensitivity": hits / max(len(reference), 1),
+        "positive_predictivity": hits / max(len(detected), 1),
     }

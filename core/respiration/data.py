@@ -1,4 +1,5 @@
 """The respiration task's real datasets: NAB (known-cause series), Apnea-ECG (beats + minute labels), BIDMC record 01."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.errors import InputError
 import core.tasks
+from core.errors import InputError
 
 NAB_SERIES = (
     "ambient_temperature_system_failure",
@@ -27,7 +28,9 @@ APNEA_VAL_RECORDS = ("a02", "a10", "a17", "b02", "c05")
 
 def _require(path: Path, what: str) -> Path:
     if not path.exists():
-        raise InputError(f"The {what} is not at {path}; set PHYSIOSPACES_DATA to the folder that holds the shared data.")
+        raise InputError(
+            f"The {what} is not at {path}; set PHYSIOSPACES_DATA to the folder that holds the shared data."
+        )
     return path
 
 
@@ -73,7 +76,9 @@ def nab_corpus(data_dir: str | Path | None = None) -> list[str]:
 
 def apnea_ecg(data_dir: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apnea-ECG beats (record, beat_time_s, rr_s) of all 70 records and minute labels (record, minute, label 0/1) of 35."""
-    root = _require(Path(data_dir) if data_dir else core.tasks.data_dir() / "respiration" / "apnea_ecg", "Apnea-ECG data")
+    root = _require(
+        Path(data_dir) if data_dir else core.tasks.data_dir() / "respiration" / "apnea_ecg", "Apnea-ECG data"
+    )
     beats = pd.read_csv(root / "rr_intervals.csv.gz")
     labels = pd.read_csv(root / "apnea_minute_labels.csv")
     labels["label"] = (labels["label"] == "A").astype(int)
@@ -86,8 +91,12 @@ def bidmc_01(data_dir: str | Path | None = None) -> tuple[np.ndarray, float, np.
     signals = pd.read_csv(root / "bidmc_01_Signals.csv.gz")
     signals.columns = [c.strip() for c in signals.columns]
     breaths = pd.read_csv(root / "bidmc_01_Breaths.csv")
-    return (signals["RESP"].to_numpy(dtype=float), 125.0,
-            breaths.iloc[:, 0].dropna().to_numpy(dtype=int), breaths.iloc[:, 1].dropna().to_numpy(dtype=int))
+    return (
+        signals["RESP"].to_numpy(dtype=float),
+        125.0,
+        breaths.iloc[:, 0].dropna().to_numpy(dtype=int),
+        breaths.iloc[:, 1].dropna().to_numpy(dtype=int),
+    )
 
 
 # The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and explore).
@@ -103,27 +112,44 @@ def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
     beats = beats.dropna(subset=["rr_s"])
     beats["minute"] = (beats["beat_time_s"] // 60).astype(int)
     grouped = {key: part for key, part in beats.groupby(["record", "minute"])}
-    minute_features = Features({
-        "record": Value("string"), "minute": Value("int32"), "start_s": Value("float32"),
-        "label": ClassLabel(names=["normal", "apnea"]),
-        "beat_time_s": Sequence(Value("float32")), "rr_s": Sequence(Value("float32")),
-    })
+    minute_features = Features(
+        {
+            "record": Value("string"),
+            "minute": Value("int32"),
+            "start_s": Value("float32"),
+            "label": ClassLabel(names=["normal", "apnea"]),
+            "beat_time_s": Sequence(Value("float32")),
+            "rr_s": Sequence(Value("float32")),
+        }
+    )
 
     def minutes(records) -> Dataset:
         part = labels[labels["record"].isin(records)]
         part = part.iloc[:limit] if limit else part
         empty = pd.DataFrame({"beat_time_s": [], "rr_s": []})
         groups = [grouped.get((r, m), empty) for r, m in zip(part["record"], part["minute"])]
-        return Dataset.from_dict({
-            "record": part["record"].tolist(), "minute": part["minute"].tolist(), "start_s": part["start_s"].tolist(),
-            "label": part["label"].tolist(),
-            "beat_time_s": [g["beat_time_s"].tolist() for g in groups], "rr_s": [g["rr_s"].tolist() for g in groups],
-        }, features=minute_features)
+        return Dataset.from_dict(
+            {
+                "record": part["record"].tolist(),
+                "minute": part["minute"].tolist(),
+                "start_s": part["start_s"].tolist(),
+                "label": part["label"].tolist(),
+                "beat_time_s": [g["beat_time_s"].tolist() for g in groups],
+                "rr_s": [g["rr_s"].tolist() for g in groups],
+            },
+            features=minute_features,
+        )
 
     records = sorted(labels["record"].unique())
     held_out = set(APNEA_TEST_RECORDS) | set(APNEA_VAL_RECORDS)
-    nab_features = Features({"series": Value("string"), "timestamp": Value("timestamp[s]"), "value": Value("float64"),
-                             "anomaly_window": Value("bool")})
+    nab_features = Features(
+        {
+            "series": Value("string"),
+            "timestamp": Value("timestamp[s]"),
+            "value": Value("float64"),
+            "anomaly_window": Value("bool"),
+        }
+    )
 
     def nab(part: str) -> Dataset:
         columns = {name: [] for name in nab_features}
@@ -146,8 +172,11 @@ def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
             "nab": {"train": nab("train"), "test": nab("test")},
         },
         license="other",
-        extra_license={"license_name": "odc-by-and-mit", "license_details": "Config `apnea_minutes`: Apnea-ECG Database, "
-                       "ODC-By 1.0 (PhysioNet). Config `nab`: Numenta Anomaly Benchmark data, MIT License (Numenta Inc.)."},
+        extra_license={
+            "license_name": "odc-by-and-mit",
+            "license_details": "Config `apnea_minutes`: Apnea-ECG Database, "
+            "ODC-By 1.0 (PhysioNet). Config `nab`: Numenta Anomaly Benchmark data, MIT License (Numenta Inc.).",
+        },
         citation="Penzel T, Moody GB, Mark RG, Goldberger AL, Peter JH. The Apnea-ECG Database. Computers in Cardiology "
         "27:255-258 (2000). Lavin A, Ahmad S. Evaluating Real-time Anomaly Detection Algorithms - the Numenta Anomaly "
         "Benchmark. IEEE ICMLA 2015. Lin S et al. Anomaly Detection for Time Series Using VAE-LSTM Hybrid Model. ICASSP 2020.",
@@ -167,11 +196,19 @@ def explore_sample() -> ExploreSample:
 
     def signal(i: int) -> np.ndarray:
         record, start = by_record[minutes["record"].iloc[i]], minutes["start_s"].iloc[i]
-        return record["rr_s"].to_numpy(float)[(record["beat_time_s"] >= start) & (record["beat_time_s"] < start + 60)][:, None]
+        return record["rr_s"].to_numpy(float)[(record["beat_time_s"] >= start) & (record["beat_time_s"] < start + 60)][
+            :, None
+        ]
 
     labels = np.where(minutes["label"] == 1, "apnea", "normal")
-    return ExploreSample(pd.DataFrame({"label": labels, "group": minutes["record"]}), signal, None, "record", ("RR interval (s)",),
-                         "Apnea-ECG minutes (local)")
+    return ExploreSample(
+        pd.DataFrame({"label": labels, "group": minutes["record"]}),
+        signal,
+        None,
+        "record",
+        ("RR interval (s)",),
+        "Apnea-ECG minutes (local)",
+    )
 
 
 EXPLORE_HUB_COLUMNS = HubColumns(signal="rr_s", group="record", config="apnea_minutes")

@@ -1,4 +1,5 @@
 """Respiration models: the VAE-LSTM anomaly detector of Lin et al. (ICASSP 2020) and a supervised apnea-minute CNN."""
+
 from __future__ import annotations
 
 import torch
@@ -29,20 +30,37 @@ class VAELSTM(RespirationPredictor, PhysioModel, pipeline_tag="time-series-class
     output_names = ("squared_error",)
     tiny_params = {"window": 8, "seq_len": 3, "code_size": 2, "hidden": 4, "width": 8}
 
-    def __init__(self, *, window: int = 24, seq_len: int = 8, code_size: int = 6, hidden: int = 64, width: int = 64,
-                 purpose: str = "series", input_mean: float = 0.0, input_std: float = 1.0, threshold: float = 1.0,
-                 smooth: int = 1):
+    def __init__(
+        self,
+        *,
+        window: int = 24,
+        seq_len: int = 8,
+        code_size: int = 6,
+        hidden: int = 64,
+        width: int = 64,
+        purpose: str = "series",
+        input_mean: float = 0.0,
+        input_std: float = 1.0,
+        threshold: float = 1.0,
+        smooth: int = 1,
+    ):
         super().__init__()
         if purpose not in PURPOSES:
             raise ConfigError(f"Unknown VAE-LSTM purpose {purpose!r}; accepted are {list(PURPOSES)}.")
         if seq_len < 2:
-            raise ConfigError(f"Config field seq_len={seq_len!r} must be at least 2 (the LSTM predicts the next window).")
+            raise ConfigError(
+                f"Config field seq_len={seq_len!r} must be at least 2 (the LSTM predicts the next window)."
+            )
         self.window, self.seq_len, self.code_size, self.purpose = window, seq_len, code_size, purpose
         self.threshold, self.smooth = threshold, smooth
         self.register_buffer("input_mean", torch.tensor(float(input_mean)))
         self.register_buffer("input_std", torch.tensor(float(input_std)))
-        self.encoder = nn.Sequential(nn.Linear(window, width), nn.ELU(), nn.Linear(width, width), nn.ELU(), nn.Linear(width, 2 * code_size))
-        self.decoder = nn.Sequential(nn.Linear(code_size, width), nn.ELU(), nn.Linear(width, width), nn.ELU(), nn.Linear(width, window))
+        self.encoder = nn.Sequential(
+            nn.Linear(window, width), nn.ELU(), nn.Linear(width, width), nn.ELU(), nn.Linear(width, 2 * code_size)
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(code_size, width), nn.ELU(), nn.Linear(width, width), nn.ELU(), nn.Linear(width, window)
+        )
         self.lstm = nn.LSTM(code_size, hidden, batch_first=True)
         self.lstm_head = nn.Linear(hidden, code_size)
 
@@ -95,9 +113,19 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
     output_names = ("logit",)
     tiny_params = {"length": 40, "width": 4}
 
-    def __init__(self, *, length: int = 600, width: int = 16, dropout: float = 0.2, threshold: float = 0.5,
-                 rr_mean: float = 0.9, rr_std: float = 0.15, smooth: int = 1, members: int = 1,
-                 night_members: int = 0):
+    def __init__(
+        self,
+        *,
+        length: int = 600,
+        width: int = 16,
+        dropout: float = 0.2,
+        threshold: float = 0.5,
+        rr_mean: float = 0.9,
+        rr_std: float = 0.15,
+        smooth: int = 1,
+        members: int = 1,
+        night_members: int = 0,
+    ):
         super().__init__()
         if members < 1:
             raise ConfigError(f"Config field members={members!r} must be at least 1.")
@@ -111,8 +139,9 @@ class ApneaNet(RespirationPredictor, PhysioModel, pipeline_tag="time-series-clas
         self.register_buffer("rr_std", torch.tensor(float(rr_std)))
         # member 0 keeps the single model's parameter names, so one-model checkpoints load unchanged
         self.features, self.head = _apnea_cnn(width, dropout)
-        self.others = nn.ModuleList(nn.ModuleDict(dict(zip(("features", "head"), _apnea_cnn(width, dropout))))
-                                    for _ in range(members - 1))
+        self.others = nn.ModuleList(
+            nn.ModuleDict(dict(zip(("features", "head"), _apnea_cnn(width, dropout)))) for _ in range(members - 1)
+        )
 
     def member(self, index: int) -> "ApneaNet":
         """Member `index` of the ensemble as a one-model ApneaNet (a copy), e.g. to train it or score it alone."""
@@ -160,7 +189,9 @@ def _apnea_cnn(width: int, dropout: float) -> tuple[nn.Sequential, nn.Sequential
     for out in (width, 2 * width, 2 * width, 4 * width):
         layers += [nn.Conv1d(channels, out, 7, padding=3, bias=False), nn.BatchNorm1d(out), nn.ReLU(), nn.MaxPool1d(2)]
         channels = out
-    return nn.Sequential(*layers), nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * channels, 32), nn.ReLU(), nn.Linear(32, 1))
+    return nn.Sequential(*layers), nn.Sequential(
+        nn.Dropout(dropout), nn.Linear(2 * channels, 32), nn.ReLU(), nn.Linear(32, 1)
+    )
 
 
 def _cnn_logit(features: nn.Module, head: nn.Module, x: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,7 @@ waveform: a breathing waveform -> breaths, rate, pauses > 10 s, VAE-LSTM anomaly
 rr: beat times, RR intervals or an ECG record -> per-minute apnea probability (supervised) and VAE-LSTM score.
 series: any `timestamp,value` series (the NAB format) -> VAE-LSTM anomaly score per point and flagged intervals.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,8 +33,9 @@ COMPANION_PURPOSE = "apnea"
 """The `purpose` of the VAE-LSTM that scores the rr mode's minutes beside the apnea CNN (variant "apnea-vae")."""
 
 
-def read_respiration(path: str | Path, *, fs: float | None = None,
-                     extra_files: tuple = ()) -> Recording | BeatSeries | ValueSeries:
+def read_respiration(
+    path: str | Path, *, fs: float | None = None, extra_files: tuple = ()
+) -> Recording | BeatSeries | ValueSeries:
     """A respiration-task upload: a waveform (CSV or WFDB), beat times / RR intervals (CSV), an ECG, or a
     `timestamp,value` series."""
     path = check_file(path)
@@ -52,7 +54,7 @@ def _channel(recording: Recording, names: tuple[str, ...]) -> int | None:
 
 
 def recording_mode(recording: Recording) -> str:
-    """"waveform" for a recording with a respiration channel (or a single unnamed one), "rr" for an ECG."""
+    """ "waveform" for a recording with a respiration channel (or a single unnamed one), "rr" for an ECG."""
     if _channel(recording, RESP_CHANNELS) is None and _channel(recording, ECG_CHANNELS) is not None:
         return "rr"
     return "waveform"
@@ -84,8 +86,9 @@ def _check_model(model, mode: str) -> None:
         raise InputError(f"This is a {mode!r} input, which the {variant!r} variant reads; load that variant.")
 
 
-def predict(model, data, *, mode: str | None = None, threshold: float | str | None = None, vae=None,
-            progress=None) -> WaveformResult | ApneaResult | SeriesResult:
+def predict(
+    model, data, *, mode: str | None = None, threshold: float | str | None = None, vae=None, progress=None
+) -> WaveformResult | ApneaResult | SeriesResult:
     """Run the mode that fits `data` (or the given `mode`) with `model`, which must be that mode's variant
     (`choose_variant`).
 

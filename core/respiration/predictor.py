@@ -1,5 +1,6 @@
 """The respiration predict methods, shared by the torch models and the torch-free ONNX predictor; the pipelines read
 the models' settings (window, seq_len, threshold, smooth) as attributes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,7 +28,8 @@ class RespirationPredictor(Predictor):
         span = self.window * self.seq_len
         if len(x) < span:
             raise SignalTooShortError(
-                f"The series has {len(x)} points; the VAE-LSTM needs at least {span} (seq_len x window).")
+                f"The series has {len(x)} points; the VAE-LSTM needs at least {span} (seq_len x window)."
+            )
         stride = stride or max(1, self.window // 4)
         starts = np.unique(np.append(np.arange(0, len(x) - span + 1, stride), len(x) - span))
         sequences = np.stack([x[s : s + span] for s in starts]).reshape(len(starts), self.seq_len, self.window)

@@ -1,4 +1,5 @@
 """What a person sees of a respiration result: plots (matplotlib `Figure`, no pyplot) and tables."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,15 +54,18 @@ def plot_apnea(result: ApneaResult) -> Figure:
     prob, hr = axes[0], axes[-1]
     minutes = result.start_minute + np.arange(len(result.probability))
     hours = minutes / 60.0
-    prob.bar(hours, result.probability, width=1 / 60, color=np.where(result.flagged, FLAG_COLOUR, "tab:blue"), align="edge")
+    prob.bar(
+        hours, result.probability, width=1 / 60, color=np.where(result.flagged, FLAG_COLOUR, "tab:blue"), align="edge"
+    )
     prob.axhline(result.threshold, color="0.2", ls="--", lw=1, label=f"threshold {result.threshold:.2f}")
     prob.set(ylim=(0, 1), ylabel="apnea probability", title=result.summary())
     prob.legend(loc="upper right", fontsize=8)
     if scored:
         vae = axes[1]
         vae.plot(hours, result.vae_score, color="tab:purple", lw=0.9)
-        vae.axhline(result.vae_threshold, color=FLAG_COLOUR, ls="--", lw=1,
-                    label=f"threshold {result.vae_threshold:.3g}")
+        vae.axhline(
+            result.vae_threshold, color=FLAG_COLOUR, ls="--", lw=1, label=f"threshold {result.vae_threshold:.3g}"
+        )
         vae.set(ylabel="VAE-LSTM score")
         vae.legend(loc="upper right", fontsize=8)
     hr.plot(hours, [row["heart_rate_bpm"] for row in result.features], color="tab:green", lw=0.9)
@@ -96,8 +100,15 @@ def breaths_frame(result: WaveformResult) -> pd.DataFrame:
     """One row per breath: time and the rate from the previous breath; pauses marked."""
     rate = np.concatenate([[np.nan], result.rate_per_min])
     gap = np.concatenate([[np.nan], np.diff(result.breath_times_s)])
-    return pd.DataFrame({"breath": np.arange(1, len(result.breath_times_s) + 1), "time_s": rounded(result.breath_times_s, 2),
-                         "interval_s": rounded(gap, 2), "rate_per_min": rounded(rate, 1), "pause": gap > 10.0})
+    return pd.DataFrame(
+        {
+            "breath": np.arange(1, len(result.breath_times_s) + 1),
+            "time_s": rounded(result.breath_times_s, 2),
+            "interval_s": rounded(gap, 2),
+            "rate_per_min": rounded(rate, 1),
+            "pause": gap > 10.0,
+        }
+    )
 
 
 def minutes_frame(result: ApneaResult) -> pd.DataFrame:

@@ -1,4 +1,5 @@
 """RR intervals for per-minute apnea detection: cleaning, resampling to a regular grid, per-minute windows."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +30,9 @@ def rr_clean(beat_times: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.nda
     return beat_times[keep], rr[keep], dropped
 
 
-def rr_resample(beat_times: np.ndarray, rr: np.ndarray, *, fs: float = GRID_FS, duration_s: float | None = None) -> np.ndarray:
+def rr_resample(
+    beat_times: np.ndarray, rr: np.ndarray, *, fs: float = GRID_FS, duration_s: float | None = None
+) -> np.ndarray:
     """RR (s) linearly interpolated on a regular grid t = k / fs from 0 to `duration_s`; held constant beyond the ends."""
     duration_s = float(beat_times[-1]) if duration_s is None else duration_s
     grid = np.arange(int(round(duration_s * fs))) / fs
@@ -60,11 +63,13 @@ def minute_features(beat_times: np.ndarray, rr: np.ndarray, minutes: int) -> lis
     for minute in range(minutes):
         inside = (beat_times >= 60 * minute) & (beat_times < 60 * (minute + 1))
         values = rr[inside]
-        rows.append({
-            "minute": minute,
-            "beats": int(inside.sum()),
-            "heart_rate_bpm": float(60.0 / values.mean()) if len(values) else float("nan"),
-            "sdnn_ms": float(1000 * values.std()) if len(values) > 1 else float("nan"),
-            "rmssd_ms": float(1000 * np.sqrt(np.mean(np.diff(values) ** 2))) if len(values) > 2 else float("nan"),
-        })
+        rows.append(
+            {
+                "minute": minute,
+                "beats": int(inside.sum()),
+                "heart_rate_bpm": float(60.0 / values.mean()) if len(values) else float("nan"),
+                "sdnn_ms": float(1000 * values.std()) if len(values) > 1 else float("nan"),
+                "rmssd_ms": float(1000 * np.sqrt(np.mean(np.diff(values) ** 2))) if len(values) > 2 else float("nan"),
+            }
+        )
     return rows

@@ -1,4 +1,5 @@
 """Anomaly thresholds and detection metrics: point-wise and point-adjusted P/R/F1, and the NAB score."""
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,15 @@ def detection_metrics(flags: np.ndarray, labels: np.ndarray) -> dict:
     labels = np.asarray(labels, dtype=bool)
     result = {}
     for name, predicted in (("raw", np.asarray(flags, dtype=bool)), ("point_adjusted", point_adjust(flags, labels))):
-        precision, recall, f1, _ = skm.precision_recall_fscore_support(labels, predicted, average="binary", zero_division=0)
-        result[name] = {"precision": float(precision), "recall": float(recall), "f1": float(f1), "flagged": int(predicted.sum())}
+        precision, recall, f1, _ = skm.precision_recall_fscore_support(
+            labels, predicted, average="binary", zero_division=0
+        )
+        result[name] = {
+            "precision": float(precision),
+            "recall": float(recall),
+            "f1": float(f1),
+            "flagged": int(predicted.sum()),
+        }
     return result
 
 
@@ -69,8 +77,10 @@ def binary_metrics(y_true: np.ndarray, probability: np.ndarray, threshold: float
     tn = int((~predicted & (y_true == 0)).sum())
     positives, negatives = int((y_true == 1).sum()), int((y_true == 0).sum())
     return {
-        "n": int(len(y_true)), "accuracy": (tp + tn) / max(len(y_true), 1),
-        "sensitivity": tp / max(positives, 1), "specificity": tn / max(negatives, 1),
+        "n": int(len(y_true)),
+        "accuracy": (tp + tn) / max(len(y_true), 1),
+        "sensitivity": tp / max(positives, 1),
+        "specificity": tn / max(negatives, 1),
         "auroc": float(skm.roc_auc_score(y_true, probability)) if 0 < positives < len(y_true) else float("nan"),
         "threshold": float(threshold),
     }
@@ -83,7 +93,9 @@ def _scaled_sigmoid(position: float) -> float:
     return 2.0 / (1.0 + math.exp(5.0 * position)) - 1.0
 
 
-def nab_raw_score(flags: np.ndarray, windows: list[tuple[int, int]], *, profile: dict = NAB_STANDARD) -> tuple[float, int]:
+def nab_raw_score(
+    flags: np.ndarray, windows: list[tuple[int, int]], *, profile: dict = NAB_STANDARD
+) -> tuple[float, int]:
     """NAB score of one series before normalisation, and its window count (Lavin & Ahmad 2015, NAB v1.1 sweeper).
 
     flags: detections per point. windows: (first, last) point indices of each labelled window, inclusive.

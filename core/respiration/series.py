@@ -1,5 +1,6 @@
 """Series mode: VAE-LSTM anomaly score per point of any `timestamp,value` series (the NAB format), and flagged
 intervals."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,7 +39,10 @@ class SeriesResult:
 
     def to_json(self) -> dict:
         return {
-            "task": "respiration", "mode": self.mode, "points": len(self.values), "threshold": self.threshold,
+            "task": "respiration",
+            "mode": self.mode,
+            "points": len(self.values),
+            "threshold": self.threshold,
             "flagged_points": int(self.flags.sum()),
             "flagged": [{"start": a, "end": b} for a, b in self.flagged],
             "anomaly_score": [round(float(s), 4) for s in self.score],
@@ -46,8 +50,10 @@ class SeriesResult:
 
     def summary(self) -> str:
         stretches = len(self.flagged)
-        return (f"{len(self.values)} points, {int(self.flags.sum())} at or over threshold {self.threshold:.3g}, "
-                f"in {stretches} interval{'' if stretches == 1 else 's'}")
+        return (
+            f"{len(self.values)} points, {int(self.flags.sum())} at or over threshold {self.threshold:.3g}, "
+            f"in {stretches} interval{'' if stretches == 1 else 's'}"
+        )
 
 
 def standardise_by_reference(values: np.ndarray, reference_end: int) -> np.ndarray:
@@ -57,8 +63,15 @@ def standardise_by_reference(values: np.ndarray, reference_end: int) -> np.ndarr
     return (values - reference.mean()) / scale
 
 
-def predict_series(model, series: ValueSeries, *, threshold: float | None = None, reference_end: int | None = None,
-                   causal: bool = False, progress=None) -> SeriesResult:
+def predict_series(
+    model,
+    series: ValueSeries,
+    *,
+    threshold: float | None = None,
+    reference_end: int | None = None,
+    causal: bool = False,
+    progress=None,
+) -> SeriesResult:
     """Anomaly score per point of a series, standardised by its first SERIES_REFERENCE share (or `reference_end`
     points).
 
@@ -72,4 +85,6 @@ def predict_series(model, series: ValueSeries, *, threshold: float | None = None
     report(0.3, desc="Scoring with the VAE-LSTM")
     raw = model.anomaly_scores(standardise_by_reference(values, reference_end))
     threshold = model.threshold if threshold is None else float(threshold)
-    return SeriesResult(series.timestamps, values, smooth_scores(raw, model.smooth, causal=causal), threshold, series.name)
+    return SeriesResult(
+        series.timestamps, values, smooth_scores(raw, model.smooth, causal=causal), threshold, series.name
+    )

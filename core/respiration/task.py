@@ -1,4 +1,5 @@
 """The respiration task entry of the registry: breathing waveforms, apnea minutes from heartbeats, anomaly scores of series."""
+
 from core.respiration.breaths import RESP_FS_RANGE
 from core.respiration.pipeline import choose_variant, predict, read_respiration
 from core.respiration.predictor import RespirationPredictor
@@ -17,7 +18,12 @@ TASK = Task(
     labels=("normal", "anomalous"),
     fs=None,
     window=None,
-    model_class={"series": VAE_LSTM, "waveform": VAE_LSTM, "apnea": "core.respiration.model:ApneaNet", "apnea-vae": VAE_LSTM},
+    model_class={
+        "series": VAE_LSTM,
+        "waveform": VAE_LSTM,
+        "apnea": "core.respiration.model:ApneaNet",
+        "apnea-vae": VAE_LSTM,
+    },
     predictor=RespirationPredictor,
     read=read_respiration,
     predict=predict,
@@ -40,9 +46,16 @@ TASK = Task(
     dataset_repo="core.respiration.data:dataset_repo",
     explore="core.respiration.data:explore_sample",
     published=(
-        Published("NAB machine_temperature", "f1", 0.675, "Lin et al. (ICASSP 2020) public code, threshold picked on the test part (issue 5)"),
+        Published(
+            "NAB machine_temperature",
+            "f1",
+            0.675,
+            "Lin et al. (ICASSP 2020) public code, threshold picked on the test part (issue 5)",
+        ),
         Published("NAB corpus", "nab_score", 70.0, "best published detectors score about 70-75, random 11 (issue 5)"),
-        Published("Apnea-ECG official test set", "accuracy", 0.92, "best published supervised per-minute result (issue 5)"),
+        Published(
+            "Apnea-ECG official test set", "accuracy", 0.92, "best published supervised per-minute result (issue 5)"
+        ),
     ),
     license="odc-by",
     citation="Lin S, Clark R, Birke R, Schönborn S, Trigoni N, Roberts S. Anomaly Detection for Time Series Using "

@@ -1,4 +1,5 @@
 """Waveform mode: breaths, breathing rate, pauses over 10 s and the VAE-LSTM anomaly score of a breathing waveform."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,21 +37,29 @@ class WaveformResult:
 
     def to_json(self) -> dict:
         return {
-            "task": "respiration", "mode": self.mode, "fs": self.fs, "channel": self.channel,
-            "duration_s": round(len(self.resp) / self.fs, 2), "breaths": len(self.breath_times_s),
+            "task": "respiration",
+            "mode": self.mode,
+            "fs": self.fs,
+            "channel": self.channel,
+            "duration_s": round(len(self.resp) / self.fs, 2),
+            "breaths": len(self.breath_times_s),
             "mean_rate_per_min": round(float(np.median(self.rate_per_min)), 2),
             "breath_times_s": [round(float(t), 3) for t in self.breath_times_s],
-            "pauses": [{"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2)}
-                       for a, b in self.pauses],
-            "anomaly_score_fs": WAVE_FS, "anomaly_score": [round(float(s), 4) for s in self.score],
+            "pauses": [
+                {"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2)} for a, b in self.pauses
+            ],
+            "anomaly_score_fs": WAVE_FS,
+            "anomaly_score": [round(float(s), 4) for s in self.score],
             "threshold": self.threshold,
             "flagged": [{"start_s": round(a, 2), "end_s": round(b, 2)} for a, b in self.flagged],
         }
 
     def summary(self) -> str:
         duration = len(self.resp) / self.fs
-        return (f"{len(self.breath_times_s)} breaths in {duration:.0f} s, "
-                f"median rate {np.median(self.rate_per_min):.1f}/min; {len(self.pauses)} pauses over 10 s; {len(self.flagged)} anomalous stretches")
+        return (
+            f"{len(self.breath_times_s)} breaths in {duration:.0f} s, "
+            f"median rate {np.median(self.rate_per_min):.1f}/min; {len(self.pauses)} pauses over 10 s; {len(self.flagged)} anomalous stretches"
+        )
 
 
 def waveform_input(resp: np.ndarray, fs: float) -> np.ndarray:
@@ -69,5 +78,14 @@ def predict_waveform(model, resp: np.ndarray, fs: float, *, channel: str = "RESP
     rate_times, rates = rsp_rate(peaks, fs)
     report(0.6, desc="Scoring with the VAE-LSTM")
     score = smooth_scores(model.anomaly_scores(waveform_input(resp, fs)), model.smooth)
-    return WaveformResult(fs=fs, resp=resp, channel=channel, breath_times_s=peaks / fs, rate_times_s=rate_times,
-                          rate_per_min=rates, pauses=rsp_pauses(peaks, fs), score=score, threshold=model.threshold)
+    return WaveformResult(
+        fs=fs,
+        resp=resp,
+        channel=channel,
+        breath_times_s=peaks / fs,
+        rate_times_s=rate_times,
+        rate_per_min=rates,
+        pauses=rsp_pauses(peaks, fs),
+        score=score,
+        threshold=model.threshold,
+    )

@@ -1,10 +1,18 @@
 """ECG arrhythmia Space: upload an ECG strip, a WFDB record or Kaggle-style beat rows; every beat is found and labelled."""
+
 import gradio as gr
 
 from core import get_task
 from core.ecg.render import beats_frame, counts_frame, plot_result
 from core.space import (
-    LAUNCH_OPTIONS, QUEUE_OPTIONS, example_uploads, guard, lazy_demo, space_models, split_upload, standalone_demo,
+    LAUNCH_OPTIONS,
+    QUEUE_OPTIONS,
+    example_uploads,
+    guard,
+    lazy_demo,
+    space_models,
+    split_upload,
+    standalone_demo,
 )
 
 TASK = get_task("ecg")
@@ -38,7 +46,11 @@ def build() -> None:
     with gr.Row():
         with gr.Column(scale=1):
             files = gr.File(label="ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
-            fs = gr.Number(label="Sampling rate in Hz (0 = read it from the file; needed only for CSVs that do not state it)", value=None, minimum=0)
+            fs = gr.Number(
+                label="Sampling rate in Hz (0 = read it from the file; needed only for CSVs that do not state it)",
+                value=None,
+                minimum=0,
+            )
             button = gr.Button("Find and classify beats", variant="primary")
             gr.Examples(EXAMPLES, inputs=[files], label="Real MIT-BIH excerpts")
         with gr.Column(scale=2):

@@ -1,4 +1,5 @@
 """PhysioSpaces explorer (Streamlit): leaderboard, dataset browser and model cards. `streamlit run spaces/explorer/app.py`."""
+
 import sys
 from pathlib import Path
 
@@ -17,8 +18,10 @@ st.title("PhysioSpaces explorer")
 leaderboard_tab, data_tab, cards_tab = st.tabs(["Leaderboard", "Datasets", "Model cards"])
 
 with leaderboard_tab:
-    st.caption("Our test metrics as measured by each checkpoint's training command, beside published results. "
-               "Protocols differ (intra- vs inter-patient, other subsets): compare within a protocol only.")
+    st.caption(
+        "Our test metrics as measured by each checkpoint's training command, beside published results. "
+        "Protocols differ (intra- vs inter-patient, other subsets): compare within a protocol only."
+    )
     for name in list_tasks():
         st.subheader(get_task(name).title)
         st.dataframe(measured(name), hide_index=True)
@@ -31,7 +34,9 @@ def _examples(name: str):
 
 
 with data_tab:
-    name = st.selectbox("Task", [n for n in list_tasks() if get_task(n).explore], format_func=lambda n: get_task(n).title)
+    name = st.selectbox(
+        "Task", [n for n in list_tasks() if get_task(n).explore], format_func=lambda n: get_task(n).title
+    )
     try:
         data = _examples(name)
     except Exception as exc:  # absent locally and the Hub unreachable: say so instead of failing the page
@@ -60,7 +65,12 @@ with data_tab:
             plt.close(figure)
 
 with cards_tab:
-    options = [(n, v) for n in list_tasks() for v, folder in get_task(n).checkpoints.items() if (folder / "README.md").is_file()]
+    options = [
+        (n, v)
+        for n in list_tasks()
+        for v, folder in get_task(n).checkpoints.items()
+        if (folder / "README.md").is_file()
+    ]
     task_name, variant = st.selectbox("Model", options, format_func=lambda o: f"{get_task(o[0]).title} - {o[1]}")
     card = get_task(task_name).checkpoint(variant).joinpath("README.md").read_text()
     front, _, body = card.partition("\n---\n")

@@ -3,6 +3,7 @@
 Reads the raw data with the task's own `explore` function when its datasets are present (PHYSIOSPACES_DATA), else the
 test split of its dataset repo on the Hub, at the columns that function's module declares (`EXPLORE_HUB_COLUMNS`).
 """
+
 from __future__ import annotations
 
 import os
@@ -36,9 +37,14 @@ def _hub(task: Task) -> ExploreSample:
     data = load_dataset(repo_id, columns.config, split="test")
     label = data.features.get("label")
     labels = [label.int2str(v) for v in data["label"]] if label is not None else ["run"] * len(data)
-    return ExploreSample(pd.DataFrame({"label": labels, "group": data[group]}),
-                         lambda i: np.asarray(data[i][signal], float).reshape(len(data[i][signal]), -1), columns.fs, group,
-                         (signal,), f"{repo_id} (Hub, test split)")
+    return ExploreSample(
+        pd.DataFrame({"label": labels, "group": data[group]}),
+        lambda i: np.asarray(data[i][signal], float).reshape(len(data[i][signal]), -1),
+        columns.fs,
+        group,
+        (signal,),
+        f"{repo_id} (Hub, test split)",
+    )
 
 
 def browse(name: str) -> ExploreSample:

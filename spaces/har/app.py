@@ -1,4 +1,5 @@
 """Human activity recognition Space: upload a phone's accelerometer (+ gyroscope) CSV; every 2.56 s gets an activity."""
+
 import gradio as gr
 
 from core import get_task
@@ -39,10 +40,17 @@ def build() -> None:
             file = gr.File(label="Recording (CSV) or UCI HAR zip", file_types=[".csv", ".txt", ".zip"])
             acc_unit = gr.Dropdown(["auto", "g", "m/s^2"], value="auto", label="Accelerometer unit")
             gyro_unit = gr.Dropdown(["auto", "rad/s", "deg/s"], value="auto", label="Gyroscope unit")
-            fs = gr.Number(label="Sampling rate in Hz (0 = read it from the time column; needed only for CSVs without one)", value=None, minimum=0)
+            fs = gr.Number(
+                label="Sampling rate in Hz (0 = read it from the time column; needed only for CSVs without one)",
+                value=None,
+                minimum=0,
+            )
             button = gr.Button("Recognise activities", variant="primary")
-            gr.Examples([[str(path), "auto", "auto"] for path in TASK.examples], inputs=[file, acc_unit, gyro_unit],
-                        label="Real UCI HAR test subjects (windows stitched back into recordings)")
+            gr.Examples(
+                [[str(path), "auto", "auto"] for path in TASK.examples],
+                inputs=[file, acc_unit, gyro_unit],
+                label="Real UCI HAR test subjects (windows stitched back into recordings)",
+            )
         with gr.Column(scale=2):
             summary = gr.Markdown()
             plot = gr.Plot(label="Signals and activity timeline")

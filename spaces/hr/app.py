@@ -1,4 +1,5 @@
 """Running heart-rate Space: upload a run (GPX, TCX, FIT); see its predicted heart-rate curve beside the recorded one."""
+
 import gradio as gr
 
 from core import get_task
@@ -17,14 +18,25 @@ def predict_run(file, calibration_minutes, resting_hr, max_hr, progress=gr.Progr
     main, _ = split_upload(file)
     progress(0.05, desc="Reading the file")
     recording = TASK.read(main)
-    result = TASK.run(recording, MODELS.__getitem__, calibration_minutes=calibration_minutes or None,
-                          resting_hr=resting_hr or None, max_hr=max_hr or None, progress=progress)
+    result = TASK.run(
+        recording,
+        MODELS.__getitem__,
+        calibration_minutes=calibration_minutes or None,
+        resting_hr=resting_hr or None,
+        max_hr=max_hr or None,
+        progress=progress,
+    )
     return f"**{result.summary()}**", plot_result(result), curve_frame(result), samples_frame(result)
 
 
-CALIBRATED, CALIBRATION_MINUTES = next(path for path in TASK.examples if path.suffix == ".tcx"), 6  # a run with heart rate
+CALIBRATED, CALIBRATION_MINUTES = (
+    next(path for path in TASK.examples if path.suffix == ".tcx"),
+    6,
+)  # a run with heart rate
 EXAMPLES = [[str(path), 0] for path in TASK.examples] + [[str(CALIBRATED), CALIBRATION_MINUTES]]
-EXAMPLE_LABELS = [path.name for path in TASK.examples] + [f"{CALIBRATED.name}, calibrated on its first {CALIBRATION_MINUTES} minutes"]
+EXAMPLE_LABELS = [path.name for path in TASK.examples] + [
+    f"{CALIBRATED.name}, calibrated on its first {CALIBRATION_MINUTES} minutes"
+]
 MODEL_DESCRIPTIONS = {
     "lstm": "2-layer LSTM on 14 speed/altitude features (the SUB3 v2 design)",
     "physio": "a first-order heart-rate response to 14 speed/altitude features plus a 2-layer LSTM residual",
@@ -47,11 +59,18 @@ def build() -> None:
     with gr.Row():
         with gr.Column(scale=1):
             file = gr.File(label="Run file", file_types=list(WORKOUT_SUFFIXES))
-            calibration = gr.Number(label="Calibration: minutes of recorded heart rate from the start (0 = off)", value=0, minimum=0)
+            calibration = gr.Number(
+                label="Calibration: minutes of recorded heart rate from the start (0 = off)", value=0, minimum=0
+            )
             resting = gr.Number(label="Resting heart rate (bpm; 0 = not given)", value=None, minimum=0)
             maximum = gr.Number(label="Peak heart rate in your hard runs (bpm; 0 = not given)", value=None, minimum=0)
             button = gr.Button("Predict heart rate", variant="primary")
-            gr.Examples(EXAMPLES, inputs=[file, calibration], example_labels=EXAMPLE_LABELS, label="Real runs (MIT/BSD-licensed test files)")
+            gr.Examples(
+                EXAMPLES,
+                inputs=[file, calibration],
+                example_labels=EXAMPLE_LABELS,
+                label="Real runs (MIT/BSD-licensed test files)",
+            )
         with gr.Column(scale=2):
             summary = gr.Markdown()
             plot = gr.Plot(label="Heart rate, speed and altitude")

@@ -1,4 +1,5 @@
 """Respiration Space: breathing waveforms (breaths, rate, pauses), apnea minutes from heartbeats, anomalies in any series."""
+
 import gradio as gr
 
 from core import get_task
@@ -55,49 +56,88 @@ def build() -> None:
     """The Space's components and events, in the caller's Blocks: its own page, or a tab of the hub."""
     gr.Markdown(f"## {TASK.title}\n{TASK.summary}\n\nA research demo, not a medical device.")
     with gr.Tab("Breathing waveform"):
-        gr.Markdown("Upload a breathing waveform: a **CSV** (a `RESP` column, or one column, with a time column or a "
-                    "`# fs=125` first line) or a **WFDB record** with a RESP channel (`.hea` and `.dat` together).")
+        gr.Markdown(
+            "Upload a breathing waveform: a **CSV** (a `RESP` column, or one column, with a time column or a "
+            "`# fs=125` first line) or a **WFDB record** with a RESP channel (`.hea` and `.dat` together)."
+        )
         with gr.Row():
             with gr.Column(scale=1):
-                wave_files = gr.File(label="Waveform file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
-                wave_fs = gr.Number(label="Sampling rate in Hz (0 = read it from the file; needed only for CSVs that do not state it)", value=None, minimum=0)
+                wave_files = gr.File(
+                    label="Waveform file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"]
+                )
+                wave_fs = gr.Number(
+                    label="Sampling rate in Hz (0 = read it from the file; needed only for CSVs that do not state it)",
+                    value=None,
+                    minimum=0,
+                )
                 wave_button = gr.Button("Find breaths", variant="primary")
-                gr.Examples([[upload] for upload in example_uploads(TASK, "bidmc")], inputs=[wave_files], label="Real BIDMC excerpts")
+                gr.Examples(
+                    [[upload] for upload in example_uploads(TASK, "bidmc")],
+                    inputs=[wave_files],
+                    label="Real BIDMC excerpts",
+                )
             with gr.Column(scale=2):
                 wave_summary = gr.Markdown()
                 wave_plot = gr.Plot(label="Breaths, rate and anomaly score")
         wave_table = gr.Dataframe(label="Every breath", interactive=False, max_height=300)
-        wave_button.click(analyse_waveform, [wave_files, wave_fs], [wave_plot, wave_summary, wave_table], api_name="waveform")
+        wave_button.click(
+            analyse_waveform, [wave_files, wave_fs], [wave_plot, wave_summary, wave_table], api_name="waveform"
+        )
     with gr.Tab("Apnea from heartbeats"):
-        gr.Markdown("Upload **beat times or RR intervals** (CSV with a `beat_time_s`, `rr_s` or `rr_ms` column) or an "
-                    "**ECG record** (CSV or WFDB; its beats are found by the ECG task's R-peak detector). "
-                    "At least 5 minutes; each minute gets an apnea probability.")
+        gr.Markdown(
+            "Upload **beat times or RR intervals** (CSV with a `beat_time_s`, `rr_s` or `rr_ms` column) or an "
+            "**ECG record** (CSV or WFDB; its beats are found by the ECG task's R-peak detector). "
+            "At least 5 minutes; each minute gets an apnea probability."
+        )
         with gr.Row():
             with gr.Column(scale=1):
-                rr_files = gr.File(label="Beats, RR or ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
-                rr_fs = gr.Number(label="ECG sampling rate in Hz (0 = read it from the file; needed only for ECG CSVs that do not state it)", value=None, minimum=0)
+                rr_files = gr.File(
+                    label="Beats, RR or ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"]
+                )
+                rr_fs = gr.Number(
+                    label="ECG sampling rate in Hz (0 = read it from the file; needed only for ECG CSVs that do not state it)",
+                    value=None,
+                    minimum=0,
+                )
                 rr_button = gr.Button("Score every minute", variant="primary")
-                gr.Examples([[upload] for upload in example_uploads(TASK, "apnea", "mitdb")], inputs=[rr_files], label="Real Apnea-ECG and MIT-BIH excerpts")
+                gr.Examples(
+                    [[upload] for upload in example_uploads(TASK, "apnea", "mitdb")],
+                    inputs=[rr_files],
+                    label="Real Apnea-ECG and MIT-BIH excerpts",
+                )
             with gr.Column(scale=2):
                 rr_summary = gr.Markdown()
                 rr_plot = gr.Plot(label="Apnea probability per minute")
         rr_table = gr.Dataframe(label="Every minute", interactive=False, max_height=300)
         rr_button.click(analyse_rr, [rr_files, rr_fs], [rr_plot, rr_summary, rr_table], api_name="rr")
     with gr.Tab("Any series"):
-        gr.Markdown("Upload a `timestamp,value` **CSV** (the NAB format). The first 15 % of the series is taken as normal "
-                    "for scaling; move the threshold to flag more or fewer points.")
+        gr.Markdown(
+            "Upload a `timestamp,value` **CSV** (the NAB format). The first 15 % of the series is taken as normal "
+            "for scaling; move the threshold to flag more or fewer points."
+        )
         with gr.Row():
             with gr.Column(scale=1):
                 series_files = gr.File(label="Series file", file_count="multiple", file_types=[".csv", ".txt"])
-                threshold = gr.Slider(0.0, round(5 * SERIES_THRESHOLD, 1), value=round(SERIES_THRESHOLD, 2), step=0.01,
-                                      label="Anomaly-score threshold (default: chosen on NAB training data)")
+                threshold = gr.Slider(
+                    0.0,
+                    round(5 * SERIES_THRESHOLD, 1),
+                    value=round(SERIES_THRESHOLD, 2),
+                    step=0.01,
+                    label="Anomaly-score threshold (default: chosen on NAB training data)",
+                )
                 series_button = gr.Button("Score the series", variant="primary")
-                gr.Examples([[upload, round(SERIES_THRESHOLD, 2)] for upload in example_uploads(TASK, "nab")], inputs=[series_files, threshold], label="Real NAB series")
+                gr.Examples(
+                    [[upload, round(SERIES_THRESHOLD, 2)] for upload in example_uploads(TASK, "nab")],
+                    inputs=[series_files, threshold],
+                    label="Real NAB series",
+                )
             with gr.Column(scale=2):
                 series_summary = gr.Markdown()
                 series_plot = gr.Plot(label="Series and anomaly score")
         series_table = gr.Dataframe(label="Flagged intervals", interactive=False, max_height=300)
-        series_button.click(analyse_series, [series_files, threshold], [series_plot, series_summary, series_table], api_name="series")
+        series_button.click(
+            analyse_series, [series_files, threshold], [series_plot, series_summary, series_table], api_name="series"
+        )
 
 
 __getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
