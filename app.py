@@ -14,7 +14,8 @@ SPACES = {name: load_space(name) for name in list_tasks()}
 with gr.Blocks(title="PhysioSpaces") as demo:
     gr.Markdown(
         "# PhysioSpaces: physiological time-series models you can try\n"
-        "Leaderboard, datasets and model cards: the [PhysioSpaces explorer](https://huggingface.co/spaces/physiospaces/physiospaces-explorer) "
+        "Leaderboard, datasets and model cards: the "
+        "[PhysioSpaces explorer](https://huggingface.co/spaces/physiospaces/physiospaces-explorer) "
         "(locally: `streamlit run spaces/explorer/app.py`)."
     )
     for name, space in SPACES.items():

@@ -23,7 +23,8 @@ def load_model(
     """The model of `task`: the shipped checkpoint, or the one in Hub repo `repo_id`.
 
     variant: a shipped checkpoint variant (e.g. "intra" or "inter" for ECG). backend: "torch" (the PhysioModel, for
-    training and fine-tuning) or "onnx" (the task's predictor on onnxruntime, with the same predict methods and no torch).
+    training and fine-tuning) or "onnx" (the task's predictor on onnxruntime, with the same predict methods and no
+    torch).
     """
     from core.errors import InputError
     from core.predictor import load_predictor, resolve_checkpoint

@@ -28,7 +28,8 @@ class PhysioModel(
     tags=["physiospaces", "physiological-signals", "time-series"],
     repo_url="https://github.com/physiospaces/physiospaces",
 ):
-    """Base of every task model: the Hub mixin, a numpy `infer` that runs torch (or onnxruntime after `use_onnx`), and ONNX export.
+    """Base of every task model: the Hub mixin, a numpy `infer` that runs torch (or onnxruntime after `use_onnx`), and
+    ONNX export.
 
     Subclasses set `input_names`, `output_names` and `tiny_params` (constructor keywords of a tiny model for the
     contract test), and implement `forward(*inputs)` and `example_inputs(batch)`.

@@ -16,8 +16,9 @@ def _quantization_note(metrics: dict) -> str:
         f"{name.replace('_', ' ')} {value:.4f}" for name, value in metrics.get("test_float32", {}).items()
     )
     return (
-        f"\n`model.int8.onnx` is the served graph: `model.onnx` (float32, the same weights as `model.safetensors`) with int8 "
-        f"weights and activations, calibrated on training items. The test figures below are its own; float32 scores {float32}.\n"
+        "\n`model.int8.onnx` is the served graph: `model.onnx` (float32, the same weights as `model.safetensors`) with "
+        "int8 weights and activations, calibrated on training items. The test figures below are its own; float32 "
+        f"scores {float32}.\n"
     )
 
 
@@ -76,7 +77,8 @@ Protocol: {protocol}
 |---|---|
 {table}
 
-All figures are in `metrics.json`, measured by the training command below on the test part, which was never used for model selection.
+All figures are in `metrics.json`, measured by the training command below on the test part, which was never used \
+for model selection.
 
 ## Training
 

@@ -1,5 +1,5 @@
-"""Helpers every Space shares: typed errors to `gr.Error`, upload handling, the served model, a Space's own page, loading a
-Space module by path."""
+"""Helpers every Space shares: typed errors to `gr.Error`, upload handling, the served model, a Space's own page,
+loading a Space module by path."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ log = logging.getLogger("physiospaces")
 
 
 def guard(fn):
-    """Turn project errors into a one-sentence `gr.Error`, and anything else into a generic one (logged, no traceback shown)."""
+    """Turn project errors into a one-sentence `gr.Error`, and anything else into a generic one (logged,
+    no traceback shown)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):

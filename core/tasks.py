@@ -51,7 +51,8 @@ def in_namespace(repo_id: str, namespace: str) -> str:
 @dataclass(frozen=True)
 class Endpoint:
     """A Space API endpoint: its `api_name`, the values of its inputs after the upload, whether the upload input takes a
-    list of files, which output is the summary, and the names of the task examples it answers (contract and load tests)."""
+    list of files, which output is the summary, and the names of the task examples it answers (contract and load
+    tests)."""
 
     api_name: str
     examples: tuple[str, ...]
@@ -83,7 +84,8 @@ class Task:
     checkpoints: variant name -> shipped checkpoint folder; the first variant is the default.
     choose_variant: (task input, **options) -> the variant that fits the input when the caller names none.
     companions: variant -> {predict keyword: variant} of further models its predict takes.
-    fs_range: sampling rates (Hz) the task accepts for uploaded signals; fs and window: the model's input rate and length.
+    fs_range: sampling rates (Hz) the task accepts for uploaded signals; fs and window: the model's input rate and
+    length.
     endpoints: the Space's API endpoints.
     examples: shipped example files, for the Space and the tests; space: the Space's folder (default spaces/<name>).
     datasets: folders under `data_dir()` the task trains on; dataset_repo and explore: "module:function" building the

@@ -36,7 +36,8 @@ def aami_class(symbol: str) -> str | None:
 def _neurokit_peaks(ecg: np.ndarray, fs: float, gradient_threshold: float) -> np.ndarray:
     import neurokit2 as nk
 
-    # on the raw lead: NeuroKit2's gradient detector does its own smoothing, and did better on MIT-BIH than after ecg_clean
+    # on the raw lead: NeuroKit2's gradient detector does its own smoothing, and did better on MIT-BIH than after
+    # ecg_clean
     peaks = nk.ecg_findpeaks(ecg, sampling_rate=fs, method="neurokit", gradthreshweight=gradient_threshold)[
         "ECG_R_Peaks"
     ]
@@ -44,7 +45,8 @@ def _neurokit_peaks(ecg: np.ndarray, fs: float, gradient_threshold: float) -> np
 
 
 def _searchback_peaks(ecg: np.ndarray, fs: float) -> np.ndarray:
-    """A strict pass, then RR gaps over 1.5x the local median RR filled from a lenient pass (Pan & Tompkins' search-back)."""
+    """A strict pass, then RR gaps over 1.5x the local median RR filled from a lenient pass
+    (Pan & Tompkins' search-back)."""
     from scipy.ndimage import median_filter
 
     strict = _neurokit_peaks(ecg, fs, STRICT_GRADIENT)
@@ -74,7 +76,8 @@ def ecg_peaks(ecg: np.ndarray, fs: float, *, method: str = "searchback") -> np.n
         raise InputError(f"ecg_peaks takes one lead (a 1-D array), got shape {ecg.shape}; pick one column.")
     if len(ecg) < 2 * fs:
         raise SignalTooShortError(
-            f"The ECG is {len(ecg) / fs:.2f} s long; beat detection needs at least 2 s (two beats), so upload a longer strip."
+            f"The ECG is {len(ecg) / fs:.2f} s long; beat detection needs at least 2 s (two beats), so upload a longer "
+            "strip."
         )
     if np.ptp(ecg) == 0 or np.nanstd(ecg) < 1e-9:
         raise NoBeatsFoundError(
@@ -97,7 +100,8 @@ def ecg_peaks(ecg: np.ndarray, fs: float, *, method: str = "searchback") -> np.n
     peaks = peaks[(peaks >= 0) & (peaks < len(ecg))]
     if len(peaks) < 2:
         raise NoBeatsFoundError(
-            f"Only {len(peaks)} beat(s) were found in {len(ecg) / fs:.1f} s of ECG; check the sampling rate and that the file holds an ECG lead."
+            f"Only {len(peaks)} beat(s) were found in {len(ecg) / fs:.1f} s of ECG; check the sampling rate and that "
+            "the file holds an ECG lead."
         )
     return peaks
 

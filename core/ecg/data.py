@@ -184,7 +184,8 @@ def protocol_split(dataset: dict[str, np.ndarray], protocol: str, *, seed: int =
     raise ConfigError(f"Unknown protocol {protocol!r}; accepted protocols are {list(PROTOCOLS)}.")
 
 
-# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and explore).
+# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and
+# explore).
 from core.datasets import DatasetRepo, ExploreSample, HubColumns, take_rows, to_dataset  # noqa: E402
 
 
@@ -220,12 +221,12 @@ def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
     return DatasetRepo(
         configs,
         license="odc-by",
-        citation="Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng Med Biol 20(3):45-50 (2001). "
-        "Goldberger AL et al. PhysioBank, PhysioToolkit, and PhysioNet. Circulation 101(23):e215-e220 (2000).",
+        citation="Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng Med Biol 20(3):45-50 "
+        "(2001). Goldberger AL et al. PhysioBank, PhysioToolkit, and PhysioNet. Circulation 101(23):e215-e220 (2000).",
         description="Every annotated beat of the 48 MIT-BIH Arrhythmia records, cut around the reference R peak and "
         "resampled to 187 samples at 125 Hz, with five RR-interval features and the AAMI EC57 class. Config `intra`: "
-        "stratified random 80/20 split of all beats (beats of one patient fall in both parts); config `inter`: de Chazal "
-        "DS1 train / DS2 test by record, paced records excluded.",
+        "stratified random 80/20 split of all beats (beats of one patient fall in both parts); config `inter`: de "
+        "Chazal DS1 train / DS2 test by record, paced records excluded.",
         source="https://physionet.org/content/mitdb/1.0.0/ (DOI 10.13026/C2F305)",
     )
 

@@ -37,7 +37,8 @@ class ResidualBlock(nn.Module):
 
 
 class ResNetEncoder(nn.Module):
-    """Stem (stride `stem_stride`) plus residual stages that halve the length and double the width; mean- and max-pooled."""
+    """Stem (stride `stem_stride`) plus residual stages that halve the length and double the width;
+    mean- and max-pooled."""
 
     def __init__(self, width: int, stages: int, stem_stride: int = 1):
         super().__init__()

@@ -76,7 +76,8 @@ def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name
     fs = check_fs(fs, ECG_FS_RANGE, "ECG")
     if len(ecg) > MAX_SAMPLES:
         raise FileTooLargeError(
-            f"The ECG has {len(ecg):,} samples, over the {MAX_SAMPLES:,} limit of one request; split the record into shorter parts."
+            f"The ECG has {len(ecg):,} samples, over the {MAX_SAMPLES:,} limit of one request; split the record into "
+            "shorter parts."
         )
     if not np.isfinite(ecg).all():
         raise InputError("The ECG contains NaN or infinite values; fill or cut those parts first.")

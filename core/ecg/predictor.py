@@ -26,7 +26,8 @@ class ECGPredictor(Predictor):
         beats = np.atleast_2d(np.asarray(beats, dtype=np.float32))
         if beats.ndim != 2 or beats.shape[1] != BEAT_LENGTH:
             raise InputError(
-                f"Beats must have shape (n, {BEAT_LENGTH}), got {beats.shape}; resample each beat to 125 Hz and pad to 187 samples."
+                f"Beats must have shape (n, {BEAT_LENGTH}), got {beats.shape}; resample each beat to 125 Hz and pad to "
+                "187 samples."
             )
         if not np.isfinite(beats).all():
             raise InputError("Beats contain NaN or infinite values; remove or fill them first.")
@@ -39,7 +40,8 @@ class ECGPredictor(Predictor):
         )
         if context.ndim != 2 or len(context) != len(beats) or context.shape[1] < k:
             raise InputError(
-                f"Context must have shape ({len(beats)}, >= {k}) for {len(beats)} beats, got {context.shape}; cut it with ecg_context."
+                f"Context must have shape ({len(beats)}, >= {k}) for {len(beats)} beats, got {context.shape}; cut it "
+                "with ecg_context."
             )
         return softmax(self.infer(beats, rr, context[:, context.shape[1] - k :]))
 

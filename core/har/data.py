@@ -60,7 +60,8 @@ def har_stitch(windows: np.ndarray) -> np.ndarray:
     return np.concatenate([windows[0, :STEP]] + [w[STEP:] for w in windows])
 
 
-# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and explore).
+# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and
+# explore).
 from core.datasets import DatasetRepo, ExploreSample, HubColumns, take_rows, to_dataset  # noqa: E402
 
 
@@ -90,10 +91,11 @@ def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
     return DatasetRepo(
         {"default": splits},
         license="cc-by-4.0",
-        citation="Anguita D, Ghio A, Oneto L, Parra X, Reyes-Ortiz JL. A Public Domain Dataset for Human Activity Recognition "
-        "Using Smartphones. ESANN 2013.",
+        citation="Anguita D, Ghio A, Oneto L, Parra X, Reyes-Ortiz JL. A Public Domain Dataset for Human Activity "
+        "Recognition Using Smartphones. ESANN 2013.",
         description="The raw inertial windows of UCI HAR (2.56 s, 50% overlap, 50 Hz; channels "
-        f"{', '.join(CHANNELS)}), the activity and the subject id; the official subject-wise split (30 subjects: 21 train, 9 test).",
+        f"{', '.join(CHANNELS)}), the activity and the subject id; the official subject-wise split (30 subjects: 21 "
+        "train, 9 test).",
         source="https://doi.org/10.24432/C54S4K",
     )
 

@@ -179,7 +179,8 @@ class Member(nn.Module):
 
 
 class HARClassifier(HARPredictor, PhysioModel, pipeline_tag="time-series-classification"):
-    """Classifies (n, 128, channels) windows at 50 Hz (UCI order; accelerations in g, rates in rad/s) into six activities.
+    """Classifies (n, 128, channels) windows at 50 Hz (UCI order; accelerations in g, rates in rad/s) into six
+    activities.
 
     arch: "cnn" (shipped) or the seed baselines "lstm", "gru". channels: the UCI channel names the model reads.
     use_stats: feed window features to the CNN head. features: "stats" (per-channel mean, std, min, max of the

@@ -156,7 +156,8 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
     duration = len(recording.signal) / recording.fs
     if duration < WINDOW / HAR_FS:
         raise SignalTooShortError(
-            f"The recording is {duration:.2f} s long, shorter than one {WINDOW / HAR_FS:.2f} s window; record at least 3 s."
+            f"The recording is {duration:.2f} s long, shorter than one {WINDOW / HAR_FS:.2f} s window; record at least "
+            "3 s."
         )
     if duration > MAX_SECONDS:
         raise FileTooLargeError(
@@ -174,7 +175,8 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
     signals = inertial_uci(regular, has_gyro=has_gyro)
     if len(signals) < WINDOW:
         raise SignalTooShortError(
-            f"The recording gives {len(signals)} samples at 50 Hz, fewer than one {WINDOW}-sample window; record at least 3 s."
+            f"The recording gives {len(signals)} samples at 50 Hz, fewer than one {WINDOW}-sample window; record at "
+            "least 3 s."
         )
     windows, starts = har_windows(signals)
     probabilities, walking = model.classify_windows(

@@ -10,7 +10,8 @@ from core.predictor import Predictor
 from core.results import progress_callback, softmax
 
 MIN_REFERENCE_WINDOWS = 8
-"""Walking windows (about 12 s with 50% overlap) a recording needs before a calibrated model calibrates to its wearer."""
+"""Walking windows (about 12 s with 50% overlap) a recording needs before a calibrated model calibrates to its
+wearer."""
 BATCH = 256
 """Cache-sized batches run faster than one large batch on CPU."""
 CHUNK = 4096
@@ -30,7 +31,8 @@ class HARPredictor(Predictor):
         return bool(getattr(self, "calibrated", False))
 
     def select_channels(self, windows: np.ndarray) -> np.ndarray:
-        """The model's channels of (n, 128, 9) UCI-order windows; windows that already hold exactly them pass through."""
+        """The model's channels of (n, 128, 9) UCI-order windows;
+        windows that already hold exactly them pass through."""
         windows = np.asarray(windows, dtype=np.float32)
         if windows.ndim == 2:
             windows = windows[None]

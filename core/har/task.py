@@ -46,6 +46,6 @@ TASK = Task(
         ),
     ),
     license="cc-by-4.0",
-    citation="Anguita D, Ghio A, Oneto L, Parra X, Reyes-Ortiz JL. A Public Domain Dataset for Human Activity Recognition "
-    "Using Smartphones. ESANN 2013. Dataset: https://doi.org/10.24432/C54S4K (CC BY 4.0).",
+    citation="Anguita D, Ghio A, Oneto L, Parra X, Reyes-Ortiz JL. A Public Domain Dataset for Human Activity "
+    "Recognition Using Smartphones. ESANN 2013. Dataset: https://doi.org/10.24432/C54S4K (CC BY 4.0).",
 )

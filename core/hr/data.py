@@ -44,7 +44,8 @@ def workouts_path(data_dir: str | Path | None = None) -> Path:
         path = path / "running_workouts.parquet"
     if not path.is_file():
         raise InputError(
-            f"No running workouts at {path}; point --data-dir at running_workouts.parquet (see ../shared/data/README.md)."
+            f"No running workouts at {path}; point --data-dir at running_workouts.parquet (see "
+            "../shared/data/README.md)."
         )
     return path
 
@@ -111,7 +112,8 @@ def protocol_split(workouts: list[Workout], protocol: str, *, seed: int = 0) -> 
     return sorted(train), sorted(val), sorted(test)
 
 
-# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and explore).
+# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and
+# explore).
 from core.datasets import DatasetRepo, ExploreSample, HubColumns  # noqa: E402
 
 
@@ -170,10 +172,12 @@ def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
             "license_details": "Each row keeps the licence of the project that "
             f"distributed its file (column `license`: {', '.join(licenses)}); filter on it before redistribution.",
         },
-        citation="Ni J, Muhlstein L, McAuley J. Modeling heart rate and activity data for personalized fitness recommendation. "
-        "WWW 2019 (the protocol). Rows come from the example and test files of open-source workout tools (column `source`).",
-        description="Real running workouts from open-source projects' example files: per-sample time (s from start), speed "
-        "(km/h), altitude (m) and recorded heart rate (bpm). Split by runner: test and validation runners never appear in train.",
+        citation="Ni J, Muhlstein L, McAuley J. Modeling heart rate and activity data for personalized fitness "
+        "recommendation. WWW 2019 (the protocol). Rows come from the example and test files of open-source workout "
+        "tools (column `source`).",
+        description="Real running workouts from open-source projects' example files: per-sample time (s from start), "
+        "speed (km/h), altitude (m) and recorded heart rate (bpm). Split by runner: test and validation runners never "
+        "appear in train.",
         source="see the `source` column (open-source sports software test and example data)",
     )
 
@@ -185,7 +189,8 @@ def run_intensity(speed_kmh: np.ndarray) -> str:
 
 
 def explore_sample() -> ExploreSample:
-    """The explorer's examples: every workout (heart rate and speed per sample), labelled by intensity and grouped by runner."""
+    """The explorer's examples: every workout (heart rate and speed per sample),
+    labelled by intensity and grouped by runner."""
     import pandas as pd
 
     frame = pd.read_parquet(workouts_path())

@@ -1,4 +1,5 @@
-"""The 14 engineered features of the SUB3 v2 heart-rate model, on a run resampled to a regular grid, and their statistics."""
+"""The 14 engineered features of the SUB3 v2 heart-rate model, on a run resampled to a regular grid,
+and their statistics."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def _lag(x: np.ndarray, steps: int) -> np.ndarray:
 
 
 def _rolling_mean(x: np.ndarray, steps: int) -> np.ndarray:
-    """Trailing mean over the last `steps` values (fewer at the start): causal, so a prediction never sees the future."""
+    """Trailing mean over the last `steps` values (fewer at the start): causal,
+    so a prediction never sees the future."""
     total = np.cumsum(np.concatenate([[0.0], x]))
     stop = np.arange(1, len(x) + 1)
     start = np.maximum(stop - steps, 0)
@@ -47,7 +49,8 @@ def hr_features(speed_kmh: np.ndarray, altitude_m: np.ndarray, gender: str = "un
       rolling means: trailing mean speed over 10 and 30 steps;
       cumulative elevation gain: running sum of the positive altitude steps (m);
       the three temporal features of v2: speed 15 steps back (medium-term lag), trailing mean speed over 3 steps
-      (short-term smoothing), altitude[t] - altitude[t-60] (long-term elevation context; from the start altitude in the first 60 steps).
+      (short-term smoothing), altitude[t] - altitude[t-60] (long-term elevation context; from the start altitude in
+      the first 60 steps).
     """
     speed = np.asarray(speed_kmh, dtype=float)
     altitude = np.asarray(altitude_m, dtype=float)
@@ -72,7 +75,8 @@ def hr_features(speed_kmh: np.ndarray, altitude_m: np.ndarray, gender: str = "un
 
 
 def feature_statistics(feature_arrays: list[np.ndarray]) -> tuple[list[float], list[float]]:
-    """Per-feature mean and standard deviation over every grid step of the training runs (std 1 for constant features)."""
+    """Per-feature mean and standard deviation over every grid step of the training runs
+    (std 1 for constant features)."""
     stacked = np.concatenate(feature_arrays).astype(float)
     std = stacked.std(axis=0)
     return stacked.mean(axis=0).tolist(), np.where(std < 1e-6, 1.0, std).tolist()

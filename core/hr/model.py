@@ -1,4 +1,5 @@
-"""Heart-rate sequence models: the SUB3 v2 LSTM, and a first-order physiological response plus a learned LSTM residual."""
+"""Heart-rate sequence models: the SUB3 v2 LSTM, and a first-order physiological response plus a learned LSTM
+residual."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The heart-rate task's one code path: workout -> regular grid -> 14 features -> predicted heart rate (+ personalisation).
+"""The heart-rate task's one code path: workout -> regular grid -> 14 features -> predicted heart rate
+(+ personalisation).
 
 The CLI, the Space and the evaluation in training all call `predict`.
 """
@@ -32,7 +33,8 @@ full shift over-corrects them. Chosen among the weights `python -m training.hr_c
 
 @dataclass(frozen=True)
 class Run:
-    """A workout on the regular grid: time (s), speed (km/h), altitude (m), recorded heart rate (NaN where unknown), features."""
+    """A workout on the regular grid: time (s), speed (km/h), altitude (m), recorded heart rate (NaN where unknown),
+    features."""
 
     name: str
     time_s: np.ndarray
@@ -56,14 +58,16 @@ def workout_grid(recording: Recording) -> Run:
     """Resample a workout `Recording` to the `GRID_S` grid and featurise it.
 
     Points faster than 40 km/h (GPS jumps) are interpolated over; speed then goes through cumulative distance, so each
-    grid step gets the mean speed over its 5 s, and a 3-step median removes the remaining single spikes. Altitude is interpolated and smoothed the same way; a run without any is taken as flat.
+    grid step gets the mean speed over its 5 s, and a 3-step median removes the remaining single spikes. Altitude is
+    interpolated and smoothed the same way; a run without any is taken as flat.
     """
     from scipy.ndimage import median_filter  # imported on first use, as in core.signals
 
     time_s = recording.time if recording.time is not None else np.arange(len(recording.signal)) / recording.fs
     if len(time_s) < MIN_SAMPLES:
         raise SignalTooShortError(
-            f"The run {recording.name!r} has {len(time_s)} samples, fewer than the {MIN_SAMPLES} needed; upload a longer recording."
+            f"The run {recording.name!r} has {len(time_s)} samples, fewer than the {MIN_SAMPLES} needed; upload a "
+            "longer recording."
         )
     if time_s[-1] / GRID_S > MAX_STEPS:
         raise InputError(
@@ -174,7 +178,10 @@ class HRResult:
 
     def summary(self) -> str:
         duration = self.time_s[-1] / 60
-        text = f"{duration:.0f} min run, predicted heart rate mean {np.mean(self.hr_pred):.0f} bpm (range {np.min(self.hr_pred):.0f}-{np.max(self.hr_pred):.0f})"
+        text = (
+            f"{duration:.0f} min run, predicted heart rate mean {np.mean(self.hr_pred):.0f} bpm "
+            f"(range {np.min(self.hr_pred):.0f}-{np.max(self.hr_pred):.0f})"
+        )
         mae = self.mae()
         if mae is not None:
             text += f"; MAE against the recorded heart rate {mae:.1f} bpm"
@@ -225,7 +232,8 @@ def personalise(
         top = population_max if max_hr is None else max_hr
         if not 30 <= rest < top <= 240:
             raise InputError(
-                f"Resting HR {rest:g} and max HR {top:g} must satisfy 30 <= resting < max <= 240 bpm; check the values typed."
+                f"Resting HR {rest:g} and max HR {top:g} must satisfy 30 <= resting < max <= 240 bpm; check the values "
+                "typed."
             )
         prediction = rest + (prediction - population_rest) * (top - rest) / (population_max - population_rest)
         said.append(f"Scaled to a heart-rate reserve of {rest:.0f}-{top:.0f} bpm.")
@@ -241,8 +249,8 @@ def personalise(
         )
         if window.sum() < 3:
             raise InputError(
-                f"Minutes {calibration_minutes / 2:g}-{calibration_minutes:g} hold no recorded heart rate to calibrate on; "
-                "upload a run with heart rate or leave calibration off."
+                f"Minutes {calibration_minutes / 2:g}-{calibration_minutes:g} hold no recorded heart rate to calibrate "
+                "on; upload a run with heart rate or leave calibration off."
             )
         shift = calibration_weight * float(np.median(run.heart_rate[window] - prediction[window]))
         prediction = prediction + shift

@@ -17,7 +17,8 @@ class HRPredictor(Predictor):
         features = np.asarray(features, dtype=np.float32)
         if features.ndim != 2 or features.shape[1] != len(FEATURE_NAMES):
             raise InputError(
-                f"Features must have shape (time, {len(FEATURE_NAMES)}), got {features.shape}; build them with hr_features."
+                f"Features must have shape (time, {len(FEATURE_NAMES)}), got {features.shape}; build them with "
+                "hr_features."
             )
         if not np.isfinite(features).all():
             raise InputError(

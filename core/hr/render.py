@@ -1,4 +1,5 @@
-"""What a person sees of a heart-rate result: predicted and recorded heart rate over time, speed and altitude, a table."""
+"""What a person sees of a heart-rate result: predicted and recorded heart rate over time, speed and altitude,
+a table."""
 
 from __future__ import annotations
 

@@ -45,7 +45,8 @@ TASK = Task(
         ),
     ),
     license="mit",
-    citation="Ni J, Muhlstein L, McAuley J. Modeling heart rate and activity data for personalized fitness recommendation. "
-    "WWW 2019 (the FitRec / Endomondo protocol). SUB3 v2 heart-rate LSTM (rricc22/heart-rate-predictor).",
+    citation="Ni J, Muhlstein L, McAuley J. Modeling heart rate and activity data for personalized fitness "
+    "recommendation. WWW 2019 (the FitRec / Endomondo protocol). SUB3 v2 heart-rate LSTM "
+    "(rricc22/heart-rate-predictor).",
     extra={"hub_task_type": "time-series-forecasting", "pipeline_tag": "time-series-forecasting"},
 )

@@ -18,7 +18,8 @@ BEAT_ROW_LENGTH = 187
 
 @dataclass(frozen=True)
 class BeatRows:
-    """Pre-cut 187-sample beats, one per row, as in the Kaggle heartbeat CSVs (an optional 188th column is the label)."""
+    """Pre-cut 187-sample beats, one per row, as in the Kaggle heartbeat CSVs
+    (an optional 188th column is the label)."""
 
     beats: np.ndarray
     labels: np.ndarray | None

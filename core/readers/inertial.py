@@ -82,8 +82,8 @@ def check_timestamps(time: np.ndarray, name: str) -> float:
     if len(bad):
         kind = "duplicated" if steps[bad[0]] == 0 else "going backwards"
         raise TimestampOrderError(
-            f"File {name!r} has timestamps {kind} at row {bad[0] + 3} (t={time[bad[0] + 1]:.3f} s after {time[bad[0]]:.3f} s); "
-            "sort the rows by time and drop duplicate rows."
+            f"File {name!r} has timestamps {kind} at row {bad[0] + 3} (t={time[bad[0] + 1]:.3f} s after "
+            f"{time[bad[0]]:.3f} s); sort the rows by time and drop duplicate rows."
         )
     if steps.max() > MAX_GAP_S:
         where = int(steps.argmax())
@@ -111,8 +111,9 @@ def acc_units(acc: np.ndarray, name: str, units: str = "auto") -> str:
             return units
         expected = f"about {gravity:.3g} in {units}"
     raise UnitError(
-        f"File {name!r} has a median accelerometer magnitude of {magnitude:.3g}, expected {expected} (gravity included); "
-        "convert the columns to g or m/s^2 (not mg, not gravity-removed 'linear acceleration') or choose the right unit."
+        f"File {name!r} has a median accelerometer magnitude of {magnitude:.3g}, expected {expected} (gravity "
+        "included); convert the columns to g or m/s^2 (not mg, not gravity-removed 'linear acceleration') or choose "
+        "the right unit."
     )
 
 
@@ -151,7 +152,8 @@ def read_inertial_csv(path: str | Path, *, fs: float | None = None) -> Recording
         raw_time = numeric_columns(frame[[time_column]], path.name).to_numpy()[:, 0]
         if not np.isfinite(raw_time).all():
             raise InputError(
-                f"File {path.name!r} has empty or non-numeric timestamps in column {time_column!r}; fill or drop those rows."
+                f"File {path.name!r} has empty or non-numeric timestamps in column {time_column!r}; fill or drop those "
+                "rows."
             )
         time, meta["time_unit"] = _time_seconds(raw_time, time_column)
         fs = check_timestamps(time, path.name)
@@ -218,23 +220,25 @@ def read_uci_inertial(path: str | Path, *, split: str = "test") -> UCIWindows:
     prefixes = _uci_files(names)
     if split not in prefixes:
         raise InputError(
-            f"{path.name!r} has no 'UCI HAR Dataset/{split}/Inertial Signals/' folder (splits found: {sorted(prefixes)}); "
-            "upload the dataset zip as downloaded from UCI."
+            f"{path.name!r} has no 'UCI HAR Dataset/{split}/Inertial Signals/' folder (splits found: "
+            f"{sorted(prefixes)}); upload the dataset zip as downloaded from UCI."
         )
     folder = f"{prefixes[split]}{split}/"
 
     def table(name: str) -> np.ndarray:
         if not path.is_dir() and archive.getinfo(folder + name).file_size > MAX_FILE_BYTES:
             raise FileTooLargeError(
-                f"{name!r} in {path.name!r} unpacks to {archive.getinfo(folder + name).file_size / 2**20:.0f} MiB, over the "
-                f"{MAX_FILE_BYTES / 2**20:.0f} MiB limit per file; upload the dataset zip as downloaded from UCI."
+                f"{name!r} in {path.name!r} unpacks to {archive.getinfo(folder + name).file_size / 2**20:.0f} MiB, "
+                f"over the {MAX_FILE_BYTES / 2**20:.0f} MiB limit per file; upload the dataset zip as downloaded from "
+                "UCI."
             )
         with opener(folder + name) as handle:
             try:
                 return pd.read_csv(io.BytesIO(handle.read()), sep=r"\s+", header=None).to_numpy()
             except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
                 raise InputError(
-                    f"{name!r} in {path.name!r} is not a table of numbers ({exc}); upload the dataset zip as downloaded from UCI."
+                    f"{name!r} in {path.name!r} is not a table of numbers ({exc}); upload the dataset zip as "
+                    "downloaded from UCI."
                 ) from None
 
     try:
@@ -245,7 +249,8 @@ def read_uci_inertial(path: str | Path, *, split: str = "test") -> UCIWindows:
         ) from None
     if len({s.shape for s in signals}) != 1 or signals[0].shape[1] != UCI_WINDOW:
         raise InputError(
-            f"The inertial signal files in {path.name!r} differ in shape {[s.shape for s in signals]}; each needs {UCI_WINDOW} values per row."
+            f"The inertial signal files in {path.name!r} differ in shape {[s.shape for s in signals]}; each needs "
+            f"{UCI_WINDOW} values per row."
         )
     optional = {}
     for key, name in (("labels", f"y_{split}.txt"), ("subjects", f"subject_{split}.txt")):

@@ -19,7 +19,8 @@ _FS_COMMENT = re.compile(r"#.*?(?:fs|sampling[_ ]rate|sample[_ ]rate)\s*[:=]\s*(
 MAX_GAP_S = 0.05
 """NaN runs up to this long are interpolated; longer ones are refused."""
 MAX_ROWS = 5_000_000
-"""Most rows one request may read (3.8 h at 360 Hz, 14 h at 100 Hz); parsing stops just past it, so a longer file costs no more."""
+"""Most rows one request may read (3.8 h at 360 Hz, 14 h at 100 Hz); parsing stops just past it,
+so a longer file costs no more."""
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

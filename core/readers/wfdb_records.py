@@ -25,7 +25,8 @@ MAX_DECOMPRESSED_BYTES = 4 * MAX_FILE_BYTES
 
 
 def _decompress_xz(source: Path, target: Path) -> None:
-    """Decompress in 1 MiB pieces, refusing output over MAX_DECOMPRESSED_BYTES (a compression bomb) with bounded memory."""
+    """Decompress in 1 MiB pieces, refusing output over MAX_DECOMPRESSED_BYTES
+    (a compression bomb) with bounded memory."""
     decompressor = lzma.LZMADecompressor()
     written = 0
     try:
@@ -100,7 +101,8 @@ def _find_data(file_name: str, header_dir: Path, extra_files: tuple[Path, ...]) 
         if candidate.is_file():
             return candidate
     raise InputError(
-        f"The WFDB header names the data file {base!r}, which was not provided; upload {base!r} together with the .hea file."
+        f"The WFDB header names the data file {base!r}, which was not provided; upload {base!r} together with the .hea "
+        "file."
     )
 
 

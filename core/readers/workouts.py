@@ -31,7 +31,8 @@ HR_RANGE = (30.0, 240.0)
 EARTH_RADIUS_M = 6_371_008.8
 _SEMICIRCLE_DEG = 180.0 / 2**31
 MAX_TRACK_POINTS = 100_000
-"""Most track points one request may read (27 h at one point per second); counted before the XML parser builds its tree."""
+"""Most track points one request may read (27 h at one point per second);
+counted before the XML parser builds its tree."""
 
 
 def haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -43,7 +44,8 @@ def haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 
 def speed_from_gps(time_s: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Speed in km/h from consecutive GPS fixes (haversine distance over elapsed time); the first point copies the second."""
+    """Speed in km/h from consecutive GPS fixes (haversine distance over elapsed time);
+    the first point copies the second."""
     fixed = np.isfinite(lat) & np.isfinite(lon)
     speed = np.full(len(time_s), np.nan)
     index = np.flatnonzero(fixed)
@@ -159,8 +161,8 @@ def check_track_points(path: Path, tag: bytes) -> None:
     points = count // 2  # an opening and a closing tag per point
     if points > MAX_TRACK_POINTS:
         raise FileTooLargeError(
-            f"File {path.name!r} has about {points:,} track points, over the {MAX_TRACK_POINTS:,} limit of one request; "
-            "upload a single workout or a shorter excerpt."
+            f"File {path.name!r} has about {points:,} track points, over the {MAX_TRACK_POINTS:,} limit of one "
+            "request; upload a single workout or a shorter excerpt."
         )
 
 
@@ -223,7 +225,8 @@ def read_tcx(path: str | Path) -> Recording:
     sport = next((a.get("Sport", "") for a in root.iter() if local(a) == "Activity"), "")
     rows = []
     for point in (e for e in root.iter() if local(e) == "Trackpoint"):
-        # one pass over the point's elements; every tag read here is unique within a Trackpoint ("Value" is the heart rate)
+        # one pass over the point's elements; every tag read here is unique within a Trackpoint ("Value" is the heart
+        # rate)
         values = {local(e): e.text for e in point.iter()}
         if values.get("Time") is None:
             continue
@@ -261,7 +264,8 @@ def read_tcx(path: str | Path) -> Recording:
 
 
 def read_fit(path: str | Path) -> Recording:
-    """FIT `record` messages (timestamp, enhanced_speed or speed in m/s, altitude, heart_rate, semicircle position) via fitdecode."""
+    """FIT `record` messages (timestamp, enhanced_speed or speed in m/s, altitude, heart_rate,
+    semicircle position) via fitdecode."""
     fitdecode = require("fitdecode", purpose="Reading FIT files")
 
     path = check_file(path)
@@ -322,7 +326,8 @@ def read_fit(path: str | Path) -> Recording:
 
 
 def _endomondo_line(line: str) -> dict:
-    """One FitRec line: JSON, or the Python-literal dicts of the original `endomondoHR.json` (parsed safely, never evaluated)."""
+    """One FitRec line: JSON, or the Python-literal dicts of the original `endomondoHR.json` (parsed safely,
+    never evaluated)."""
     try:
         return json.loads(line)
     except json.JSONDecodeError:
@@ -330,7 +335,8 @@ def _endomondo_line(line: str) -> dict:
 
 
 def endomondo_recording(workout: dict, name: str = "endomondo") -> Recording:
-    """A workout dict of the FitRec dataset (userId, gender, sport, timestamp, altitude, heart_rate, speed or positions)."""
+    """A workout dict of the FitRec dataset (userId, gender, sport, timestamp, altitude, heart_rate,
+    speed or positions)."""
     if not isinstance(workout, dict) or "timestamp" not in workout:
         raise InputError(
             f"Workout {name!r} has no 'timestamp' list; each FitRec line needs timestamp, speed or positions."

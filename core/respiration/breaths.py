@@ -51,7 +51,8 @@ def check_resp(resp: np.ndarray, fs: float) -> tuple[np.ndarray, float]:
         raise InputError("The respiration waveform contains NaN or infinite values; fill or cut those parts first.")
     if len(resp) < MIN_DURATION_S * fs:
         raise SignalTooShortError(
-            f"The respiration waveform is {len(resp) / fs:.1f} s long; upload at least {MIN_DURATION_S:g} s (a few breaths)."
+            f"The respiration waveform is {len(resp) / fs:.1f} s long; upload at least {MIN_DURATION_S:g} s (a few "
+            "breaths)."
         )
     if np.ptp(resp) <= 1e-9 * max(1.0, np.abs(resp).max()):
         raise NoBreathsFoundError(
@@ -60,8 +61,8 @@ def check_resp(resp: np.ndarray, fs: float) -> tuple[np.ndarray, float]:
     share = breathing_band_share(resp, fs)
     if share < MIN_BAND_POWER:
         raise NoBreathsFoundError(
-            f"Only {share:.0%} of the waveform's power lies in the breathing band (6-60 breaths/min), so it looks like noise, "
-            f"not breathing; check the channel and the sampling rate ({fs:g} Hz)."
+            f"Only {share:.0%} of the waveform's power lies in the breathing band (6-60 breaths/min), so it looks like "
+            f"noise, not breathing; check the channel and the sampling rate ({fs:g} Hz)."
         )
     return resp, fs
 
@@ -102,7 +103,8 @@ def rsp_pauses(peaks: np.ndarray, fs: float, *, min_pause_s: float = PAUSE_S) ->
 
 
 def match_events(detected: np.ndarray, reference: np.ndarray, tolerance: float) -> dict:
-    """Sensitivity and positive predictivity of detected events against reference events (one-to-one, within `tolerance`)."""
+    """Sensitivity and positive predictivity of detected events against reference events (one-to-one,
+    within `tolerance`)."""
     detected, reference = np.sort(np.asarray(detected, float)), np.sort(np.asarray(reference, float))
     used = np.zeros(len(detected), dtype=bool)
     hits = 0

@@ -1,4 +1,5 @@
-"""The respiration task's real datasets: NAB (known-cause series), Apnea-ECG (beats + minute labels), BIDMC record 01."""
+"""The respiration task's real datasets: NAB (known-cause series), Apnea-ECG (beats + minute labels),
+BIDMC record 01."""
 
 from __future__ import annotations
 
@@ -46,12 +47,14 @@ class NABSeries:
 
     @property
     def train_end(self) -> int:
-        """Index where the anomaly-free beginning ends: the first anomaly window's start (Lin et al.'s training part)."""
+        """Index where the anomaly-free beginning ends: the first anomaly window's start
+        (Lin et al.'s training part)."""
         return int(np.argmax(self.labels)) if self.labels.any() else len(self.values)
 
 
 def nab_series(relative: str, data_dir: str | Path | None = None) -> NABSeries:
-    """A NAB series by its path relative to `nab/data` (e.g. "realKnownCause/nyc_taxi.csv"), with its labelled windows."""
+    """A NAB series by its path relative to `nab/data` (e.g. "realKnownCause/nyc_taxi.csv"),
+    with its labelled windows."""
     root = _require(Path(data_dir) if data_dir else core.tasks.data_dir() / "nab", "NAB corpus")
     frame = pd.read_csv(root / "data" / relative)
     timestamps = pd.DatetimeIndex(pd.to_datetime(frame["timestamp"]))
@@ -75,7 +78,8 @@ def nab_corpus(data_dir: str | Path | None = None) -> list[str]:
 
 
 def apnea_ecg(data_dir: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apnea-ECG beats (record, beat_time_s, rr_s) of all 70 records and minute labels (record, minute, label 0/1) of 35."""
+    """Apnea-ECG beats (record, beat_time_s, rr_s) of all 70 records and minute labels (record, minute,
+    label 0/1) of 35."""
     root = _require(
         Path(data_dir) if data_dir else core.tasks.data_dir() / "respiration" / "apnea_ecg", "Apnea-ECG data"
     )
@@ -99,7 +103,8 @@ def bidmc_01(data_dir: str | Path | None = None) -> tuple[np.ndarray, float, np.
     )
 
 
-# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and explore).
+# The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and
+# explore).
 from core.datasets import DatasetRepo, ExploreSample, HubColumns  # noqa: E402
 
 
@@ -177,13 +182,14 @@ def dataset_repo(*, limit: int | None = None) -> DatasetRepo:
             "license_details": "Config `apnea_minutes`: Apnea-ECG Database, "
             "ODC-By 1.0 (PhysioNet). Config `nab`: Numenta Anomaly Benchmark data, MIT License (Numenta Inc.).",
         },
-        citation="Penzel T, Moody GB, Mark RG, Goldberger AL, Peter JH. The Apnea-ECG Database. Computers in Cardiology "
-        "27:255-258 (2000). Lavin A, Ahmad S. Evaluating Real-time Anomaly Detection Algorithms - the Numenta Anomaly "
-        "Benchmark. IEEE ICMLA 2015. Lin S et al. Anomaly Detection for Time Series Using VAE-LSTM Hybrid Model. ICASSP 2020.",
-        description="Config `apnea_minutes`: one row per expert-labelled minute of the 35 Apnea-ECG learning records, with the "
-        "beat times and RR intervals (s) inside it; split by record (8 test, 5 validation, 22 train). Config `nab`: the five "
-        "known-cause NAB series of Lin et al. point by point with the labelled anomaly windows; `train` is each series' "
-        "anomaly-free beginning (before the first window), `test` the rest.",
+        citation="Penzel T, Moody GB, Mark RG, Goldberger AL, Peter JH. The Apnea-ECG Database. Computers in "
+        "Cardiology 27:255-258 (2000). Lavin A, Ahmad S. Evaluating Real-time Anomaly Detection Algorithms - the "
+        "Numenta Anomaly Benchmark. IEEE ICMLA 2015. Lin S et al. Anomaly Detection for Time Series Using VAE-LSTM "
+        "Hybrid Model. ICASSP 2020.",
+        description="Config `apnea_minutes`: one row per expert-labelled minute of the 35 Apnea-ECG learning records, "
+        "with the beat times and RR intervals (s) inside it; split by record (8 test, 5 validation, 22 train). Config "
+        "`nab`: the five known-cause NAB series of Lin et al. point by point with the labelled anomaly windows; "
+        "`train` is each series' anomaly-free beginning (before the first window), `test` the rest.",
         source="https://physionet.org/content/apnea-ecg/1.0.0/ and https://github.com/numenta/NAB",
     )
 

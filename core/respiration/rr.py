@@ -33,7 +33,8 @@ def rr_clean(beat_times: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.nda
 def rr_resample(
     beat_times: np.ndarray, rr: np.ndarray, *, fs: float = GRID_FS, duration_s: float | None = None
 ) -> np.ndarray:
-    """RR (s) linearly interpolated on a regular grid t = k / fs from 0 to `duration_s`; held constant beyond the ends."""
+    """RR (s) linearly interpolated on a regular grid t = k / fs from 0 to `duration_s`;
+    held constant beyond the ends."""
     duration_s = float(beat_times[-1]) if duration_s is None else duration_s
     grid = np.arange(int(round(duration_s * fs))) / fs
     return np.interp(grid, beat_times, rr)

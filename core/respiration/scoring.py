@@ -129,7 +129,8 @@ def nab_raw_score(
 
 
 def nab_normalised(raw_scores: list[float], window_counts: list[int], *, profile: dict = NAB_STANDARD) -> float:
-    """Corpus NAB score: 100 for the perfect detector (each window at its start), 0 for the null detector (no detections)."""
+    """Corpus NAB score: 100 for the perfect detector (each window at its start), 0 for the null detector
+    (no detections)."""
     windows = sum(window_counts)
     null = -profile["fn"] * windows
     perfect = profile["tp"] * _scaled_sigmoid(-1.0) * windows

@@ -1,4 +1,5 @@
-"""The respiration task entry of the registry: breathing waveforms, apnea minutes from heartbeats, anomaly scores of series."""
+"""The respiration task entry of the registry: breathing waveforms, apnea minutes from heartbeats,
+anomaly scores of series."""
 
 from core.respiration.breaths import RESP_FS_RANGE
 from core.respiration.pipeline import choose_variant, predict, read_respiration

@@ -58,7 +58,8 @@ class WaveformResult:
         duration = len(self.resp) / self.fs
         return (
             f"{len(self.breath_times_s)} breaths in {duration:.0f} s, "
-            f"median rate {np.median(self.rate_per_min):.1f}/min; {len(self.pauses)} pauses over 10 s; {len(self.flagged)} anomalous stretches"
+            f"median rate {np.median(self.rate_per_min):.1f}/min; {len(self.pauses)} pauses over 10 s; "
+            f"{len(self.flagged)} anomalous stretches"
         )
 
 

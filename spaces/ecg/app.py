@@ -1,4 +1,5 @@
-"""ECG arrhythmia Space: upload an ECG strip, a WFDB record or Kaggle-style beat rows; every beat is found and labelled."""
+"""ECG arrhythmia Space: upload an ECG strip, a WFDB record or Kaggle-style beat rows;
+every beat is found and labelled."""
 
 import gradio as gr
 
@@ -38,10 +39,10 @@ def build() -> None:
     """The Space's components and events, in the caller's Blocks: its own page, or a tab of the hub."""
     gr.Markdown(
         f"## {TASK.title}\n{TASK.summary}\n\n"
-        "Upload a **CSV** (one column per lead, with a time column or a `# fs=360` first line, or give the rate below), "
-        "a **WFDB record** (select the `.hea` and `.dat` together), or **beat rows** as in the Kaggle heartbeat CSVs "
-        "(187 values per row at 125 Hz). Model: residual CNN with RR-interval features, trained on MIT-BIH; "
-        "a research demo, not a medical device."
+        "Upload a **CSV** (one column per lead, with a time column or a `# fs=360` first line, or give the rate "
+        "below), a **WFDB record** (select the `.hea` and `.dat` together), or **beat rows** as in the Kaggle "
+        "heartbeat CSVs (187 values per row at 125 Hz). Model: residual CNN with RR-interval features, trained on "
+        "MIT-BIH; a research demo, not a medical device."
     )
     with gr.Row():
         with gr.Column(scale=1):

@@ -1,4 +1,5 @@
-"""PhysioSpaces explorer (Streamlit): leaderboard, dataset browser and model cards. `streamlit run spaces/explorer/app.py`."""
+"""PhysioSpaces explorer (Streamlit): leaderboard, dataset browser and model cards.
+`streamlit run spaces/explorer/app.py`."""
 
 import sys
 from pathlib import Path

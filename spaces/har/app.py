@@ -29,8 +29,8 @@ def build() -> None:
     gr.Markdown(
         f"## {TASK.title}\n{TASK.summary}\n\n"
         "Upload a **CSV** with a time column (seconds or milliseconds, 10-200 Hz, irregular steps allowed) and "
-        "accelerometer columns `acc_x, acc_y, acc_z` (g or m/s², detected), optionally gyroscope `gyro_x, gyro_y, gyro_z`; "
-        "or the **UCI HAR Dataset zip** (its test windows are classified and scored). Without a gyroscope the "
+        "accelerometer columns `acc_x, acc_y, acc_z` (g or m/s², detected), optionally gyroscope `gyro_x, gyro_y, "
+        "gyro_z`; or the **UCI HAR Dataset zip** (its test windows are classified and scored). Without a gyroscope the "
         "accelerometer-only model is used; it calibrates to the wearer: with at least 12 s of walking in the "
         "recording, every window is also read against that walking, which tells sitting from standing however the "
         "phone sits on the waist. Trained on UCI HAR (phone at the waist); a research demo."

@@ -1,4 +1,5 @@
-"""Running heart-rate Space: upload a run (GPX, TCX, FIT); see its predicted heart-rate curve beside the recorded one."""
+"""Running heart-rate Space: upload a run (GPX, TCX, FIT);
+see its predicted heart-rate curve beside the recorded one."""
 
 import gradio as gr
 
@@ -51,8 +52,8 @@ def build() -> None:
     gr.Markdown(
         f"## {TASK.title}\n{TASK.summary}\n\n"
         "Upload a **GPX**, **TCX** or **FIT** file of a run (heart rate optional), or an Endomondo FitRec JSON line. "
-        "Personalise with a few calibration minutes from the start of the same run, or your resting heart rate and the peak you reach in hard runs. "
-        f"Model: {MODEL_DESCRIPTIONS[MODEL.arch]}"
+        "Personalise with a few calibration minutes from the start of the same run, or your resting heart rate and the "
+        f"peak you reach in hard runs. Model: {MODEL_DESCRIPTIONS[MODEL.arch]}"
         + (f", test MAE {test_mae:.1f} bpm on unseen runners" if test_mae else "")
         + "; a research demo, not a medical device."
     )

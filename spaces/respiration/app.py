@@ -1,4 +1,5 @@
-"""Respiration Space: breathing waveforms (breaths, rate, pauses), apnea minutes from heartbeats, anomalies in any series."""
+"""Respiration Space: breathing waveforms (breaths, rate, pauses), apnea minutes from heartbeats,
+anomalies in any series."""
 
 import gradio as gr
 
@@ -95,7 +96,8 @@ def build() -> None:
                     label="Beats, RR or ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"]
                 )
                 rr_fs = gr.Number(
-                    label="ECG sampling rate in Hz (0 = read it from the file; needed only for ECG CSVs that do not state it)",
+                    label="ECG sampling rate in Hz (0 = read it from the file; needed only for ECG CSVs that do not "
+                    "state it)",
                     value=None,
                     minimum=0,
                 )
