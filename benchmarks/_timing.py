@@ -28,7 +28,8 @@ def timed(timings: dict, key: str):
 
 
 def backend_throughput(per_second: Callable[[object, int], float], torch_model, onnx_model) -> tuple[dict, dict]:
-    """Items per second of each backend at batch 1 and 256 (`per_second(model, batch)`), and onnxruntime / torch ratios."""
+    """Items per second of each backend at batch 1 and 256 (`per_second(model, batch)`), and onnxruntime / torch
+    ratios."""
     throughput = {
         f"{backend}_batch{batch}": per_second(model, batch)
         for backend, model in (("torch", torch_model), ("onnx", onnx_model))
@@ -46,5 +47,6 @@ def print_throughput(title: str, throughput: dict, ratios: dict) -> None:
     for name, value in throughput.items():
         print(f"  {name:<16} {value:>12,.0f}")
     print(
-        f"  onnxruntime / torch: {ratios['onnx_over_torch_batch1']:.1f}x at batch 1, {ratios['onnx_over_torch_batch256']:.1f}x at batch 256"
+        f"  onnxruntime / torch: {ratios['onnx_over_torch_batch1']:.1f}x at batch 1, "
+        f"{ratios['onnx_over_torch_batch256']:.1f}x at batch 256"
     )

@@ -36,7 +36,8 @@ print(json.dumps({"import_s": seconds, "ready_at": ready_at, "first_request_s": 
 
 
 def cold_start() -> dict:
-    """One fresh interpreter importing the hub: import seconds, seconds from launch to loaded, first request, memory (MB)."""
+    """One fresh interpreter importing the hub: import seconds, seconds from launch to loaded, first request,
+    memory (MB)."""
     launched_at = time.time()
     env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     out = subprocess.run(
@@ -66,8 +67,9 @@ def main() -> None:
     (RESULTS / "coldstart.json").write_text(json.dumps(results, indent=2) + "\n")
     print(
         f"Hub cold start (best of {REPEATS} restarts): import app {results['import_s']:.2f} s, from launching Python "
-        f"{results['launch_to_loaded_s']:.2f} s (first start, compiling bytecode: {results['first_start_import_s']:.2f} s); "
-        f"first request {results['first_request_s']:.2f} s; resident {results['rss_mb']:.0f} MB (peak {results['peak_rss_mb']:.0f} MB). Aims: 5 s, 1024 MB."
+        f"{results['launch_to_loaded_s']:.2f} s (first start, compiling bytecode: "
+        f"{results['first_start_import_s']:.2f} s); first request {results['first_request_s']:.2f} s; "
+        f"resident {results['rss_mb']:.0f} MB (peak {results['peak_rss_mb']:.0f} MB). Aims: 5 s, 1024 MB."
     )
 
 

@@ -1,4 +1,5 @@
-"""ECG speed: beats per second (torch vs the served onnxruntime graph, and the float32 graph; batch 1 and 256) and end-to-end seconds for a 30-minute record.
+"""ECG speed: beats per second (torch vs the served onnxruntime graph, and the float32 graph; batch 1 and 256) and
+end-to-end seconds for a 30-minute record.
 
 python benchmarks/ecg.py        # prints a table and writes benchmarks/results/ecg.json
 """
@@ -55,7 +56,8 @@ def end_to_end(model, header: Path) -> dict:
 
 
 def report_rows(results: dict) -> dict:
-    """The rows `benchmarks/report.py` prints for ECG: throughput (served and float32 graphs) and the record end to end."""
+    """The rows `benchmarks/report.py` prints for ECG: throughput (served and float32 graphs) and the record end
+    to end."""
     t, float32, batch = results["throughput_beats_per_s"], results["float32_onnx_beats_per_s"], BATCHES[-1]
     served = f" (onnxruntime: served `{results['served_onnx']}`)" if results["served_onnx"] != "model.onnx" else ""
     record = results["record"]
@@ -80,8 +82,8 @@ def report_rows(results: dict) -> dict:
         ],
         "end_to_end": [
             {
-                "recording": f"MIT-BIH record {record['name']}, {record['duration_s'] / 60:.0f} min, {record['beats']} beats "
-                "(onnxruntime)",
+                "recording": f"MIT-BIH record {record['name']}, {record['duration_s'] / 60:.0f} min, "
+                f"{record['beats']} beats (onnxruntime)",
                 "seconds": record["total_s"],
             }
         ],
@@ -117,8 +119,9 @@ def main() -> None:
         + ", ".join(f"{rate:,.0f} at batch {batch}" for batch, rate in zip(BATCHES, float32.values()))
     )
     print(
-        f"Record {header.stem} ({record['duration_s'] / 60:.1f} min, {record['beats']} beats) end to end: {record['total_s']:.2f} s "
-        f"(read {record['read_s']:.2f}, detect {record['detect_s']:.2f}, segment {record['segment_s']:.2f}, classify {record['classify_s']:.2f})"
+        f"Record {header.stem} ({record['duration_s'] / 60:.1f} min, {record['beats']} beats) end to end: "
+        f"{record['total_s']:.2f} s (read {record['read_s']:.2f}, detect {record['detect_s']:.2f}, "
+        f"segment {record['segment_s']:.2f}, classify {record['classify_s']:.2f})"
     )
 
 

@@ -81,8 +81,8 @@ def report_rows(results: dict) -> dict:
         ],
         "end_to_end": [
             {
-                "recording": f"{r['duration_s'] / 60:.0f} min {kind.replace('_', '+')} recording, {r['windows']} windows "
-                f"({r['variant']} model)",
+                "recording": f"{r['duration_s'] / 60:.0f} min {kind.replace('_', '+')} recording, "
+                f"{r['windows']} windows ({r['variant']} model)",
                 "seconds": r["total_s"],
             }
             for kind, r in results["recordings"].items()
@@ -119,8 +119,9 @@ def main() -> None:
     print_throughput("HAR classifier throughput (windows/s):", throughput, ratios)
     for kind, record in records.items():
         print(
-            f"{MINUTES}-minute 50 Hz recording ({kind}, {record['windows']} windows, {record['variant']} model) end to end: "
-            f"{record['total_s']:.2f} s (read CSV {record['read_s']:.2f} s; predict {record['predict_path_s']:.2f} s, "
+            f"{MINUTES}-minute 50 Hz recording ({kind}, {record['windows']} windows, {record['variant']} model) "
+            f"end to end: {record['total_s']:.2f} s (read CSV {record['read_s']:.2f} s; "
+            f"predict {record['predict_path_s']:.2f} s, "
             f"of which resampling and filters {record['resample_filter_s']:.2f} s)"
         )
 

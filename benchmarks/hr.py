@@ -139,12 +139,13 @@ def main() -> dict:
                     }
                 )
     print(
-        f"{'format':6} {'backend':7} {'read s':>8} {'featurise s':>12} {'predict s':>10} {'total s':>8} {'total CPU s':>12}"
+        f"{'format':6} {'backend':7} {'read s':>8} {'featurise s':>12} {'predict s':>10} "
+        f"{'total s':>8} {'total CPU s':>12}"
     )
     for row in rows:
         print(
-            f"{row['format']:6} {row['backend']:7} {row['read_s']:8.3f} {row['featurise_s']:12.4f} {row['predict_s']:10.4f} "
-            f"{row['total_s']:8.3f} {row['total_cpu_s']:12.3f}"
+            f"{row['format']:6} {row['backend']:7} {row['read_s']:8.3f} {row['featurise_s']:12.4f} "
+            f"{row['predict_s']:10.4f} {row['total_s']:8.3f} {row['total_cpu_s']:12.3f}"
         )
     RESULTS.mkdir(exist_ok=True)
     out = {"task": "hr", "run": f"{SECONDS} s at 1 Hz", "threads": 1, "repeats": REPEATS, "rows": rows}

@@ -1,4 +1,5 @@
-"""Load on the hub: N concurrent gradio_client clients send mixed example requests to every Space endpoint over loopback.
+"""Load on the hub: N concurrent gradio_client clients send mixed example requests to every Space endpoint
+over loopback.
 
     python benchmarks/load.py                        # 16 clients x 25 requests; writes benchmarks/results/load.json
     python benchmarks/load.py --clients 8 --requests 10
@@ -95,7 +96,7 @@ def start_hub(port: int, concurrency: int, max_size: int, timeout_s: float = 180
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=25, help="requests per client")
     parser.add_argument("--concurrency", type=int, default=2, help="queue default_concurrency_limit (per endpoint)")
@@ -183,7 +184,8 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(results, indent=2) + "\n")
     print(
-        f"{args.clients} clients x {args.requests} requests (queue concurrency {args.concurrency} per endpoint, max_size {args.max_size}): "
+        f"{args.clients} clients x {args.requests} requests (queue concurrency {args.concurrency} per endpoint, "
+        f"max_size {args.max_size}): "
         f"{len(latencies)} done, {len(errors)} errors in {wall:.0f} s = {results['throughput_per_s']:.2f} req/s; "
         f"latency p50 {results['p50_s']:.2f} s, p95 {results['p95_s']:.2f} s, p99 {results['p99_s']:.2f} s; "
         f"server RSS {idle_rss:.0f} MB idle, {max(peak_rss):.0f} MB peak"

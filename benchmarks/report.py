@@ -1,4 +1,5 @@
-"""Write benchmarks/RESULTS.md from benchmarks/results/*.json (run by `make bench` after the benchmarks; not one itself).
+"""Write benchmarks/RESULTS.md from benchmarks/results/*.json (run by `make bench` after the benchmarks; not one
+itself).
 
 python benchmarks/report.py
 """
@@ -51,8 +52,8 @@ def throughput_rows(results: dict) -> list[str]:
         if not measured:
             rows.append(f"| {task} | — | not measured by `benchmarks/{task}.py` (end to end only, below) | | | | |")
         rows += [
-            f"| {task} | {r['item']} | {rate(r['torch_batch1'])} | {rate(r['torch_batched'])} | {rate(r['onnx_batch1'])} | "
-            f"{rate(r['onnx_batched'])} | {r['batch']} |"
+            f"| {task} | {r['item']} | {rate(r['torch_batch1'])} | {rate(r['torch_batched'])} | "
+            f"{rate(r['onnx_batch1'])} | {rate(r['onnx_batched'])} | {r['batch']} |"
             for r in measured
         ]
     return rows
@@ -98,8 +99,9 @@ def main() -> None:
     ]
     if cold := results["coldstart"]:
         lines += [
-            f"- import: **{cold['import_s']:.1f} s** (aim {cold['aim_s']:.0f} s; best of {cold['repeats']} fresh processes "
-            f"restarting with the project's bytecode cached; from launching Python {cold['launch_to_loaded_s']:.1f} s)",
+            f"- import: **{cold['import_s']:.1f} s** (aim {cold['aim_s']:.0f} s; best of {cold['repeats']} "
+            f"fresh processes restarting with the project's bytecode cached; "
+            f"from launching Python {cold['launch_to_loaded_s']:.1f} s)",
             f"- very first start, compiling the project's modules: {cold['first_start_import_s']:.1f} s",
             f"- first request after it (an ECG example, with the libraries imported on first use): "
             f"{cold['first_request_s']:.2f} s",
@@ -111,14 +113,18 @@ def main() -> None:
     if load_ := results["load"]:
         q = load_["queue"]
         lines += [
-            f"{load_['clients']} `gradio_client` clients x {load_['requests_per_client']} mixed example requests over every "
-            f"endpoint; queue `default_concurrency_limit={q['default_concurrency_limit']}` per endpoint, `max_size={q['max_size']}`; "
+            f"{load_['clients']} `gradio_client` clients x {load_['requests_per_client']} mixed example requests "
+            f"over every endpoint; queue `default_concurrency_limit={q['default_concurrency_limit']}` per endpoint, "
+            f"`max_size={q['max_size']}`; "
             f"load average {load_['loadavg_before'][0]:.1f} before, {load_['loadavg_after'][0]:.1f} after.",
             "",
-            f"- completed {load_['completed']} of {load_['requested']}, **{load_['errors']} errors**, {load_['wall_s']:.0f} s",
+            f"- completed {load_['completed']} of {load_['requested']}, **{load_['errors']} errors**, "
+            f"{load_['wall_s']:.0f} s",
             f"- throughput **{load_['throughput_per_s']:.2f} requests/s**",
-            f"- latency p50 **{load_['p50_s']:.2f} s**, p95 **{load_['p95_s']:.2f} s**, p99 **{load_['p99_s']:.2f} s**, max {load_['max_s']:.2f} s",
-            f"- server resident memory {load_['server_idle_rss_mb']:.0f} MB idle, **{load_['server_peak_rss_mb']:.0f} MB** peak",
+            f"- latency p50 **{load_['p50_s']:.2f} s**, p95 **{load_['p95_s']:.2f} s**, "
+            f"p99 **{load_['p99_s']:.2f} s**, max {load_['max_s']:.2f} s",
+            f"- server resident memory {load_['server_idle_rss_mb']:.0f} MB idle, "
+            f"**{load_['server_peak_rss_mb']:.0f} MB** peak",
             "",
             "| endpoint | requests | p50 s | p95 s |",
             "|---|---:|---:|---:|",

@@ -111,7 +111,8 @@ from datasets import load_dataset
 |---|---|---|
 {split_table}
 
-Source: {repo.source}. Built from the raw data by `python -m hub_upload dataset {task.name}` (PhysioSpaces); models trained on it:
+Source: {repo.source}. Built from the raw data by `python -m hub_upload dataset {task.name}` (PhysioSpaces); \
+models trained on it:
 {renamespace(models, repo_id.split("/")[0])}.
 
 ## Licence

@@ -103,8 +103,8 @@ def stage_model(task: Task, variant: str, *, namespace: str, out: Path) -> Stage
 
 
 def stage_dataset(task: Task, *, namespace: str, out: Path, limit: int | None = None) -> StagedRepo:
-    """The dataset repo of `task` (built by its `dataset_repo`): one parquet file per config and split under data/, and a
-    card declaring them. `limit` keeps the first `limit` rows of every split."""
+    """The dataset repo of `task` (built by its `dataset_repo`): one parquet file per config and split under data/,
+    and a card declaring them. `limit` keeps the first `limit` rows of every split."""
     repo_id = hub_id(task.hub.dataset, namespace=namespace)
     repo = import_object(task.dataset_repo)(limit=limit)
     folder = _fresh(Path(out) / repo_id.split("/")[1])
@@ -136,7 +136,8 @@ def _requirements(excluded: tuple[str, ...]) -> str:
 
 
 def stage_space(task: Task, *, namespace: str, out: Path) -> StagedRepo:
-    """A self-contained Gradio Space: the task's app at the root, `core`, the shipped checkpoints, examples, requirements."""
+    """A self-contained Gradio Space: the task's app at the root, `core`, the shipped checkpoints, examples,
+    requirements."""
     import gradio
 
     repo_id = hub_id(task.hub.space, namespace=namespace)
@@ -157,7 +158,8 @@ def stage_space(task: Task, *, namespace: str, out: Path) -> StagedRepo:
 
 Served with onnxruntime. With the Space variables `PHYSIOSPACES_FROM_HUB=1` and `PHYSIOSPACES_NAMESPACE={namespace}`
 each model comes from its model repo ({", ".join(models)}); `PHYSIOSPACES_MODEL_REPO` may name another repo for the
-default one. When the Hub cannot be reached, the copy of the shipped checkpoint in `checkpoints/` serves instead. Run it locally: `pip install -r requirements.txt gradio && python app.py`.
+default one. When the Hub cannot be reached, the copy of the shipped checkpoint in `checkpoints/` serves instead. \
+Run it locally: `pip install -r requirements.txt gradio && python app.py`.
 
 A research demonstration, not a medical device. Data: {hub_id(task.hub.dataset, namespace=namespace)}.
 """

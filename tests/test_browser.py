@@ -1,4 +1,5 @@
-"""End to end in headless Chromium: open the hub, run an example on every tab, wait for the plot and the table, screenshot.
+"""End to end in headless Chromium: open the hub, run an example on every tab, wait for the plot and the table,
+screenshot.
 
 Needs Debian's Chromium at /usr/bin/chromium (`apt-get install chromium`) and Playwright for Python; never
 `playwright install`. Screenshots go to a temporary folder, or to PHYSIOSPACES_SCREENSHOTS when set

@@ -156,7 +156,8 @@ def test_rate_below_10_hz_is_refused(model):
 
 @needs_data("uci_har", "har_test.npz")
 def test_raw_path_reproduces_the_uci_windows_of_a_test_subject(model):
-    """Stitch subject 9's continuous segments back into signals; the pipeline recovers UCI's body acceleration and labels."""
+    """Stitch subject 9's continuous segments back into signals; the pipeline recovers UCI's body acceleration
+    and labels."""
     from core.har.data import load_split
 
     test = load_split("test")

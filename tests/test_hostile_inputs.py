@@ -22,7 +22,8 @@ sys.path.insert(0, str(FIXTURES))
 from make_hostile import CASES, make_corpus  # noqa: E402
 
 GENERIC = "Something went wrong while processing this input"
-# "task/api name" -> (task, its Space endpoint: inputs after the file, whether the file input takes a list, summary output)
+# "task/api name" -> (task, its Space endpoint: inputs after the file, whether the file input takes a list,
+# summary output)
 ENDPOINTS = {
     f"{task.name}/{endpoint.api_name}": (task.name, endpoint)
     for task in map(get_task, list_tasks())
@@ -41,13 +42,17 @@ EXPECTED = {
     "gpx_1m_points": "File 'points_1m.gpx' has about 1,000,000 track points, over the 100,000 limit of one request; "
     "upload a single workout or a shorter excerpt.",
     "wfdb_xz_bomb": "File 'bomb.dat.xz' decompresses to over 400 MiB; upload a shorter record.",
-    "zip_bomb": "'Inertial Signals/body_acc_x_test.txt' in 'bomb.zip' unpacks to 256 MiB, over the 100 MiB limit per file; "
-    "upload the dataset zip as downloaded from UCI.",
+    "zip_bomb": "'Inertial Signals/body_acc_x_test.txt' in 'bomb.zip' unpacks to 256 MiB, over the 100 MiB limit "
+    "per file; upload the dataset zip as downloaded from UCI.",
     "pickle_as_csv": "File 'model.csv' is a Python pickle, which PhysioSpaces never loads; export it as CSV.",
-    "wfdb_traversal": "The WFDB header names the data file 'passwd', which was not provided; upload 'passwd' together with the .hea file.",
-    "wfdb_absolute_path": "The WFDB header names the data file 'passwd', which was not provided; upload 'passwd' together with the .hea file.",
-    "wfdb_absurd_fs": "File 'fastrate.hea' states the sampling rate '1e+09', not a plain number of Hz; write it like 360.",
-    "tcx_bad_time": "File 'bad_time.tcx' has a track point time 'yesterday' that is not an ISO 8601 date; export the activity again as TCX.",
+    "wfdb_traversal": "The WFDB header names the data file 'passwd', which was not provided; upload 'passwd' "
+    "together with the .hea file.",
+    "wfdb_absolute_path": "The WFDB header names the data file 'passwd', which was not provided; upload 'passwd' "
+    "together with the .hea file.",
+    "wfdb_absurd_fs": "File 'fastrate.hea' states the sampling rate '1e+09', not a plain number of Hz; "
+    "write it like 360.",
+    "tcx_bad_time": "File 'bad_time.tcx' has a track point time 'yesterday' that is not an ISO 8601 date; "
+    "export the activity again as TCX.",
 }
 
 
@@ -104,8 +109,8 @@ def good_files(task: str, endpoint: Endpoint) -> list[Path]:
 
 
 def good_summary(task: str, path: Path, endpoint: Endpoint) -> str:
-    """The summary the CLI's path (`Task.run`, onnxruntime models) gives the good file; the respiration endpoints are its
-    modes, and its series endpoint's input is the threshold."""
+    """The summary the CLI's path (`Task.run`, onnxruntime models) gives the good file; the respiration endpoints are
+    its modes, and its series endpoint's input is the threshold."""
     spec = get_task(task)
     extras = tuple(good_files(task, endpoint)[1:])
     data = spec.read(path, **({"extra_files": extras} if extras else {}))

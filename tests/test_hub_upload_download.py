@@ -1,5 +1,5 @@
-"""The download path over real HTTP: staged model repos served in the Hub's layout, loaded with `load_model(repo_id=...)`
-and by the Spaces' `space_model` with PHYSIOSPACES_FROM_HUB=1."""
+"""The download path over real HTTP: staged model repos served in the Hub's layout, loaded with
+`load_model(repo_id=...)` and by the Spaces' `space_model` with PHYSIOSPACES_FROM_HUB=1."""
 
 from __future__ import annotations
 

@@ -61,7 +61,8 @@ def test_model_repo_files_and_card(staged_models, name, capsys):
 
 
 def _expected_rows(name: str) -> dict[str, dict[str, np.ndarray | list]]:
-    """Per config and split, the source rows the staged parquet must hold (label column), from the task's own loaders."""
+    """Per config and split, the source rows the staged parquet must hold (label column), from the task's own
+    loaders."""
     if name == "ecg":
         from core.ecg.data import load_beats, protocol_split
 

@@ -69,7 +69,10 @@ def test_unknown_backend_is_refused():
 
 def test_hub_loads_every_model_without_the_heavy_training_libraries():
     """Start-up time: torch (training), scikit-learn (evaluation) and scipy.signal (first request) stay unimported."""
-    script = "import sys, app; print(sorted(app.SPACES), [m for m in ('torch', 'sklearn', 'scipy.signal') if m in sys.modules])"
+    script = (
+        "import sys, app; "
+        "print(sorted(app.SPACES), [m for m in ('torch', 'sklearn', 'scipy.signal') if m in sys.modules])"
+    )
     out = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300
     )

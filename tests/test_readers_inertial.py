@@ -90,7 +90,8 @@ def test_missing_accelerometer_columns_names_found_and_expected(tmp_path):
     path = write_csv(tmp_path / "gyro_only.csv", "time,gyro_x,gyro_y,gyro_z", walking_like()[:, [0, 4, 5, 6]])
     with pytest.raises(
         InputError,
-        match=r"no accelerometer x/y/z columns \(found \['time', 'gyro_x', 'gyro_y', 'gyro_z'\]\); name them acc_x, acc_y, acc_z",
+        match=r"no accelerometer x/y/z columns \(found \['time', 'gyro_x', 'gyro_y', 'gyro_z'\]\); "
+        r"name them acc_x, acc_y, acc_z",
     ):
         read_inertial_csv(path)
 

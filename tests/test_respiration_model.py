@@ -1,4 +1,5 @@
-"""The VAE-LSTM and the apnea CNN: shapes, two-phase training that lowers the loss, and scores that find a planted anomaly."""
+"""The VAE-LSTM and the apnea CNN: shapes, two-phase training that lowers the loss, and scores that find a planted
+anomaly."""
 
 import numpy as np
 import pytest

@@ -78,7 +78,8 @@ def keyword_is(call: ast.Call, name: str, value) -> bool:
 
 
 def names_outside_calls(node: ast.AST):
-    """Names and attribute names in an expression, without descending into nested calls (their results are what shows)."""
+    """Names and attribute names in an expression, without descending into nested calls (their results are what
+    shows)."""
     if isinstance(node, ast.Name):
         yield node.id
     elif isinstance(node, ast.Attribute):

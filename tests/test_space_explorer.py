@@ -1,4 +1,5 @@
-"""The Streamlit explorer runs under AppTest: every task's measured metrics, the references, the browser and the cards."""
+"""The Streamlit explorer runs under AppTest: every task's measured metrics, the references, the browser and the
+cards."""
 
 from __future__ import annotations
 

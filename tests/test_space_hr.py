@@ -1,4 +1,5 @@
-"""The shipped heart-rate model through the CLI (`python -m core predict hr ... --json`) and the Space (gradio_client)."""
+"""The shipped heart-rate model through the CLI (`python -m core predict hr ... --json`) and the Space
+(gradio_client)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""ECG training (training/ecg.py) on a tiny Kaggle-format beat folder: a checkpoint with its report, the pre-R context input and a seed ensemble."""
+"""ECG training (training/ecg.py) on a tiny Kaggle-format beat folder: a checkpoint with its report, the pre-R context
+input and a seed ensemble."""
 
 from __future__ import annotations
 

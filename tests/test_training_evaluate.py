@@ -1,4 +1,5 @@
-"""`python -m training.evaluate TASK`: every task answers, and re-scoring a shipped checkpoint gives its metrics.json."""
+"""`python -m training.evaluate TASK`: every task answers, and re-scoring a shipped checkpoint gives its
+metrics.json."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""HAR training: rotation augmentation, rotated wearers, the refit option, cross-validation by subject and wearer references."""
+"""HAR training: rotation augmentation, rotated wearers, the refit option, cross-validation by subject and wearer
+references."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Train several architectures of one task under the same budget and tabulate their test metrics.
 
-python -m training.compare ecg --archs rnn lstm gru resnet --out runs/ecg-compare -- --epochs 6 --limit 30000 --no-use-rr
+python -m training.compare ecg --archs rnn lstm gru resnet --out runs/ecg-compare \
+-- --epochs 6 --limit 30000 --no-use-rr
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     fig.savefig(out / "comparison.png", dpi=110)
     print(
         "\n".join(
-            f"{r['arch']:>8}  acc {r['test_accuracy']:.4f}  macro-F1 {r['test_macro_f1']:.4f}  {r['train_seconds']:.0f} s"
+            f"{r['arch']:>8}  acc {r['test_accuracy']:.4f}  macro-F1 {r['test_macro_f1']:.4f}  "
+            f"{r['train_seconds']:.0f} s"
             for r in rows
         )
     )

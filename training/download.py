@@ -21,8 +21,8 @@ NOT_DOWNLOADABLE = {
     "zip, so copy the uci_har folder of the shared data.",
     "nab": "No downloader is written for the Numenta Anomaly Benchmark yet, so clone github.com/numenta/NAB into the "
     "nab folder.",
-    "respiration": "The respiration folder is assembled by hand from parts of several PhysioNet databases (see the shared "
-    "data README), so copy it from the shared data.",
+    "respiration": "The respiration folder is assembled by hand from parts of several PhysioNet databases "
+    "(see the shared data README), so copy it from the shared data.",
     "running_hr": "The Endomondo/FitRec data may not be redistributed and its stand-in running_workouts.parquet is "
     "assembled by hand, so copy the running_hr folder of the shared data.",
 }

@@ -47,9 +47,10 @@ PROTOCOL_TEXT = {
     "kaggle": "the Kaggle heartbeat CSVs' own split (87,554 train / 21,892 test beats, intra-patient); no RR features.",
 }
 LIMITS = {
-    "intra": "Intra-patient figures are optimistic: the test beats come from patients seen in training. For unseen patients see the inter-patient model. "
-    "A lone 187-sample beat row (a Kaggle CSV row) has no RR intervals and no pre-R context; both are filled as unknown and such rows "
-    "score lower (`beats_only` in metrics.json).",
+    "intra": "Intra-patient figures are optimistic: the test beats come from patients seen in training. "
+    "For unseen patients see the inter-patient model. "
+    "A lone 187-sample beat row (a Kaggle CSV row) has no RR intervals and no pre-R context; both are filled as "
+    "unknown and such rows score lower (`beats_only` in metrics.json).",
     "inter": "Inter-patient figures are what to expect on a new patient; S and F beats remain hard.",
     "kaggle": "Intra-patient and beats only: optimistic for new patients, and blind to rhythm (no RR intervals).",
 }
@@ -72,7 +73,8 @@ class ECGTrainConfig(TrainConfig):
     context_samples: int = 0
     """Pre-R samples (125 Hz) the model sees before each beat, e.g. 64 (0.5 s: the beat's P wave); 0 for beats alone."""
     members: int = 1
-    """Train that many networks (seeds seed, seed + 1, ...), each stopped on validation, served as one averaged graph."""
+    """Train that many networks (seeds seed, seed + 1, ...), each stopped on validation, served as one averaged
+    graph."""
     rr_dropout: float = 0.1
     sampler_power: float = 0.5
     label_smoothing: float = 0.0
@@ -202,7 +204,8 @@ def main(argv: list[str] | None = None) -> Path:
     model = ECGClassifier(**shape)
     n_params = sum(p.numel() for p in model.parameters()) * config.members
     print(
-        f"{config.arch} x {config.members}: {n_params:,} parameters; {len(fit_index):,} train / {len(val_index):,} validation / {len(test_index):,} test beats"
+        f"{config.arch} x {config.members}: {n_params:,} parameters; {len(fit_index):,} train / "
+        f"{len(val_index):,} validation / {len(test_index):,} test beats"
     )
 
     # training loop
@@ -355,7 +358,8 @@ def peak_detection_metrics(data_dir: str | None = None, *, method: str = "search
 
 
 def evaluate_main(argv: list[str] | None = None) -> None:
-    """`python -m training.evaluate ecg [--variant intra|inter] [--peaks]`: test metrics of a shipped checkpoint as JSON."""
+    """`python -m training.evaluate ecg [--variant intra|inter] [--peaks]`: test metrics of a shipped checkpoint
+    as JSON."""
     import argparse
 
     from core import load_model

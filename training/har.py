@@ -71,7 +71,10 @@ TEST_PROTOCOL = (
     "inertial windows (2.56 s at 50 Hz), no 561-feature vectors."
 )
 VAL_TEXT = f"the other five ({', '.join(map(str, VAL_SUBJECTS))})"
-PROTOCOL = f"UCI HAR official subject-wise split: trained on 16 of the 21 training subjects, model selection on {VAL_TEXT}, {TEST_PROTOCOL}"
+PROTOCOL = (
+    "UCI HAR official subject-wise split: trained on 16 of the 21 training subjects, "
+    f"model selection on {VAL_TEXT}, {TEST_PROTOCOL}"
+)
 FOLDS_PROTOCOL = (
     "UCI HAR official subject-wise split: the model chosen by {folds}-fold cross-validation by subject over the "
     "21 training subjects (out-of-fold macro-F1; every fold model trained for a fixed epoch count, no early "
@@ -193,7 +196,8 @@ class HARTrainConfig(TrainConfig):
             raise ConfigError(f"Config field wearer_copies={self.wearer_copies!r} must not be negative.")
         if not 0.0 < self.wearer_rotation <= 180.0:
             raise ConfigError(
-                f"Config field wearer_rotation={self.wearer_rotation!r} must be an angle in degrees, above 0 and at most 180."
+                f"Config field wearer_rotation={self.wearer_rotation!r} must be an angle in degrees, "
+                "above 0 and at most 180."
             )
         if self.folds and (self.folds < 2 or self.schedule != "cosine" or self.refit):
             raise ConfigError(
@@ -399,7 +403,8 @@ def experiment_row(
 
 
 def candidates(config: HARTrainConfig) -> list[HARTrainConfig]:
-    """The configured model and, with `compare`, its `COMPARISON_GRID` variants (recurrent ones for `baseline_epochs`)."""
+    """The configured model and, with `compare`, its `COMPARISON_GRID` variants (recurrent ones for
+    `baseline_epochs`)."""
     grid = COMPARISON_GRID if config.compare else ()
     return [config] + [
         dataclasses.replace(

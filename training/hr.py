@@ -1,7 +1,7 @@
 """Train a running heart-rate model on the 129 real workouts and write its checkpoint folder with a report.
 
-    python -m training.train hr --arch lstm --threads 1      # shipped default: the SUB3 v2 LSTM
-    python -m training.train hr --arch physio --threads 1    # variant: first-order physiological response + LSTM residual
+    python -m training.train hr --arch lstm --threads 1    # shipped default: the SUB3 v2 LSTM
+    python -m training.train hr --arch physio --threads 1  # variant: first-order physiological response + LSTM residual
     python -m training.train hr --arch lstm --epochs 3 --out runs/hr-smoke
 
 Each run trains on the user protocol (test runners unseen) and, as the second protocol, retrains the same
@@ -133,7 +133,8 @@ def intensity_of(run: Run) -> str:
 
 
 def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baselines: dict) -> tuple[dict, list[dict]]:
-    """Test metrics of the model through `predict` (the serving path), the baselines, per intensity and with calibration."""
+    """Test metrics of the model through `predict` (the serving path), the baselines, per intensity and with
+    calibration."""
     rows, errors = [], {"model": [], **{name: [] for name in baselines}}
     calibrated = {"before": [], "after": [], "constant_mean": [], "window_heart_rate": []}
     for i in index:
@@ -152,7 +153,8 @@ def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baseline
         }
         if (run.time_s[np.isfinite(run.heart_rate)] > CALIBRATION_MINUTES * 60).sum() >= 12:
             personalised = predict(model, workouts[i].recording, calibration_minutes=CALIBRATION_MINUTES)
-            # naive calibrated baseline: the window's median heart rate held for the rest of the run (a zero curve, fully shifted)
+            # naive calibrated baseline: the window's median heart rate held for the rest of the run (a zero curve,
+            # fully shifted)
             window_hr, _, _ = personalise(
                 run,
                 np.zeros(len(run.time_s)),
@@ -207,7 +209,8 @@ def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baseline
 
 
 def fit_baselines(train_runs: list[Run]) -> dict:
-    """Constant mean heart rate, and linear regression on the 14 features, fitted on the training steps with heart rate."""
+    """Constant mean heart rate, and linear regression on the 14 features, fitted on the training steps with heart
+    rate."""
     x = np.concatenate([run.features[np.isfinite(run.heart_rate)] for run in train_runs])
     y = np.concatenate([run.heart_rate[np.isfinite(run.heart_rate)] for run in train_runs])
     mean, linear = float(y.mean()), LinearRegression().fit(x, y)
@@ -231,7 +234,8 @@ def train_split(
     train_runs, val_runs = [runs[i] for i in train_index], [runs[i] for i in val_index]
     mean, std = feature_statistics([run.features for run in train_runs])
     hr = np.concatenate([run.heart_rate[np.isfinite(run.heart_rate)] for run in train_runs])
-    # a typed max HR rescales from what it is compared with in training: the runs' mean peak (the data has no resting HR)
+    # a typed max HR rescales from what it is compared with in training: the runs' mean peak (the data has no
+    # resting HR)
     peak = float(
         np.mean([np.nanpercentile(run.heart_rate, 99) for run in train_runs if np.isfinite(run.heart_rate).any()])
     )
@@ -300,14 +304,16 @@ def card_protocol(metrics: dict) -> str:
     if "calibration" in test:
         c = test["calibration"]
         lines.append(
-            f"With {c['minutes']:g} min of calibration from the same run (shift weight {c['weight']:g}): MAE after the window "
-            f"{c['mae_before']:.2f} -> {c['mae_after']:.2f} bpm; on the same steps the constant mean scores "
-            f"{c['constant_mean_mae']:.2f} and the window's heart rate held constant {c['window_heart_rate_mae']:.2f} bpm."
+            f"With {c['minutes']:g} min of calibration from the same run (shift weight {c['weight']:g}): "
+            f"MAE after the window {c['mae_before']:.2f} -> {c['mae_after']:.2f} bpm; "
+            f"on the same steps the constant mean scores {c['constant_mean_mae']:.2f} and the window's heart rate "
+            f"held constant {c['window_heart_rate_mae']:.2f} bpm."
         )
     if "second_protocol" in metrics:
         second = metrics["second_protocol"]["test"]
         lines.append(
-            f"Second protocol, {metrics['second_protocol']['protocol_text'].rstrip('.')}: test MAE {second['mae']:.2f} bpm, "
+            f"Second protocol, {metrics['second_protocol']['protocol_text'].rstrip('.')}: "
+            f"test MAE {second['mae']:.2f} bpm, "
             f"constant mean {second['baselines']['constant_mean']['mae']:.2f}, linear regression "
             f"{second['baselines']['linear_regression']['mae']:.2f} bpm."
         )
@@ -438,8 +444,8 @@ def main(argv: list[str] | None = None) -> Path:
 
 
 def evaluate_main(argv: list[str] | None = None) -> None:
-    """`python -m training.evaluate hr [--variant lstm|physio]`: test metrics of a shipped checkpoint as JSON, beside the
-    baselines fitted on the same training runs."""
+    """`python -m training.evaluate hr [--variant lstm|physio]`: test metrics of a shipped checkpoint as JSON, beside
+    the baselines fitted on the same training runs."""
     import argparse
 
     from core import load_model

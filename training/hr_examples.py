@@ -35,7 +35,8 @@ def _present(value) -> bool:
 def write_gpx(
     path: Path, time_s, latitude, longitude, altitude_m=None, heart_rate=None, *, sport: str = "running"
 ) -> Path:
-    """A GPX 1.1 track; heart rate goes in the Garmin TrackPointExtension (`gpxtpx:hr`), as Garmin and Strava write it."""
+    """A GPX 1.1 track; heart rate goes in the Garmin TrackPointExtension (`gpxtpx:hr`), as Garmin and Strava write
+    it."""
     n = len(time_s)
     altitude_m = [None] * n if altitude_m is None else altitude_m
     heart_rate = [None] * n if heart_rate is None else heart_rate
@@ -51,7 +52,10 @@ def write_gpx(
             point += f"<ele>{alt:.1f}</ele>"
         point += f"<time>{_iso(t)}</time>"
         if _present(hr):
-            point += f"<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{hr:.0f}</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions>"
+            point += (
+                f"<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{hr:.0f}</gpxtpx:hr>"
+                "</gpxtpx:TrackPointExtension></extensions>"
+            )
         lines.append(point + "</trkpt>")
     lines.append("</trkseg></trk></gpx>")
     path.write_text("\n".join(lines) + "\n")
@@ -81,7 +85,10 @@ def write_tcx(
     for t, lat, lon, alt, hr, speed in zip(time_s, *columns):
         point = f"<Trackpoint><Time>{_iso(t)}</Time>"
         if _present(lat) and _present(lon):
-            point += f"<Position><LatitudeDegrees>{lat:.7f}</LatitudeDegrees><LongitudeDegrees>{lon:.7f}</LongitudeDegrees></Position>"
+            point += (
+                f"<Position><LatitudeDegrees>{lat:.7f}</LatitudeDegrees>"
+                f"<LongitudeDegrees>{lon:.7f}</LongitudeDegrees></Position>"
+            )
         if _present(alt):
             point += f"<AltitudeMeters>{alt:.1f}</AltitudeMeters>"
         if _present(hr):
@@ -155,10 +162,11 @@ def main() -> None:
             write_tcx(examples / name, c["time_s"], c["latitude"], c["longitude"], c["altitude_m"], hr, c["speed_kmh"])
     (examples / "README.md").write_text(
         "Real runs for the Space, written from rows of `running_hr/running_workouts.parquet` by "
-        "`python -m training.hr_examples`; all MIT-licensed (runpandas example session, fit-file-parser test files) and "
-        "from runners in the test split (unseen in training). "
+        "`python -m training.hr_examples`; all MIT-licensed (runpandas example session, fit-file-parser test files) "
+        "and from runners in the test split (unseen in training). "
         + ", ".join(
-            f"`{name}`: workout {wid} ({by_id[wid].source_file}, {by_id[wid].license}{'' if hr else ', heart rate removed'})"
+            f"`{name}`: workout {wid} ({by_id[wid].source_file}, "
+            f"{by_id[wid].license}{'' if hr else ', heart rate removed'})"
             for wid, (name, hr) in EXAMPLES.items()
         )
         + ".\n"

@@ -1,4 +1,5 @@
-"""The one training loop: weighted or plain sampling, gradient clipping, ReduceLROnPlateau or cosine decay, early stopping."""
+"""The one training loop: weighted or plain sampling, gradient clipping, ReduceLROnPlateau or cosine decay,
+early stopping."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def fit(
 ) -> list[dict]:
     """Train `model` in place and restore its best state by validation score; returns one dict per epoch.
 
-    Batches are (inputs..., targets...): the model takes the first `len(model.input_names)`; `loss_fn(output, *targets)`.
+    Batches are (inputs..., targets...): the model takes the first `len(model.input_names)`;
+    `loss_fn(output, *targets)`.
     score_fn: validation outputs -> score, higher is better (drives early stopping and the kept state).
     keep_last: run every epoch and keep the last state (a refit on more data for an epoch count chosen on validation).
     """
@@ -105,7 +107,8 @@ def fit(
         }
         history.append(row)
         tqdm.write(
-            f"epoch {epoch:3d}  train_loss {row['train_loss']:.4f}  val_loss {row['val_loss']:.4f}  val_score {score:.4f}  lr {row['lr']:.1e}"
+            f"epoch {epoch:3d}  train_loss {row['train_loss']:.4f}  val_loss {row['val_loss']:.4f}  "
+            f"val_score {score:.4f}  lr {row['lr']:.1e}"
         )
         if not cosine:
             scheduler.step(score)

@@ -1,4 +1,5 @@
-"""Cut the shipped Space examples and the tiny test fixtures from the real data: `python -m training.make_examples ecg`."""
+"""Cut the shipped Space examples and the tiny test fixtures from the real data:
+`python -m training.make_examples ecg`."""
 
 from __future__ import annotations
 

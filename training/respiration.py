@@ -43,20 +43,20 @@ from training.respiration_vae import train_apnea_vae, train_series, train_wavefo
 VARIANT_SHAPES = {"series": (24, 8), "waveform": (20, 4), "apnea-vae": (int(60 * GRID_FS), 5)}
 """(window, seq_len) per VAE-LSTM variant: 2 h of NAB's 5-min data; 5 s of breathing at 4 Hz; one minute of RR."""
 PROTOCOLS = {
-    "series": "NAB realKnownCause, the five series of Lin et al.: trained on each series' anomaly-free beginning (before "
-    "its first labelled window), last 20 % of it held out for early stopping and the threshold (scored from the beginning "
-    "alone, so no test point enters it); tested on the rest of the series. Point-wise P/R/F1 without and with "
-    "point-adjustment.",
+    "series": "NAB realKnownCause, the five series of Lin et al.: trained on each series' anomaly-free beginning "
+    "(before its first labelled window), last 20 % of it held out for early stopping and the threshold "
+    "(scored from the beginning alone, so no test point enters it); tested on the rest of the series. "
+    "Point-wise P/R/F1 without and with point-adjustment.",
     "waveform": "BIDMC record 01 RESP (8 min, 125 Hz): first 75 % trains, last 25 % validates; breath detection "
     "(rule-based, not learned) scored against both annotators within 0.5 s.",
-    "apnea-vae": "Apnea-ECG, split by record: 8 test records never seen, 5 validation records for early stopping and the "
-    "threshold, 22 training records whose normal (N) minutes only train the model.",
+    "apnea-vae": "Apnea-ECG, split by record: 8 test records never seen, 5 validation records for early stopping and "
+    "the threshold, 22 training records whose normal (N) minutes only train the model.",
     "apnea": "Apnea-ECG, split by record: 8 test records never seen, 5 validation records for early stopping, the "
     "threshold and the smoothing of per-minute probabilities, 22 training records.",
-    "apnea-folds": "Apnea-ECG, split by record: 8 test records never seen; record-wise {folds}-fold cross-validation over "
-    "the 27 other records (each fold model early-stopped on its held-out records); the threshold and the smoothing of "
-    "per-minute probabilities chosen on the out-of-fold probabilities; the served model averages the probabilities of the "
-    "fold models ({views}).",
+    "apnea-folds": "Apnea-ECG, split by record: 8 test records never seen; record-wise {folds}-fold cross-validation "
+    "over the 27 other records (each fold model early-stopped on its held-out records); the threshold and the "
+    "smoothing of per-minute probabilities chosen on the out-of-fold probabilities; the served model averages the "
+    "probabilities of the fold models ({views}).",
 }
 VIEW_TEXT = {
     "raw": "one CNN per fold on the RR windows",
@@ -65,9 +65,12 @@ VIEW_TEXT = {
 }
 LIMITS = {
     "series": "NAB series are not physiological; scores depend on standardising by the series' first 15 %.",
-    "waveform": "Trained on one 8-minute record of one patient; anomaly scores flag departures from regular breathing only.",
-    "apnea-vae": "Unsupervised: flags minutes whose heart-rate dynamics differ from normal ones; far below the supervised model.",
-    "apnea": "Uses machine QRS detections of single-lead ECG; tested on 8 records of the 35 labelled Apnea-ECG records.",
+    "waveform": "Trained on one 8-minute record of one patient; anomaly scores flag departures from regular "
+    "breathing only.",
+    "apnea-vae": "Unsupervised: flags minutes whose heart-rate dynamics differ from normal ones; far below the "
+    "supervised model.",
+    "apnea": "Uses machine QRS detections of single-lead ECG; tested on 8 records of the 35 labelled Apnea-ECG "
+    "records.",
 }
 
 
@@ -108,7 +111,8 @@ class RespirationTrainConfig(TrainConfig):
         super().validate()
         if self.context < 1 or self.context % 2 == 0:
             raise ConfigError(
-                f"Config field context={self.context!r} must be an odd number of minutes (the minute and as many on each side)."
+                f"Config field context={self.context!r} must be an odd number of minutes "
+                "(the minute and as many on each side)."
             )
         if self.folds == 1 or self.folds < 0:
             raise ConfigError(f"Config field folds={self.folds!r} must be 0 (one validation split) or at least 2.")
@@ -137,7 +141,8 @@ def with_settings(model, **settings):
 
 
 def write_report(config: RespirationTrainConfig, run: dict, out: Path, seconds: float) -> None:
-    """The checkpoint folder of a trainer's `run`: weights, config, model card, metrics and the report's tables and plots."""
+    """The checkpoint folder of a trainer's `run`: weights, config, model card, metrics and the report's tables and
+    plots."""
     task = get_task("respiration")
     trained = run["model"]
     settings = {k: getattr(trained, k) for k in ("threshold", "smooth") if k in trained._hub_mixin_config}

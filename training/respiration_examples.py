@@ -1,4 +1,5 @@
-"""Cut the respiration Space examples and the tiny test fixtures from the real data: `python -m training.respiration_examples`."""
+"""Cut the respiration Space examples and the tiny test fixtures from the real data:
+`python -m training.respiration_examples`."""
 
 from __future__ import annotations
 

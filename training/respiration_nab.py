@@ -81,7 +81,8 @@ def tune_postprocessing(model: VAELSTM, data_dir: str | None) -> tuple[int, floa
 
 
 def evaluate_nab(model: VAELSTM, quantile: float, data_dir: str | None) -> tuple[list[dict], dict]:
-    """Per-series P/R/F1 on the five known-cause series (thresholds from each series' validation part) and the NAB score."""
+    """Per-series P/R/F1 on the five known-cause series (thresholds from each series' validation part) and the NAB
+    score."""
     rows = []
     for series in nab_known_cause(data_dir):
         _, val_start, train_end = nab_parts(series)
