@@ -192,7 +192,7 @@ def test_tracked_code_breaks_no_rule():
 
 def test_hub_token_never_reaches_stdout_stderr_or_logs(monkeypatch, tmp_path, capsys, caplog):
     """Re-run hub_upload's own token test while capturing every log record at DEBUG."""
-    from tests.test_hub_upload import test_publish_calls_the_hub_api_and_never_prints_the_token as publish_test
+    from tests.test_hub_upload_staging import test_publish_calls_the_hub_api_and_never_prints_the_token as publish_test
 
     caplog.set_level(logging.DEBUG)
     logging.getLogger("hub_upload.publish").debug("capture check")  # proves records from hub_upload reach caplog
