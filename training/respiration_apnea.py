@@ -85,6 +85,24 @@ def per_record_rows(
     return rows
 
 
+def fit_apnea_net(model: ApneaNet, train: tuple, val: tuple, config: RespirationTrainConfig) -> list[dict]:
+    """Train one apnea CNN (or ensemble member) on stacked (inputs, labels), early-stopped on validation AUROC."""
+    (x_train, y_train), (x_val, y_val) = train, val
+
+    def auroc(logits: np.ndarray) -> float:
+        return binary_metrics(y_val, logits, 0.0)["auroc"]
+
+    return fit(
+        model,
+        tensors(*x_train, y_train),
+        tensors(*x_val, y_val),
+        config,
+        loss_fn=nn.functional.binary_cross_entropy_with_logits,
+        score_fn=auroc,
+        augment=rr_scaling(config.rr_scale),
+    )
+
+
 def train_apnea(config: RespirationTrainConfig) -> dict:
     """The supervised apnea CNN: one validation split, or record-wise K-fold cross-validation with --folds K."""
     records = apnea_records(config.data_dir or None)
@@ -108,18 +126,7 @@ def train_apnea(config: RespirationTrainConfig) -> dict:
         night_members=night,
     )
 
-    def auroc(logits: np.ndarray) -> float:
-        return binary_metrics(y_val, logits, 0.0)["auroc"]
-
-    history = fit(
-        model,
-        tensors(*x_train, y_train),
-        tensors(*x_val, y_val),
-        config,
-        loss_fn=nn.functional.binary_cross_entropy_with_logits,
-        score_fn=auroc,
-        augment=rr_scaling(config.rr_scale),
-    )
+    history = fit_apnea_net(model, (x_train, y_train), (x_val, y_val), config)
     model.threshold, model.smooth, tuning = tune_apnea_smoothing(model, {n: records[n] for n in val})
     probability = {n: model.apnea_probability(records[n]["inputs"]) for n in val + test}
     p_val, p_test = (np.concatenate([probability[n] for n in names]) for names in (val, test))
@@ -203,18 +210,7 @@ def train_apnea_folds(config: RespirationTrainConfig, records: dict) -> dict:
             index = v * config.folds + k
             member = ensemble.member(index)
 
-            def auroc(logits: np.ndarray) -> float:
-                return binary_metrics(y_val, logits, 0.0)["auroc"]
-
-            history = fit(
-                member,
-                tensors(*x_train, y_train),
-                tensors(*x_val, y_val),
-                config,
-                loss_fn=nn.functional.binary_cross_entropy_with_logits,
-                score_fn=auroc,
-                augment=rr_scaling(config.rr_scale),
-            )
+            history = fit_apnea_net(member, (x_train, y_train), (x_val, y_val), config)
             ensemble.set_member(index, member)
             histories.append([{"fold": k + 1, "view": "night" if night else "raw", **row} for row in history])
             for name in held_out:
