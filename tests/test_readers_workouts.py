@@ -89,3 +89,43 @@ def test_repeated_timestamps_keep_the_first_point():
     recording = workout_recording(time_s=[0.0, 1.0, 1.0, 2.0], speed_kmh=[5.0, 6.0, 7.0, 8.0])
     assert recording.time.tolist() == [0.0, 1.0, 2.0]
     assert recording.channel("speed_kmh").tolist() == [5.0, 6.0, 8.0]
+
+
+def test_repeated_gps_fixes_read_the_true_speed(tmp_path):
+    """1 Hz points whose fix changes every 4 s (as some watches write): 10.2 km/h, not 0 on the repeats and 40 on the
+    updates, and not 3.6 km/h once the pipeline drops those 40 km/h 'jumps'."""
+    from core.hr.pipeline import workout_grid
+
+    time_s = np.arange(0.0, 900.0)
+    latitude = (time_s // 4) * 4 * (10.2 / 3.6) / 111_195.0
+    path = write_gpx(tmp_path / "repeated_fixes.gpx", time_s, 45.0 + latitude, np.full(len(time_s), 6.0))
+    recording = read_workout(path)
+    np.testing.assert_allclose(recording.channel("speed_kmh"), 10.2, rtol=1e-3)
+    assert np.median(workout_grid(recording).speed_kmh) == pytest.approx(10.2, rel=1e-3)
+
+
+def test_a_stop_with_the_fix_repeated_reads_near_zero():
+    time_s = np.arange(10.0)
+    latitude = np.array([0, 1, 2, 3, 3, 3, 3, 3, 4, 5]) * 1e-5  # 1.1 m/s, then 5 s standing, then on
+    speed = speed_from_gps(time_s, latitude, np.zeros(10))
+    np.testing.assert_allclose(speed[[0, 1, 2, 3, 9]], 1e-5 * 111_195 * 3.6, rtol=1e-3)
+    np.testing.assert_allclose(speed[4:9], 1e-5 * 111_195 * 3.6 / 5, rtol=1e-3)
+
+
+def test_original_endomondo_python_literal_lines_are_read_as_json(tmp_path):
+    line = (
+        "{'gender': 'male', 'sport': 'run', 'userId': 1, 'id': 7, 'flag': True, 'note': None, 'url': \"it's\", "
+        "'timestamp': [0, 10, 20, 30], 'heart_rate': [100, 110, 120, 130], 'speed': [10.0, 10.5, 11.0, 11.5], "
+        "'altitude': [5.0, 5.0, 6.0, 6.0]}\n"
+    )
+    (tmp_path / "endomondoHR.json").write_text(line)
+    recording = read_workout(tmp_path / "endomondoHR.json")
+    assert recording.name == "endomondoHR-7" and recording.meta["gender"] == "male"
+    np.testing.assert_array_equal(recording.channel("heart_rate"), [100, 110, 120, 130])
+    np.testing.assert_array_equal(recording.channel("speed_kmh"), [10.0, 10.5, 11.0, 11.5])
+
+
+def test_deeply_nested_endomondo_line_is_one_sentence(tmp_path):
+    (tmp_path / "nested.json").write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(InputError, match=r"^Line 1 of 'nested.json' is not a FitRec workout record; keep one JSON"):
+        read_workout(tmp_path / "nested.json")

@@ -6,8 +6,8 @@ speed from GPS when the file has none, and drops heart-rate values outside 30-24
 
 from __future__ import annotations
 
-import ast
 import json
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -44,16 +44,23 @@ def haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 
 def speed_from_gps(time_s: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Speed in km/h from consecutive GPS fixes (haversine distance over elapsed time);
-    the first point copies the second."""
+    """Speed in km/h from GPS fixes: haversine distance over elapsed time between consecutive distinct fixes.
+
+    Devices that repeat the last fix until a new one arrives (every 3-4 s on some watches) would otherwise read zero
+    speed on the repeats and 3-4 times the speed on the updates; every point between two distinct fixes gets the
+    mean speed of that interval instead (so a real stop, a fix repeated for minutes, still reads near zero). The first
+    fix copies the first interval's speed.
+    """
     fixed = np.isfinite(lat) & np.isfinite(lon)
     speed = np.full(len(time_s), np.nan)
     index = np.flatnonzero(fixed)
-    if len(index) < 2:
+    moved = np.concatenate([[True], (np.diff(lat[index]) != 0) | (np.diff(lon[index]) != 0)])
+    distinct = index[moved]
+    if len(distinct) < 2:
         return speed
-    steps = haversine_m(lat[index], lon[index]) / np.maximum(np.diff(time_s[index]), 1e-3) * 3.6
-    speed[index[1:]] = steps
-    speed[index[0]] = steps[0]
+    steps = haversine_m(lat[distinct], lon[distinct]) / np.maximum(np.diff(time_s[distinct]), 1e-3) * 3.6
+    interval = np.clip(np.searchsorted(distinct, index, side="left"), 1, len(distinct) - 1)
+    speed[index] = steps[interval - 1]
     return speed
 
 
@@ -325,13 +332,30 @@ def read_fit(path: str | Path) -> Recording:
     )
 
 
+_PYTHON_LITERAL_TOKENS = re.compile(r"""'([^'\\\n]*)'|("(?:[^"\\\n]|\\.)*")|\b(True|False|None)\b""")
+_JSON_CONSTANTS = {"True": "true", "False": "false", "None": "null"}
+
+
+def _python_literal_as_json(line: str) -> str:
+    """The Python-literal dict of an original `endomondoHR.json` line as JSON text: single-quoted strings (FitRec's
+    have no quotes or escapes inside) re-quoted, True/False/None renamed. Never evaluated: a Python literal evaluator
+    takes about 200 times a line's size in memory."""
+
+    def token(match: re.Match) -> str:
+        single, double, constant = match.groups()
+        if single is not None:
+            return json.dumps(single)
+        return double if double is not None else _JSON_CONSTANTS[constant]
+
+    return _PYTHON_LITERAL_TOKENS.sub(token, line)
+
+
 def _endomondo_line(line: str) -> dict:
-    """One FitRec line: JSON, or the Python-literal dicts of the original `endomondoHR.json` (parsed safely,
-    never evaluated)."""
+    """One FitRec line: JSON, or the Python-literal dict of the original `endomondoHR.json`."""
     try:
         return json.loads(line)
     except json.JSONDecodeError:
-        return ast.literal_eval(line)
+        return json.loads(_python_literal_as_json(line))
 
 
 def endomondo_recording(workout: dict, name: str = "endomondo") -> Recording:
@@ -364,7 +388,7 @@ def iter_endomondo(path: str | Path) -> Iterator[Recording]:
                 continue
             try:
                 workout = _endomondo_line(line)
-            except (ValueError, SyntaxError):
+            except (ValueError, RecursionError):
                 raise InputError(
                     f"Line {number} of {path.name!r} is not a FitRec workout record; keep one JSON object per line."
                 ) from None
