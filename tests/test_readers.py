@@ -61,6 +61,67 @@ def test_csv_non_numeric_cell_is_located(tmp_path):
         read_signal_csv(path, fs=100)
 
 
+def test_csv_one_column_with_decimal_commas_reads_the_whole_numbers(tmp_path):
+    path = tmp_path / "resp.csv"
+    path.write_text("# fs=25\nRESP\n0,125\n-1,5\n2\n0,0625\n")
+    rec = read_signal_csv(path)
+    assert rec.channels == ("RESP",) and rec.fs == 25.0
+    np.testing.assert_array_equal(rec.signal[:, 0], [0.125, -1.5, 2.0, 0.0625])
+    assert rec.meta == {"csv": "decimal comma"}
+
+
+def test_csv_semicolons_and_decimal_commas_read_as_the_comma_file(tmp_path):
+    plain = tmp_path / "plain.csv"
+    plain.write_text("time,resp\n0.00,0.125\n0.50,0.25\n1.00,-1.5\n1.50,3\n")
+    european = tmp_path / "european.csv"
+    european.write_text("time;resp\n0,00;0,125\n0,50;0,25\n1,00;-1,5\n1,50;3\n")
+    expected, rec = read_signal_csv(plain), read_signal_csv(european)
+    assert rec.channels == expected.channels == ("resp",)
+    assert rec.fs == expected.fs == pytest.approx(2.0)
+    np.testing.assert_array_equal(rec.signal, expected.signal)
+    np.testing.assert_array_equal(rec.signal[:, 0], [0.125, 0.25, -1.5, 3.0])
+    assert rec.meta == {"csv": "semicolon-separated, decimal comma"} and expected.meta == {}
+
+
+def test_csv_tab_separated_with_decimal_commas(tmp_path):
+    path = tmp_path / "strip.tsv"
+    path.write_text("MLII\tV5\n0,1\t0,2\n0,3\t-0,4\n")
+    rec = read_signal(path, fs=360)
+    assert rec.channels == ("MLII", "V5")
+    np.testing.assert_array_equal(rec.signal, [[0.1, 0.2], [0.3, -0.4]])
+    assert rec.meta == {"csv": "tab-separated, decimal comma"}
+
+
+def test_csv_with_bom_and_rate_comment_keeps_its_columns(tmp_path):
+    path = tmp_path / "strip.csv"
+    path.write_bytes("\ufeff# fs=250\nMLII,V5\n0.1,0.2\n0.3,0.4\n0.5,0.6\n".encode())
+    rec = read_signal_csv(path)
+    assert rec.fs == 250.0
+    assert rec.channels == ("MLII", "V5")
+    np.testing.assert_array_equal(rec.signal, [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    assert rec.meta == {"csv": "UTF-8 BOM"}
+
+
+def test_csv_without_header_keeps_its_first_sample(tmp_path):
+    path = tmp_path / "lead.csv"
+    path.write_text("1.5600\n1.25\n-0.5\n")
+    rec = read_signal_csv(path, fs=360)
+    assert rec.channels == ("signal",)
+    np.testing.assert_array_equal(rec.signal[:, 0], [1.56, 1.25, -0.5])
+    assert rec.meta == {"csv": "no header line"}
+    two = tmp_path / "two.csv"
+    two.write_text("1,2\n3,4\n")  # no header, so two integer columns, not decimal commas
+    rec = read_signal_csv(two, fs=360)
+    assert rec.channels == ("signal1", "signal2")
+    np.testing.assert_array_equal(rec.signal, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_csv_two_columns_with_comma_are_not_taken_for_decimal_commas(tmp_path):
+    path = tmp_path / "strip.csv"
+    path.write_text("MLII,V5\n1,05\n2,10\n")
+    np.testing.assert_array_equal(read_signal_csv(path, fs=360).signal, [[1.0, 5.0], [2.0, 10.0]])
+
+
 @pytest.mark.parametrize(
     ("content", "error", "message"),
     [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +23,33 @@ MAX_GAP_S = 0.05
 MAX_ROWS = 5_000_000
 """Most rows one request may read (3.8 h at 360 Hz, 14 h at 100 Hz); parsing stops just past it,
 so a longer file costs no more."""
+SNIFF_LINES = 50
+"""Data lines `sniff_csv` looks at to decide the separator, decimal mark and header."""
+UNNAMED_COLUMN = "signal"
+"""Name of the column of a CSV without a header line ("signal1", "signal2"... when there are several)."""
+_DECIMAL_COMMA = re.compile(r"^([-+]?(\d+(,\d*)?|,\d+)(e[-+]?\d+)?|nan)$", re.IGNORECASE)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV into a DataFrame, with a clear message when it is not a table."""
+    """Read a CSV into a DataFrame, with a clear message when it is not a table.
+
+    The layout is sniffed first (`sniff_csv`); a note on anything unusual it found (semicolons, decimal commas, a BOM,
+    no header line) is kept in `frame.attrs["csv"]`.
+    """
     path = check_file(path)
     _require_text(path)
+    dialect = sniff_csv(path)
     try:
-        frame = pd.read_csv(path, comment="#", sep=_delimiter(path), encoding_errors="strict", nrows=MAX_ROWS + 1)
+        frame = pd.read_csv(
+            path,
+            comment="#",
+            sep=dialect.sep,
+            decimal=dialect.decimal,
+            header=0 if dialect.header else None,
+            encoding="utf-8-sig",
+            encoding_errors="strict",
+            nrows=MAX_ROWS + 1,
+        )
     except UnicodeDecodeError:
         raise InputError(f"File {path.name!r} is not text; upload a CSV file.") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
@@ -41,7 +62,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise FileTooLargeError(
             f"File {path.name!r} has over {MAX_ROWS:,} rows, the limit of one request; upload a shorter excerpt."
         )
-    frame.columns = [str(column).strip() for column in frame.columns]
+    if dialect.header:
+        frame.columns = [str(column).strip() for column in frame.columns]
+    else:
+        count = frame.shape[1]
+        frame.columns = [UNNAMED_COLUMN] if count == 1 else [f"{UNNAMED_COLUMN}{i + 1}" for i in range(count)]
+    frame.attrs["csv"] = dialect.note
     return frame
 
 
@@ -55,20 +81,83 @@ def _require_text(path: Path, head_bytes: int = 1 << 20) -> None:
         raise InputError(f"File {path.name!r} is not text; upload a CSV file.") from None
 
 
-def _delimiter(path: Path) -> str:
-    """Comma, unless the first data line uses semicolons or tabs instead."""
-    with path.open("r", errors="replace") as handle:
-        line = next((line for line in handle if line.strip() and not line.startswith("#")), "")
-    if "," not in line:
+@dataclass(frozen=True)
+class CsvDialect:
+    """How to parse a CSV: field separator, decimal mark, whether the first line names the columns, and a short note
+    on what differs from plain comma-separated text with a header ("" when nothing does)."""
+
+    sep: str = ","
+    decimal: str = "."
+    header: bool = True
+    note: str = ""
+
+
+def sniff_csv(path: Path, *, sample_lines: int = SNIFF_LINES) -> CsvDialect:
+    """The separator, decimal mark and header of a CSV, from its first `sample_lines` non-comment lines.
+
+    Separator: `;` or tab when the first line holds one and no comma (or, for a one-field first line, when the data
+    lines hold one), else comma.
+    Decimal comma: only when the separator is `;` or tab and the data lines hold commas, or when the first line has
+    exactly one field and every sampled data line is one number with at most one comma (`0,125`), at least one of
+    them with it. A comma-separated line with two parts is otherwise two columns: an even number of comma-separated
+    tokens is no proof of decimal commas.
+    Header: the first line names the columns unless every field of it is a number; then the file has no header.
+    A UTF-8 byte-order mark is skipped.
+    """
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
+        head = handle.read(1)
+        bom = head == "\ufeff"
+        lines = []
+        for line in itertools.chain([("" if bom else head) + handle.readline()], handle):
+            line = line.strip()
+            if line and not line.startswith("#"):
+                lines.append(line)
+                if len(lines) > sample_lines:
+                    break
+    if not lines:
+        return CsvDialect(note="UTF-8 BOM" if bom else "")
+    first, data = lines[0], lines[1:]
+    sep = ","
+    if "," not in first:
         for candidate in (";", "\t"):
-            if candidate in line:
-                return candidate
-    return ","
+            if candidate in first or (_one_field(first) and any(candidate in line for line in data)):
+                sep = candidate
+                break
+    decimal = "."
+    if sep != ",":
+        if any("," in line for line in data):
+            decimal = ","
+    elif _one_field(first) and data and all(_DECIMAL_COMMA.match(line) for line in data):
+        if any("," in line for line in data):
+            sep, decimal = ";", ","  # one column: no separator occurs, so any but the comma reads it whole
+    header = not all(_is_number(field, decimal) for field in first.split(sep))
+    notes = [
+        {";": "semicolon-separated", "\t": "tab-separated"}.get(sep, "") if sep in "".join(lines) else "",
+        "decimal comma" if decimal == "," else "",
+        "" if header else "no header line",
+        "UTF-8 BOM" if bom else "",
+    ]
+    return CsvDialect(sep=sep, decimal=decimal, header=header, note=", ".join(note for note in notes if note))
+
+
+def _one_field(line: str) -> bool:
+    return not any(mark in line for mark in (",", ";", "\t"))
+
+
+def _is_number(text: str, decimal: str = ".") -> bool:
+    text = text.strip().strip('"')
+    if decimal == ",":
+        text = text.replace(",", ".")
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def stated_fs(path: Path) -> float | None:
     """A sampling rate written in a leading comment line such as `# fs=360`."""
-    with path.open("r", errors="replace") as handle:
+    with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
         for _ in range(5):
             line = handle.readline()
             match = _FS_COMMENT.search(line)
@@ -124,6 +213,7 @@ def read_signal_csv(path: str | Path, *, fs: float | None = None) -> Recording:
     """A CSV with signal columns; the rate comes from `fs`, a `# fs=...` comment, an `fs` column or a time column."""
     path = check_file(path)
     frame = read_table(path)
+    layout = frame.attrs.get("csv", "")
     lower = {column.lower(): column for column in frame.columns}
     fs = fs or stated_fs(path)
     fs_column = next((lower[c] for c in FS_COLUMNS if c in lower), None)
@@ -148,4 +238,10 @@ def read_signal_csv(path: str | Path, *, fs: float | None = None) -> Recording:
         raise InputError(f"File {path.name!r} has no signal column besides time; add at least one signal column.")
     values = numeric_columns(frame, path.name).to_numpy()
     values = fill_short_gaps(values, float(fs), path.name)
-    return Recording(signal=values, fs=float(fs), channels=tuple(frame.columns), name=path.stem)
+    return Recording(
+        signal=values,
+        fs=float(fs),
+        channels=tuple(frame.columns),
+        name=path.stem,
+        meta={"csv": layout} if layout else {},
+    )
