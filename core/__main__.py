@@ -6,11 +6,14 @@ Errors the user can fix print one sentence on stderr and exit with status 2, wit
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
+import math
+import re
 import sys
 
 from core import get_task, list_tasks, load_model
-from core.errors import PhysioError
+from core.errors import InputError, PhysioError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,14 +36,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_options(pairs: list[str]) -> dict:
+def parse_options(pairs: list[str], task=None) -> dict:
+    """`KEY=VALUE` pairs as a dict; a value that reads as an int or a float becomes that number, others stay strings.
+
+    task: check the names and values against the keywords of `task.predict` (`predict_keywords`): an unknown name,
+    a non-finite number, or a word for a keyword annotated as a number is refused; a keyword annotated as `str` only
+    keeps its text (a lead called "1").
+    """
+    keywords, catch_all = predict_keywords(task) if task is not None else ({}, True)
+    passed = _passed_by_run(task) if task is not None else set()
     options = {}
     for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise PhysioError(f"Option {pair!r} is not KEY=VALUE; write it like --option lead=MLII.")
-        options[key] = value
+        name, sep, text = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise InputError(f"Option {pair!r} is not KEY=VALUE; write it like --option lead=MLII.")
+        if name not in keywords and (not catch_all or name in passed):
+            accepted = ", ".join(keywords) or "none"
+            raise InputError(f"Task {task.name!r} has no option {name!r}; the options it takes are: {accepted}.")
+        annotation = keywords.get(name, "")
+        numeric = re.search(r"\b(float|int)\b", annotation) is not None
+        value = text if re.search(r"\bstr\b", annotation) and not numeric else _number(text)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"Option {name}={text} is not a finite number; give a finite number instead.")
+        if isinstance(value, str) and value.strip() and numeric:
+            raise InputError(f"Option {name}={text!r} is not a number; give a number such as {name}=0.5.")
+        options[name] = value
     return options
+
+
+def _number(text: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def predict_keywords(task) -> tuple[dict[str, str], bool]:
+    """The options `task.predict` takes (name -> its annotation as text), and whether it takes any name (`**options`).
+
+    The model and the input (its first two parameters), `progress` and the companion models are passed by `Task.run`,
+    never by the user.
+    """
+    parameters = list(inspect.signature(task.predict).parameters.values())[2:]
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    keywords = {p.name: str(p.annotation) for p in parameters if p.kind in named and p.name not in _passed_by_run(task)}
+    return keywords, any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def _passed_by_run(task) -> set[str]:
+    return {"progress"} | {keyword for companions in task.companions.values() for keyword in companions}
 
 
 def describe_inputs(task) -> str:
@@ -59,10 +106,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name}\t{get_task(name).title}\t{describe_inputs(get_task(name))}")
         return 0
     task = get_task(args.task)
+    options = parse_options(args.option + ([f"mode={args.mode}"] if args.mode else []), task)
     data = task.read(args.file, fs=args.fs, extra_files=tuple(args.extra))
-    options = parse_options(args.option)
-    if args.mode:
-        options["mode"] = args.mode
     variant = task.pick_variant(data, args.variant, **options)
 
     def load(name: str):  # --repo-id replaces the chosen variant; its companions stay the shipped ones
@@ -71,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         )
 
     result = task.run(data, load, variant=variant, **options)
-    print(json.dumps(result.to_json()) if args.json else result.summary())
+    print(json.dumps(result.to_json(), allow_nan=False) if args.json else result.summary())  # NaN is not JSON
     return 0
 
 
