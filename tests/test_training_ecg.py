@@ -17,38 +17,19 @@ from training.ecg import main as train_ecg
 from training.ecg import make_augment
 
 
-def test_context_ensemble_trains_and_serves_from_one_graph(tmp_path):
+def train_tiny_kaggle(folder, *flags: str):
+    """Train on the 9 fixture beats (30 noisy copies each; the 9 originals test) with `flags` added."""
     rows = np.loadtxt(FIXTURES / "kaggle_beats.csv", delimiter=",")
     train = np.repeat(rows, 30, axis=0)
     train[:, :187] = np.clip(train[:, :187] + np.random.default_rng(0).normal(0, 0.01, (len(train), 187)), 0, 1)
-    np.savetxt(tmp_path / "mitbih_train.csv", train, fmt="%.4f", delimiter=",")
-    np.savetxt(tmp_path / "mitbih_test.csv", rows, fmt="%.4f", delimiter=",")
-    out = train_ecg(
-        [
-            "--protocol",
-            "kaggle",
-            "--kaggle-dir",
-            str(tmp_path),
-            "--epochs",
-            "4",
-            "--batch-size",
-            "16",
-            "--width",
-            "4",
-            "--stages",
-            "2",
-            "--val-fraction",
-            "0.2",
-            "--threads",
-            "1",
-            "--context-samples",
-            "8",
-            "--members",
-            "2",
-            "--out",
-            str(tmp_path / "ckpt"),
-        ]
-    )
+    np.savetxt(folder / "mitbih_train.csv", train, fmt="%.4f", delimiter=",")
+    np.savetxt(folder / "mitbih_test.csv", rows, fmt="%.4f", delimiter=",")
+    tiny = "--protocol kaggle --epochs 4 --batch-size 16 --width 4 --stages 2 --val-fraction 0.2 --threads 1".split()
+    return train_ecg([*tiny, "--kaggle-dir", str(folder), "--out", str(folder / "ckpt"), *flags]), rows
+
+
+def test_context_ensemble_trains_and_serves_from_one_graph(tmp_path):
+    out, rows = train_tiny_kaggle(tmp_path, "--context-samples", "8", "--members", "2")
     metrics = json.loads((out / "metrics.json").read_text())
     assert [m["seed"] for m in metrics["members"]] == [0, 1] and metrics["test"]["accuracy"] >= 6 / 9
     config = json.loads((out / "config.json").read_text())
@@ -84,34 +65,7 @@ def test_lone_beats_in_training_lose_rr_and_context_together():
 
 
 def test_kaggle_protocol_trains_and_writes_a_checkpoint(tmp_path):
-    rows = np.loadtxt(FIXTURES / "kaggle_beats.csv", delimiter=",")
-    rng = np.random.default_rng(0)
-    train = np.repeat(rows, 30, axis=0)
-    train[:, :187] = np.clip(train[:, :187] + rng.normal(0, 0.01, (len(train), 187)), 0, 1)
-    np.savetxt(tmp_path / "mitbih_train.csv", train, fmt="%.4f", delimiter=",")
-    np.savetxt(tmp_path / "mitbih_test.csv", rows, fmt="%.4f", delimiter=",")
-    out = train_ecg(
-        [
-            "--protocol",
-            "kaggle",
-            "--kaggle-dir",
-            str(tmp_path),
-            "--epochs",
-            "4",
-            "--batch-size",
-            "16",
-            "--width",
-            "4",
-            "--stages",
-            "2",
-            "--val-fraction",
-            "0.2",
-            "--threads",
-            "1",
-            "--out",
-            str(tmp_path / "ckpt"),
-        ]
-    )
+    out, _ = train_tiny_kaggle(tmp_path)
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["protocol"] == "kaggle" and metrics["test"]["n"] == 9
     history = (out / "report" / "history.csv").read_text().splitlines()
