@@ -295,3 +295,38 @@ def test_missing_format_package_names_the_install_command(monkeypatch, module, r
     monkeypatch.setitem(sys.modules, module, None)  # import of `module` now fails as if it were not installed
     with pytest.raises(MissingDependencyError, match=f"install it with `pip install {module}`"):
         getattr(workouts, reader)(FIXTURES / fixture)
+
+
+def test_monitor_wfdb_record_with_an_invalid_sample_and_a_skew_tail_is_read_like_its_csv(tmp_path):
+    """What ICU monitors write: one invalid sample in RESP and the last samples of the other lead missing (skew)."""
+    import wfdb
+
+    from core import get_task, load_model
+
+    fs, t = 125, np.arange(0, 120, 1 / 125)
+    signal = np.column_stack([np.sin(2 * np.pi * 1.2 * t), np.sin(2 * np.pi * 0.25 * t)])
+    signal[3000, 1], signal[-4:, 0] = np.nan, np.nan
+    wfdb.wrsamp(
+        "monitor",
+        fs=fs,
+        units=["mV", "Ohm"],
+        sig_name=["II", "RESP"],
+        p_signal=signal,
+        fmt=["16", "16"],
+        adc_gain=[200, 1000],
+        baseline=[0, 0],
+        write_dir=str(tmp_path),
+    )
+    csv = tmp_path / "monitor.csv"
+    csv.write_text("# fs=125\nII,RESP\n" + "\n".join(f"{a:.4f},{b:.4f}" for a, b in signal) + "\n")
+    from_wfdb, from_csv = read_signal(tmp_path / "monitor.hea"), read_signal(csv)
+    for recording in (from_wfdb, from_csv):
+        assert recording.signal.shape == (len(t) - 4, 2) and np.isfinite(recording.signal).all()
+        assert recording.meta["invalid_samples"] == {"trimmed_rows": 4, "first_row": 0, "filled": 1}
+        assert recording.signal[3000, 1] == pytest.approx(np.mean(recording.signal[[2999, 3001], 1]))
+    task = get_task("respiration")
+    summaries = [
+        task.run(r, lambda v: load_model("respiration", variant=v, backend="onnx")).summary()
+        for r in (from_wfdb, from_csv)
+    ]
+    assert summaries[0] == summaries[1] and summaries[0].startswith("30 breaths in 120 s, median rate 15.0/min")

@@ -191,6 +191,16 @@ def test_ecg_record_gives_beats_for_the_rr_mode(load):
     assert all(65 <= row["heart_rate_bpm"] <= 85 for row in result.features)
 
 
+def test_ecg_lead_with_invalid_samples_says_so_in_rr_mode(load):
+    header = TASK.checkpoint().parent.parent / "spaces" / "respiration" / "examples" / "mitdb_100_6min_ecg.hea"
+    recording = read_respiration(header)
+    signal = recording.signal.copy()
+    signal[1000:1010, 0] = np.nan
+    broken = Recording(signal=signal, fs=recording.fs, channels=recording.channels, name=recording.name)
+    with pytest.raises(InputError, match=r"^The ECG lead 'MLII' has 10 invalid \(NaN or infinite\) samples, so its"):
+        TASK.run(broken, load, mode="rr")
+
+
 def test_apnea_model_inputs_follow_the_model_context_and_night_median():
     inputs = apnea_inputs(read_respiration(BEATS))
     five = apnea_windows(inputs, length=600)

@@ -20,6 +20,9 @@ FS_COLUMNS = ("fs", "sampling_rate", "sample_rate", "hz")
 _FS_COMMENT = re.compile(r"#.*?(?:fs|sampling[_ ]rate|sample[_ ]rate)\s*[:=]\s*([0-9.]+)", re.IGNORECASE)
 MAX_GAP_S = 0.05
 """NaN runs up to this long are interpolated; longer ones are refused."""
+MAX_EDGE_TRIM_S = 1.0
+"""Invalid rows at the very start or end up to this long (a multi-channel record's skew, a cut-off last line) are
+trimmed rather than refused."""
 MAX_ROWS = 5_000_000
 """Most rows one request may read (3.8 h at 360 Hz, 14 h at 100 Hz); parsing stops just past it,
 so a longer file costs no more."""
@@ -182,6 +185,29 @@ def numeric_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return converted.astype(float)
 
 
+def repair_signal(values: np.ndarray, fs: float, name: str) -> tuple[np.ndarray, dict]:
+    """The readers' one rule for invalid samples (NaN, inf, WFDB's invalid-sample code), CSV and WFDB alike.
+
+    Rows at the start or end with any invalid value are trimmed (up to `MAX_EDGE_TRIM_S`), then runs up to
+    `MAX_GAP_S` inside are interpolated and longer ones refused. Returns the values and what was done (rows trimmed,
+    the first row kept, samples filled), for `Recording.meta`.
+    """
+    values = np.array(values, dtype=float)
+    valid_rows = np.isfinite(values).all(axis=1)
+    if valid_rows.all():
+        return values, {}
+    first, last = (
+        (int(np.argmax(valid_rows)), len(values) - int(np.argmax(valid_rows[::-1]))) if valid_rows.any() else (0, 0)
+    )
+    limit = MAX_EDGE_TRIM_S * fs
+    start, end = (first if first <= limit else 0), (last if len(values) - last <= limit else len(values))
+    trimmed = start + len(values) - end
+    values = values[start:end]
+    filled = int((~np.isfinite(values)).sum())
+    values = fill_short_gaps(values, fs, name)
+    return values, {"invalid_samples": {"trimmed_rows": trimmed, "first_row": start, "filled": filled}}
+
+
 def fill_short_gaps(values: np.ndarray, fs: float, name: str, *, max_gap_s: float = MAX_GAP_S) -> np.ndarray:
     """Interpolate NaN/inf runs up to `max_gap_s` seconds per column; refuse longer ones."""
     values = np.array(values, dtype=float)
@@ -237,11 +263,11 @@ def read_signal_csv(path: str | Path, *, fs: float | None = None) -> Recording:
     if frame.shape[1] == 0:
         raise InputError(f"File {path.name!r} has no signal column besides time; add at least one signal column.")
     values = numeric_columns(frame, path.name).to_numpy()
-    values = fill_short_gaps(values, float(fs), path.name)
+    values, repaired = repair_signal(values, float(fs), path.name)
     return Recording(
         signal=values,
         fs=float(fs),
         channels=tuple(frame.columns),
         name=path.stem,
-        meta={"csv": layout} if layout else {},
+        meta={**({"csv": layout} if layout else {}), **repaired},
     )

@@ -18,6 +18,7 @@ import wfdb
 
 from core.errors import FileTooLargeError, InputError
 from core.readers import MAX_FILE_BYTES, Recording, check_file
+from core.readers.tabular import repair_signal
 
 CACHE_DIR = Path(os.environ.get("PHYSIOSPACES_CACHE", Path.home() / ".cache" / "physiospaces")) / "wfdb"
 MAX_HEADER_BYTES = 64 * 1024
@@ -161,11 +162,16 @@ def read_wfdb(header_path: str | Path, *, extra_files: tuple[str | Path, ...] = 
             shutil.copyfile(atr, workdir / "record.atr")
             ann = wfdb.rdann(str(workdir / "record"), "atr")
             annotations = {"sample": np.asarray(ann.sample), "symbol": np.asarray(ann.symbol)}
+    signal, repaired = repair_signal(signal, float(record.fs), header_path.name)
+    if annotations is not None and repaired:  # sample numbers count from the first row kept
+        sample = annotations["sample"] - repaired["invalid_samples"]["first_row"]
+        keep = (sample >= 0) & (sample < len(signal))
+        annotations = {"sample": sample[keep], "symbol": annotations["symbol"][keep]}
     return Recording(
-        signal=np.asarray(signal, dtype=float),
+        signal=signal,
         fs=float(record.fs),
         channels=tuple(record.sig_name),
         name=record_name,
         annotations=annotations,
-        meta={"units": tuple(record.units)},
+        meta={"units": tuple(record.units), **repaired},
     )

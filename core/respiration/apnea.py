@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import InputError
 from core.readers import Recording
 from core.readers.series import BeatSeries
 from core.respiration.rr import (
@@ -159,6 +160,13 @@ def ecg_beats(recording: Recording, channel: int | None = None) -> BeatSeries:
     """Beat times of an ECG record's `channel` (index; default: the first), from the ECG task's R-peak detector."""
     from core.ecg.beats import ecg_peaks
 
-    peaks = ecg_peaks(recording.signal[:, channel or 0], recording.fs)
+    lead = recording.signal[:, channel or 0]
+    invalid = int((~np.isfinite(lead)).sum())
+    if invalid:
+        raise InputError(
+            f"The ECG lead {recording.channels[channel or 0]!r} has {invalid} invalid (NaN or infinite) samples, so "
+            "its beats cannot be found; fill or cut those parts first."
+        )
+    peaks = ecg_peaks(lead, recording.fs)
     beat_times, rr = rr_from_beats(peaks / recording.fs)
     return BeatSeries(beat_times=beat_times, rr=rr, name=recording.name, source="ecg")
