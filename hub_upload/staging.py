@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import ConfigError
+from core.errors import ConfigError, InputError
 from core.predictor import CHECKPOINT_FILES
 from core.tasks import ROOT, Task, get_task, import_object, in_namespace, list_tasks
 from hub_upload import cards
@@ -234,7 +234,12 @@ def stage(kind: str, task_name: str | None, *, namespace: str, out: Path, limit:
     for task in tasks:
         if "model" in kinds:
             staged += [stage_model(task, variant, namespace=namespace, out=out) for variant in shipped_variants(task)]
-        if "dataset" in kinds and task.dataset_repo:
+        if "dataset" in kinds and task.dataset_repo and kind == "all":
+            try:  # `all` stages what it can: a dataset repo without its raw data is skipped, said why
+                staged.append(stage_dataset(task, namespace=namespace, out=out, limit=limit))
+            except InputError as exc:
+                log.warning("Skipping the dataset repo of %s: %s", task.name, exc)
+        elif "dataset" in kinds and task.dataset_repo:
             staged.append(stage_dataset(task, namespace=namespace, out=out, limit=limit))
         elif "dataset" in kinds:
             log.warning("Skipping the dataset repo of %s: its registry entry names no dataset_repo builder.", task.name)

@@ -14,7 +14,7 @@ from core.errors import ConfigError, HubAuthError
 from core.predictor import served_onnx
 from hub_upload import publish
 from hub_upload.__main__ import main
-from hub_upload.staging import StagedRepo, check_namespace, shipped_variants
+from hub_upload.staging import StagedRepo, check_namespace, shipped_variants, stage
 from tests.conftest import needs_data
 
 NS = "test-ns"
@@ -194,3 +194,19 @@ def test_publish_calls_the_hub_api_and_never_prints_the_token(monkeypatch, tmp_p
         ("add_collection_item", f"{NS}/running-hr-physio", "model"),
         ("add_collection_item", f"{NS}/running-heart-rate", "space"),
     ]
+
+
+def test_all_without_raw_data_stages_every_other_repo_and_says_which_it_skipped(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("PHYSIOSPACES_DATA", str(tmp_path / "no-data"))
+    staged = stage("all", None, namespace="tester", out=tmp_path / "staged")
+    kinds = [repo.repo_type for repo in staged]
+    tasks = [get_task(name) for name in list_tasks()]
+    assert kinds.count("dataset") == 0 and kinds.count("space") == len(tasks) + 1  # every task's Space and the explorer
+    assert kinds.count("model") == sum(len(task.checkpoints) for task in tasks)
+    skipped = [
+        record.getMessage() for record in caplog.records if record.getMessage().startswith("Skipping the dataset")
+    ]
+    assert [message.split(":")[0] for message in skipped] == [f"Skipping the dataset repo of {t.name}" for t in tasks]
+    assert all(str(tmp_path / "no-data") in message for message in skipped)
+    assert sorted(p.name for p in (tmp_path / "staged").iterdir()) == sorted(repo.folder.name for repo in staged)
+    assert all(any(repo.folder.iterdir()) for repo in staged)
