@@ -6,7 +6,6 @@ Errors the user can fix print one sentence on stderr and exit with status 2, wit
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import math
 import re
@@ -39,21 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_options(pairs: list[str], task=None) -> dict:
     """`KEY=VALUE` pairs as a dict; a value that reads as an int or a float becomes that number, others stay strings.
 
-    task: check the names and values against the keywords of `task.predict` (`predict_keywords`): an unknown name,
-    a non-finite number, or a word for a keyword annotated as a number is refused; a keyword annotated as `str` only
-    keeps its text (a lead called "1").
+    task: check the names against `task.check_option` and the values against the annotations of
+    `task.predict_options()`: a non-finite number, or a word for a keyword annotated as a number, is refused; a keyword
+    annotated as `str` only keeps its text (a lead called "1").
     """
-    keywords, catch_all = predict_keywords(task) if task is not None else ({}, True)
-    passed = _passed_by_run(task) if task is not None else set()
+    keywords = task.predict_options()[0] if task is not None else {}
     options = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
         name = name.strip()
         if not sep or not name:
             raise InputError(f"Option {pair!r} is not KEY=VALUE; write it like --option lead=MLII.")
-        if name not in keywords and (not catch_all or name in passed):
-            accepted = ", ".join(keywords) or "none"
-            raise InputError(f"Task {task.name!r} has no option {name!r}; the options it takes are: {accepted}.")
+        if task is not None:
+            task.check_option(name)
         annotation = keywords.get(name, "")
         numeric = re.search(r"\b(float|int)\b", annotation) is not None
         value = text if re.search(r"\bstr\b", annotation) and not numeric else _number(text)
@@ -72,22 +69,6 @@ def _number(text: str) -> int | float | str:
         except ValueError:
             pass
     return text
-
-
-def predict_keywords(task) -> tuple[dict[str, str], bool]:
-    """The options `task.predict` takes (name -> its annotation as text), and whether it takes any name (`**options`).
-
-    The model and the input (its first two parameters), `progress` and the companion models are passed by `Task.run`,
-    never by the user.
-    """
-    parameters = list(inspect.signature(task.predict).parameters.values())[2:]
-    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    keywords = {p.name: str(p.annotation) for p in parameters if p.kind in named and p.name not in _passed_by_run(task)}
-    return keywords, any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
-
-
-def _passed_by_run(task) -> set[str]:
-    return {"progress"} | {keyword for companions in task.companions.values() for keyword in companions}
 
 
 def describe_inputs(task) -> str:

@@ -7,13 +7,14 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Callable
 
-from core.errors import CheckpointError, UnknownTaskError
+from core.errors import CheckpointError, InputError, UnknownTaskError
 from core.predictor import Predictor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,6 +151,28 @@ class Task:
         if variant is None and self.choose_variant is not None:
             variant = self.choose_variant(data, **options)
         return self.variant(variant)
+
+    @property
+    def run_keywords(self) -> set[str]:
+        """The `predict` keywords `run` passes itself: `progress` and the companion models."""
+        return {"progress"} | {keyword for companions in self.companions.values() for keyword in companions}
+
+    def predict_options(self) -> tuple[dict[str, str], bool]:
+        """The options a user may give `predict` (name -> its annotation as text), and whether it takes any other name
+        (`**options`); the model and the input (its first two parameters) and `run_keywords` are never a user's."""
+        parameters = list(inspect.signature(self.predict).parameters.values())[2:]
+        named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        keywords = {
+            p.name: str(p.annotation) for p in parameters if p.kind in named and p.name not in self.run_keywords
+        }
+        return keywords, any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+    def check_option(self, name: str) -> None:
+        """Refuse an option name `predict` does not take from a user, naming the ones it does."""
+        keywords, catch_all = self.predict_options()
+        if name not in keywords and (not catch_all or name in self.run_keywords):
+            accepted = ", ".join(keywords) or "none"
+            raise InputError(f"Task {self.name!r} has no option {name!r}; the options it takes are: {accepted}.")
 
     def run(self, data, load: Callable[[str], Any], *, variant: str | None = None, progress=None, **options):
         """Predict `data` with the model of `variant` (default: `pick_variant`) and its companions, each loaded by

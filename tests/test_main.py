@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
 from core import get_task, list_tasks
 from core.__main__ import main as cli
-from core.__main__ import parse_options, predict_keywords
+from core.__main__ import parse_options
 from core.errors import InputError
 from tests.conftest import FIXTURES
 
@@ -39,14 +40,14 @@ def test_options_are_checked_against_the_tasks_predict_keywords():
     }
     assert parse_options(["lead=1"], get_task("ecg")) == {"lead": "1"}  # annotated str: a lead called "1" stays text
     assert parse_options(["resting_hr=55"], get_task("hr")) == {"resting_hr": 55}
-    keywords, catch_all = predict_keywords(get_task("respiration"))
+    keywords, catch_all = get_task("respiration").predict_options()
     assert list(keywords) == ["mode", "threshold"] and not catch_all  # vae= and progress= are passed by Task.run
     with pytest.raises(InputError, match="no option 'vae'; the options it takes are: mode, threshold"):
         parse_options(["vae=1"], get_task("respiration"))
 
 
 def test_a_catch_all_predict_takes_any_option_name():
-    toy = SimpleNamespace(name="toy", companions={}, predict=lambda model, data, *, progress=None, **options: None)
+    toy = replace(get_task("ecg"), name="toy", predict=lambda model, data, *, progress=None, **options: None)
     assert parse_options(["anything=2", "other=x"], toy) == {"anything": 2, "other": "x"}
     with pytest.raises(InputError, match="no option 'progress'"):
         parse_options(["progress=1"], toy)
