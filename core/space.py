@@ -6,12 +6,14 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
+import math
 import os
 from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
 import gradio as gr
+from gradio.data_classes import FileData
 
 from core.errors import InputError, PhysioError
 from core.tasks import in_namespace
@@ -86,6 +88,37 @@ def space_models(task: str) -> dict:
     from core import get_task
 
     return {variant: space_model(task, variant) for variant in get_task(task).checkpoints}
+
+
+def json_api(task, models: dict) -> None:
+    """Register `/<task>_json` in the Blocks being built: the uploaded files and a dict of predict options (`fs`, and
+    those `predict` takes, e.g. `mode` or `threshold`) in, the result as `python -m core predict ... --json` writes it
+    out, through the same `Task.run`."""
+
+    @guard
+    def predict_json(files: list[FileData], options: dict | None = None) -> dict:
+        main, extras = split_upload([file["path"] for file in files or []])
+        options = dict(options or {})
+        fs = options.pop("fs", None)
+        for name, value in options.items():
+            task.check_option(name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InputError(f"Option {name}={value} is not a finite number; give a finite number instead.")
+        return task.run(task.read(main, fs=fs, extra_files=extras), models.__getitem__, **options).to_json()
+
+    # real types, not this module's postponed annotation strings: gradio reads them to upload the files
+    predict_json.__annotations__ = {"files": list[FileData], "options": dict | None, "return": dict}
+    gr.api(predict_json, api_name=f"{task.name}_json", api_description=f"{task.title}: the result as JSON.")
+    example = next((path for path in task.examples if path.suffix != ".dat"), None)
+    files = ", ".join(f'handle_file("{file.name}")' for file in upload_of(example)) if example else 'handle_file("...")'
+    with gr.Accordion("Use via API: the result as JSON", open=False):
+        gr.Markdown(
+            "```python\nfrom gradio_client import Client, handle_file\n\n"
+            f'client = Client("{task.hub.space}")\n'
+            f'result = client.predict([{files}], {{}}, api_name="/{task.name}_json")\n```\n'
+            "The second argument takes the predict options as a dict (for example `fs`, and those the task takes); "
+            "the result is the same JSON as `python -m core predict ... --json`."
+        )
 
 
 def upload_of(path: Path) -> list[Path]:

@@ -3,6 +3,7 @@ every Space endpoint answers its example as the CLI does."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -92,3 +93,19 @@ def check_endpoint(client, task, endpoint, capsys) -> str:
 @pytest.mark.parametrize(("task_name", "endpoint"), ENDPOINTS, ids=[f"{n}/{e.api_name}" for n, e in ENDPOINTS])
 def test_space_endpoint_answers_its_example(task_name, endpoint, space_client, capsys):
     check_endpoint(space_client(task_name), get_task(task_name), endpoint, capsys)
+
+
+@pytest.mark.parametrize("task_name", list_tasks())
+def test_json_api_endpoint_returns_the_cli_json(task_name, space_client, capsys):
+    task = get_task(task_name)
+    example = task.example(task.endpoints[0].examples[0])
+    files = [handle_file(str(path)) for path in upload_of(example)]
+    result = space_client(task_name).predict(files, {}, api_name=f"/{task_name}_json")
+    assert cli_main(["predict", task_name, str(example), "--json"]) == 0
+    assert result == json.loads(capsys.readouterr().out)
+
+
+def test_json_api_endpoint_refuses_an_unknown_option_in_one_sentence(space_client):
+    example = get_task("ecg").example("mitdb_208_20s.csv")
+    with pytest.raises(Exception, match=r"Task 'ecg' has no option 'bogus'; the options it takes are: lead\."):
+        space_client("ecg").predict([handle_file(str(example))], {"bogus": 1}, api_name="/ecg_json")

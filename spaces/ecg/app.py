@@ -10,6 +10,7 @@ from core.space import (
     QUEUE_OPTIONS,
     example_uploads,
     guard,
+    json_api,
     lazy_demo,
     space_models,
     split_upload,
@@ -60,6 +61,7 @@ def build() -> None:
             counts = gr.Dataframe(label="Beats per class", interactive=False)
     table = gr.Dataframe(label="Every beat", interactive=False, max_height=320)
     button.click(classify, [files, fs], [plot, summary, counts, table], api_name="classify")
+    json_api(TASK, MODELS)
 
 
 __getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access

@@ -4,7 +4,7 @@ import gradio as gr
 
 from core import get_task
 from core.har.render import plot_result, shares_frame, windows_frame
-from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, guard, lazy_demo, space_models, standalone_demo
+from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, guard, json_api, lazy_demo, space_models, standalone_demo
 
 TASK = get_task("har")
 MODELS = space_models("har")
@@ -57,6 +57,7 @@ def build() -> None:
             shares = gr.Dataframe(label="Share of time per activity", interactive=False)
     table = gr.Dataframe(label="Every window", interactive=False, max_height=320)
     button.click(recognise, [file, acc_unit, gyro_unit, fs], [plot, summary, shares, table], api_name="recognise")
+    json_api(TASK, MODELS)
 
 
 __getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access

@@ -6,7 +6,16 @@ import gradio as gr
 from core import get_task
 from core.hr.render import curve_frame, plot_result, samples_frame
 from core.readers.workouts import WORKOUT_SUFFIXES
-from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, guard, lazy_demo, space_models, split_upload, standalone_demo
+from core.space import (
+    LAUNCH_OPTIONS,
+    QUEUE_OPTIONS,
+    guard,
+    json_api,
+    lazy_demo,
+    space_models,
+    split_upload,
+    standalone_demo,
+)
 
 TASK = get_task("hr")
 MODELS = space_models("hr")
@@ -78,6 +87,7 @@ def build() -> None:
     curve = gr.LinePlot(x="minute", y="bpm", color="series", label="Heart rate (interactive)", height=260)
     table = gr.Dataframe(label="Every 5 s step", interactive=False, max_height=300)
     button.click(predict_run, [file, calibration, resting, maximum], [summary, plot, curve, table], api_name="predict")
+    json_api(TASK, MODELS)
 
 
 __getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access

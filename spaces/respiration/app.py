@@ -10,6 +10,7 @@ from core.space import (
     QUEUE_OPTIONS,
     example_uploads,
     guard,
+    json_api,
     lazy_demo,
     space_models,
     split_upload,
@@ -140,6 +141,7 @@ def build() -> None:
         series_button.click(
             analyse_series, [series_files, threshold], [series_plot, series_summary, series_table], api_name="series"
         )
+    json_api(TASK, MODELS)
 
 
 __getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
