@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import sys
 
 from core import get_task, list_tasks, load_model
 from core.errors import InputError, PhysioError
+from core.tasks import check_option_value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,13 +49,13 @@ def parse_options(pairs: list[str], task=None) -> dict:
         name = name.strip()
         if not sep or not name:
             raise InputError(f"Option {pair!r} is not KEY=VALUE; write it like --option lead=MLII.")
-        if task is not None:
-            task.check_option(name)
         annotation = keywords.get(name, "")
         numeric = re.search(r"\b(float|int)\b", annotation) is not None
         value = text if re.search(r"\bstr\b", annotation) and not numeric else _number(text)
-        if isinstance(value, float) and not math.isfinite(value):
-            raise InputError(f"Option {name}={text} is not a finite number; give a finite number instead.")
+        if task is None:
+            check_option_value(name, value)
+        else:
+            task.check_option(name, value)
         if isinstance(value, str) and value.strip() and numeric:
             raise InputError(f"Option {name}={text!r} is not a number; give a number such as {name}=0.5.")
         options[name] = value

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
-import math
 import os
 from pathlib import Path
 from types import ModuleType
@@ -101,9 +100,7 @@ def json_api(task, models: dict) -> None:
         options = dict(options or {})
         fs = options.pop("fs", None)
         for name, value in options.items():
-            task.check_option(name)
-            if isinstance(value, float) and not math.isfinite(value):
-                raise InputError(f"Option {name}={value} is not a finite number; give a finite number instead.")
+            task.check_option(name, value)
         return task.run(task.read(main, fs=fs, extra_files=extras), models.__getitem__, **options).to_json()
 
     # real types, not this module's postponed annotation strings: gradio reads them to upload the files

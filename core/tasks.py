@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
 import os
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,6 +28,12 @@ SPACES = ROOT / "spaces"
 def data_dir() -> Path:
     """The folder of the raw datasets: $PHYSIOSPACES_DATA, else ../shared/data beside the project."""
     return Path(os.environ.get("PHYSIOSPACES_DATA", ROOT.parent / "shared" / "data"))
+
+
+def check_option_value(name: str, value: Any) -> None:
+    """Refuse an option value that is a number but not a finite one (nan, inf)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"Option {name}={value} is not a finite number; give a finite number instead.")
 
 
 def import_object(path: str) -> Any:
@@ -167,12 +174,14 @@ class Task:
         }
         return keywords, any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
-    def check_option(self, name: str) -> None:
-        """Refuse an option name `predict` does not take from a user, naming the ones it does."""
+    def check_option(self, name: str, value: Any = None) -> None:
+        """Refuse an option name `predict` does not take from a user (naming the ones it does), or a number that is
+        not finite."""
         keywords, catch_all = self.predict_options()
         if name not in keywords and (not catch_all or name in self.run_keywords):
             accepted = ", ".join(keywords) or "none"
             raise InputError(f"Task {self.name!r} has no option {name!r}; the options it takes are: {accepted}.")
+        check_option_value(name, value)
 
     def run(self, data, load: Callable[[str], Any], *, variant: str | None = None, progress=None, **options):
         """Predict `data` with the model of `variant` (default: `pick_variant`) and its companions, each loaded by
