@@ -189,23 +189,29 @@ def unknown_context(n: int, samples: int = CONTEXT_LENGTH) -> np.ndarray:
     return np.zeros((n, samples), dtype=np.float32)
 
 
-def match_peaks(
-    reference: np.ndarray, detected: np.ndarray, fs: float, *, tolerance_s: float = 0.15
-) -> tuple[int, int, int]:
-    """(true positives, false negatives, false positives) matching each reference beat to the nearest unused detection
-    within `tolerance_s` seconds (150 ms, as in the usual MIT-BIH QRS-detection protocol)."""
-    detected = np.sort(np.asarray(detected))
+def match_beats(reference: np.ndarray, detected: np.ndarray, fs: float, *, tolerance_s: float = 0.15) -> np.ndarray:
+    """For each reference beat (sample positions), the index into sorted `detected` of its match, -1 if none: the
+    nearest unused detection within `tolerance_s` seconds (150 ms, as in the usual MIT-BIH QRS-detection protocol)."""
+    detected = np.asarray(detected)
     used = np.zeros(len(detected), dtype=bool)
     tolerance = tolerance_s * fs
-    nearest = np.searchsorted(detected, reference)
-    tp = 0
-    for position, ref in zip(nearest, reference):
+    matched = np.full(len(reference), -1, dtype=np.int64)
+    for i, (position, ref) in enumerate(zip(np.searchsorted(detected, reference), reference)):
         candidates = [
             c
             for c in (position - 1, position)
             if 0 <= c < len(detected) and not used[c] and abs(detected[c] - ref) <= tolerance
         ]
         if candidates:
-            used[min(candidates, key=lambda c: abs(detected[c] - ref))] = True
-            tp += 1
+            matched[i] = min(candidates, key=lambda c: abs(detected[c] - ref))
+            used[matched[i]] = True
+    return matched
+
+
+def match_peaks(
+    reference: np.ndarray, detected: np.ndarray, fs: float, *, tolerance_s: float = 0.15
+) -> tuple[int, int, int]:
+    """(true positives, false negatives, false positives) of `match_beats`."""
+    detected = np.sort(np.asarray(detected))
+    tp = int((match_beats(reference, detected, fs, tolerance_s=tolerance_s) >= 0).sum())
     return tp, len(reference) - tp, len(detected) - tp
