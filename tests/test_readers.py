@@ -330,3 +330,51 @@ def test_monitor_wfdb_record_with_an_invalid_sample_and_a_skew_tail_is_read_like
         for r in (from_wfdb, from_csv)
     ]
     assert summaries[0] == summaries[1] and summaries[0].startswith("30 breaths in 120 s, median rate 15.0/min")
+
+
+def test_long_gap_is_kept_as_nan_when_the_reader_splits_there(tmp_path):
+    """A 2 s invalid stretch inside a record: refused by default, kept as NaN and reported with `split_gaps`."""
+    import wfdb
+
+    fs, t = 125, np.arange(0, 60, 1 / 125)
+    signal = np.column_stack([np.sin(2 * np.pi * 1.2 * t), np.sin(2 * np.pi * 0.25 * t)])
+    signal[2500:2750, 1] = np.nan  # 2 s of RESP from 20 s
+    signal[4000, 1] = np.nan  # one short dropout, filled
+    csv = tmp_path / "gap.csv"
+    csv.write_text("# fs=125\nII,RESP\n" + "\n".join(f"{a:.4f},{b:.4f}" for a, b in signal) + "\n")
+    wfdb.wrsamp("gap", fs=fs, units=["mV", "Ohm"], sig_name=["II", "RESP"], p_signal=signal, fmt=["16", "16"],
+                adc_gain=[200, 1000], baseline=[0, 0], write_dir=str(tmp_path))  # fmt: skip
+    with pytest.raises(InputError, match=r"run of 250 missing values \(2.00 s\) from sample 2500"):
+        read_signal_csv(csv)
+    for recording in (read_signal_csv(csv, split_gaps=True), read_wfdb(tmp_path / "gap.hea", split_gaps=True)):
+        assert recording.meta["invalid_samples"] == {
+            "trimmed_rows": 0,
+            "first_row": 0,
+            "filled": 1,
+            "gaps": [{"column": 1, "start_s": 20.0, "end_s": 22.0}],
+        }
+        resp = recording.signal[:, 1]
+        assert np.isnan(resp).sum() == 250 and np.isnan(resp[2500:2750]).all()
+        assert np.isfinite(recording.signal[:, 0]).all() and np.isfinite(resp[4000])
+
+
+def test_csv_with_too_many_columns_is_refused_before_parsing(tmp_path):
+    from core.readers.tabular import MAX_COLUMNS
+
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(MAX_COLUMNS + 1)) + "\n" + ",".join(["1"] * (MAX_COLUMNS + 1)))
+    with pytest.raises(FileTooLargeError, match=f"has {MAX_COLUMNS + 1} columns, over the limit of {MAX_COLUMNS}"):
+        read_signal_csv(path, fs=100)
+
+
+def test_wide_csv_reads_fewer_rows(tmp_path, monkeypatch):
+    """The row limit shrinks with the column count, so rows x columns stays under MAX_CELLS."""
+    import core.readers.tabular as tabular
+
+    monkeypatch.setattr(tabular, "MAX_CELLS", 40)
+    path = tmp_path / "four.csv"
+    path.write_text("a,b,c,d\n" + "1,2,3,4\n" * 11)
+    with pytest.raises(FileTooLargeError, match="over 10 rows of 4 columns"):
+        read_signal_csv(path, fs=100)
+    path.write_text("a,b,c,d\n" + "1,2,3,4\n" * 10)
+    assert read_signal_csv(path, fs=100).signal.shape == (10, 4)

@@ -19,13 +19,17 @@ TIME_COLUMNS = ("time", "time_s", "t", "seconds", "timestamp", "time [s]", "time
 FS_COLUMNS = ("fs", "sampling_rate", "sample_rate", "hz")
 _FS_COMMENT = re.compile(r"#.*?(?:fs|sampling[_ ]rate|sample[_ ]rate)\s*[:=]\s*([0-9.]+)", re.IGNORECASE)
 MAX_GAP_S = 0.05
-"""NaN runs up to this long are interpolated; longer ones are refused."""
+"""NaN runs up to this long are interpolated; longer ones are refused, or kept as NaN for a reader that splits there."""
 MAX_EDGE_TRIM_S = 1.0
 """Invalid rows at the very start or end up to this long (a multi-channel record's skew, a cut-off last line) are
 trimmed rather than refused."""
 MAX_ROWS = 5_000_000
 """Most rows one request may read (3.8 h at 360 Hz, 14 h at 100 Hz); parsing stops just past it,
 so a longer file costs no more."""
+MAX_COLUMNS = 64
+"""Most columns a CSV may have (a 12-lead ECG with time has 13, a sleep-study export about 30)."""
+MAX_CELLS = 20_000_000
+"""Most values one request may parse (rows x columns: 160 MB as float64); fewer rows are read from wider tables."""
 SNIFF_LINES = 50
 """Data lines `sniff_csv` looks at to decide the separator, decimal mark and header."""
 UNNAMED_COLUMN = "signal"
@@ -42,6 +46,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
     path = check_file(path)
     _require_text(path)
     dialect = sniff_csv(path)
+    if dialect.columns > MAX_COLUMNS:
+        raise FileTooLargeError(
+            f"File {path.name!r} has {dialect.columns} columns, over the limit of {MAX_COLUMNS}; "
+            "keep only the signal columns (and time) in the CSV."
+        )
+    max_rows = min(MAX_ROWS, MAX_CELLS // max(dialect.columns, 1))
     try:
         frame = pd.read_csv(
             path,
@@ -51,7 +61,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
             header=0 if dialect.header else None,
             encoding="utf-8-sig",
             encoding_errors="strict",
-            nrows=MAX_ROWS + 1,
+            nrows=max_rows + 1,
         )
     except UnicodeDecodeError:
         raise InputError(f"File {path.name!r} is not text; upload a CSV file.") from None
@@ -61,9 +71,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
         ) from None
     if frame.empty:
         raise InputError(f"File {path.name!r} has a header but no rows; upload a file with samples in it.")
-    if len(frame) > MAX_ROWS:
+    if len(frame) > max_rows:
         raise FileTooLargeError(
-            f"File {path.name!r} has over {MAX_ROWS:,} rows, the limit of one request; upload a shorter excerpt."
+            f"File {path.name!r} has over {max_rows:,} rows of {dialect.columns} columns, the limit of one request; "
+            "upload a shorter excerpt."
         )
     if dialect.header:
         frame.columns = [str(column).strip() for column in frame.columns]
@@ -87,12 +98,14 @@ def _require_text(path: Path, head_bytes: int = 1 << 20) -> None:
 @dataclass(frozen=True)
 class CsvDialect:
     """How to parse a CSV: field separator, decimal mark, whether the first line names the columns, and a short note
-    on what differs from plain comma-separated text with a header ("" when nothing does)."""
+    on what differs from plain comma-separated text with a header ("" when nothing does), and the first line's field
+    count."""
 
     sep: str = ","
     decimal: str = "."
     header: bool = True
     note: str = ""
+    columns: int = 1
 
 
 def sniff_csv(path: Path, *, sample_lines: int = SNIFF_LINES) -> CsvDialect:
@@ -133,14 +146,17 @@ def sniff_csv(path: Path, *, sample_lines: int = SNIFF_LINES) -> CsvDialect:
     elif _one_field(first) and data and all(_DECIMAL_COMMA.match(line) for line in data):
         if any("," in line for line in data):
             sep, decimal = ";", ","  # one column: no separator occurs, so any but the comma reads it whole
-    header = not all(_is_number(field, decimal) for field in first.split(sep))
+    fields = first.split(sep)
+    header = not all(_is_number(field, decimal) for field in fields)
     notes = [
         {";": "semicolon-separated", "\t": "tab-separated"}.get(sep, "") if sep in "".join(lines) else "",
         "decimal comma" if decimal == "," else "",
         "" if header else "no header line",
         "UTF-8 BOM" if bom else "",
     ]
-    return CsvDialect(sep=sep, decimal=decimal, header=header, note=", ".join(note for note in notes if note))
+    return CsvDialect(
+        sep=sep, decimal=decimal, header=header, note=", ".join(note for note in notes if note), columns=len(fields)
+    )
 
 
 def _one_field(line: str) -> bool:
@@ -185,12 +201,13 @@ def numeric_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return converted.astype(float)
 
 
-def repair_signal(values: np.ndarray, fs: float, name: str) -> tuple[np.ndarray, dict]:
+def repair_signal(values: np.ndarray, fs: float, name: str, *, split_gaps: bool = False) -> tuple[np.ndarray, dict]:
     """The readers' one rule for invalid samples (NaN, inf, WFDB's invalid-sample code), CSV and WFDB alike.
 
     Rows at the start or end with any invalid value are trimmed (up to `MAX_EDGE_TRIM_S`), then runs up to
-    `MAX_GAP_S` inside are interpolated and longer ones refused. Returns the values and what was done (rows trimmed,
-    the first row kept, samples filled), for `Recording.meta`.
+    `MAX_GAP_S` inside are interpolated; longer ones are refused, or with `split_gaps` kept as NaN for the task to
+    analyse the parts between them separately. Returns the values and what was done (rows trimmed, the first row kept,
+    samples filled, long gaps kept), for `Recording.meta`.
     """
     values = np.array(values, dtype=float)
     valid_rows = np.isfinite(values).all(axis=1)
@@ -203,17 +220,30 @@ def repair_signal(values: np.ndarray, fs: float, name: str) -> tuple[np.ndarray,
     start, end = (first if first <= limit else 0), (last if len(values) - last <= limit else len(values))
     trimmed = start + len(values) - end
     values = values[start:end]
-    filled = int((~np.isfinite(values)).sum())
-    values = fill_short_gaps(values, fs, name)
-    return values, {"invalid_samples": {"trimmed_rows": trimmed, "first_row": start, "filled": filled}}
+    invalid = int((~np.isfinite(values)).sum())
+    values, gaps = _fill_gaps(values, fs, name, MAX_GAP_S, keep_long=split_gaps)
+    kept = int(np.isnan(values).sum())
+    report = {"trimmed_rows": trimmed, "first_row": start, "filled": invalid - kept}
+    if gaps:
+        report["gaps"] = gaps
+    return values, {"invalid_samples": report}
 
 
 def fill_short_gaps(values: np.ndarray, fs: float, name: str, *, max_gap_s: float = MAX_GAP_S) -> np.ndarray:
     """Interpolate NaN/inf runs up to `max_gap_s` seconds per column; refuse longer ones."""
+    return _fill_gaps(values, fs, name, max_gap_s, keep_long=False)[0]
+
+
+def _fill_gaps(
+    values: np.ndarray, fs: float, name: str, max_gap_s: float, *, keep_long: bool
+) -> tuple[np.ndarray, list[dict]]:
+    """`fill_short_gaps`, or with `keep_long` longer runs left NaN; also returns those ({"column", "start_s",
+    "end_s"} each)."""
     values = np.array(values, dtype=float)
     values[~np.isfinite(values)] = np.nan
+    kept: list[dict] = []
     if not np.isnan(values).any():
-        return values
+        return values, kept
     longest = max_gap_s * fs
     for column in range(values.shape[1]):
         missing = np.isnan(values[:, column])
@@ -223,20 +253,30 @@ def fill_short_gaps(values: np.ndarray, fs: float, name: str, *, max_gap_s: floa
             raise InputError(f"File {name!r} has no numeric values in column {column + 1}; fill it or remove it.")
         edges = np.diff(np.concatenate([[0], missing.astype(int), [0]]))
         starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        run = int((ends - starts).max())
-        if run > longest:
-            where = starts[(ends - starts).argmax()]
+        long_runs = (ends - starts) > longest
+        if long_runs.any() and not keep_long:
+            run, where = int((ends - starts).max()), starts[(ends - starts).argmax()]
             raise InputError(
                 f"File {name!r} has a run of {run} missing values ({run / fs:.2f} s) from sample {where}; "
                 f"gaps up to {max_gap_s:g} s are filled, so cut the recording around longer ones."
             )
+        kept += [
+            {"column": column, "start_s": round(a / fs, 3), "end_s": round(b / fs, 3)}
+            for a, b in zip(starts[long_runs], ends[long_runs])
+        ]
+        short = missing.copy()
+        for a, b in zip(starts[long_runs], ends[long_runs]):
+            short[a:b] = False
         good = np.flatnonzero(~missing)
-        values[missing, column] = np.interp(np.flatnonzero(missing), good, values[good, column])
-    return values
+        values[short, column] = np.interp(np.flatnonzero(short), good, values[good, column])
+    return values, kept
 
 
-def read_signal_csv(path: str | Path, *, fs: float | None = None) -> Recording:
-    """A CSV with signal columns; the rate comes from `fs`, a `# fs=...` comment, an `fs` column or a time column."""
+def read_signal_csv(path: str | Path, *, fs: float | None = None, split_gaps: bool = False) -> Recording:
+    """A CSV with signal columns; the rate comes from `fs`, a `# fs=...` comment, an `fs` column or a time column.
+
+    split_gaps: keep invalid runs over `MAX_GAP_S` as NaN (see `repair_signal`) instead of refusing the file.
+    """
     path = check_file(path)
     frame = read_table(path)
     layout = frame.attrs.get("csv", "")
@@ -263,7 +303,7 @@ def read_signal_csv(path: str | Path, *, fs: float | None = None) -> Recording:
     if frame.shape[1] == 0:
         raise InputError(f"File {path.name!r} has no signal column besides time; add at least one signal column.")
     values = numeric_columns(frame, path.name).to_numpy()
-    values, repaired = repair_signal(values, float(fs), path.name)
+    values, repaired = repair_signal(values, float(fs), path.name, split_gaps=split_gaps)
     return Recording(
         signal=values,
         fs=float(fs),

@@ -107,9 +107,12 @@ def _find_data(file_name: str, header_dir: Path, extra_files: tuple[Path, ...]) 
     )
 
 
-def read_wfdb(header_path: str | Path, *, extra_files: tuple[str | Path, ...] = ()) -> Recording:
+def read_wfdb(
+    header_path: str | Path, *, extra_files: tuple[str | Path, ...] = (), split_gaps: bool = False
+) -> Recording:
     """Read a WFDB record from its header path; data files are found beside it or among `extra_files`.
 
+    split_gaps: keep invalid runs too long to fill as NaN (see `repair_signal`) instead of refusing the record.
     Reference annotations (`.atr` beside the header) are attached when present.
     """
     header_path = check_file(header_path, max_bytes=MAX_HEADER_BYTES)
@@ -162,7 +165,7 @@ def read_wfdb(header_path: str | Path, *, extra_files: tuple[str | Path, ...] = 
             shutil.copyfile(atr, workdir / "record.atr")
             ann = wfdb.rdann(str(workdir / "record"), "atr")
             annotations = {"sample": np.asarray(ann.sample), "symbol": np.asarray(ann.symbol)}
-    signal, repaired = repair_signal(signal, float(record.fs), header_path.name)
+    signal, repaired = repair_signal(signal, float(record.fs), header_path.name, split_gaps=split_gaps)
     if annotations is not None and repaired:  # sample numbers count from the first row kept
         sample = annotations["sample"] - repaired["invalid_samples"]["first_row"]
         keep = (sample >= 0) & (sample < len(signal))
