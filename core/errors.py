@@ -74,3 +74,11 @@ class UnitError(InputError):
 
 class HubAuthError(PhysioError):
     """No Hugging Face token is available for publishing."""
+
+
+class RequestTimeoutError(PhysioError):
+    """A request ran over the server's time limit for one request."""
+
+
+class ServerBusyError(PhysioError):
+    """Every slot for long recordings stayed taken for the whole time limit."""
