@@ -284,7 +284,7 @@ def test_beat_row_length_is_the_ecg_models_beat_length():
 
 
 @pytest.mark.parametrize(
-    ("module", "reader", "fixture"), [("fitdecode", "read_fit", "hr_run.fit"), ("gpxpy", "read_gpx", "hr_run.gpx")]
+    ("module", "reader", "fixture"), [("fitdecode", "read_fit", "hr_run.fit"), ("defusedxml", "read_gpx", "hr_run.gpx")]
 )
 def test_missing_format_package_names_the_install_command(monkeypatch, module, reader, fixture):
     import sys

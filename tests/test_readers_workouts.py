@@ -129,3 +129,94 @@ def test_deeply_nested_endomondo_line_is_one_sentence(tmp_path):
     (tmp_path / "nested.json").write_text("[" * 100_000 + "]" * 100_000 + "\n")
     with pytest.raises(InputError, match=r"^Line 1 of 'nested.json' is not a FitRec workout record; keep one JSON"):
         read_workout(tmp_path / "nested.json")
+
+
+def _hostile_gpx(path, body: str, *, head: str = "", gpx_attributes: str = "") -> str:
+    """A GPX whose track is the 80-point fixture's, with `body` before it (inside <gpx>) and `head` before <gpx>."""
+    track = (FIXTURES / "hr_run.gpx").read_text()
+    start = track.index("<trk>")
+    opening = track[track.index("<gpx") : start]
+    if gpx_attributes:
+        opening = opening.replace("<gpx ", f"<gpx {gpx_attributes} ", 1)
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + head + opening + body + track[start:])
+    return path
+
+
+def test_gpx_full_of_xmlns_in_a_comment_reads_in_well_under_a_second(tmp_path):
+    """The gpxpy pre-scan took 48 s on 640 KB of ' xmlns' in a comment and froze every other request."""
+    import time
+
+    path = _hostile_gpx(tmp_path / "comment.gpx", "<!--" + " xmlns" * 110_000 + "-->")
+    started = time.perf_counter()
+    recording = read_workout(path)
+    assert time.perf_counter() - started < 1.0
+    assert len(recording.time) == 80 and recording.channel("heart_rate")[0] == FIRST_POINT["heart_rate"]
+
+
+def test_gpx_with_20000_namespace_declarations_reads_fast_and_registers_none(tmp_path):
+    import time
+    from xml.etree import ElementTree
+
+    declarations = " ".join(f'xmlns:p{i}="urn:p{i}"' for i in range(20_000))
+    path = _hostile_gpx(tmp_path / "namespaces.gpx", "", gpx_attributes=declarations)
+    registered = len(ElementTree._namespace_map)
+    started = time.perf_counter()
+    assert len(read_workout(path).time) == 80
+    assert time.perf_counter() - started < 2.0
+    assert len(ElementTree._namespace_map) == registered
+
+
+@pytest.mark.parametrize("suffix", ["gpx", "tcx"])
+def test_internal_entities_are_refused_before_expansion(tmp_path, suffix):
+    """300k points from 0.9 MB through an entity bypassed the point cap; entities are now refused outright."""
+    track = (FIXTURES / f"hr_run.{suffix}").read_text()
+    root = "gpx" if suffix == "gpx" else "TrainingCenterDatabase"
+    head = f"<!DOCTYPE {root} [<!ENTITY p \"<trkpt lat='1' lon='1'/>\"><!ENTITY q \"&p;&p;&p;&p;&p;&p;&p;&p;\">]>\n"
+    body = track.split("?>", 1)[1] if track.startswith("<?xml") else track
+    path = tmp_path / f"entities.{suffix}"
+    path.write_text('<?xml version="1.0"?>\n' + head + body)
+    with pytest.raises(InputError, match=rf"^File 'entities.{suffix}' declares XML entities .*export the run again"):
+        read_workout(path)
+
+
+def test_waypoints_and_route_points_count_towards_the_point_limit(tmp_path):
+    waypoints = '<wpt lat="1" lon="1"/>' * 60_000 + '<rte><rtept lat="1" lon="1"/></rte>' * 50_000
+    path = _hostile_gpx(tmp_path / "waypoints.gpx", waypoints)
+    with pytest.raises(InputError, match=r"^File 'waypoints.gpx' has about 110,080 track points, over the 100,000"):
+        read_workout(path)
+
+
+def test_points_the_byte_count_misses_are_counted_while_streaming(tmp_path, monkeypatch):
+    """A namespace prefix hides points from the byte pre-count (`<g:trkpt`); the streaming count still stops them."""
+    from core.readers import workouts
+
+    monkeypatch.setattr(workouts, "MAX_TRACK_POINTS", 100)
+    prefixed = '<g:wpt lat="1" lon="1"/>' * 30  # 80 track points + 30 waypoints the byte count does not see
+    path = _hostile_gpx(
+        tmp_path / "prefixed.gpx", prefixed, gpx_attributes='xmlns:g="http://www.topografix.com/GPX/1/1"'
+    )
+    with pytest.raises(InputError, match=r"^File 'prefixed.gpx' has over 100 track points, the limit of one request"):
+        read_workout(path)
+
+
+def test_deep_nesting_is_refused(tmp_path):
+    path = _hostile_gpx(tmp_path / "deep.gpx", "<extensions>" + "<a>" * 100_000 + "</a>" * 100_000 + "</extensions>")
+    with pytest.raises(InputError, match=r"^File 'deep.gpx' nests XML elements over 64 levels deep, which no GPX"):
+        read_workout(path)
+
+
+def test_element_count_is_bounded_while_streaming(tmp_path, monkeypatch):
+    from core.readers import workouts
+
+    monkeypatch.setattr(workouts, "MAX_XML_ELEMENTS", 5_000)
+    path = _hostile_gpx(tmp_path / "many.gpx", "<extensions>" + "<a/>" * 5_000 + "</extensions>")
+    with pytest.raises(InputError, match=r"^File 'many.gpx' has over 5,000 XML elements, the limit of one request"):
+        read_workout(path)
+
+
+def test_fit_messages_of_every_kind_are_bounded(monkeypatch):
+    from core.readers import workouts
+
+    monkeypatch.setattr(workouts, "MAX_FIT_MESSAGES", 20)
+    with pytest.raises(InputError, match=r"^File 'hr_run.fit' has over 20 FIT messages, the limit of one request"):
+        read_workout(FIXTURES / "hr_run.fit")

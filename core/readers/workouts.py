@@ -158,14 +158,30 @@ def _timestamp(value) -> float:
     return value.timestamp() if value is not None else np.nan
 
 
-def check_track_points(path: Path, tag: bytes) -> None:
-    """Refuse a GPX/TCX with over MAX_TRACK_POINTS `tag` elements, by counting tags in 1 MiB pieces (no parsing)."""
-    count, tail = 0, b""
+MAX_XML_ELEMENTS = 2_000_000
+"""Most XML elements one GPX/TCX may hold (20 per track point at the point limit), counted while streaming."""
+MAX_XML_DEPTH = 64
+"""Deepest element nesting of a GPX/TCX (real files nest under 12 levels)."""
+MAX_FIT_MESSAGES = 2_000_000
+"""Most FIT data messages of every kind (records, laps, events, HRV...) one request may read."""
+GPX_POINT_TAGS = (b"trkpt", b"rtept", b"wpt")
+TCX_POINT_TAGS = (b"Trackpoint",)
+
+
+def _local(element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
+
+
+def check_track_points(path: Path, tags: tuple[bytes, ...]) -> None:
+    """Refuse a GPX/TCX with over MAX_TRACK_POINTS points of the `tags` kinds, by counting tags in 1 MiB pieces before
+    any parsing."""
+    counts, tails = dict.fromkeys(tags, 0), dict.fromkeys(tags, b"")
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
-            count += (tail + chunk).count(tag)
-            tail = chunk[-(len(tag) - 1) :]
-    points = count // 2  # an opening and a closing tag per point
+            for tag in tags:
+                counts[tag] += (tails[tag] + chunk).count(b"<" + tag)
+                tails[tag] = chunk[-len(tag) :]
+    points = sum(counts.values())
     if points > MAX_TRACK_POINTS:
         raise FileTooLargeError(
             f"File {path.name!r} has about {points:,} track points, over the {MAX_TRACK_POINTS:,} limit of one "
@@ -173,30 +189,106 @@ def check_track_points(path: Path, tag: bytes) -> None:
         )
 
 
-def read_gpx(path: str | Path) -> Recording:
-    """GPX track points with elevation and Garmin TrackPointExtension heart rate (`gpxtpx:hr`)."""
-    gpxpy = require("gpxpy", purpose="Reading GPX files")
-    require("gpxpy.gpx", purpose="Reading GPX files")
+def iter_xml_points(
+    path: Path, *, kind: str, points: tuple[str, ...], starts: tuple[str, ...] = (), ends: tuple[str, ...] = ()
+) -> Iterator:
+    """Stream a GPX/TCX with defusedxml's safe parser: yields ("start", element) for tags in `starts` (attributes
+    only), ("end", element) for finished tags in `ends` outside points, and ("point", element) for each finished
+    element in `points`; everything is cleared once yielded, so the whole tree is never held.
 
-    path = check_file(path)
-    check_track_points(path, b"trkpt")
+    Entity declarations, external references, more than MAX_XML_ELEMENTS elements, nesting deeper than MAX_XML_DEPTH or
+    more than MAX_TRACK_POINTS points are refused while reading; `kind` ("GPX", "TCX") names the format in messages.
+    """
+    require("defusedxml", purpose=f"Reading {kind} files safely")
+    ElementTree = require("defusedxml.ElementTree", purpose=f"Reading {kind} files safely")
+    defused = require("defusedxml.common", purpose=f"Reading {kind} files safely")
+    depth = elements = found = inside = 0
     try:
-        gpx = gpxpy.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (gpxpy.gpx.GPXException, ValueError) as exc:
+        for event, element in ElementTree.iterparse(path, events=("start", "end")):
+            name = _local(element)
+            if event == "start":
+                depth, elements = depth + 1, elements + 1
+                if depth > MAX_XML_DEPTH:
+                    raise InputError(
+                        f"File {path.name!r} nests XML elements over {MAX_XML_DEPTH} levels deep, which no {kind} "
+                        f"export does; export the run again as {kind}."
+                    )
+                if elements > MAX_XML_ELEMENTS:
+                    raise FileTooLargeError(
+                        f"File {path.name!r} has over {MAX_XML_ELEMENTS:,} XML elements, the limit of one request; "
+                        "upload a single workout or a shorter excerpt."
+                    )
+                if name in points:
+                    found, inside = found + 1, inside + 1
+                    if found > MAX_TRACK_POINTS:
+                        raise FileTooLargeError(
+                            f"File {path.name!r} has over {MAX_TRACK_POINTS:,} track points, the limit of one "
+                            "request; upload a single workout or a shorter excerpt."
+                        )
+                if name in starts:
+                    yield "start", element
+                continue
+            depth -= 1
+            if name in points:
+                inside -= 1
+                yield "point", element
+            elif name in ends and not inside:
+                yield "end", element
+            if not inside:
+                element.clear()  # nothing outside a point is kept once read, so memory stays flat
+    except defused.DefusedXmlException as exc:
         raise InputError(
-            f"File {path.name!r} is not a valid GPX file ({exc}); export the run again as GPX 1.1."
+            f"File {path.name!r} declares XML entities or external references ({type(exc).__name__}), which are "
+            f"refused; export the run again as plain {kind}."
         ) from None
+    except ElementTree.ParseError as exc:
+        raise InputError(
+            f"File {path.name!r} is not a valid {kind} file ({exc}); export the run again as {kind}."
+        ) from None
+
+
+def _iso_seconds(text: str | None, path: Path, kind: str) -> float:
+    """Seconds since the epoch of an ISO 8601 time (no zone is taken as UTC); NaN when absent."""
+    from datetime import datetime, timezone
+
+    if text is None or not text.strip():
+        return np.nan
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise TimestampError(
+            f"File {path.name!r} has a track point time {text.strip()[:40]!r} that is not an ISO 8601 date; "
+            f"export the activity again as {kind}."
+        ) from None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def read_gpx(path: str | Path) -> Recording:
+    """GPX 1.0/1.1 track points with elevation and Garmin TrackPointExtension heart rate (`gpxtpx:hr`), read by
+    streaming (`iter_xml_points`); route points and waypoints count towards the point limit but are not a run."""
+    path = check_file(path)
+    check_track_points(path, GPX_POINT_TAGS)
     rows, sport = [], ""
-    for track in gpx.tracks:
-        sport = sport or (track.type or "")
-        for segment in track.segments:
-            for point in segment.points:
-                hr = np.nan
-                for extension in point.extensions:
-                    for element in extension.iter():
-                        if element.tag.rsplit("}", 1)[-1].lower() in ("hr", "heartrate"):
-                            hr = _float(element.text)
-                rows.append((_timestamp(point.time), point.latitude, point.longitude, _float(point.elevation), hr))
+    for event, element in iter_xml_points(path, kind="GPX", points=("trkpt", "rtept", "wpt"), ends=("type",)):
+        if event == "end":
+            sport = sport or (element.text or "").strip()
+            continue
+        if _local(element) != "trkpt":
+            continue
+        values = {}
+        for child in element.iter():
+            name = _local(child).lower()
+            if name in ("time", "ele", "hr", "heartrate") and name not in values:
+                values[name] = child.text
+        rows.append(
+            (
+                _iso_seconds(values.get("time"), path, "GPX"),
+                _float(element.get("lat")),
+                _float(element.get("lon")),
+                _float(values.get("ele")),
+                _float(values.get("hr", values.get("heartrate"))),
+            )
+        )
     if not rows:
         raise InputError(f"File {path.name!r} has no track points; export the recorded track, not a route.")
     time_s, lat, lon, alt, hr = map(np.array, zip(*rows))
@@ -213,40 +305,23 @@ def read_gpx(path: str | Path) -> Recording:
 
 
 def read_tcx(path: str | Path) -> Recording:
-    """TCX (Garmin Training Center) track points: time, position, altitude, heart rate, `ns3:TPX/Speed` (m/s)."""
-    from datetime import datetime
-
-    ElementTree = require("defusedxml.ElementTree", purpose="Reading TCX files safely")
-    DefusedXmlException = require("defusedxml.common", purpose="Reading TCX files safely").DefusedXmlException
-
+    """TCX (Garmin Training Center) track points: time, position, altitude, heart rate, `ns3:TPX/Speed` (m/s), read by
+    streaming (`iter_xml_points`)."""
     path = check_file(path)
-    check_track_points(path, b"Trackpoint")
-    try:
-        root = ElementTree.parse(path).getroot()
-    except (ElementTree.ParseError, DefusedXmlException) as exc:
-        raise InputError(f"File {path.name!r} is not a valid TCX file ({exc}); export the run again as TCX.") from None
-
-    def local(element) -> str:
-        return element.tag.rsplit("}", 1)[-1]
-
-    sport = next((a.get("Sport", "") for a in root.iter() if local(a) == "Activity"), "")
-    rows = []
-    for point in (e for e in root.iter() if local(e) == "Trackpoint"):
+    check_track_points(path, TCX_POINT_TAGS)
+    rows, sport = [], ""
+    for event, element in iter_xml_points(path, kind="TCX", points=("Trackpoint",), starts=("Activity",)):
+        if event == "start":
+            sport = sport or element.get("Sport", "")
+            continue
         # one pass over the point's elements; every tag read here is unique within a Trackpoint ("Value" is the heart
         # rate)
-        values = {local(e): e.text for e in point.iter()}
+        values = {_local(e): e.text for e in element.iter()}
         if values.get("Time") is None:
             continue
-        try:
-            when = datetime.fromisoformat(values["Time"].strip().replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            raise TimestampError(
-                f"File {path.name!r} has a track point time {values['Time'][:40]!r} that is not an ISO 8601 date; "
-                "export the activity again as TCX."
-            ) from None
         rows.append(
             (
-                when,
+                _iso_seconds(values["Time"], path, "TCX"),
                 _float(values.get("LatitudeDegrees")),
                 _float(values.get("LongitudeDegrees")),
                 _float(values.get("AltitudeMeters")),
@@ -276,12 +351,18 @@ def read_fit(path: str | Path) -> Recording:
     fitdecode = require("fitdecode", purpose="Reading FIT files")
 
     path = check_file(path)
-    rows, sport = [], ""
+    rows, sport, messages = [], "", 0
     try:
         with fitdecode.FitReader(str(path), check_crc=fitdecode.CrcCheck.WARN) as reader:
             for frame in reader:
                 if frame.frame_type != fitdecode.FIT_FRAME_DATA:
                     continue
+                messages += 1
+                if messages > MAX_FIT_MESSAGES:
+                    raise FileTooLargeError(
+                        f"File {path.name!r} has over {MAX_FIT_MESSAGES:,} FIT messages, the limit of one request; "
+                        "upload a single workout or a shorter excerpt."
+                    )
                 if frame.name not in ("record", "sport", "session"):
                     continue
                 # one dict per message: fitdecode's has_field/get_value scan every field on each call
