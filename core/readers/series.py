@@ -17,6 +17,10 @@ RR_COLUMNS = {"rr_s": 1.0, "rr": 1.0, "rr_interval": 1.0, "rr_interval_s": 1.0, 
 """RR interval column names and the factor that turns their values into seconds."""
 BEAT_COLUMNS = ("beat_time_s", "beat_time", "beat_times", "beats", "r_peak_s", "r_peaks_s")
 SERIES_COLUMNS = ("timestamp", "value")
+MAX_SERIES_POINTS = 200_000
+"""Most points of a `timestamp,value` series one request scores (9x NAB's longest; 139 days at one a minute)."""
+MAX_BEATS = 300_000
+"""Most beats or RR intervals one request reads (26 hours at 190 beats/min)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ def header_columns(path: Path) -> list[str]:
 def read_series(path: str | Path) -> ValueSeries:
     """A `timestamp,value` CSV (the NAB format); timestamps are datetimes or seconds."""
     path = check_file(path)
-    frame = read_table(path)
+    frame = read_table(path, max_rows=MAX_SERIES_POINTS)
     lower = {c.lower(): c for c in frame.columns}
     values = numeric_columns(frame[[lower["value"]]], path.name).to_numpy()[:, 0]
     raw = frame[lower["timestamp"]]
@@ -77,7 +81,7 @@ def read_series(path: str | Path) -> ValueSeries:
 def read_beats(path: str | Path) -> BeatSeries:
     """A CSV of beat times (s) and/or RR intervals (s, or ms in a column named rr_ms)."""
     path = check_file(path)
-    frame = read_table(path)
+    frame = read_table(path, max_rows=MAX_BEATS)
     lower = {c.lower(): c for c in frame.columns}
     beat_column = next((lower[c] for c in BEAT_COLUMNS if c in lower), None)
     rr_column = next((c for c in RR_COLUMNS if c in lower), None)

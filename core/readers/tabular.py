@@ -37,8 +37,10 @@ UNNAMED_COLUMN = "signal"
 _DECIMAL_COMMA = re.compile(r"^([-+]?(\d+(,\d*)?|,\d+)(e[-+]?\d+)?|nan)$", re.IGNORECASE)
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, *, max_rows: int | None = None) -> pd.DataFrame:
     """Read a CSV into a DataFrame, with a clear message when it is not a table.
+
+    max_rows: a lower row limit than the general one (`MAX_ROWS`, `MAX_CELLS`), for readers of short series.
 
     The layout is sniffed first (`sniff_csv`); a note on anything unusual it found (semicolons, decimal commas, a BOM,
     no header line) is kept in `frame.attrs["csv"]`.
@@ -51,7 +53,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
             f"File {path.name!r} has {dialect.columns} columns, over the limit of {MAX_COLUMNS}; "
             "keep only the signal columns (and time) in the CSV."
         )
-    max_rows = min(MAX_ROWS, MAX_CELLS // max(dialect.columns, 1))
+    max_rows = min(MAX_ROWS, MAX_CELLS // max(dialect.columns, 1), max_rows or MAX_ROWS)
     try:
         frame = pd.read_csv(
             path,

@@ -97,9 +97,23 @@ class ApneaResult:
         )
 
 
+MAX_NIGHT_S = 26 * 3600.0
+"""Longest span of beats (or ECG) the rr mode scores in one request (a 24-hour Holter with margin)."""
+
+
+def check_night(span_s: float) -> None:
+    """Refuse beats (or an ECG) spanning more than MAX_NIGHT_S, before the per-minute work."""
+    if span_s > MAX_NIGHT_S:
+        raise InputError(
+            f"The recording spans {span_s / 3600:.1f} h, over the {MAX_NIGHT_S / 3600:g} h limit of one request; "
+            "upload one night or one day at a time."
+        )
+
+
 def apnea_inputs(beats: BeatSeries) -> dict:
     """Cleaned RR, its 2 Hz grid from the first whole minute, and the per-minute model windows of a night of beats."""
     times, rr, dropped = rr_clean(beats.beat_times, beats.rr)
+    check_night(times[-1] - times[0])
     start_minute = int(times[0] // 60)
     offset = 60.0 * start_minute
     minutes = n_minutes(times[-1] - offset)

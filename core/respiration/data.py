@@ -89,18 +89,27 @@ def apnea_ecg(data_dir: str | Path | None = None) -> tuple[pd.DataFrame, pd.Data
     return beats, labels
 
 
-def bidmc_01(data_dir: str | Path | None = None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """BIDMC record 01: the RESP waveform, its rate (125 Hz), and both annotators' breath sample indices."""
+BIDMC_RECORDS = tuple(range(1, 41))
+"""The BIDMC records in the shared data (01-40 of the 53)."""
+BIDMC_FS = 125.0
+
+
+def bidmc_record(number: int, data_dir: str | Path | None = None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """One BIDMC record: the RESP waveform, its rate (125 Hz), and both annotators' breath sample indices."""
     root = _require(Path(data_dir) if data_dir else core.tasks.data_dir() / "respiration" / "bidmc", "BIDMC data")
-    signals = pd.read_csv(root / "bidmc_01_Signals.csv.gz")
-    signals.columns = [c.strip() for c in signals.columns]
-    breaths = pd.read_csv(root / "bidmc_01_Breaths.csv")
+    signals = pd.read_csv(root / f"bidmc_{number:02d}_Signals.csv.gz", usecols=lambda c: c.strip() == "RESP")
+    breaths = pd.read_csv(root / f"bidmc_{number:02d}_Breaths.csv")
     return (
-        signals["RESP"].to_numpy(dtype=float),
-        125.0,
+        signals.iloc[:, 0].to_numpy(dtype=float),
+        BIDMC_FS,
         breaths.iloc[:, 0].dropna().to_numpy(dtype=int),
-        breaths.iloc[:, 1].dropna().to_numpy(dtype=int),
+        breaths.iloc[:, 1].dropna().to_numpy(dtype=int) if breaths.shape[1] > 1 else np.array([], dtype=int),
     )
+
+
+def bidmc_01(data_dir: str | Path | None = None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """BIDMC record 01 (see `bidmc_record`)."""
+    return bidmc_record(1, data_dir)
 
 
 # The dataset outside training: the Hub dataset repo and the explorer's sample (the registry's dataset_repo and

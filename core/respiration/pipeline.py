@@ -21,12 +21,14 @@ from core.readers.series import (
     read_beats,
     read_series,
 )
-from core.respiration.apnea import ApneaResult, ecg_beats, predict_apnea
+from core.readers.tabular import read_signal_csv
+from core.respiration.apnea import ApneaResult, check_night, ecg_beats, predict_apnea
 from core.respiration.series import SeriesResult, predict_series
 from core.respiration.waveform import WaveformResult, predict_waveform
 
 MODES = ("waveform", "rr", "series")
-RESP_CHANNELS = ("RESP", "RESPIRATION", "IMPEDANCE", "BREATH", "BREATHING", "THOR", "ABDO", "AIRFLOW", "FLOW", "NASAL")
+RESP_CHANNELS = ("RESP", "IMPEDANCE", "BREATH", "THO", "CHEST", "ABD", "AIRFLOW", "FLOW", "NASAL", "PNEUMO")
+"""Starts of respiration lead names, in order of preference (RESP, Resp, THOR, Thorax, ABD, Abdomen, Airflow...)."""
 ECG_CHANNELS = ("MLII", "II", "ECG", "LEAD II", "ECG1", "V5", "V1", "V", "I")
 MODE_VARIANT = {"series": "series", "waveform": "waveform", "rr": "apnea"}
 COMPANION_PURPOSE = "apnea"
@@ -45,6 +47,11 @@ def read_respiration(
             return read_series(path)
         if columns & (set(RR_COLUMNS) | set(BEAT_COLUMNS)):
             return read_beats(path)
+        return read_signal_csv(path, fs=fs, split_gaps=True)
+    if path.suffix.lower() == ".hea":
+        from core.readers.wfdb_records import read_wfdb
+
+        return read_wfdb(path, extra_files=extra_files, split_gaps=True)
     return read_signal(path, fs=fs, extra_files=extra_files)
 
 
@@ -53,9 +60,30 @@ def _channel(recording: Recording, names: tuple[str, ...]) -> int | None:
     return next((upper.index(n) for n in names if n in upper), None)
 
 
+def resp_leads(recording: Recording) -> list[str]:
+    """The recording's respiration leads by name (see RESP_CHANNELS), most preferred first."""
+    upper = [c.strip().upper() for c in recording.channels]
+    ranked = sorted(
+        (rank, i) for i, name in enumerate(upper) for rank, start in enumerate(RESP_CHANNELS) if name.startswith(start)
+    )
+    return list(dict.fromkeys(recording.channels[i] for _, i in ranked))
+
+
+def resp_lead(recording: Recording, lead: str | None = None) -> int:
+    """Index of the respiration lead: `lead` by name when given, else the first of `resp_leads`, else the only
+    channel."""
+    if lead:
+        names = [c.strip().upper() for c in recording.channels]
+        if lead.strip().upper() not in names:
+            raise InputError(f"Lead {lead!r} is not in this recording; it has {list(recording.channels)}.")
+        return names.index(lead.strip().upper())
+    leads = resp_leads(recording)
+    return recording.channels.index(leads[0]) if leads else 0
+
+
 def recording_mode(recording: Recording) -> str:
     """ "waveform" for a recording with a respiration channel (or a single unnamed one), "rr" for an ECG."""
-    if _channel(recording, RESP_CHANNELS) is None and _channel(recording, ECG_CHANNELS) is not None:
+    if not resp_leads(recording) and _channel(recording, ECG_CHANNELS) is not None:
         return "rr"
     return "waveform"
 
@@ -87,13 +115,21 @@ def _check_model(model, mode: str) -> None:
 
 
 def predict(
-    model, data, *, mode: str | None = None, threshold: float | str | None = None, vae=None, progress=None
+    model,
+    data,
+    *,
+    mode: str | None = None,
+    threshold: float | str | None = None,
+    lead: str | None = None,
+    vae=None,
+    progress=None,
 ) -> WaveformResult | ApneaResult | SeriesResult:
     """Run the mode that fits `data` (or the given `mode`) with `model`, which must be that mode's variant
     (`choose_variant`).
 
-    threshold: the series-mode anomaly threshold (default: the model's). vae: the rr mode's "apnea-vae" VAE-LSTM,
-    which adds an anomaly score per minute (None: no score).
+    threshold: the series-mode anomaly threshold (default: the model's). lead: the waveform mode's respiration lead by
+    name (default: the first of `resp_leads`). vae: the rr mode's "apnea-vae" VAE-LSTM, which adds an anomaly score per
+    minute (None: no score).
     """
     mode = input_mode(data, mode)
     _check_model(model, mode)
@@ -103,7 +139,9 @@ def predict(
     if mode == "rr":
         if vae is not None and getattr(vae, "purpose", None) != COMPANION_PURPOSE:
             raise InputError("The vae= companion of the 'rr' mode is the 'apnea-vae' variant; load that variant.")
+        if isinstance(data, Recording):
+            check_night(data.duration_s)
         beats = data if isinstance(data, BeatSeries) else ecg_beats(data, _channel(data, ECG_CHANNELS))
         return predict_apnea(model, beats, vae=vae, progress=progress)
-    index = _channel(data, RESP_CHANNELS) or 0
+    index = resp_lead(data, lead)
     return predict_waveform(model, data.signal[:, index], data.fs, channel=data.channels[index], progress=progress)

@@ -1,0 +1,132 @@
+"""Breathing events a clinician looks for, and a plain event score, from detected breaths.
+
+Everything is measured against the recording's own norm (its median breath interval and amplitude), so a new
+person's regular breathing scores low whatever their rate and the sensor's gain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.respiration.breaths import PAUSE_S
+
+SHALLOW_RATIO = 0.5
+"""A breath under this share of the recording's median amplitude is shallow (the older hypopnea rule, a 50 % drop)."""
+RATE_RATIO = 1.5
+"""A local rate this many times above (fast) or below (slow) the recording's median rate is a rate change."""
+MIN_EVENT_S = 10.0
+"""Shallow and rate-change stretches shorter than this are not events (the 10 s of the apnea/hypopnea rules)."""
+LOCAL_BREATHS = 5
+"""Breath intervals in the rolling median of the local rate."""
+EVENT_SCORE_THRESHOLD = 1.0
+"""Event-score level of an anomaly: log2 of 2, i.e. twice (or half) the recording's own norm."""
+SEVERITY_S = ((40.0, "severe"), (20.0, "moderate"), (0.0, "mild"))
+"""Pause severity by duration (the project's bands: >= 10 s pause, >= 20 s prolonged, >= 40 s severe)."""
+
+
+@dataclass(frozen=True)
+class BreathingEvent:
+    """One event: kind ("pause", "shallow", "fast", "slow", "gap"), its times in s, severity and a short detail."""
+
+    kind: str
+    start_s: float
+    end_s: float
+    severity: str
+    detail: str
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "start_s": round(self.start_s, 2),
+            "end_s": round(self.end_s, 2),
+            "duration_s": round(self.end_s - self.start_s, 2),
+            "severity": self.severity,
+            "detail": self.detail,
+        }
+
+
+def breath_amplitudes(clean: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+    """Peak-to-trough amplitude of each breath of a cleaned waveform: the peak above the lowest point since the
+    previous peak (since the start for the first)."""
+    starts = np.concatenate([[0], peaks[:-1]])
+    return np.array([clean[p] - clean[s : p + 1].min() for s, p in zip(starts, peaks)])
+
+
+@dataclass(frozen=True)
+class BreathNorm:
+    """A recording's own norm: median breath interval (s) and amplitude (cleaned-signal units)."""
+
+    interval_s: float
+    amplitude: float
+
+
+def breath_norm(intervals: np.ndarray, amplitudes: np.ndarray) -> BreathNorm:
+    """The median interval (pauses excluded) and the median amplitude of a recording's breaths."""
+    regular = intervals[intervals <= PAUSE_S]
+    return BreathNorm(
+        float(np.median(regular if len(regular) else intervals)), max(float(np.median(amplitudes)), 1e-12)
+    )
+
+
+def _local_rate_ratio(intervals: np.ndarray, norm: BreathNorm) -> np.ndarray:
+    """Local rate over the recording's median rate, at each interval (rolling median of LOCAL_BREATHS intervals,
+    pauses left out)."""
+    regular = pd.Series(np.where(intervals <= PAUSE_S, intervals, np.nan))
+    local = regular.rolling(LOCAL_BREATHS, center=True, min_periods=2).median().to_numpy()
+    return norm.interval_s / np.where(np.isfinite(local), local, norm.interval_s)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+
+
+def rsp_events(times: np.ndarray, amplitudes: np.ndarray, norm: BreathNorm) -> list[BreathingEvent]:
+    """Pauses (>= PAUSE_S without a breath), shallow stretches and rate changes (>= MIN_EVENT_S) in one segment's
+    breaths at `times` (s), with their amplitudes."""
+    intervals = np.diff(times)
+    events = []
+    for i in np.flatnonzero(intervals > PAUSE_S):
+        duration = float(intervals[i])
+        severity = next(name for limit, name in SEVERITY_S if duration >= limit)
+        events.append(
+            BreathingEvent("pause", float(times[i]), float(times[i + 1]), severity, f"no breath for {duration:.0f} s")
+        )
+    ratio = amplitudes[1:] / norm.amplitude  # interval i ends with breath i + 1
+    rate = _local_rate_ratio(intervals, norm)
+    regular = intervals <= PAUSE_S
+    checks = (
+        ("shallow", ratio < SHALLOW_RATIO, lambda run: f"breaths at {ratio[run].mean():.0%} of the usual depth"),
+        ("fast", regular & (rate > RATE_RATIO), lambda run: f"rate {rate[run].mean():.1f}x the usual"),
+        ("slow", regular & (rate < 1 / RATE_RATIO), lambda run: f"rate {rate[run].mean():.2f}x the usual"),
+    )
+    for kind, mask, detail in checks:
+        for a, b in _runs(mask):
+            start, end = float(times[a]), float(times[b])
+            if end - start >= MIN_EVENT_S:
+                severe = kind == "shallow" and ratio[a:b].mean() < SHALLOW_RATIO / 2
+                events.append(BreathingEvent(kind, start, end, "moderate" if severe else "mild", detail(slice(a, b))))
+    return sorted(events, key=lambda event: event.start_s)
+
+
+def event_score(times: np.ndarray, amplitudes: np.ndarray, norm: BreathNorm, grid: np.ndarray) -> np.ndarray:
+    """Plain anomaly score at the `grid` times (s) of one segment: log2 of how far the breath interval, depth or local
+    rate around each time is from the recording's norm (0 = usual, 1 = twice or half the usual).
+
+    Before the first and after the last breath the score is that of the nearest interval.
+    """
+    intervals = np.diff(times)
+    rate = _local_rate_ratio(intervals, norm)
+    factor = np.maximum.reduce(
+        [
+            intervals / norm.interval_s,
+            norm.amplitude / np.maximum(amplitudes[1:], 1e-12),
+            np.maximum(rate, 1 / rate),
+        ]
+    )
+    per_interval = np.log2(np.maximum(factor, 1.0))
+    index = np.clip(np.searchsorted(times, grid, side="right") - 1, 0, len(per_interval) - 1)
+    return per_interval[index]

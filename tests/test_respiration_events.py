@@ -1,0 +1,120 @@
+"""Breathing events and the event score on known synthetic breathing, and gaps of invalid samples split the analysis."""
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from core.errors import InputError, SignalTooShortError
+from core.respiration.events import EVENT_SCORE_THRESHOLD, breath_amplitudes, breath_norm, event_score, rsp_events
+from core.respiration.waveform import WAVE_FS, predict_waveform
+
+FS = 25.0
+
+
+@cache
+def model():
+    from core import load_model
+
+    return load_model("respiration", variant="waveform", backend="onnx")
+
+
+def breathing(seconds=300.0, *, pause=None, shallow=None, gap=None, seed=0):
+    """15 breaths/min with a little noise; `pause` (start, stop) replaced by noise, `shallow` at 30 % depth, `gap`
+    invalid (NaN)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * FS)) / FS
+    x = np.sin(2 * np.pi * 0.25 * t) + 0.05 * rng.standard_normal(len(t))
+    for stretch, change in ((pause, lambda part: 0.05 * rng.standard_normal(len(part))), (shallow, lambda p: 0.3 * p)):
+        if stretch:
+            where = (t >= stretch[0]) & (t < stretch[1])
+            x[where] = change(x[where])
+    if gap:
+        x[(t >= gap[0]) & (t < gap[1])] = np.nan
+    return x
+
+
+def test_events_are_found_where_they_were_made():
+    result = predict_waveform(model(), breathing(pause=(100, 120), shallow=(200, 230), gap=(150, 153)), FS)
+    kinds = {event.kind: event for event in result.events}
+    assert sorted(kinds) == ["gap", "pause", "shallow"]
+    pause, shallow, gap = kinds["pause"], kinds["shallow"], kinds["gap"]
+    assert 95 <= pause.start_s <= 100 and 120 <= pause.end_s <= 124 and pause.severity == "moderate"
+    assert 198 <= shallow.start_s <= 204 and 226 <= shallow.end_s <= 232 and "30%" in shallow.detail
+    assert (gap.start_s, gap.end_s) == (150.0, 153.0)
+    assert result.segments == [(0.0, 150.0), (153.0, 300.0)]
+    assert result.median_rate == pytest.approx(15.0, abs=0.3)
+    assert np.isnan(result.rate_per_min).sum() == 1  # the rate line breaks at the pause instead of a ramp
+    time = np.arange(len(result.event_score)) / WAVE_FS
+    assert np.isnan(result.event_score[(time >= 150.5) & (time < 152.5)]).all()
+    assert np.nanmax(result.event_score[(time > 101) & (time < 119)]) >= 2.0
+    assert np.nanmax(result.event_score[(time > 203) & (time < 227)]) >= EVENT_SCORE_THRESHOLD
+    normal = (time < 90) | ((time > 240) & (time < 300))
+    assert np.nanmax(result.event_score[normal]) < 0.3
+    assert [(round(a), round(b)) for a, b in result.event_flagged] == [
+        (round(pause.start_s), round(pause.end_s)),
+        (round(shallow.start_s), round(shallow.end_s)),
+    ]
+    assert "1 pause over 10 s; 1 other event" in result.summary() and "1 gap of invalid samples" in result.summary()
+    json = result.to_json()
+    assert json["event_score"][int(151 * WAVE_FS)] is None and json["events"][0]["kind"] == "pause"
+
+
+def test_regular_breathing_scores_low_whatever_its_rate_and_gain():
+    for rate, gain in ((8.0, 0.01), (15.0, 1.0), (30.0, 500.0)):
+        t = np.arange(0, 180, 1 / FS)
+        x = gain * np.sin(2 * np.pi * rate / 60 * t)
+        x += gain * 0.05 * np.random.default_rng(1).standard_normal(len(t))
+        result = predict_waveform(model(), x, FS)
+        assert result.events == [] and np.nanmax(result.event_score) < 0.3
+
+
+def test_rate_change_is_an_event():
+    t = np.arange(0, 240, 1 / FS)
+    phase = np.cumsum(np.where((t >= 120) & (t < 160), 0.5, 0.25)) / FS  # 15/min, 30/min for 40 s, then 15 again
+    x = np.sin(2 * np.pi * phase) + 0.05 * np.random.default_rng(2).standard_normal(len(t))
+    result = predict_waveform(model(), x, FS)
+    fast = [e for e in result.events if e.kind == "fast"]
+    assert len(fast) == 1 and 115 <= fast[0].start_s <= 128 and 152 <= fast[0].end_s <= 165
+
+
+def test_event_functions_on_breath_times():
+    times = np.array([0.0, 4, 8, 12, 16, 30, 34, 38])
+    amplitudes = np.ones(len(times))
+    norm = breath_norm(np.diff(times), amplitudes)
+    assert norm.interval_s == 4.0
+    [pause] = rsp_events(times, amplitudes, norm)
+    assert (pause.kind, pause.start_s, pause.end_s, pause.severity) == ("pause", 16.0, 30.0, "mild")
+    score = event_score(times, amplitudes, norm, np.array([2.0, 20.0, 36.0]))
+    np.testing.assert_allclose(score, [0.0, np.log2(14 / 4), 0.0])
+    clean = np.array([0.0, 1.0, -1.0, 0.5, -0.2, 2.0])
+    np.testing.assert_allclose(breath_amplitudes(clean, np.array([1, 3, 5])), [1.0, 1.5, 2.2])
+
+
+def test_no_valid_stretch_long_enough_is_one_sentence():
+    x = breathing(60.0)
+    x[15 * 25 :: 15 * 25] = np.nan  # a gap every 15 s
+    x[np.arange(len(x)) % 375 < 30] = np.nan
+    with pytest.raises(SignalTooShortError, match="no stretch of 20 s without invalid samples"):
+        predict_waveform(model(), x, FS)
+
+
+def test_a_csv_with_a_long_invalid_stretch_is_analysed_in_two_segments(tmp_path):
+    from core import get_task
+    from core.respiration.pipeline import read_respiration
+
+    x = breathing(120.0, gap=(50, 55))
+    path = tmp_path / "monitor.csv"
+    path.write_text("# fs=25\nII,Thorax,Abdomen\n" + "\n".join(f"0.1,{v:.4f},{v / 2:.4f}" for v in x) + "\n")
+    recording = read_respiration(path)
+    assert recording.meta["invalid_samples"]["gaps"] == [
+        {"column": 1, "start_s": 50.0, "end_s": 55.0},
+        {"column": 2, "start_s": 50.0, "end_s": 55.0},
+    ]
+    task = get_task("respiration")
+    result = task.run(recording, lambda v: model())
+    assert result.channel == "Thorax" and result.gaps == [(50.0, 55.0)]
+    assert result.summary().startswith("29 breaths in 120 s, median rate 15.0/min; 0 pauses")
+    assert task.run(recording, lambda v: model(), lead="abdomen").channel == "Abdomen"
+    with pytest.raises(InputError, match=r"Lead 'flow' is not in this recording; it has \['II', 'Thorax', 'Abdomen'\]"):
+        task.run(recording, lambda v: model(), lead="flow")
