@@ -39,7 +39,7 @@ def end_to_end(model, header: Path) -> dict:
     timings = {}
     with timed(timings, "read_s"):
         recording = read_signal(header)
-    lead, _ = choose_lead(recording)
+    lead, *_ = choose_lead(recording)
     with timed(timings, "detect_s"):
         peaks = ecg_peaks(lead, recording.fs)
     with timed(timings, "segment_s"):

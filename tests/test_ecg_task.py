@@ -89,7 +89,7 @@ def test_cli_json_for_wfdb(capsys):
     header = EXAMPLES["mitdb_119_60s.hea"]
     assert cli(["predict", "ecg", str(header), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"task", "fs", "lead", "beats", "counts"}
+    assert set(out) == {"task", "fs", "lead", "beats", "counts", "lead_reason", "rhythm"}
     assert out["task"] == "ecg" and out["fs"] == 360.0 and out["lead"] == "MLII"
     assert set(out["beats"][0]) == {"time_s", "label", "confidence"}
     assert sum(out["counts"].values()) == len(out["beats"]) >= 55  # record 119 runs at about 65-70 bpm

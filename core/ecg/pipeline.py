@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import median_filter
+from scipy.signal import butter, sosfiltfilt
 
 from core.ecg.beats import AAMI_CLASSES, ecg_cut, ecg_peaks, rr_features
+from core.ecg.rhythm import Rhythm, ecg_rhythm
+from core.ecg.scoring import BeatScoring, ecg_score, reference_beats
 from core.errors import FileTooLargeError, InputError, NoBeatsFoundError, SignalTooShortError
 from core.readers import Recording, check_file, read_signal
 from core.readers.beat_rows import BeatRows, looks_like_beat_rows, read_beat_rows
@@ -21,7 +26,8 @@ MAX_SAMPLES = 10_000_000
 
 @dataclass(frozen=True)
 class ECGResult(ClassProbabilities):
-    """Beat times (s, None for pre-cut beats), class probabilities (n, 5), and the classified lead for plotting."""
+    """Beat times (s, None for pre-cut beats), class probabilities (n, classes), the classified lead for plotting,
+    why that lead was used, and the scoring against reference annotations when the upload carried them."""
 
     fs: float | None
     times_s: np.ndarray | None
@@ -30,10 +36,17 @@ class ECGResult(ClassProbabilities):
     lead: np.ndarray | None = None
     lead_name: str = ""
     beats: np.ndarray | None = None
+    lead_reason: str = ""
+    scoring: BeatScoring | None = None
 
     def counts(self) -> dict[str, int]:
         predicted = self.predicted
         return {label: predicted.count(label) for label in self.labels}
+
+    @cached_property
+    def rhythm(self) -> Rhythm | None:
+        """Ectopic runs, bigeminy/trigeminy and heart rate over time (None for pre-cut beats, which have no times)."""
+        return None if self.times_s is None else ecg_rhythm(self.times_s, self.predicted)
 
     def to_json(self) -> dict:
         times = [None] * len(self.probabilities) if self.times_s is None else [round(float(t), 3) for t in self.times_s]
@@ -41,12 +54,25 @@ class ECGResult(ClassProbabilities):
             {"time_s": t, "label": label, "confidence": round(float(c), 4)}
             for t, label, c in zip(times, self.predicted, self.confidence)
         ]
-        return {"task": "ecg", "fs": self.fs, "lead": self.lead_name, "beats": beats, "counts": self.counts()}
+        out = {"task": "ecg", "fs": self.fs, "lead": self.lead_name, "beats": beats, "counts": self.counts()}
+        if self.lead_reason:
+            out["lead_reason"] = self.lead_reason
+        if self.rhythm is not None:
+            out["rhythm"] = self.rhythm.to_json()
+        if self.scoring is not None:
+            out["scoring"] = self.scoring.to_json()
+        return out
 
     def summary(self) -> str:
         counts = ", ".join(f"{label} {n}" for label, n in self.counts().items())
         where = f" in lead {self.lead_name}" if self.lead_name else ""
-        return f"{len(self.probabilities)} beats{where}: {counts}"
+        why = f" ({self.lead_reason})" if self.lead_reason else ""
+        lines = [f"{len(self.probabilities)} beats{where}: {counts}{why}"]
+        if self.rhythm is not None:
+            lines.append(self.rhythm.summary())
+        if self.scoring is not None:
+            lines.append(self.scoring.summary())
+        return "\n".join(lines)
 
 
 def read_ecg(path: str | Path, *, fs: float | None = None, extra_files: tuple = ()) -> Recording | BeatRows:
@@ -57,16 +83,67 @@ def read_ecg(path: str | Path, *, fs: float | None = None, extra_files: tuple = 
     return read_signal(path, fs=fs, extra_files=extra_files)
 
 
-def choose_lead(recording: Recording, lead: str | None = None) -> tuple[np.ndarray, str]:
-    """The named lead, else the first of PREFERRED_LEADS present, else the first column."""
+def choose_lead(recording: Recording, lead: str | None = None) -> tuple[np.ndarray, str, str]:
+    """The lead to classify, upright, with its name and why it was chosen: the named lead (any case), else the first
+    of PREFERRED_LEADS present (the model's training lead is MLII), else the most QRS-like lead (`qrs_prominence`).
+    A lead whose QRS complexes point down is flipped."""
+    names = list(recording.channels)
     if lead is not None:
-        return recording.channel(lead), lead
-    upper = [c.upper() for c in recording.channels]
-    for name in PREFERRED_LEADS:
-        if name in upper:
-            index = upper.index(name)
-            return recording.signal[:, index], recording.channels[index]
-    return recording.signal[:, 0], recording.channels[0]
+        matches = [i for i, name in enumerate(names) if name.lower() == str(lead).strip().lower()]
+        if not matches:
+            raise InputError(f"Lead {lead!r} is not in this recording; its leads are {names}.")
+        index, reason = matches[0], "the lead asked for"
+    elif len(names) == 1:
+        index, reason = 0, "the only lead"
+    else:
+        upper = [name.upper() for name in names]
+        named = next((name for name in PREFERRED_LEADS if name in upper), None)
+        if named is not None:
+            index = upper.index(named)
+            reason = (
+                "named like the model's training lead MLII"
+                if named in ("MLII", "II", "LEAD II")
+                else (f"the first of {', '.join(PREFERRED_LEADS)} present")
+            )
+        else:
+            scores = [qrs_prominence(recording.signal[:, i], recording.fs) for i in range(len(names))]
+            index = int(np.argmax(scores))
+            reason = f"the most QRS-like of {len(names)} leads (QRS prominence {scores[index]:.0f}, the others " + (
+                ", ".join(f"{s:.0f}" for i, s in enumerate(scores) if i != index) + ")"
+            )
+    ecg = recording.signal[:, index]
+    own_fs = recording.meta.get("lead_fs", {}).get(names[index])
+    if own_fs is not None and own_fs != recording.fs:
+        reason += f"; stored at {own_fs:g} Hz, interpolated to the record's {recording.fs:g} Hz"
+    if qrs_points_down(ecg, recording.fs):
+        ecg = -ecg
+        reason += "; its QRS complexes point down, so it was flipped upright"
+    return ecg, names[index], reason
+
+
+def qrs_prominence(ecg: np.ndarray, fs: float, *, seconds: float = 60.0) -> float:
+    """How much QRS complexes stand out in a lead's first `seconds`: the 99th percentile of the 5-20 Hz band's
+    magnitude over its median (about 4 for noise, 10-60 for an ECG lead)."""
+    segment = np.asarray(ecg[: int(seconds * fs)], dtype=float)
+    if len(segment) < 2 * fs or not np.isfinite(segment).all():
+        return 0.0
+    sos = butter(2, [5.0, min(20.0, 0.45 * fs)], btype="band", fs=fs, output="sos")
+    band = np.abs(sosfiltfilt(sos, segment))
+    return float(np.percentile(band, 99) / (np.median(band) + 1e-12)) if band.any() else 0.0
+
+
+def qrs_points_down(ecg: np.ndarray, fs: float, *, seconds: float = 60.0) -> bool:
+    """Whether the largest deflection of most QRS complexes in the first `seconds` is negative (an inverted lead)."""
+    segment = np.asarray(ecg[: int(seconds * fs)], dtype=float)
+    try:
+        peaks = ecg_peaks(segment, fs)
+    except InputError:
+        return False  # too short or flat: nothing to turn; classification reports the problem
+    segment = segment - median_filter(segment, size=int(0.6 * fs) | 1, mode="nearest")  # without baseline wander
+    half = int(0.05 * fs)
+    windows = segment[np.clip(peaks[:, None] + np.arange(-half, half + 1), 0, len(segment) - 1)]
+    extremes = windows[np.arange(len(windows)), np.abs(windows).argmax(axis=1)]
+    return bool(np.median(extremes) < 0)
 
 
 def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name: str = "") -> ECGResult:
@@ -105,15 +182,42 @@ def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name
 
 
 def predict(model, data: Recording | BeatRows, *, lead: str | None = None, progress=None) -> ECGResult:
-    """Classify every beat of a recording (or every pre-cut beat row)."""
+    """Classify every beat of a recording (or every pre-cut beat row); a recording with reference beat annotations is
+    also scored against them."""
     if isinstance(data, BeatRows):
         return ECGResult(
             fs=None, times_s=None, probabilities=model.predict_beats(data.beats), labels=model.labels, beats=data.beats
         )
-    ecg, name = choose_lead(data, lead)
     check_fs(data.fs, ECG_FS_RANGE, "ECG")
+    ecg, name, reason = choose_lead(data, lead)
     if len(ecg) < 2 * data.fs:
         raise SignalTooShortError(
             f"The ECG is {len(ecg) / data.fs:.2f} s long, shorter than two beats; upload at least 2 s of signal."
         )
-    return classify_lead(model, ecg, data.fs, progress=progress, lead_name=name)
+    result = classify_lead(model, ecg, data.fs, progress=progress, lead_name=name)
+    check_plausible(result)
+    scoring = None
+    if data.annotations is not None:
+        reference_s, reference = reference_beats(data.annotations, data.fs)
+        scoring = ecg_score(
+            reference_s,
+            reference,
+            result.times_s,
+            result.predicted,
+            result.labels,
+            source=data.annotations.get("file", "the reference annotations"),
+        )
+    return replace(result, lead_reason=reason, scoring=scoring)
+
+
+def check_plausible(result: ECGResult) -> None:
+    """Refuse labels that cannot be right: beats almost all of one class at a heart rate under 20 or over 250 bpm
+    (a wrong sampling rate, or a lead that is not an ECG)."""
+    rate = result.rhythm.mean_bpm
+    counts = result.counts()
+    if len(result.predicted) >= 3 and not 20 <= rate <= 250 and max(counts.values()) >= 0.95 * sum(counts.values()):
+        raise InputError(
+            f"The beats found in lead {result.lead_name or '1'} give a heart rate of {rate:.0f} bpm, outside 20-250, "
+            f"at {result.fs:g} Hz; the sampling rate or the lead is probably wrong, so check the rate or choose "
+            "another lead."
+        )

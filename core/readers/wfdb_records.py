@@ -23,6 +23,10 @@ from core.readers.tabular import repair_signal
 CACHE_DIR = Path(os.environ.get("PHYSIOSPACES_CACHE", Path.home() / ".cache" / "physiospaces")) / "wfdb"
 MAX_HEADER_BYTES = 64 * 1024
 MAX_DECOMPRESSED_BYTES = 4 * MAX_FILE_BYTES
+MAX_VALUES = 70_000_000
+"""Most samples x signals one request decodes: a 24-hour Holter (2 leads at 360 Hz, or 3 at 250 Hz) still passes."""
+BITS_PER_VALUE = {8: 8, 16: 16, 24: 24, 32: 32, 61: 16, 80: 8, 160: 16, 212: 12, 310: 10, 311: 10}
+"""Bits one sample takes in each WFDB storage format."""
 
 
 def _decompress_xz(source: Path, target: Path) -> None:
@@ -107,13 +111,97 @@ def _find_data(file_name: str, header_dir: Path, extra_files: tuple[Path, ...]) 
     )
 
 
+def _signal_format(fields: list[str]) -> tuple[int, int]:
+    """(format code, samples per frame) of a header signal line: `212x4` is format 212, 4 samples per frame."""
+    match = re.match(r"(\d+)(?:x(\d+))?", fields[1]) if len(fields) > 1 else None
+    if match is None:
+        return 16, 1
+    return int(match.group(1)), int(match.group(2) or 1)
+
+
+def _check_size(lines: list[str], signal_lines: list[int], name: str, data_bytes: int | None = None) -> None:
+    """Refuse a record of more than MAX_VALUES samples x signals, from the header's sample count or, when the header
+    states none, from the size of its data files, before any sample is decoded."""
+    first = lines[0].split()
+    formats = [_signal_format(lines[index].split()) for index in signal_lines]
+    per_frame = sum(spf for _, spf in formats)
+    if len(first) > 3 and first[3].isdigit():
+        values = int(first[3]) * per_frame
+    elif data_bytes is not None:
+        bits = min(BITS_PER_VALUE.get(fmt, 8) for fmt, _ in formats)
+        values = data_bytes * 8 // bits
+    else:
+        return
+    if values > MAX_VALUES:
+        raise FileTooLargeError(
+            f"WFDB record {name!r} holds {values:,} samples x signals, over the {MAX_VALUES:,} limit of one request "
+            "(a 24-hour two-lead Holter at 360 Hz is 62 million); upload a shorter part of the record."
+        )
+
+
+def _annotation_files(extra_files: tuple[Path, ...], data_files: set[Path]) -> list[Path]:
+    """Uploaded companions that are neither data files nor headers: WFDB annotation files (`.atr`, `.qrs`, ...)."""
+    return [
+        path
+        for path in extra_files
+        if path not in data_files
+        and re.fullmatch(r"\.[A-Za-z0-9_]{1,8}", path.suffix)
+        and path.suffix.lower() not in (".hea", ".dat", ".xz", ".csv", ".txt")
+    ]
+
+
+def _read_annotations(path: Path, workdir: Path, record_name: str, fs: float, n_frames: int) -> dict:
+    """Beat annotations of an annotation file, refused if it does not belong to this record (rate or length)."""
+    folder = workdir / "annotations"  # no header beside it: wfdb then reports the rate the file itself states
+    folder.mkdir()
+    extension = path.suffix[1:]
+    shutil.copyfile(path, folder / f"record.{extension}")
+    try:
+        ann = wfdb.rdann(str(folder / "record"), extension)
+    except Exception as exc:  # wfdb raises many types on malformed input
+        raise InputError(
+            f"Annotation file {path.name!r} could not be decoded ({type(exc).__name__}); upload the record's WFDB "
+            "annotation file (.atr) unchanged."
+        ) from None
+    if ann.fs is not None and abs(float(ann.fs) - fs) > 1e-6:
+        raise InputError(
+            f"Annotation file {path.name!r} was written at {float(ann.fs):g} Hz but record {record_name!r} is sampled "
+            f"at {fs:g} Hz; upload the annotation file of this record."
+        )
+    sample = np.asarray(ann.sample, dtype=np.int64)
+    if len(sample) and (sample.min() < 0 or sample.max() >= n_frames):
+        raise InputError(
+            f"Annotation file {path.name!r} marks events up to {sample.max() / fs:.1f} s but record {record_name!r} is "
+            f"{n_frames / fs:.1f} s long; upload the annotation file of this record."
+        )
+    return {"sample": sample, "symbol": np.asarray(ann.symbol), "file": path.name}
+
+
+def _samples_at_one_rate(record: wfdb.Record) -> tuple[np.ndarray, int]:
+    """Every lead at the record's highest rate, and that rate's samples per frame: a lead stored at a lower rate is
+    linearly interpolated, the fastest leads keep their own samples (never averaged down to the frame rate)."""
+    per_frame = [int(spf) for spf in record.samps_per_frame]
+    top = max(per_frame)
+    n = record.sig_len * top
+    columns = []
+    for samples, spf in zip(record.e_p_signal, per_frame):
+        samples = np.asarray(samples, dtype=float)[: record.sig_len * spf]
+        if spf == top:
+            columns.append(samples)
+        else:  # sample k of a lead with spf per frame sits at k * top / spf on the fast clock
+            columns.append(np.interp(np.arange(n), np.arange(len(samples)) * top / spf, samples))
+    return np.column_stack(columns), top
+
+
 def read_wfdb(
     header_path: str | Path, *, extra_files: tuple[str | Path, ...] = (), split_gaps: bool = False
 ) -> Recording:
     """Read a WFDB record from its header path; data files are found beside it or among `extra_files`.
 
     split_gaps: keep invalid runs too long to fill as NaN (see `repair_signal`) instead of refusing the record.
-    Reference annotations (`.atr` beside the header) are attached when present.
+    Reference annotations are attached when an annotation file is among `extra_files` (any WFDB annotator extension),
+    or an `.atr` lies beside the header. A multi-rate record is read at its fastest lead's rate; `meta["lead_fs"]`
+    gives each lead's own rate.
     """
     header_path = check_file(header_path, max_bytes=MAX_HEADER_BYTES)
     extras = tuple(check_file(path) for path in extra_files)
@@ -125,14 +213,17 @@ def read_wfdb(
         ) from None
     lines, signal_lines = _parse_header(text, header_path.name)
     record_name = lines[0].split()[0].split("/")[0]
+    _check_size(lines, signal_lines, record_name)
     with tempfile.TemporaryDirectory(prefix="physiospaces-wfdb-") as workdir:
         workdir = Path(workdir)
         safe_names: dict[str, str] = {}
+        sources: set[Path] = set()
         for index in signal_lines:
             fields = lines[index].split()
-            original = fields[0]
-            if original not in safe_names:
-                source = _find_data(original, header_path.parent, extras)
+            base = Path(fields[0]).name  # '0/x.dat' and '1/x.dat' are the same upload: one copy
+            if base not in safe_names:
+                source = _find_data(fields[0], header_path.parent, extras)
+                sources.add(source)
                 safe = f"signal{len(safe_names)}.dat"
                 if source.name.endswith(".xz"):
                     cached = _cached_xz(source) if not extras else None
@@ -142,39 +233,40 @@ def read_wfdb(
                         _decompress_xz(source, workdir / safe)
                 else:
                     shutil.copyfile(source, workdir / safe)
-                safe_names[original] = safe
-            lines[index] = " ".join([safe_names[original], *fields[1:]])
+                safe_names[base] = safe
+            lines[index] = " ".join([safe_names[base], *fields[1:]])
+        data_bytes = sum((workdir / safe).stat().st_size for safe in safe_names.values())
+        _check_size(lines, signal_lines, record_name, data_bytes)
         first = lines[0].split()
         lines[0] = " ".join(["record", *first[1:]])
         (workdir / "record.hea").write_text("\n".join(lines) + "\n")
         try:
-            record = wfdb.rdrecord(str(workdir / "record"))
+            record = wfdb.rdrecord(str(workdir / "record"), smooth_frames=False)
+            signal, top = _samples_at_one_rate(record)
         except Exception as exc:  # wfdb raises many types on malformed input
             raise InputError(
                 f"WFDB record {record_name!r} could not be decoded ({type(exc).__name__}: {exc}); "
                 "check that the .dat file belongs to this header and is complete."
             ) from None
-        signal = record.p_signal
-        if signal is None or signal.size == 0:
+        if signal.size == 0:
             raise InputError(f"WFDB record {record_name!r} holds no samples; upload a record with signal data.")
         if not np.isfinite(signal).any():
             raise InputError(f"WFDB record {record_name!r} decodes to no valid samples; the .dat file looks corrupt.")
+        annotation_files = _annotation_files(extras, sources)
+        if not annotation_files and not extras and header_path.with_suffix(".atr").is_file():
+            annotation_files = [header_path.with_suffix(".atr")]
         annotations = None
-        atr = header_path.with_suffix(".atr")
-        if atr.is_file() and not extras:
-            shutil.copyfile(atr, workdir / "record.atr")
-            ann = wfdb.rdann(str(workdir / "record"), "atr")
-            annotations = {"sample": np.asarray(ann.sample), "symbol": np.asarray(ann.symbol)}
-    signal, repaired = repair_signal(signal, float(record.fs), header_path.name, split_gaps=split_gaps)
+        if annotation_files:
+            annotations = _read_annotations(annotation_files[0], workdir, record_name, float(record.fs), record.sig_len)
+            annotations["sample"] = annotations["sample"] * top
+    fs = float(record.fs) * top
+    signal, repaired = repair_signal(signal, fs, header_path.name, split_gaps=split_gaps)
     if annotations is not None and repaired:  # sample numbers count from the first row kept
         sample = annotations["sample"] - repaired["invalid_samples"]["first_row"]
         keep = (sample >= 0) & (sample < len(signal))
-        annotations = {"sample": sample[keep], "symbol": annotations["symbol"][keep]}
-    return Recording(
-        signal=signal,
-        fs=float(record.fs),
-        channels=tuple(record.sig_name),
-        name=record_name,
-        annotations=annotations,
-        meta={"units": tuple(record.units), **repaired},
-    )
+        annotations = {**annotations, "sample": sample[keep], "symbol": annotations["symbol"][keep]}
+    names = [name or f"signal {i + 1}" for i, name in enumerate(record.sig_name or [None] * signal.shape[1])]
+    meta = {"units": tuple(record.units or ()), **repaired}
+    if top > 1 or len(set(record.samps_per_frame)) > 1:
+        meta["lead_fs"] = {name: float(record.fs) * spf for name, spf in zip(names, record.samps_per_frame)}
+    return Recording(signal=signal, fs=fs, channels=tuple(names), name=record_name, annotations=annotations, meta=meta)
