@@ -5,7 +5,7 @@ import os
 import gradio as gr
 
 from core import get_task, list_tasks
-from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, load_space
+from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, delete_uploads, load_space
 
 SPACES = {name: load_space(name) for name in list_tasks()}
 
@@ -21,6 +21,7 @@ with gr.Blocks(title="PhysioSpaces") as demo:
     for name, space in SPACES.items():
         with gr.Tab(get_task(name).title):
             space.build()
+delete_uploads(demo)
 
 if __name__ == "__main__":
     demo.queue(**QUEUE_OPTIONS).launch(

@@ -3,10 +3,19 @@ loading a Space module by path."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import importlib.util
+import json
 import logging
 import os
+import re
+import tempfile
+import threading
+import time
+import uuid
+import weakref
 from pathlib import Path
 from types import ModuleType
 from typing import Callable
@@ -14,24 +23,108 @@ from typing import Callable
 import gradio as gr
 from gradio.data_classes import FileData
 
-from core.errors import InputError, PhysioError
+from core.errors import InputError, PhysioError, RequestTimeoutError, ServerBusyError
 from core.tasks import in_namespace
 
 log = logging.getLogger("physiospaces")
 
+MAX_FILE_SIZE = "100mb"
+REQUEST_SECONDS = 120.0
+"""Time limit of one request, queueing for a long-recording slot included; checked at each progress step."""
+LONG_UPLOAD_BYTES = 1_000_000
+"""Uploads heavier than this (compressed files count 10x) take one of the `LONG_JOBS` slots; lighter ones never wait
+for a long one, so a short request is answered while long recordings are being processed."""
+LONG_JOBS = 1
+COMPRESSED_SUFFIXES = (".zip", ".xz", ".gz", ".fit")
+CACHE_SECONDS = 600
+"""Uploads and downloads are deleted this long after they were made (`delete_uploads`, checked every minute)."""
+DELETE_EVERY = 60.0
+WFDB_FILE_TYPES = [".csv", ".txt", ".hea", ".dat", ".atr", ".xz"]
+"""What a signal upload control accepts: CSV, or a WFDB record's header, data (plain or `.dat.xz`) and annotations."""
+WEB_CONTROLS = {"fs": "the sampling-rate box on this page"}
+"""CLI options as the Spaces' pages name them, for messages written for the CLI."""
+
+_long_jobs = threading.BoundedSemaphore(LONG_JOBS)
+_deadline: contextvars.ContextVar[float] = contextvars.ContextVar("physiospaces_deadline", default=float("inf"))
+
+
+def web_message(message: str) -> str:
+    """A message as a Space shows it: CLI options (`--fs`, `(--fs in the CLI)`) named by the page's control."""
+
+    def control(match: re.Match) -> str:
+        name = match.group(1).replace("-", "_")
+        return WEB_CONTROLS.get(name, f"the {name.replace('_', ' ')} setting on this page")
+
+    message = re.sub(r"\(--([a-z][\w-]*) in the CLI\)", lambda m: f"({control(m)})", message)
+    return re.sub(r"(?<![\w-])--([a-z][\w-]*)", control, message)
+
+
+def until_deadline(progress: Callable | None) -> Callable:
+    """`progress(fraction, desc=...)` that first stops the request with `RequestTimeoutError` once its time limit
+    (set by `guard`) has passed, so a runaway prediction ends at its next step and frees its worker."""
+
+    def report(fraction, desc=None, *args, **kwargs):
+        if time.monotonic() > _deadline.get():
+            raise RequestTimeoutError(
+                f"This recording took longer than the {REQUEST_SECONDS:.0f} s limit of one request; "
+                "upload a shorter part of it."
+            )
+        if progress is not None:
+            progress(fraction, *args, desc=desc, **kwargs)
+
+    return report
+
+
+def _uploaded_paths(value) -> list[Path]:
+    """Files named by an event's inputs: paths, gradio file objects and `FileData` dicts, in lists or not."""
+    if isinstance(value, (list, tuple)):
+        return [path for item in value for path in _uploaded_paths(item)]
+    if isinstance(value, dict):
+        value = value.get("path")
+    value = getattr(value, "name", value)
+    if isinstance(value, (str, Path)) and str(value) and Path(value).is_file():
+        return [Path(value)]
+    return []
+
+
+def upload_weight(paths: list[Path]) -> int:
+    """Bytes of an upload, compressed files counted 10x: what decides whether it is a long job."""
+    return sum(path.stat().st_size * (10 if path.name.lower().endswith(COMPRESSED_SUFFIXES) else 1) for path in paths)
+
+
+@contextlib.contextmanager
+def _size_class(paths: list[Path]):
+    """Run at once when the upload is light; a heavy one waits for one of the `LONG_JOBS` slots, up to the deadline."""
+    if upload_weight(paths) <= LONG_UPLOAD_BYTES:
+        yield
+        return
+    if not _long_jobs.acquire(timeout=max(0.0, _deadline.get() - time.monotonic())):
+        raise ServerBusyError(
+            "The server is busy with other long recordings; try again in a minute, or upload a shorter part."
+        )
+    try:
+        yield
+    finally:
+        _long_jobs.release()
+
 
 def guard(fn):
-    """Turn project errors into a one-sentence `gr.Error`, and anything else into a generic one (logged,
-    no traceback shown)."""
+    """Run a Space function within the limits of one request (`REQUEST_SECONDS`, heavy uploads one at a time), and
+    turn project errors into a one-sentence `gr.Error` naming the page's controls, anything else into a generic one
+    (logged, no traceback shown)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        token = _deadline.set(time.monotonic() + REQUEST_SECONDS)
+        args = [until_deadline(arg) if isinstance(arg, gr.Progress) else arg for arg in args]
+        kwargs = {key: until_deadline(arg) if isinstance(arg, gr.Progress) else arg for key, arg in kwargs.items()}
         try:
-            return fn(*args, **kwargs)
+            with _size_class(_uploaded_paths([*args, *kwargs.values()])):
+                return fn(*args, **kwargs)
         except gr.Error:
             raise
         except PhysioError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise gr.Error(web_message(str(exc)), print_exception=False) from None
         except MemoryError:
             raise gr.Error(
                 "The input is too large to process in memory; upload a shorter recording.", print_exception=False
@@ -42,6 +135,8 @@ def guard(fn):
                 "Something went wrong while processing this input; please check the file format and try again.",
                 print_exception=False,
             ) from None
+        finally:
+            _deadline.reset(token)
 
     return wrapper
 
@@ -101,7 +196,8 @@ def json_api(task, models: dict) -> None:
         fs = options.pop("fs", None)
         for name, value in options.items():
             task.check_option(name, value)
-        return task.run(task.read(main, fs=fs, extra_files=extras), models.__getitem__, **options).to_json()
+        data = task.read(main, fs=fs, extra_files=extras)
+        return task.run(data, models.__getitem__, progress=until_deadline(None), **options).to_json()
 
     # real types, not this module's postponed annotation strings: gradio reads them to upload the files
     predict_json.__annotations__ = {"files": list[FileData], "options": dict | None, "return": dict}
@@ -118,6 +214,71 @@ def json_api(task, models: dict) -> None:
         )
 
 
+DOWNLOADS = Path(tempfile.gettempdir()) / "physiospaces-downloads"
+
+
+def downloads(result, table, name, figure=None) -> list[str]:
+    """A result's files to download, named after `name` (the upload's path or stem): its JSON (as `python -m core
+    predict ... --json` writes it), its per-item `table` (a DataFrame) as CSV, and the `figure` as HTML when it is a
+    Plotly one. Each request gets a folder of its
+    own; folders older than `CACHE_SECONDS` are deleted on the way (Gradio serves its own copies)."""
+    DOWNLOADS.mkdir(exist_ok=True)
+    for old in DOWNLOADS.iterdir():
+        if time.time() - old.stat().st_mtime > CACHE_SECONDS:
+            for file in old.iterdir():
+                file.unlink(missing_ok=True)
+            old.rmdir()
+    folder = DOWNLOADS / uuid.uuid4().hex
+    folder.mkdir()
+    stem = re.sub(r"[^\w-]+", "_", Path(str(name)).name.split(".")[0]) or "result"
+    files = [folder / f"{stem}.json", folder / f"{stem}.csv"]
+    files[0].write_text(json.dumps(result.to_json(), indent=1, allow_nan=False))
+    table.to_csv(files[1], index=False)
+    if hasattr(figure, "write_html"):
+        files.append(folder / f"{stem}.html")
+        figure.write_html(files[-1], include_plotlyjs="cdn")
+    return [str(file) for file in files]
+
+
+def download_box() -> gr.File:
+    """The component `downloads` fills."""
+    return gr.File(label="Download: result JSON, table CSV, figure HTML", file_count="multiple", interactive=False)
+
+
+def _is_example(path: Path, examples: dict[str, int]) -> bool:
+    return examples.get(path.name) == path.stat().st_size
+
+
+def run_on(button, fn, inputs: list, outputs: list, *, api_name: str, examples=None, files=None) -> None:
+    """Wire a Space's run: the button (and a click on one of `examples`, a `gr.Examples`) first clears `outputs`, so
+    an error never leaves the previous result on the page, then runs `fn`. An upload into `files` after an example
+    replaces the example's files instead of adding to them."""
+
+    def clear():
+        return [None] * len(outputs)
+
+    hidden = {"api_visibility": "undocumented"}
+    button.click(clear, None, outputs, queue=False, **hidden).then(fn, inputs, outputs, api_name=api_name)
+    if examples is not None:
+        examples.load_input_event.then(clear, None, outputs, queue=False, **hidden).then(fn, inputs, outputs, **hidden)
+    if files is not None:
+        shipped = {path.name: path.stat().st_size for path in getattr(examples, "shipped", ())}
+
+        def drop_example_files(value):
+            paths = _uploaded_paths(value)
+            uploaded = [str(path) for path in paths if not _is_example(path, shipped)]
+            return uploaded if uploaded and len(uploaded) < len(paths) else gr.skip()
+
+        files.upload(drop_example_files, files, files, queue=False, **hidden)
+
+
+def examples_of(task, inputs: list, values: list[list], **kwargs) -> gr.Examples:
+    """`gr.Examples` of shipped files that `run_on` runs on click and tells apart from an upload."""
+    examples = gr.Examples(values, inputs=inputs, **kwargs)
+    examples.shipped = [Path(file) for row in values for file in _uploaded_paths(row[0])]
+    return examples
+
+
 def upload_of(path: Path) -> list[Path]:
     """The files one upload of `path` takes: a WFDB header comes with its `.dat`."""
     return [path, path.with_suffix(".dat")] if path.suffix == ".hea" else [path]
@@ -132,14 +293,48 @@ def example_uploads(task, *prefixes: str) -> list[list[str]]:
     ]
 
 
-LAUNCH_OPTIONS = {"max_file_size": "100mb"}
-QUEUE_OPTIONS = {"default_concurrency_limit": 2}
+LAUNCH_OPTIONS = {"max_file_size": MAX_FILE_SIZE}
+QUEUE_OPTIONS = {"default_concurrency_limit": 8, "max_size": 64}
+"""Eight workers per endpoint: light requests run beside heavy ones, which `guard` lets through `LONG_JOBS` at a
+time; at most 64 requests wait before the queue refuses more."""
+
+
+def _delete_old_files(blocks: gr.Blocks, age: float) -> None:
+    keep = set().union(*(getattr(block, "keep_in_cache", set()) for block in blocks.blocks.values()))
+    for files in blocks.temp_file_sets:
+        for file in list(files):  # a copy: uploads add to the set meanwhile
+            path = Path(file)
+            try:
+                if file not in keep and time.time() - path.lstat().st_ctime > age:
+                    path.unlink()
+                    files.discard(file)
+            except FileNotFoundError:
+                files.discard(file)
+
+
+def delete_uploads(demo: gr.Blocks) -> None:
+    """Delete the files `demo` was sent or served (uploads, downloads, figures) `CACHE_SECONDS` after they were made,
+    checking every `DELETE_EVERY` seconds; the examples stay. Gradio's own `delete_cache` schedule is not used: it
+    stops for good when an upload arrives while it runs (it iterates the set of files that the upload changes)."""
+    demo_ref, every, age = weakref.ref(demo), DELETE_EVERY, CACHE_SECONDS
+
+    def loop():
+        while (blocks := demo_ref()) is not None:
+            try:
+                _delete_old_files(blocks, age)
+            except Exception:  # a failed sweep is logged; the next one runs
+                log.exception("deleting old uploads failed")
+            del blocks
+            time.sleep(every)
+
+    threading.Thread(target=loop, name="physiospaces-delete-uploads", daemon=True).start()
 
 
 def standalone_demo(build: Callable[[], None], title: str) -> gr.Blocks:
-    """A Space's own page: its `build()` (components and events) in a Blocks of its own."""
+    """A Space's own page: its `build()` (components and events) in a Blocks of its own, deleting old uploads."""
     with gr.Blocks(title=title) as demo:
         build()
+    delete_uploads(demo)
     return demo
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.test_ecg_task import EXAMPLES, bad_inputs
@@ -12,12 +15,14 @@ def test_space_answers_and_reports_bad_input(space_client, tmp_path):
 
     client = space_client("ecg")
     header = EXAMPLES["mitdb_119_60s.hea"]
-    plot, summary, counts, table = client.predict(
+    plot, summary, counts, table, files = client.predict(
         [handle_file(str(header)), handle_file(str(header.with_suffix(".dat")))], None, api_name="/classify"
     )
     assert summary.startswith("**") and "beats in lead MLII" in summary
     assert [row[0] for row in counts["data"]] == ["N", "S", "V", "F", "Q"]
     assert len(table["data"]) == sum(row[2] for row in counts["data"])
+    assert [Path(f).suffix for f in files][:2] == [".json", ".csv"]
+    assert len(json.loads(Path(files[0]).read_text())["beats"]) == len(table["data"])
     for case, files, fs, message in bad_inputs(tmp_path):
         if case == "file over the size limit":
             continue  # refused by the server's upload limit before the app runs; covered by the library and CLI

@@ -8,10 +8,15 @@ from core.ecg.render import beats_frame, counts_frame, plot_result
 from core.space import (
     LAUNCH_OPTIONS,
     QUEUE_OPTIONS,
+    WFDB_FILE_TYPES,
+    download_box,
+    downloads,
     example_uploads,
+    examples_of,
     guard,
     json_api,
     lazy_demo,
+    run_on,
     space_models,
     split_upload,
     standalone_demo,
@@ -28,7 +33,8 @@ def classify(files, fs, progress=gr.Progress()):
     progress(0.02, desc="Reading the file")
     data = TASK.read(main, fs=fs or None, extra_files=extras)
     result = TASK.run(data, MODELS.__getitem__, progress=progress)
-    return plot_result(result), f"**{result.summary()}**", counts_frame(result), beats_frame(result)
+    figure, table = plot_result(result), beats_frame(result)
+    return figure, f"**{result.summary()}**", counts_frame(result), table, downloads(result, table, main, figure)
 
 
 EXAMPLES = [[upload] for upload in example_uploads(TASK)]
@@ -47,20 +53,21 @@ def build() -> None:
     )
     with gr.Row():
         with gr.Column(scale=1):
-            files = gr.File(label="ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"])
+            files = gr.File(label="ECG file(s)", file_count="multiple", file_types=WFDB_FILE_TYPES)
             fs = gr.Number(
                 label="Sampling rate in Hz (0 = read it from the file; needed only for CSVs that do not state it)",
                 value=None,
                 minimum=0,
             )
             button = gr.Button("Find and classify beats", variant="primary")
-            gr.Examples(EXAMPLES, inputs=[files], label="Real MIT-BIH excerpts")
+            examples = examples_of(TASK, [files], EXAMPLES, label="Real MIT-BIH excerpts")
         with gr.Column(scale=2):
             summary = gr.Markdown()
             plot = gr.Plot(label="Beats by class")
             counts = gr.Dataframe(label="Beats per class", interactive=False)
     table = gr.Dataframe(label="Every beat", interactive=False, max_height=320)
-    button.click(classify, [files, fs], [plot, summary, counts, table], api_name="classify")
+    outputs = [plot, summary, counts, table, download_box()]
+    run_on(button, classify, [files, fs], outputs, api_name="classify", examples=examples, files=files)
     json_api(TASK, MODELS)
 
 
