@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from tests.test_har_task import STITCHED, TASK, bad_inputs
@@ -12,12 +15,14 @@ def test_space_answers_and_reports_bad_input(space_client, tmp_path):
 
     client = space_client("har")
     example = next(path for path in TASK.examples if "acc_only" in path.name)
-    plot, summary, shares, table = client.predict(
+    plot, summary, shares, table, files = client.predict(
         handle_file(str(example)), "auto", "auto", None, api_name="/recognise"
     )
     assert summary.startswith("**") and "acc model" in summary
     assert sorted(row[0] for row in shares["data"]) == sorted(TASK.labels)
     assert len(table["data"]) == int(summary.strip("*").split(" windows")[0])
+    assert [Path(f).suffix for f in files][:2] == [".json", ".csv"]
+    assert len(pd.read_csv(files[1])) == len(table["data"])
     for case, path, message in bad_inputs(tmp_path):
         with pytest.raises(Exception, match=message):
             client.predict(handle_file(path), "auto", "auto", None, api_name="/recognise")

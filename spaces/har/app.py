@@ -4,7 +4,19 @@ import gradio as gr
 
 from core import get_task
 from core.har.render import plot_result, shares_frame, windows_frame
-from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, guard, json_api, lazy_demo, space_models, standalone_demo
+from core.space import (
+    LAUNCH_OPTIONS,
+    QUEUE_OPTIONS,
+    download_box,
+    downloads,
+    examples_of,
+    guard,
+    json_api,
+    lazy_demo,
+    run_on,
+    space_models,
+    standalone_demo,
+)
 
 TASK = get_task("har")
 MODELS = space_models("har")
@@ -18,7 +30,9 @@ def recognise(file, acc_unit, gyro_unit, fs, progress=gr.Progress()):
     progress(0.02, desc="Reading the file")
     data = TASK.read(getattr(file, "name", file), fs=fs or None)
     result = TASK.run(data, MODELS.__getitem__, acc_unit=acc_unit, gyro_unit=gyro_unit, progress=progress)
-    return plot_result(result), f"**{result.summary()}**", shares_frame(result), windows_frame(result)
+    figure, table = plot_result(result), windows_frame(result)
+    name = getattr(file, "name", file)
+    return figure, f"**{result.summary()}**", shares_frame(result), table, downloads(result, table, name, figure)
 
 
 TITLE = "Human activity recognition - PhysioSpaces"
@@ -46,9 +60,10 @@ def build() -> None:
                 minimum=0,
             )
             button = gr.Button("Recognise activities", variant="primary")
-            gr.Examples(
+            examples = examples_of(
+                TASK,
+                [file, acc_unit, gyro_unit],
                 [[str(path), "auto", "auto"] for path in TASK.examples],
-                inputs=[file, acc_unit, gyro_unit],
                 label="Real UCI HAR test subjects (windows stitched back into recordings)",
             )
         with gr.Column(scale=2):
@@ -56,7 +71,8 @@ def build() -> None:
             plot = gr.Plot(label="Signals and activity timeline")
             shares = gr.Dataframe(label="Share of time per activity", interactive=False)
     table = gr.Dataframe(label="Every window", interactive=False, max_height=320)
-    button.click(recognise, [file, acc_unit, gyro_unit, fs], [plot, summary, shares, table], api_name="recognise")
+    outputs = [plot, summary, shares, table, download_box()]
+    run_on(button, recognise, [file, acc_unit, gyro_unit, fs], outputs, api_name="recognise", examples=examples)
     json_api(TASK, MODELS)
 
 
