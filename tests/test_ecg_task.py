@@ -178,3 +178,73 @@ def test_every_bad_input_is_one_sentence_in_library_and_cli(tmp_path, capsys):
         assert cli(argv) == 2, case
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, (case, err)
+
+
+def test_cli_scores_against_an_uploaded_annotation_file(capsys, tmp_path):
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    for suffix in (".hea", ".dat"):
+        shutil.copy(FIXTURES / f"mitdb100_10s{suffix}", folder)
+    argv = ["predict", "ecg", str(folder / "mitdb100_10s.hea"), "--extra", str(FIXTURES / "mitdb100_10s.atr"), "--json"]
+    assert cli(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    scoring = out["scoring"]
+    assert scoring["annotation_file"] == "mitdb100_10s.atr" and scoring["tolerance_s"] == 0.15
+    assert scoring["reference_beats"] == 13 and scoring["matched_beats"] == 13  # 12 N and one A (S) at 5.68 s
+    assert scoring["per_class"]["S"]["reference"] == 1 and scoring["per_class"]["N"]["reference"] == 12
+    counts = np.array(scoring["confusion"]["counts"])
+    assert counts.sum() == 13 and np.trace(counts) == round(scoring["accuracy"] * 13)
+    wrong = [beat for beat in out["beats"] if beat["label"] != "N"]
+    disagreeing = {round(row["time_s"], 1) for row in scoring["disagreements"]}
+    assert (5.7 in disagreeing) == (not any(abs(beat["time_s"] - 5.68) < 0.15 for beat in wrong))
+    assert cli(["predict", "ecg", str(folder / "mitdb100_10s.hea")]) == 0
+    assert "Against" not in capsys.readouterr().out  # no annotation file, no scoring
+
+
+def two_lead_recording(ecg, fs, names=("A", "B")):
+    from core.readers import Recording
+
+    noise = np.random.default_rng(0).normal(scale=0.05, size=len(ecg))
+    return Recording(signal=np.column_stack([noise, ecg]), fs=fs, channels=names)
+
+
+def test_lead_choice_is_said_and_an_inverted_lead_is_flipped(model):
+    rec = read_wfdb(FIXTURES / "mitdb100_10s.hea")
+    lead = rec.signal[:, 0]
+    upright = TASK.predict(model, two_lead_recording(lead, rec.fs))
+    assert upright.lead_name == "B" and upright.lead_reason.startswith("the most QRS-like of 2 leads")
+    inverted = TASK.predict(model, two_lead_recording(-lead, rec.fs))
+    assert inverted.lead_reason.endswith("its QRS complexes point down, so it was flipped upright")
+    np.testing.assert_allclose(inverted.lead, lead)
+    assert inverted.predicted == upright.predicted
+    named = TASK.predict(model, two_lead_recording(lead, rec.fs, names=("V1", "MLII")))
+    assert named.lead_reason == "named like the model's training lead MLII"
+    asked = TASK.predict(model, two_lead_recording(lead, rec.fs), lead="b")
+    assert asked.lead_name == "B" and asked.lead_reason == "the lead asked for"
+    with pytest.raises(PhysioError, match=r"Lead 'C' is not in this recording; its leads are \['A', 'B'\]"):
+        TASK.predict(model, two_lead_recording(lead, rec.fs), lead="C")
+
+
+def test_cli_lead_option(capsys):
+    header = EXAMPLES["mitdb_119_60s.hea"]
+    assert cli(["predict", "ecg", str(header), "--option", "lead=MLII", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lead"] == "MLII" and out["lead_reason"] == "the lead asked for"
+
+
+def test_implausible_heart_rate_says_the_rate_is_probably_wrong():
+    from core.ecg.pipeline import ECGResult, check_plausible
+
+    def result(period_s: float, labels: str) -> ECGResult:
+        probabilities = np.eye(4)[["NSVF".index(c) for c in labels]]
+        times = np.arange(len(labels)) * period_s
+        return ECGResult(fs=50.0, times_s=times, probabilities=probabilities, labels=tuple("NSVF"), lead_name="I")
+
+    with pytest.raises(
+        PhysioError, match=r"lead I give a heart rate of 15 bpm, outside 20-250, at 50 Hz; the sampling"
+    ):
+        check_plausible(result(4.0, "N" * 20))
+    with pytest.raises(PhysioError, match="heart rate of 300 bpm"):
+        check_plausible(result(0.2, "V" * 20))
+    check_plausible(result(4.0, "NV" * 10))  # a mix of classes is labelled, whatever the rate
+    check_plausible(result(0.3, "V" * 20))  # 200 bpm: a fast run, not a wrong rate
