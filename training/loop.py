@@ -1,5 +1,5 @@
 """The one training loop: weighted or plain sampling, gradient clipping, ReduceLROnPlateau or cosine decay,
-early stopping."""
+early stopping; tracked, resumable and distributed (torchrun) as options of the same loop."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from typing import Callable
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, TensorDataset, WeightedRandomSampler
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, Dataset, RandomSampler, TensorDataset, WeightedRandomSampler
 from tqdm.auto import tqdm
 
+from core.errors import ConfigError
+from training import distributed, tracking
 from training.config import TrainConfig
+from training.distributed import ShardedSampler
 
 
 def seed_everything(seed: int, threads: int) -> None:
@@ -44,6 +48,17 @@ def predict_outputs(model: torch.nn.Module, dataset: Dataset, *, n_inputs: int, 
     return np.concatenate(outputs)
 
 
+def rng_state() -> dict:
+    """The states of every random generator training draws from (python, numpy, torch)."""
+    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+
+
+def set_rng_state(state: dict) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+
+
 def fit(
     model: torch.nn.Module,
     train: Dataset,
@@ -62,9 +77,26 @@ def fit(
     `loss_fn(output, *targets)`.
     score_fn: validation outputs -> score, higher is better (drives early stopping and the kept state).
     keep_last: run every epoch and keep the last state (a refit on more data for an epoch count chosen on validation).
+
+    Under `python -m training.train` each epoch is logged to the run's tracker and its state (model, optimizer,
+    scheduler, best state, random generators, which drive the sampler) saved, so `--resume RUN_FOLDER` continues
+    from the last finished epoch and ends with the weights of an uninterrupted run. Under torchrun the model is
+    wrapped in DistributedDataParallel and each process trains on its share of every global batch.
     """
     n_inputs = len(model.input_names)
-    loader = DataLoader(train, batch_size=config.batch_size, sampler=sampler, shuffle=sampler is None, drop_last=True)
+    distributed.setup()
+    world, main = distributed.world_size(), distributed.is_main()
+    say = tqdm.write if main else lambda *_: None
+    if world > 1:
+        order = sampler if sampler is not None else RandomSampler(train)
+        shard = ShardedSampler(order, global_batch=config.batch_size, rank=distributed.rank(), world=world)
+        loader = DataLoader(train, batch_size=distributed.local_batch(config.batch_size), sampler=shard, drop_last=True)
+        net = DistributedDataParallel(model, find_unused_parameters=True)  # some models train a part per phase
+    else:
+        loader = DataLoader(
+            train, batch_size=config.batch_size, sampler=sampler, shuffle=sampler is None, drop_last=True
+        )
+        net = model
     val_loader = DataLoader(val, batch_size=2048)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     cosine = config.schedule == "cosine"  # stepped every batch, from lr down to zero at the last epoch
@@ -73,15 +105,48 @@ def fit(
         if cosine
         else torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=config.lr_patience)
     )
-    history, best_score, best_state, stale = [], -np.inf, None, 0
-    for epoch in range(1, config.epochs + 1):
+    run = tracking.current_run(config)
+    if config.resume and run is None:
+        raise ConfigError(
+            f"Config field resume={config.resume!r} needs the run of a training command; "
+            "use python -m training.train TASK --resume RUN_FOLDER."
+        )
+    fit_number = run.next_fit() if run else 0
+    saved = run.load_state(fit_number) if run else None
+    history, best_score, best_state, stale, first = [], -np.inf, None, 0, 1
+    if saved is not None:
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        history, best_score, best_state, stale = (
+            saved["history"],
+            saved["best_score"],
+            saved["best_state"],
+            saved["stale"],
+        )
+        set_rng_state(saved["rng"])
+        run.step, first = saved["step"], saved["epoch"] + 1
+        say(f"resumed from epoch {saved['epoch']} of {run.folder}" + (" (finished)" if saved["done"] else ""))
+        if saved["done"]:
+            model.eval()
+            return history
+
+    def save(epoch: int, done: bool) -> None:
+        if run is not None:
+            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
+            state |= {"scheduler": scheduler.state_dict(), "history": history, "best_score": best_score}
+            state |= {"best_state": best_state, "stale": stale, "rng": rng_state(), "epoch": epoch, "done": done}
+            state["step"] = run.step
+            run.save_state(fit_number, state)
+
+    for epoch in range(first, config.epochs + 1):
         model.train()
         total, count = 0.0, 0
-        for batch in tqdm(loader, desc=f"epoch {epoch}/{config.epochs}", leave=False):
+        for batch in tqdm(loader, desc=f"epoch {epoch}/{config.epochs}", leave=False, disable=not main):
             if augment is not None:
                 batch = augment(list(batch))
             optimizer.zero_grad()
-            loss = loss_fn(model(*batch[:n_inputs]), *batch[n_inputs:])
+            loss = loss_fn(net(*batch[:n_inputs]), *batch[n_inputs:])
             loss.backward()
             if config.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -90,6 +155,7 @@ def fit(
                 scheduler.step()
             total += loss.item() * len(batch[0])
             count += len(batch[0])
+        total, count = distributed.all_sum(total, count)
         model.eval()
         with torch.inference_mode():
             val_losses, val_outputs = [], []
@@ -106,22 +172,27 @@ def fit(
             "lr": optimizer.param_groups[0]["lr"],
         }
         history.append(row)
-        tqdm.write(
+        say(
             f"epoch {epoch:3d}  train_loss {row['train_loss']:.4f}  val_loss {row['val_loss']:.4f}  "
             f"val_score {score:.4f}  lr {row['lr']:.1e}"
         )
         if not cosine:
             scheduler.step(score)
-        if keep_last:
-            continue
-        if score > best_score:
-            best_score, best_state, stale = score, copy.deepcopy(model.state_dict()), 0
-        else:
-            stale += 1
-            if config.patience and stale >= config.patience:
-                tqdm.write(f"early stop: no validation gain in {stale} epochs")
-                break
+        stop = False
+        if not keep_last:
+            if score > best_score:
+                best_score, best_state, stale = score, copy.deepcopy(model.state_dict()), 0
+            else:
+                stale += 1
+                stop = bool(config.patience and stale >= config.patience)
+        if run is not None:
+            run.log_epoch(fit_number, row)
+        save(epoch, done=False)
+        if stop:
+            say(f"early stop: no validation gain in {stale} epochs")
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
+    save(history[-1]["epoch"] if history else 0, done=True)
     return history
