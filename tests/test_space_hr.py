@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core import load_model
@@ -71,7 +73,7 @@ def test_space_predicts_an_uploaded_run(space_client):
     from gradio_client import handle_file
 
     client = space_client("hr")
-    summary, _plot, curve, table = client.predict(
+    summary, _plot, curve, table, files = client.predict(
         handle_file(str(FIXTURES / "hr_run.gpx")), 0, None, None, api_name="/predict"
     )
     assert (
@@ -79,6 +81,8 @@ def test_space_predicts_an_uploaded_run(space_client):
         and "MAE against the recorded heart rate" in summary
     )
     assert len(table["data"]) == 91 and table["headers"] == ["time_s", "speed_kmh", "altitude_m", "hr_pred", "hr_true"]
+    assert [Path(f).name for f in files][:2] == ["hr_run.json", "hr_run.csv"]
+    assert list(pd.read_csv(files[1]).columns) == table["headers"] and len(pd.read_csv(files[1])) == 91
 
 
 def test_space_shows_bad_input_as_one_sentence(space_client, tmp_path):

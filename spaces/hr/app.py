@@ -9,9 +9,13 @@ from core.readers.workouts import WORKOUT_SUFFIXES
 from core.space import (
     LAUNCH_OPTIONS,
     QUEUE_OPTIONS,
+    download_box,
+    downloads,
+    examples_of,
     guard,
     json_api,
     lazy_demo,
+    run_on,
     space_models,
     split_upload,
     standalone_demo,
@@ -36,7 +40,8 @@ def predict_run(file, calibration_minutes, resting_hr, max_hr, progress=gr.Progr
         max_hr=max_hr or None,
         progress=progress,
     )
-    return f"**{result.summary()}**", plot_result(result), curve_frame(result), samples_frame(result)
+    figure, table = plot_result(result), samples_frame(result)
+    return f"**{result.summary()}**", figure, curve_frame(result), table, downloads(result, table, main, figure)
 
 
 CALIBRATED, CALIBRATION_MINUTES = (
@@ -75,9 +80,10 @@ def build() -> None:
             resting = gr.Number(label="Resting heart rate (bpm; 0 = not given)", value=None, minimum=0)
             maximum = gr.Number(label="Peak heart rate in your hard runs (bpm; 0 = not given)", value=None, minimum=0)
             button = gr.Button("Predict heart rate", variant="primary")
-            gr.Examples(
+            examples = examples_of(
+                TASK,
+                [file, calibration],
                 EXAMPLES,
-                inputs=[file, calibration],
                 example_labels=EXAMPLE_LABELS,
                 label="Real runs (MIT/BSD-licensed test files)",
             )
@@ -86,7 +92,8 @@ def build() -> None:
             plot = gr.Plot(label="Heart rate, speed and altitude")
     curve = gr.LinePlot(x="minute", y="bpm", color="series", label="Heart rate (interactive)", height=260)
     table = gr.Dataframe(label="Every 5 s step", interactive=False, max_height=300)
-    button.click(predict_run, [file, calibration, resting, maximum], [summary, plot, curve, table], api_name="predict")
+    outputs = [summary, plot, curve, table, download_box()]
+    run_on(button, predict_run, [file, calibration, resting, maximum], outputs, api_name="predict", examples=examples)
     json_api(TASK, MODELS)
 
 
