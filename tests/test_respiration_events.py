@@ -8,6 +8,7 @@ import pytest
 from core.errors import InputError, SignalTooShortError
 from core.respiration.events import EVENT_SCORE_THRESHOLD, breath_amplitudes, breath_norm, event_score, rsp_events
 from core.respiration.waveform import WAVE_FS, predict_waveform
+from tests.conftest import needs_data
 
 FS = 25.0
 
@@ -118,3 +119,30 @@ def test_a_csv_with_a_long_invalid_stretch_is_analysed_in_two_segments(tmp_path)
     assert task.run(recording, lambda v: model(), lead="abdomen").channel == "Abdomen"
     with pytest.raises(InputError, match=r"Lead 'flow' is not in this recording; it has \['II', 'Thorax', 'Abdomen'\]"):
         task.run(recording, lambda v: model(), lead="flow")
+
+
+@pytest.mark.parametrize("kind", ["pause", "shallow", "rate"])
+def test_inserted_event_changes_only_its_stretch(kind):
+    from training.respiration_events import insert_event
+
+    resp = breathing(480.0)
+    altered, start, end = insert_event(resp, FS, kind, np.random.default_rng(3))
+    assert 60 <= start < end <= 420
+    changed = np.flatnonzero(altered != resp) / FS
+    assert changed.min() >= start - 0.05 and changed.max() <= end + 0.05
+    inside = slice(int((start + 1) * FS), int((end - 1) * FS))
+    if kind == "pause":
+        assert np.std(altered[inside]) < 0.05 * np.std(resp)
+    elif kind == "shallow":
+        assert 0.15 < np.std(altered[inside]) / np.std(resp[inside]) < 0.45
+
+
+@needs_data("respiration", "bidmc")
+def test_event_benchmark_on_one_bidmc_record():
+    from training.respiration_events import breath_detection, event_benchmark
+
+    breaths = breath_detection((21,))
+    assert breaths["pooled"]["annotator1"]["sensitivity"] >= 0.95
+    result = event_benchmark(model(), (21,))
+    assert result["inserted"] == {"pause": 3, "shallow": 3, "rate": 3} and result["sensitivity"]["pause"] == 1.0
+    assert result["false_pauses_per_hour"] == 0.0 and result["auroc"]["event_score"]["pause"] >= 0.95
