@@ -1,6 +1,10 @@
 """The respiration Space's three endpoints answer through gradio_client, and bad input comes back as one sentence."""
 
+import json
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from gradio_client import handle_file
 
@@ -11,16 +15,18 @@ from tests.conftest import FIXTURES
 
 def test_waveform_endpoint(space_client):
     client = space_client("respiration")
-    plot, summary, table = client.predict(
+    plot, summary, table, files = client.predict(
         [handle_file(str(FIXTURES / "respiration_bidmc01_40s.csv"))], None, api_name="/waveform"
     )
     assert "breaths in 40 s" in summary and "0 pauses" in summary
     assert 12 <= len(table["data"]) <= 16
+    assert [Path(f).name for f in files][:2] == ["respiration_bidmc01_40s.json", "respiration_bidmc01_40s.csv"]
+    assert len(pd.read_csv(files[1])) == len(table["data"])
 
 
 def test_rr_endpoint(space_client):
     client = space_client("respiration")
-    plot, summary, table = client.predict(
+    plot, summary, table, files = client.predict(
         [handle_file(str(FIXTURES / "respiration_a03_10min.csv"))], None, api_name="/rr"
     )
     assert "of 9 minutes flagged as apnea" in summary
@@ -30,15 +36,16 @@ def test_rr_endpoint(space_client):
 def test_series_endpoint_follows_the_threshold(space_client):
     client = space_client("respiration")
     path = FIXTURES / "respiration_nab_ec2_300.csv"
-    _, summary, _ = client.predict([handle_file(str(path))], 0.0, api_name="/series")
+    _, summary, _, _ = client.predict([handle_file(str(path))], 0.0, api_name="/series")
     assert "300 points, 300 at or over threshold 0" in summary
     model = load_model("respiration", variant="series", backend="onnx")
     threshold = round(float(np.median(predict(model, read_respiration(path)).score)), 2)  # flags about half the points
-    _, summary, table = client.predict([handle_file(str(path))], threshold, api_name="/series")
+    _, summary, table, files = client.predict([handle_file(str(path))], threshold, api_name="/series")
     expected = predict(model, read_respiration(path), threshold=threshold)
     assert f"{int(expected.flags.sum())} at or over threshold {threshold:.3g}" in summary
     assert 0 < expected.flags.sum() < 300
     assert len(table["data"]) == len(expected.flagged)
+    assert json.loads(Path(files[0]).read_text())["flagged"] == json.loads(json.dumps(expected.to_json()))["flagged"]
 
 
 def test_bad_input_is_one_sentence(space_client, tmp_path):

@@ -8,10 +8,15 @@ from core.respiration.render import breaths_frame, flagged_frame, minutes_frame,
 from core.space import (
     LAUNCH_OPTIONS,
     QUEUE_OPTIONS,
+    WFDB_FILE_TYPES,
+    download_box,
+    downloads,
     example_uploads,
+    examples_of,
     guard,
     json_api,
     lazy_demo,
+    run_on,
     space_models,
     split_upload,
     standalone_demo,
@@ -27,12 +32,17 @@ def _read(files, fs=None):
     return TASK.read(main, fs=fs or None, extra_files=extras)
 
 
+def _shown(result, figure, table, files) -> tuple:
+    """What every tab shows: figure, summary, table, downloads."""
+    return figure, f"**{result.summary()}**", table, downloads(result, table, split_upload(files)[0], figure)
+
+
 @guard
 def analyse_waveform(files, fs, progress=gr.Progress()):
     """Breaths, rate, pauses and anomaly score of an uploaded breathing waveform."""
     progress(0.02, desc="Reading the file")
     result = TASK.run(_read(files, fs), MODELS.__getitem__, mode="waveform", progress=progress)
-    return plot_waveform(result), f"**{result.summary()}**", breaths_frame(result)
+    return _shown(result, plot_waveform(result), breaths_frame(result), files)
 
 
 @guard
@@ -40,7 +50,7 @@ def analyse_rr(files, fs, progress=gr.Progress()):
     """Per-minute apnea probability of uploaded beat times, RR intervals or an ECG record."""
     progress(0.02, desc="Reading the file")
     result = TASK.run(_read(files, fs), MODELS.__getitem__, mode="rr", progress=progress)
-    return plot_apnea(result), f"**{result.summary()}**", minutes_frame(result)
+    return _shown(result, plot_apnea(result), minutes_frame(result), files)
 
 
 @guard
@@ -48,7 +58,7 @@ def analyse_series(files, threshold, progress=gr.Progress()):
     """Anomaly scores and flagged intervals of an uploaded timestamp,value series."""
     progress(0.02, desc="Reading the file")
     result = TASK.run(_read(files), MODELS.__getitem__, mode="series", threshold=threshold, progress=progress)
-    return plot_series(result), f"**{result.summary()}**", flagged_frame(result)
+    return _shown(result, plot_series(result), flagged_frame(result), files)
 
 
 TITLE = "Respiration anomalies - PhysioSpaces"
@@ -64,26 +74,31 @@ def build() -> None:
         )
         with gr.Row():
             with gr.Column(scale=1):
-                wave_files = gr.File(
-                    label="Waveform file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"]
-                )
+                wave_files = gr.File(label="Waveform file(s)", file_count="multiple", file_types=WFDB_FILE_TYPES)
                 wave_fs = gr.Number(
                     label="Sampling rate in Hz (0 = read it from the file; needed only for CSVs that do not state it)",
                     value=None,
                     minimum=0,
                 )
                 wave_button = gr.Button("Find breaths", variant="primary")
-                gr.Examples(
+                wave_examples = examples_of(
+                    TASK,
+                    [wave_files],
                     [[upload] for upload in example_uploads(TASK, "bidmc")],
-                    inputs=[wave_files],
                     label="Real BIDMC excerpts",
                 )
             with gr.Column(scale=2):
                 wave_summary = gr.Markdown()
                 wave_plot = gr.Plot(label="Breaths, rate and anomaly score")
         wave_table = gr.Dataframe(label="Every breath", interactive=False, max_height=300)
-        wave_button.click(
-            analyse_waveform, [wave_files, wave_fs], [wave_plot, wave_summary, wave_table], api_name="waveform"
+        run_on(
+            wave_button,
+            analyse_waveform,
+            [wave_files, wave_fs],
+            [wave_plot, wave_summary, wave_table, download_box()],
+            api_name="waveform",
+            examples=wave_examples,
+            files=wave_files,
         )
     with gr.Tab("Apnea from heartbeats"):
         gr.Markdown(
@@ -93,9 +108,7 @@ def build() -> None:
         )
         with gr.Row():
             with gr.Column(scale=1):
-                rr_files = gr.File(
-                    label="Beats, RR or ECG file(s)", file_count="multiple", file_types=[".csv", ".txt", ".hea", ".dat"]
-                )
+                rr_files = gr.File(label="Beats, RR or ECG file(s)", file_count="multiple", file_types=WFDB_FILE_TYPES)
                 rr_fs = gr.Number(
                     label="ECG sampling rate in Hz (0 = read it from the file; needed only for ECG CSVs that do not "
                     "state it)",
@@ -103,16 +116,20 @@ def build() -> None:
                     minimum=0,
                 )
                 rr_button = gr.Button("Score every minute", variant="primary")
-                gr.Examples(
+                rr_examples = examples_of(
+                    TASK,
+                    [rr_files],
                     [[upload] for upload in example_uploads(TASK, "apnea", "mitdb")],
-                    inputs=[rr_files],
                     label="Real Apnea-ECG and MIT-BIH excerpts",
                 )
             with gr.Column(scale=2):
                 rr_summary = gr.Markdown()
                 rr_plot = gr.Plot(label="Apnea probability per minute")
         rr_table = gr.Dataframe(label="Every minute", interactive=False, max_height=300)
-        rr_button.click(analyse_rr, [rr_files, rr_fs], [rr_plot, rr_summary, rr_table], api_name="rr")
+        rr_outputs = [rr_plot, rr_summary, rr_table, download_box()]
+        run_on(
+            rr_button, analyse_rr, [rr_files, rr_fs], rr_outputs, api_name="rr", examples=rr_examples, files=rr_files
+        )
     with gr.Tab("Any series"):
         gr.Markdown(
             "Upload a `timestamp,value` **CSV** (the NAB format). The first 15 % of the series is taken as normal "
@@ -129,17 +146,24 @@ def build() -> None:
                     label="Anomaly-score threshold (default: chosen on NAB training data)",
                 )
                 series_button = gr.Button("Score the series", variant="primary")
-                gr.Examples(
+                series_examples = examples_of(
+                    TASK,
+                    [series_files, threshold],
                     [[upload, round(SERIES_THRESHOLD, 2)] for upload in example_uploads(TASK, "nab")],
-                    inputs=[series_files, threshold],
                     label="Real NAB series",
                 )
             with gr.Column(scale=2):
                 series_summary = gr.Markdown()
                 series_plot = gr.Plot(label="Series and anomaly score")
         series_table = gr.Dataframe(label="Flagged intervals", interactive=False, max_height=300)
-        series_button.click(
-            analyse_series, [series_files, threshold], [series_plot, series_summary, series_table], api_name="series"
+        run_on(
+            series_button,
+            analyse_series,
+            [series_files, threshold],
+            [series_plot, series_summary, series_table, download_box()],
+            api_name="series",
+            examples=series_examples,
+            files=series_files,
         )
     json_api(TASK, MODELS)
 
