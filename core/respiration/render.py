@@ -1,112 +1,201 @@
-"""What a person sees of a respiration result: plots (matplotlib `Figure`, no pyplot) and tables."""
+"""What a person sees of a respiration result: interactive Plotly figures and tables."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from core.respiration.apnea import ApneaResult
+from core.respiration.breaths import PAUSE_S
 from core.respiration.series import SeriesResult
 from core.respiration.waveform import WAVE_FS, WaveformResult
 from core.results import rounded
 
-MAX_PLOT_POINTS = 20_000
+MAX_TRACE_POINTS = 5000
+"""Points per line trace: longer signals are thinned by a stride, which keeps every breath of a slow waveform."""
 FLAG_COLOUR = "#d62728"
+EVENT_COLOURS = {
+    "pause": "rgba(255,127,14,0.25)",
+    "shallow": "rgba(148,103,189,0.22)",
+    "fast": "rgba(31,119,180,0.18)",
+    "slow": "rgba(44,160,44,0.18)",
+    "gap": "rgba(127,127,127,0.35)",
+}
 
 
-def _shade(ax, intervals, *, colour: str = FLAG_COLOUR, label: str | None = None) -> None:
-    for i, (start, stop) in enumerate(intervals):
-        ax.axvspan(start, stop, color=colour, alpha=0.18, lw=0, label=label if i == 0 else None)
+def _thin(n: int) -> np.ndarray:
+    """Indices of at most about MAX_TRACE_POINTS evenly spaced samples of `n`."""
+    return np.arange(0, n, max(1, int(np.ceil(n / MAX_TRACE_POINTS))))
 
 
-def plot_waveform(result: WaveformResult) -> Figure:
-    """The waveform with breaths and pauses, breathing rate over time, and the VAE-LSTM anomaly score."""
-    fig = Figure(figsize=(12, 7.5), layout="constrained")
-    wave, rate, score = fig.subplots(3, 1, sharex=True, height_ratios=[1.4, 1, 1])
-    step = max(1, len(result.resp) // MAX_PLOT_POINTS)
-    t = np.arange(0, len(result.resp), step) / result.fs
-    wave.plot(t, result.resp[::step], color="0.35", lw=0.7)
+def _line(x, y, name: str, colour: str, *, width: float = 1.0, dash: str | None = None) -> go.Scatter:
+    return go.Scatter(
+        x=x, y=y, mode="lines", name=name, line={"color": colour, "width": width, "dash": dash}, connectgaps=False
+    )
+
+
+def _threshold(fig: go.Figure, value: float, row: int, label: str) -> None:
+    fig.add_hline(
+        y=value, line={"color": FLAG_COLOUR, "dash": "dash", "width": 1}, annotation_text=label, row=row, col=1
+    )
+
+
+def _broken(times: np.ndarray, values: np.ndarray, longest: float) -> tuple[np.ndarray, np.ndarray]:
+    """Times and values with a NaN inserted wherever consecutive times are more than `longest` apart, so the line
+    breaks there instead of drawing a ramp."""
+    cut = np.flatnonzero(np.diff(times) > longest) + 1
+    return np.insert(times.astype(float), cut, np.nan), np.insert(values.astype(float), cut, np.nan)
+
+
+def plot_waveform(result: WaveformResult) -> go.Figure:
+    """The waveform with breaths and events, breathing rate over time, the plain event score and the VAE-LSTM score."""
+    fig = make_subplots(
+        rows=4,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        row_heights=[1.4, 0.8, 0.8, 0.8],
+        subplot_titles=(
+            f"{result.channel}: {result.summary()}",
+            "breathing rate",
+            "event score: departure from this recording's usual breathing (1 = twice or half the usual)",
+            "VAE-LSTM score (learned; on the event benchmark it does not rank events above normal breathing)",
+        ),
+    )
+    index = _thin(len(result.resp))
+    fig.add_trace(_line(index / result.fs, result.resp[index], "waveform", "#595959", width=0.8), row=1, col=1)
     samples = np.minimum((result.breath_times_s * result.fs).astype(int), len(result.resp) - 1)
-    wave.scatter(result.breath_times_s, result.resp[samples], color="tab:blue", s=12, zorder=3, label="breath")
-    _shade(wave, result.pauses, colour="tab:orange", label="pause > 10 s")
-    wave.set(title=f"{result.channel}: {result.summary()}", ylabel="amplitude")
-    wave.legend(loc="upper right", fontsize=8)
-    rate.plot(result.rate_times_s, result.rate_per_min, "o-", ms=3, color="tab:green")
-    rate.set(ylabel="breaths / min")
-    score_t = np.arange(len(result.score)) / WAVE_FS
-    score.plot(score_t, result.score, color="tab:purple", lw=0.9)
-    score.axhline(result.threshold, color=FLAG_COLOUR, ls="--", lw=1, label=f"threshold {result.threshold:.3g}")
-    _shade(score, result.flagged, label="anomalous")
-    score.set(ylabel="VAE-LSTM score", xlabel="time (s)")
-    score.legend(loc="upper right", fontsize=8)
-    for ax in (wave, rate, score):
-        ax.grid(alpha=0.25)
+    fig.add_trace(
+        go.Scatter(
+            x=result.breath_times_s,
+            y=result.resp[samples],
+            mode="markers",
+            name="breath",
+            marker={"color": "#1f77b4", "size": 5},
+        ),
+        row=1,
+        col=1,
+    )
+    for event in result.events:
+        fig.add_vrect(
+            x0=event.start_s,
+            x1=event.end_s,
+            fillcolor=EVENT_COLOURS.get(event.kind, "rgba(214,39,40,0.18)"),
+            line_width=0,
+            annotation_text=event.kind,
+            annotation_position="top left",
+            row=1,
+            col=1,
+        )
+    times, rates = _broken(result.rate_times_s, result.rate_per_min, PAUSE_S)
+    fig.add_trace(
+        go.Scatter(x=times, y=rates, mode="lines+markers", name="rate", marker={"size": 3}, line={"color": "#2ca02c"}),
+        row=2,
+        col=1,
+    )
+    grid = _thin(len(result.score))
+    score_t = grid / WAVE_FS
+    fig.add_trace(_line(score_t, result.event_score[grid], "event score", "#ff7f0e"), row=3, col=1)
+    _threshold(fig, result.event_threshold, 3, f"threshold {result.event_threshold:g}")
+    fig.add_trace(_line(score_t, result.score[grid], "VAE-LSTM score", "#9467bd"), row=4, col=1)
+    _threshold(fig, result.threshold, 4, f"threshold {result.threshold:.3g}")
+    fig.update_yaxes(title_text="amplitude", row=1, col=1)
+    fig.update_yaxes(title_text="breaths / min", row=2, col=1)
+    fig.update_xaxes(title_text="time (s)", row=4, col=1)
+    fig.update_layout(height=820, margin={"t": 60, "l": 60, "r": 20, "b": 40}, legend={"orientation": "h"})
     return fig
 
 
-def plot_apnea(result: ApneaResult) -> Figure:
+def plot_apnea(result: ApneaResult) -> go.Figure:
     """Per-minute apnea probability with flagged minutes, the VAE-LSTM score (when there is one), and heart rate over
     the night."""
     scored = result.vae_score is not None
-    fig = Figure(figsize=(12, 7 if scored else 5), layout="constrained")
-    axes = fig.subplots(3 if scored else 2, 1, sharex=True)
-    prob, hr = axes[0], axes[-1]
-    minutes = result.start_minute + np.arange(len(result.probability))
-    hours = minutes / 60.0
-    prob.bar(
-        hours, result.probability, width=1 / 60, color=np.where(result.flagged, FLAG_COLOUR, "tab:blue"), align="edge"
+    rows = 3 if scored else 2
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=(result.summary(),))
+    hours = (result.start_minute + np.arange(len(result.probability))) / 60.0
+    fig.add_trace(
+        go.Bar(
+            x=hours,
+            y=result.probability,
+            name="apnea probability",
+            marker={"color": np.where(result.flagged, FLAG_COLOUR, "#1f77b4").tolist()},
+        ),
+        row=1,
+        col=1,
     )
-    prob.axhline(result.threshold, color="0.2", ls="--", lw=1, label=f"threshold {result.threshold:.2f}")
-    prob.set(ylim=(0, 1), ylabel="apnea probability", title=result.summary())
-    prob.legend(loc="upper right", fontsize=8)
+    _threshold(fig, result.threshold, 1, f"threshold {result.threshold:.2f}")
+    fig.update_yaxes(title_text="apnea probability", range=[0, 1], row=1, col=1)
     if scored:
-        vae = axes[1]
-        vae.plot(hours, result.vae_score, color="tab:purple", lw=0.9)
-        vae.axhline(
-            result.vae_threshold, color=FLAG_COLOUR, ls="--", lw=1, label=f"threshold {result.vae_threshold:.3g}"
-        )
-        vae.set(ylabel="VAE-LSTM score")
-        vae.legend(loc="upper right", fontsize=8)
-    hr.plot(hours, [row["heart_rate_bpm"] for row in result.features], color="tab:green", lw=0.9)
-    hr.set(ylabel="heart rate (bpm)", xlabel="time (hours from start of recording)")
-    for ax in axes:
-        ax.grid(alpha=0.25)
+        fig.add_trace(_line(hours, result.vae_score, "VAE-LSTM score", "#9467bd"), row=2, col=1)
+        _threshold(fig, result.vae_threshold, 2, f"threshold {result.vae_threshold:.3g}")
+        fig.update_yaxes(title_text="VAE-LSTM score", row=2, col=1)
+    heart_rate = np.array([row["heart_rate_bpm"] for row in result.features], dtype=float)
+    fig.add_trace(_line(hours, heart_rate, "heart rate", "#2ca02c"), row=rows, col=1)
+    fig.update_yaxes(title_text="heart rate (bpm)", row=rows, col=1)
+    fig.update_xaxes(title_text="time (hours from start of recording)", row=rows, col=1)
+    fig.update_layout(height=260 * rows, margin={"t": 60, "l": 60, "r": 20, "b": 40}, showlegend=False)
     return fig
 
 
-def plot_series(result: SeriesResult) -> Figure:
-    """The series with flagged points, and its anomaly score against the threshold."""
-    fig = Figure(figsize=(12, 6), layout="constrained")
-    values, score = fig.subplots(2, 1, sharex=True)
-    x = np.arange(len(result.values))
-    values.plot(x, result.values, color="0.35", lw=0.7)
-    flags = result.flags
-    values.scatter(x[flags], result.values[flags], color=FLAG_COLOUR, s=6, zorder=3, label="flagged")
-    values.set(title=f"{result.name}: {result.summary()}", ylabel="value")
-    values.legend(loc="upper right", fontsize=8)
-    score.plot(x, result.score, color="tab:purple", lw=0.8)
-    score.axhline(result.threshold, color=FLAG_COLOUR, ls="--", lw=1, label=f"threshold {result.threshold:.3g}")
-    score.set(ylabel="VAE-LSTM score", xlabel="timestamp", yscale="log")
-    score.legend(loc="upper right", fontsize=8)
-    ticks = np.linspace(0, len(x) - 1, 6).astype(int)
-    score.set_xticks(ticks, [str(result.timestamps[i])[:16] for i in ticks], fontsize=8)
-    for ax in (values, score):
-        ax.grid(alpha=0.25)
+def plot_series(result: SeriesResult) -> go.Figure:
+    """The series with flagged points, and its anomaly score against the threshold (log scale)."""
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=(f"{result.name}: {result.summary()}",)
+    )
+    x = np.asarray(result.timestamps)
+    index = _thin(len(result.values))
+    fig.add_trace(_line(x[index], result.values[index], "value", "#595959", width=0.8), row=1, col=1)
+    flags = np.flatnonzero(result.flags)[:MAX_TRACE_POINTS]
+    fig.add_trace(
+        go.Scatter(
+            x=x[flags], y=result.values[flags], mode="markers", name="flagged", marker={"color": FLAG_COLOUR, "size": 4}
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(_line(x[index], result.score[index], "VAE-LSTM score", "#9467bd"), row=2, col=1)
+    _threshold(fig, result.threshold, 2, f"threshold {result.threshold:.3g}")
+    fig.update_yaxes(title_text="value", row=1, col=1)
+    fig.update_yaxes(title_text="VAE-LSTM score", type="log", row=2, col=1)
+    fig.update_layout(height=560, margin={"t": 60, "l": 60, "r": 20, "b": 40}, legend={"orientation": "h"})
     return fig
+
+
+def events_frame(result: WaveformResult) -> pd.DataFrame:
+    """One row per event of a breathing waveform (pauses, shallow stretches, rate changes, gaps)."""
+    columns = ["kind", "start_s", "end_s", "duration_s", "severity", "detail"]
+    return pd.DataFrame([event.to_json() for event in result.events], columns=columns)
+
+
+def events_markdown(result: WaveformResult) -> str:
+    """The events of a breathing waveform as a Markdown list (or a line saying there are none)."""
+    if not result.events:
+        return "No pauses, shallow stretches, rate changes or gaps."
+    return "\n".join(
+        f"- **{e.kind}** {e.start_s:.0f}-{e.end_s:.0f} s ({e.end_s - e.start_s:.0f} s, {e.severity}): {e.detail}"
+        for e in result.events
+    )
 
 
 def breaths_frame(result: WaveformResult) -> pd.DataFrame:
-    """One row per breath: time and the rate from the previous breath; pauses marked."""
-    rate = np.concatenate([[np.nan], result.rate_per_min])
-    gap = np.concatenate([[np.nan], np.diff(result.breath_times_s)])
+    """One row per breath: time, the interval and rate from the previous breath, and what lies between them when it is
+    not breathing ("pause", or "gap" of invalid samples; no rate then)."""
+    times = result.breath_times_s
+    gap = np.concatenate([[np.nan], np.diff(times)])
+    after = np.full(len(times), "", dtype=object)
+    after[1:][np.diff(times) > PAUSE_S] = "pause"
+    for start, end in result.gaps:
+        after[1:][(times[:-1] <= start) & (times[1:] >= end)] = "gap"
+    rate = np.where(after == "", 60.0 / gap, np.nan)
     return pd.DataFrame(
         {
-            "breath": np.arange(1, len(result.breath_times_s) + 1),
-            "time_s": rounded(result.breath_times_s, 2),
+            "breath": np.arange(1, len(times) + 1),
+            "time_s": rounded(times, 2),
             "interval_s": rounded(gap, 2),
             "rate_per_min": rounded(rate, 1),
-            "pause": gap > 10.0,
+            "after": after,
         }
     )
 

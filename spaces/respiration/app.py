@@ -4,7 +4,15 @@ anomalies in any series."""
 import gradio as gr
 
 from core import get_task
-from core.respiration.render import breaths_frame, flagged_frame, minutes_frame, plot_apnea, plot_series, plot_waveform
+from core.respiration.render import (
+    breaths_frame,
+    events_markdown,
+    flagged_frame,
+    minutes_frame,
+    plot_apnea,
+    plot_series,
+    plot_waveform,
+)
 from core.space import (
     LAUNCH_OPTIONS,
     QUEUE_OPTIONS,
@@ -42,7 +50,8 @@ def analyse_waveform(files, fs, progress=gr.Progress()):
     """Breaths, rate, pauses and anomaly score of an uploaded breathing waveform."""
     progress(0.02, desc="Reading the file")
     result = TASK.run(_read(files, fs), MODELS.__getitem__, mode="waveform", progress=progress)
-    return _shown(result, plot_waveform(result), breaths_frame(result), files)
+    figure, summary, table, downloads = _shown(result, plot_waveform(result), breaths_frame(result), files)
+    return figure, f"{summary}\n\n{events_markdown(result)}", table, downloads
 
 
 @guard
@@ -70,7 +79,13 @@ def build() -> None:
     with gr.Tab("Breathing waveform"):
         gr.Markdown(
             "Upload a breathing waveform: a **CSV** (a `RESP` column, or one column, with a time column or a "
-            "`# fs=125` first line) or a **WFDB record** with a RESP channel (`.hea` and `.dat` together)."
+            "`# fs=125` first line) or a **WFDB record** with a RESP channel (`.hea` and `.dat` together). "
+            "Invalid stretches over 0.05 s split the recording; each part is analysed on its own.\n\n"
+            "Two scores are shown. The **event score** measures how far each breath's interval, depth and local rate "
+            "are from this recording's usual (1 = twice or half the usual); it finds inserted pauses, shallow "
+            "stretches and rate changes inserted into real ICU breathing (`python -m training.respiration_events`). "
+            "The **VAE-LSTM score** is the learned model's; on that benchmark it does not rank events above normal "
+            "breathing, so read it as a research output."
         )
         with gr.Row():
             with gr.Column(scale=1):
@@ -130,10 +145,11 @@ def build() -> None:
         run_on(
             rr_button, analyse_rr, [rr_files, rr_fs], rr_outputs, api_name="rr", examples=rr_examples, files=rr_files
         )
-    with gr.Tab("Any series"):
+    with gr.Tab("Any time series (not breathing)"):
         gr.Markdown(
-            "Upload a `timestamp,value` **CSV** (the NAB format). The first 15 % of the series is taken as normal "
-            "for scaling; move the threshold to flag more or fewer points."
+            "Anomalies in any monitored quantity (server latency, temperature, taxi demand: the NAB corpus), not "
+            "breathing. Upload a `timestamp,value` **CSV** (the NAB format). The first 15 % of the series is taken as "
+            "normal for scaling; move the threshold to flag more or fewer points."
         )
         with gr.Row():
             with gr.Column(scale=1):
