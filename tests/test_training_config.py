@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 
 from core.errors import ConfigError
@@ -28,3 +31,72 @@ def test_cli_overrides_and_reproducing_command():
     )  # the thread count changes the weights
     with pytest.raises(SystemExit):
         parse_config(ECGTrainConfig, ["--protocol", "nonsense"], prog="t")
+
+
+def test_init_writes_the_shipped_variant_resolved_and_commented(tmp_path, capsys):
+    import json
+
+    import yaml
+
+    from core.tasks import get_task
+    from training import init
+
+    path = init.main(["ecg", "--variant", "intra", "--epochs", "3", "-o", str(tmp_path / "run.yaml")])
+    text = path.read_text()
+    values = yaml.safe_load(text)
+    shipped = json.loads((get_task("ecg").checkpoint("intra") / "training_config.json").read_text())
+    assert values["task"] == "ecg" and values["epochs"] == 3
+    assert all(values[k] == v for k, v in shipped.items() if k not in ("epochs", "out"))
+    assert set(values) == {"task", *(f.name for f in dataclasses.fields(ECGTrainConfig))}
+    assert "# Early stopping after that many epochs without validation gain (0: never).\npatience:" in text
+    assert "protocol: intra  # one of intra, inter, kaggle" in text
+    assert parse_config(ECGTrainConfig, ["--config", str(path)], prog="t") == ECGTrainConfig(
+        **{**shipped, "epochs": 3, "out": ""}
+    )
+
+
+def test_config_file_then_flags_and_training_config_json_round_trip(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("task: ecg\nepochs: 5\nlr: 1e-2\nprotocol: inter\nuse_rr: false\n")
+    config = parse_config(ECGTrainConfig, ["--config", str(path), "--epochs", "2"], prog="t")
+    assert (config.epochs, config.lr, config.protocol, config.use_rr) == (2, 0.01, "inter", False)
+    recorded = tmp_path / "training_config.json"
+    recorded.write_text(json.dumps(config.to_dict()))
+    assert parse_config(ECGTrainConfig, ["--config", str(recorded)], prog="t") == config
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "epoch: 3\n",
+            "Config field 'epoch' (value 3) in run.yaml is not a field of ECGTrainConfig; did you mean 'epochs'?",
+        ),
+        ("epochs: ten\n", "Config field epochs='ten' in run.yaml must be a whole number."),
+        ("protocol: both\n", "Config field protocol='both' in run.yaml must be one of intra, inter, kaggle."),
+        ("epochs: 0\n", "Config field epochs=0 must be positive."),
+        ("task: har\n", "Config file run.yaml is for task 'har', not 'ecg'; use `python -m training.train --config "),
+    ],
+)
+def test_config_file_errors_name_the_field_and_value(tmp_path, capsys, text, message):
+    path = tmp_path / "run.yaml"
+    path.write_text(text)
+    with pytest.raises(SystemExit) as exit_info:
+        parse_config(ECGTrainConfig, ["--config", str(path)], prog="t")
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith(f"t: error: {message}")
+
+
+def test_train_reads_the_task_from_the_config_file(tmp_path, monkeypatch):
+    import training.ecg
+    from training import train
+
+    path = tmp_path / "run.yaml"
+    path.write_text("task: ecg\nepochs: 2\n")
+    seen = []
+    monkeypatch.setattr(training.ecg, "main", lambda argv: seen.append(argv))
+    train.main(["--config", str(path), "--lr", "0.1"])
+    assert seen == [["--config", str(path), "--lr", "0.1"]]
+    path.write_text("epochs: 2\n")
+    with pytest.raises(SystemExit, match="names no task; add `task: NAME`"):
+        train.main(["--config", str(path)])

@@ -1,0 +1,79 @@
+"""Distributed data parallel training (training/distributed.py through the loop): 2 processes under torchrun on CPU
+train like 1 process with the same global batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from core.tasks import ROOT
+from tests.conftest import free_port
+from training.distributed import ShardedSampler
+
+WORKER = """
+import json, sys
+import numpy as np, torch
+from training import distributed
+from training.config import TrainConfig
+from training.loop import balanced_sampler, fit, seed_everything, tensors
+
+class Net(torch.nn.Module):
+    input_names = ("x",)
+    def __init__(self):
+        super().__init__()
+        self.layers = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 3))
+    def forward(self, x):
+        return self.layers(x)
+
+seed_everything(0, 1)
+rng = np.random.default_rng(0)
+labels = rng.integers(0, 3, 200)
+x = rng.normal(size=(200, 8)) + labels[:, None]
+data = tensors(x, labels)
+model = Net()
+config = TrainConfig(epochs=3, batch_size=32, lr=3e-2, patience=0, threads=1, schedule="cosine")
+history = fit(model, data, data, config, loss_fn=torch.nn.CrossEntropyLoss(),
+              score_fn=lambda out: float((out.argmax(1) == labels).mean()), sampler=balanced_sampler(labels))
+if distributed.is_main():
+    weights = {k: v.tolist() for k, v in model.state_dict().items()}
+    result = {"history": history, "weights": weights, "world": distributed.world_size()}
+    open(sys.argv[1], "w").write(json.dumps(result))
+"""
+
+
+def run_worker(tmp_path: Path, processes: int) -> dict:
+    script, result = tmp_path / "worker.py", tmp_path / f"result{processes}.json"
+    script.write_text(WORKER)
+    launcher = (
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(processes)]
+        + ["--master-addr", "127.0.0.1", "--master-port", str(free_port())]
+        if processes > 1
+        else [sys.executable]
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([*launcher, str(script), str(result)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(result.read_text())
+
+
+def test_sharded_sampler_splits_each_global_batch_between_processes():
+    order = list(range(100, 110))  # 10 items, global batch 4: two whole batches, the last 2 items dropped
+    shards = [list(ShardedSampler(order, global_batch=4, rank=r, world=2)) for r in (0, 1)]
+    assert shards == [[100, 102, 104, 106], [101, 103, 105, 107]]
+    local = [[shard[i : i + 2] for i in (0, 2)] for shard in shards]  # batches of 2 per process
+    assert [sorted(local[0][k] + local[1][k]) for k in (0, 1)] == [order[0:4], order[4:8]]
+
+
+def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
+    one, two = run_worker(tmp_path, 1), run_worker(tmp_path, 2)
+    assert (one["world"], two["world"]) == (1, 2)
+    for name, value in one["weights"].items():  # stated tolerance: float summation order only
+        np.testing.assert_allclose(two["weights"][name], value, atol=1e-5, err_msg=name)
+    for key in ("train_loss", "val_loss", "val_score", "lr"):
+        np.testing.assert_allclose([r[key] for r in two["history"]], [r[key] for r in one["history"]], atol=1e-5)
+    assert one["history"][-1]["train_loss"] < 0.8 * one["history"][0]["train_loss"]
