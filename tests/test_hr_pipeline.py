@@ -133,3 +133,69 @@ def test_json_holds_every_step_with_null_heart_rate_when_unrecorded():
     assert out["task"] == "hr" and out["mae"] is None and len(out["samples"]) == 91
     assert set(out["samples"][0]) == {"time_s", "hr_pred", "hr_true"} and out["samples"][0]["hr_true"] is None
     assert out["samples"][-1]["time_s"] == 450.0
+
+
+def test_profile_recovers_a_known_level_and_gain_and_is_applied_by_predict(tmp_path):
+    from core.hr.pipeline import fit_profile, load_profile, profile_curve
+
+    run = workout_grid(steady_run(600, heart_rate=np.full(600, 150.0)))
+    model = 150.0 + 10.0 * np.sin(np.arange(len(run.time_s)) / 7)
+    recorded = model + 8.0 + 0.5 * (model - 150.0)
+    run = run.__class__(**{**run.__dict__, "heart_rate": recorded})
+    profile = fit_profile([(run, model)], hr_mean=150.0, shrinkage=0.0)
+    assert profile["level_bpm"] == pytest.approx(8.0) and profile["gain"] == pytest.approx(1.5)
+    np.testing.assert_allclose(profile_curve(model, profile), recorded)
+    level_only = fit_profile([(run, model)], hr_mean=150.0, shrinkage=np.inf)
+    assert level_only["gain"] == 1.0 and level_only["level_bpm"] == pytest.approx(np.mean(recorded - model))
+    path = tmp_path / "profile.json"
+    path.write_text('{"level_bpm": -12, "gain": 1.0, "hr_mean": 140}')
+    result = predict(ConstantModel(), steady_run(), profile=str(path))
+    assert result.hr_pred[5] == pytest.approx(128.0) and "level -12.0 bpm" in result.summary()
+    assert load_profile({"level_bpm": 3, "gain": 0.9, "hr_mean": 150.0})["gain"] == 0.9
+
+
+@pytest.mark.parametrize("text", ['{"level_bpm": 500, "gain": 1, "hr_mean": 150}', "not json", '{"gain": "x"}'])
+def test_a_bad_profile_is_one_sentence(tmp_path, text):
+    path = tmp_path / "profile.json"
+    path.write_text(text)
+    with pytest.raises(InputError, match=r"profile.*'python -m core profile hr RUN\.\.\.'\.$"):
+        predict(ConstantModel(), steady_run(), profile=str(path))
+
+
+def test_band_and_chosen_calibration_come_from_the_checkpoint_settings():
+    model = ConstantModel()
+    model.metrics = {
+        "personalisation": {
+            "calibration": {"start_min": 8, "end_min": 10, "weight": 1.0},
+            "band": {"uncalibrated": {"low": -20.0, "high": 25.0}, "calibrated": {"low": -5.0, "high": 6.0}},
+        }
+    }
+    hr = np.concatenate([np.full(96, 100.0), np.full(504, 150.0)])  # minutes 8-10 of a 10 s... 600 s run
+    plain = predict(model, steady_run(600, heart_rate=hr))
+    assert plain.band == (-20.0, 25.0) and plain.to_json()["samples"][0]["band_high"] == 165.0
+    assert "80 % band -20 to +25 bpm" in plain.summary() and "a profile or a calibration narrows it" in plain.summary()
+    calibrated = predict(model, steady_run(600, heart_rate=hr), calibration_minutes=10)
+    assert calibrated.band == (-5.0, 6.0) and "minutes 8-10" in calibrated.personalisation
+    assert calibrated.hr_pred[0] == pytest.approx(150.0)  # only minutes 8-10 (all 150) set the level
+
+
+def test_a_run_that_starts_mid_effort_starts_from_its_recorded_heart_rate():
+    model = ConstantModel()
+    model.metrics = {"personalisation": {"start_tau_s": 60.0}}
+    hr = np.full(600, 140.0)
+    hr[0] = 170.0
+    result = predict(model, steady_run(600, heart_rate=hr))
+    assert result.hr_pred[0] == pytest.approx(170.0) and result.hr_pred[12] == pytest.approx(140 + 30 * np.exp(-1))
+    assert "Starts from the recorded 170 bpm" in result.personalisation
+    assert predict(model, steady_run(600, heart_rate=hr), recorded_start=0).hr_pred[0] == 140.0
+
+
+def test_pauses_are_found_from_standing_still_and_from_gaps_between_points():
+    time_s = np.concatenate([np.arange(0.0, 600.0), np.arange(900.0, 1500.0)])  # a 5-minute auto-pause
+    speed = np.full(len(time_s), 10.0)
+    speed[(time_s >= 1200) & (time_s < 1260)] = 0.0  # one minute standing
+    run = workout_grid(workout_recording(time_s=time_s, speed_kmh=speed))
+    assert run.pauses == ((599.0, 900.0), (1200.0, 1260.0))
+    result = predict(ConstantModel(), workout_recording(time_s=time_s, speed_kmh=speed))
+    assert "2 pauses (6.0 min in all)." in result.summary()
+    assert result.to_json()["pauses"][1] == {"start_s": 1200.0, "end_s": 1260.0}

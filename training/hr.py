@@ -26,7 +26,7 @@ from core.checkpoint import save_checkpoint, write_evaluation
 from core.hr.data import Workout, load_workouts, protocol_split
 from core.hr.features import FEATURE_NAMES, feature_statistics
 from core.hr.model import HRModel
-from core.hr.pipeline import CALIBRATION_WEIGHT, GRID_S, Run, personalise, predict, workout_grid
+from core.hr.pipeline import GRID_S, Run, personalise, predict, settings, workout_grid
 from core.hr.render import plot_result
 from core.modelcard import model_card
 from core.tasks import get_task
@@ -137,10 +137,13 @@ def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baseline
     calibration."""
     rows, errors = [], {"model": [], **{name: [] for name in baselines}}
     calibrated = {"before": [], "after": [], "constant_mean": [], "window_heart_rate": []}
+    chosen, inside = settings(model), {"uncalibrated": [], "calibrated": []}
     for i in index:
-        result = predict(model, workouts[i].recording)
+        result = predict(model, workouts[i].recording, recorded_start=0)  # no personal data at all
         run, known = result.run, np.isfinite(result.hr_true)
         errors["model"].append(result.hr_pred[known] - run.heart_rate[known])
+        if result.band:
+            inside["uncalibrated"].append(_within_band(result, known))
         for name, baseline in baselines.items():
             errors[name].append(baseline(run.features)[known] - run.heart_rate[known])
         row = {
@@ -164,8 +167,11 @@ def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baseline
                 population_rest=model.population_rest_hr,
                 population_max=model.population_max_hr,
                 calibration_weight=1.0,
+                calibration_start=chosen["calibration_start"],
             )
             scored = np.isfinite(run.heart_rate) & (run.time_s >= personalised.scored_from_s)
+            if personalised.band:
+                inside["calibrated"].append(_within_band(personalised, scored))
             for name, curve in (
                 ("before", personalised.hr_model),
                 ("after", personalised.hr_pred),
@@ -197,7 +203,8 @@ def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baseline
         summaries = {name: errors_summary(np.concatenate(parts)) for name, parts in calibrated.items()}
         test["calibration"] = {
             "minutes": CALIBRATION_MINUTES,
-            "weight": CALIBRATION_WEIGHT,
+            "window_start_min": CALIBRATION_MINUTES * chosen["calibration_start"],
+            "weight": chosen["calibration_weight"],
             "n_runs": len(calibrated["after"]),
             "mae_before": summaries["before"]["mae"],
             "mae_after": summaries["after"]["mae"],
@@ -205,7 +212,16 @@ def evaluate(model: HRModel, workouts: list[Workout], index: list[int], baseline
             "constant_mean_mae": summaries["constant_mean"]["mae"],
             "window_heart_rate_mae": summaries["window_heart_rate"]["mae"],
         }
+    for basis, flags in inside.items():
+        if flags:
+            test.setdefault("band_coverage", {})[basis] = float(np.concatenate(flags).mean())
     return test, rows
+
+
+def _within_band(result, steps: np.ndarray) -> np.ndarray:
+    """Whether each recorded heart rate at `steps` lies in the result's band."""
+    residual = result.hr_true[steps] - result.hr_pred[steps]
+    return (residual >= result.band[0]) & (residual <= result.band[1])
 
 
 def fit_baselines(train_runs: list[Run]) -> dict:
@@ -462,4 +478,16 @@ def evaluate_main(argv: list[str] | None = None) -> None:
         train_index = train_index[: config["limit"]]
     baselines = fit_baselines([workout_grid(workouts[i].recording) for i in train_index])
     test, _ = evaluate(model, workouts, test_index, baselines)
-    print(json.dumps({"variant": args.variant, "protocol": config["protocol"], **test}, indent=2))
+    personal = model.metrics.get("personalisation", {})
+    protocols = {
+        "uncalibrated_test_mae": test["mae"],
+        "calibrated_10min_test_mae": test.get("calibration", {}).get("mae_after"),
+        "band_coverage_test": test.get("band_coverage"),
+        "profiled_leave_one_run_out_mae": personal.get("profile", {}).get("mae"),
+        "profiled_runners_runs": [personal.get("profile", {}).get(k) for k in ("runners", "runs")],
+        "out_of_fold_uncalibrated_mae": personal.get("oof_mae_uncalibrated"),
+        "out_of_fold_calibrated_mae": personal.get("calibration", {}).get("mae"),
+    }
+    print(
+        json.dumps({"variant": args.variant, "protocols": protocols, "protocol": config["protocol"], **test}, indent=2)
+    )

@@ -26,9 +26,16 @@ RUNNING_SPORTS = ("", "run", "running", "trail_running", "trail running", "tread
 """Sport names that count as running ("9" is Strava's GPX code for a run; "" is a file that states none)."""
 MAX_STEPS = 24 * 3600 / GRID_S
 CALIBRATION_WEIGHT = 0.75
-"""Fraction of the calibration window's median error applied as the shift. The window's error is a noisy estimate of
-the run's offset: the model's error still changes with elapsed time (warm-up, cardiac drift), most on long runs, so a
-full shift over-corrects them. Chosen among the weights `python -m training.hr_cv` compares on held-out runners."""
+"""Fraction of the calibration window's median error applied as the shift, for a checkpoint without chosen settings
+(the shipped ones carry theirs in metrics.json, see `settings`). The window's error is a noisy estimate of the run's
+offset: the model's error still changes with elapsed time (warm-up, cardiac drift), so a full shift over-corrects."""
+CALIBRATION_START = 0.5
+"""The calibration window starts at this fraction of the calibration minutes (the warm-up before it is skipped), for
+a checkpoint without chosen settings."""
+PAUSE_SPEED_KMH = 2.0
+PAUSE_MIN_S = 30.0
+"""A pause: this long or longer below `PAUSE_SPEED_KMH`, or without any recorded point (an auto-paused watch)."""
+MAX_PROFILE_BYTES = 10_000
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class Run:
     features: np.ndarray
     sport: str = ""
     notes: tuple[str, ...] = ()
+    pauses: tuple[tuple[float, float], ...] = ()
+    """(start, end) seconds of each pause."""
 
 
 def _fill(values: np.ndarray, time_s: np.ndarray) -> np.ndarray | None:
@@ -87,7 +96,10 @@ def workout_grid(recording: Recording) -> Run:
         raise InputError(
             f"The run {recording.name!r} has no usable speed or GPS track; upload a run recorded with GPS."
         )
-    distance_m = np.concatenate([[0.0], np.cumsum((speed[1:] + speed[:-1]) / 2 / 3.6 * np.diff(time_s))])
+    steps = np.diff(time_s)
+    # no distance across a gap in the recording (an auto-paused watch): the runner is taken as stopped there
+    moved = np.where(steps >= PAUSE_MIN_S, 0.0, (speed[1:] + speed[:-1]) / 2 / 3.6 * steps)
+    distance_m = np.concatenate([[0.0], np.cumsum(moved)])
     grid_speed = np.diff(np.interp(grid, time_s, distance_m), prepend=0.0) / GRID_S * 3.6
     grid_speed[0] = grid_speed[1] if len(grid_speed) > 1 else 0.0
     grid_speed = np.clip(median_filter(grid_speed, size=3, mode="nearest"), 0.0, MAX_SPEED_KMH)
@@ -111,6 +123,7 @@ def workout_grid(recording: Recording) -> Run:
 
     features = hr_features(grid_speed, grid_altitude, recording.meta.get("gender", "unknown"))
     return Run(
+        pauses=find_pauses(time_s, grid, grid_speed),
         name=recording.name,
         time_s=grid,
         speed_kmh=grid_speed,
@@ -120,6 +133,24 @@ def workout_grid(recording: Recording) -> Run:
         sport=sport,
         notes=tuple(notes),
     )
+
+
+def find_pauses(time_s: np.ndarray, grid: np.ndarray, grid_speed: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """(start, end) seconds of every pause: grid steps below `PAUSE_SPEED_KMH` or gaps between recorded points, lasting
+    at least `PAUSE_MIN_S`; overlapping ones merged."""
+    slow = np.concatenate([[False], grid_speed < PAUSE_SPEED_KMH, [False]]).astype(int)
+    edges = np.flatnonzero(np.diff(slow))
+    # grid step k holds the mean speed over the GRID_S before grid[k]
+    spans = [(grid[a] - GRID_S, grid[b - 1]) for a, b in zip(edges[::2], edges[1::2])]
+    gaps = np.flatnonzero(np.diff(time_s) >= PAUSE_MIN_S)
+    spans += [(time_s[i], time_s[i + 1]) for i in gaps]
+    merged: list[list[float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple((float(a), float(b)) for a, b in merged if b - a >= PAUSE_MIN_S)
 
 
 @dataclass(frozen=True)
@@ -132,6 +163,10 @@ class HRResult:
     personalisation: str = ""
     scored_from_s: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    band: tuple[float, float] | None = None
+    """Recorded minus predicted heart rate (bpm) that 80 % of unseen runners' samples fall within, for the
+    personalisation applied; None when the checkpoint has not measured it."""
+    band_basis: str = ""
 
     @property
     def time_s(self) -> np.ndarray:
@@ -158,6 +193,11 @@ class HRResult:
                 "time_s": round(float(t), 1),
                 "hr_pred": round(float(p), 1),
                 "hr_true": None if np.isnan(h) else round(float(h), 1),
+                **(
+                    {"band_low": round(float(p) + self.band[0], 1), "band_high": round(float(p) + self.band[1], 1)}
+                    if self.band
+                    else {}
+                ),
             }
             for t, p, h in zip(self.time_s, self.hr_pred, self.hr_true)
         ]
@@ -169,7 +209,10 @@ class HRResult:
             "samples": samples,
             "mae": None if mae is None else round(mae, 2),
             "notes": list(self.notes),
+            "pauses": [{"start_s": a, "end_s": b} for a, b in self.run.pauses],
         }
+        if self.band:
+            out["band"] = {"low_bpm": self.band[0], "high_bpm": self.band[1], "basis": self.band_basis}
         if self.personalisation:
             before = self.mae(personalised=False)
             out["personalisation"] = self.personalisation
@@ -190,9 +233,42 @@ class HRResult:
         else:
             text += "; the file has no heart rate to compare with"
         parts = [text + "."]
+        if self.band:
+            parts.append(
+                f"80 % band {self.band[0]:+.0f} to {self.band[1]:+.0f} bpm around the prediction ({self.band_basis})."
+            )
         if self.personalisation:
             parts.append(self.personalisation)
+        if self.run.pauses:
+            total = sum(b - a for a, b in self.run.pauses) / 60
+            parts.append(f"{len(self.run.pauses)} pause{'s' * (len(self.run.pauses) > 1)} ({total:.1f} min in all).")
         return " ".join(parts + list(self.notes))
+
+
+def fit_profile(runs: list[tuple[Run, np.ndarray]], *, hr_mean: float, shrinkage: float) -> dict:
+    """A runner's level (bpm) and gain from earlier runs: recorded = model + level + (gain - 1) * (model - hr_mean).
+
+    runs: (grid run with recorded heart rate, the model's curve for it) pairs; every recorded step counts.
+    shrinkage: ridge penalty pulling the gain towards 1 (inf: level only); chosen by `python -m training.hr_personal`.
+    """
+    model = np.concatenate([curve[np.isfinite(run.heart_rate)] for run, curve in runs])
+    recorded = np.concatenate([run.heart_rate[np.isfinite(run.heart_rate)] for run, _ in runs])
+    if len(recorded) < 12:
+        raise InputError(
+            f"The profile runs hold {len(recorded)} steps of recorded heart rate, fewer than the 12 (one minute) "
+            "needed; upload runs recorded with a heart-rate sensor."
+        )
+    x, r = model - hr_mean, recorded - model
+    slope = 0.0
+    if np.isfinite(shrinkage):
+        xc = x - x.mean()
+        slope = float(np.sum(xc * (r - r.mean())) / (np.sum(xc**2) + shrinkage))
+    return {"level_bpm": float(r.mean() - slope * x.mean()), "gain": 1.0 + slope, "hr_mean": float(hr_mean)}
+
+
+def profile_curve(hr_model: np.ndarray, profile: dict) -> np.ndarray:
+    """The model's curve adjusted to a runner profile (see `fit_profile`)."""
+    return hr_model + profile["level_bpm"] + (profile["gain"] - 1.0) * (hr_model - profile["hr_mean"])
 
 
 def _option(value, name: str) -> float | None:
@@ -202,9 +278,23 @@ def _option(value, name: str) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise InputError(
-            f"Option {name}={value!r} is not a number; give it in {'minutes' if 'minutes' in name else 'bpm'}."
-        ) from None
+        unit = {"calibration_minutes": "minutes", "recorded_start": "0 or 1"}.get(name, "bpm")
+        raise InputError(f"Option {name}={value!r} is not a number; give it in {unit}.") from None
+
+
+def settings(model) -> dict:
+    """The checkpoint's personalisation settings (metrics.json "personalisation", chosen by `python -m
+    training.hr_personal` on training runners only), or the fallbacks for a checkpoint without them."""
+    chosen = (getattr(model, "metrics", None) or {}).get("personalisation", {})
+    calibration = chosen.get("calibration", {})
+    shrinkage = chosen.get("profile", {}).get("shrinkage", None)
+    return {
+        "calibration_start": calibration["start_min"] / calibration["end_min"] if calibration else CALIBRATION_START,
+        "calibration_weight": calibration.get("weight", CALIBRATION_WEIGHT),
+        "start_tau_s": chosen.get("start_tau_s", 0.0),
+        "shrinkage": np.inf if shrinkage is None else shrinkage,
+        "band": chosen.get("band", {}),
+    }
 
 
 def personalise(
@@ -217,16 +307,25 @@ def personalise(
     population_rest: float,
     population_max: float,
     calibration_weight: float = CALIBRATION_WEIGHT,
+    calibration_start: float = CALIBRATION_START,
+    profile: dict | None = None,
+    start_tau_s: float = 0.0,
 ) -> tuple[np.ndarray, str, float]:
     """Adjust a prediction to one runner: prediction, a sentence saying what changed, and the time (s) scoring starts.
 
+    profile: a runner profile (`fit_profile`) from earlier runs, applied first.
     resting_hr / max_hr (bpm): map the population heart-rate reserve onto the runner's (either may be omitted); max_hr
     is the peak the runner reaches in hard runs, the quantity `population_max` measures on the training runs.
-    calibration_minutes: shift the curve by `calibration_weight` times the median error over the second half of that
-    many first minutes of recorded heart rate (the first half is warm-up: heart rate still climbing, chest straps not
-    yet wet; on the validation runners this beat using the whole window); the MAE is then scored only after the window.
+    calibration_minutes: shift the curve by `calibration_weight` times the median error over the end of that many
+    first minutes of recorded heart rate, from `calibration_start` of them on (before it: warm-up, heart rate still
+    climbing, chest straps not yet wet); the MAE is then scored only after the window.
+    start_tau_s: when the run has a recorded heart rate at its first step, start from it and hand over to the model
+    with this time constant (a file that starts mid-effort); 0 turns it off.
     """
     prediction, said, scored_from = hr_model.copy(), [], 0.0
+    if profile is not None:
+        prediction = profile_curve(prediction, profile)
+        said.append(f"Runner profile applied: level {profile['level_bpm']:+.1f} bpm, gain {profile['gain']:.2f}.")
     if resting_hr is not None or max_hr is not None:
         rest = population_rest if resting_hr is None else resting_hr
         top = population_max if max_hr is None else max_hr
@@ -242,32 +341,97 @@ def personalise(
             raise InputError(
                 f"Calibration of {calibration_minutes:g} minutes is not positive; give a number of minutes such as 5."
             )
-        window = (
-            (run.time_s >= calibration_minutes * 30)
-            & (run.time_s <= calibration_minutes * 60)
-            & np.isfinite(run.heart_rate)
-        )
+        first = calibration_minutes * calibration_start
+        window = (run.time_s >= first * 60) & (run.time_s <= calibration_minutes * 60) & np.isfinite(run.heart_rate)
         if window.sum() < 3:
             raise InputError(
-                f"Minutes {calibration_minutes / 2:g}-{calibration_minutes:g} hold no recorded heart rate to calibrate "
-                "on; upload a run with heart rate or leave calibration off."
+                f"Minutes {first:g}-{calibration_minutes:g} hold no recorded heart rate to calibrate on; upload a run "
+                "with heart rate or leave calibration off."
             )
         shift = calibration_weight * float(np.median(run.heart_rate[window] - prediction[window]))
         prediction = prediction + shift
         scored_from = calibration_minutes * 60
         said.append(
-            f"Calibrated on minutes {calibration_minutes / 2:g}-{calibration_minutes:g}: shifted by {shift:+.1f} bpm; "
+            f"Calibrated on minutes {first:g}-{calibration_minutes:g}: shifted by {shift:+.1f} bpm; "
             "MAE counts only the time after."
+        )
+    if start_tau_s and np.isfinite(run.heart_rate[0]):
+        prediction = prediction + (run.heart_rate[0] - prediction[0]) * np.exp(-run.time_s / start_tau_s)
+        said.append(
+            f"Starts from the recorded {run.heart_rate[0]:.0f} bpm and hands over to the model within "
+            f"{3 * start_tau_s / 60:.0f} min."
         )
     return prediction, " ".join(said), scored_from
 
 
+def load_profile(profile) -> dict:
+    """A runner profile from a dict or a JSON file written by `build_profile` (`python -m core profile hr ...`)."""
+    import json
+    from pathlib import Path
+
+    from core.readers import check_file
+
+    if isinstance(profile, (str, Path)):
+        path = check_file(profile, max_bytes=MAX_PROFILE_BYTES)
+        try:
+            profile = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise InputError(
+                f"File {path.name!r} is not a runner profile JSON; make one with 'python -m core profile hr RUN...'."
+            ) from None
+    values = [profile.get(key) if isinstance(profile, dict) else None for key in ("level_bpm", "gain", "hr_mean")]
+    if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in values) or not (
+        -80 <= values[0] <= 80 and 0.2 <= values[1] <= 5 and 80 <= values[2] <= 220
+    ):
+        raise InputError(
+            "The runner profile needs numbers level_bpm (-80 to 80), gain (0.2 to 5) and hr_mean (80 to 220); make it "
+            "with 'python -m core profile hr RUN...'."
+        )
+    return {"level_bpm": float(values[0]), "gain": float(values[1]), "hr_mean": float(values[2])}
+
+
+def build_profile(model, recordings: list[Recording], *, progress=None) -> dict:
+    """A runner profile (JSON-able) fitted on earlier runs with recorded heart rate; the shrinkage of its gain comes
+    from the checkpoint's settings."""
+    report = progress_callback(progress)
+    pairs = []
+    for k, recording in enumerate(recordings):
+        report(k / max(len(recordings), 1), desc=f"Predicting {recording.name}")
+        run = workout_grid(recording)
+        pairs.append((run, model.predict_run(run.features)))
+    hr_mean = float(np.asarray(model.hr_mean))
+    profile = fit_profile(pairs, hr_mean=hr_mean, shrinkage=settings(model)["shrinkage"])
+    known = [np.isfinite(run.heart_rate) for run, _ in pairs]
+    before = np.concatenate([curve[k] - run.heart_rate[k] for (run, curve), k in zip(pairs, known)])
+    after = np.concatenate(
+        [profile_curve(curve, profile)[k] - run.heart_rate[k] for (run, curve), k in zip(pairs, known)]
+    )
+    return {
+        "task": "hr",
+        **{key: round(value, 3) for key, value in profile.items()},
+        "runs": [run.name for run, _ in pairs],
+        "recorded_steps": int(len(before)),
+        "fit_mae_before": round(float(np.mean(np.abs(before))), 2),
+        "fit_mae_after": round(float(np.mean(np.abs(after))), 2),
+    }
+
+
 def predict(
-    model, recording: Recording, *, calibration_minutes=None, resting_hr=None, max_hr=None, progress=None
+    model,
+    recording: Recording,
+    *,
+    calibration_minutes=None,
+    resting_hr=None,
+    max_hr=None,
+    profile=None,
+    recorded_start=1,
+    progress=None,
 ) -> HRResult:
     """Predict the heart-rate curve of a workout; `progress(fraction, desc=...)` is optional.
 
     calibration_minutes, resting_hr, max_hr: optional personalisation (see `personalise`); numbers or numeric strings.
+    profile: a runner profile (dict, or the path of its JSON file). recorded_start: 0 never uses the run's own
+    first heart rate (the uncalibrated protocol).
     """
     report = progress_callback(progress)
     report(0.2, desc="Resampling and featurising the run")
@@ -275,15 +439,36 @@ def predict(
     report(0.5, desc=f"Predicting heart rate over {len(run.time_s)} steps")
     hr_model = model.predict_run(run.features)
     report(0.9, desc="Personalising")
+    chosen = settings(model)
+    minutes = _option(calibration_minutes, "calibration_minutes")
+    profile = None if profile is None or profile == "" else load_profile(profile)
     hr_pred, said, scored_from = personalise(
         run,
         hr_model,
-        calibration_minutes=_option(calibration_minutes, "calibration_minutes"),
+        calibration_minutes=minutes,
         resting_hr=_option(resting_hr, "resting_hr"),
         max_hr=_option(max_hr, "max_hr"),
         population_rest=model.population_rest_hr,
         population_max=model.population_max_hr,
+        calibration_weight=chosen["calibration_weight"],
+        calibration_start=chosen["calibration_start"],
+        profile=profile,
+        start_tau_s=chosen["start_tau_s"] if _option(recorded_start, "recorded_start") else 0.0,
     )
+    basis = "calibrated" if minutes else "profiled" if profile is not None else "uncalibrated"
+    band = chosen["band"].get(basis)
+    texts = {
+        "uncalibrated": "unseen runners, no personal data; a profile or a calibration narrows it",
+        "calibrated": "unseen runners after calibration",
+        "profiled": "unseen runners with a profile",
+    }
     return HRResult(
-        run=run, hr_pred=hr_pred, hr_model=hr_model, personalisation=said, scored_from_s=scored_from, notes=run.notes
+        run=run,
+        hr_pred=hr_pred,
+        hr_model=hr_model,
+        personalisation=said,
+        scored_from_s=scored_from,
+        notes=run.notes,
+        band=(band["low"], band["high"]) if band else None,
+        band_basis=texts[basis] if band else "",
     )

@@ -243,7 +243,8 @@ def iter_xml_points(
         ) from None
     except ElementTree.ParseError as exc:
         raise InputError(
-            f"File {path.name!r} is not a valid {kind} file ({exc}); export the run again as {kind}."
+            f"File {path.name!r} is not a valid {kind} file ({exc}); export the run again as "
+            f"{kind}{' 1.1' if kind == 'GPX' else ''}."
         ) from None
 
 
