@@ -91,7 +91,7 @@ def fit(
         order = sampler if sampler is not None else RandomSampler(train)
         shard = ShardedSampler(order, global_batch=config.batch_size, rank=distributed.rank(), world=world)
         loader = DataLoader(train, batch_size=distributed.local_batch(config.batch_size), sampler=shard, drop_last=True)
-        net = DistributedDataParallel(model, find_unused_parameters=True)  # some models train a part per phase
+        net = DistributedDataParallel(model, static_graph=True)  # a part may sit unused (a phase of two)
     else:
         loader = DataLoader(
             train, batch_size=config.batch_size, sampler=sampler, shuffle=sampler is None, drop_last=True

@@ -139,6 +139,7 @@ class Run:
         self.resuming = bool(values.get("resume"))
         experiment = values.get("experiment") or values.get("variant") or "default"
         local_root = values.get("tracking_uri") if values.get("tracker", "local") == "local" else ""
+        self.folder: Path | None = None
         if self.resuming:
             self.folder = Path(values["resume"])
         elif distributed.is_main():  # the other processes of a distributed run only read states, when resuming
@@ -169,6 +170,8 @@ class Run:
 
     def load_state(self, fit: int) -> dict | None:
         """The last saved state of fit number `fit` when resuming, else None."""
+        if not self.resuming:
+            return None
         path = self.state_path(fit)
         return torch.load(path, weights_only=False) if self.resuming and path.is_file() else None
 
