@@ -82,3 +82,7 @@ class RequestTimeoutError(PhysioError):
 
 class ServerBusyError(PhysioError):
     """Every slot for long recordings stayed taken for the whole time limit."""
+
+
+class DownloadError(PhysioError):
+    """A dataset download failed: unreachable source, or a file whose checksum differs from the published one."""
