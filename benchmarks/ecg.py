@@ -15,6 +15,7 @@ from _timing import BATCHES, backend_throughput, items_per_second, print_through
 
 from core import load_model
 from core.ecg.beats import ecg_cut, ecg_peaks, rr_features
+from core.ecg.features import ecg_beat_features
 from core.ecg.pipeline import choose_lead, predict
 from core.readers import read_signal
 from core.tasks import data_dir, get_task
@@ -23,9 +24,12 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def beats_per_second(model, batch: int, *, seconds: float = 3.0) -> float:
-    """Throughput of `predict_beats` on random beats (with RR features and, if the model takes it, context), timed
-    over at least `seconds`."""
+    """Throughput of the model on random inputs, timed over at least `seconds`: feature rows for the new-patient
+    model, else beats with RR features (and context, if the model takes it)."""
     rng = np.random.default_rng(0)
+    if model.feature_names:
+        features = rng.normal(size=(batch, len(model.feature_names))).astype(np.float32)
+        return items_per_second(lambda: model.predict_features(features), batch, seconds=seconds)
     beats = rng.random((batch, 187), dtype=np.float32)
     rr = rr_features(np.cumsum(rng.integers(250, 350, batch + 1)), 360.0)[:batch]
     context = rng.random((batch, model.context_samples), dtype=np.float32) if model.context_samples else None
@@ -42,11 +46,17 @@ def end_to_end(model, header: Path) -> dict:
     lead, *_ = choose_lead(recording)
     with timed(timings, "detect_s"):
         peaks = ecg_peaks(lead, recording.fs)
-    with timed(timings, "segment_s"):
-        beats, context = ecg_cut(lead, recording.fs, peaks, context_samples=model.context_samples)
-        rr = rr_features(peaks, recording.fs)
-    with timed(timings, "classify_s"):
-        model.predict_beats(beats, rr, context)
+    if model.feature_names:
+        with timed(timings, "features_s"):
+            features = ecg_beat_features(lead, recording.fs, peaks)
+        with timed(timings, "classify_s"):
+            model.predict_features(features)
+    else:
+        with timed(timings, "segment_s"):
+            beats, context = ecg_cut(lead, recording.fs, peaks, context_samples=model.context_samples)
+            rr = rr_features(peaks, recording.fs)
+        with timed(timings, "classify_s"):
+            model.predict_beats(beats, rr, context)
     with timed(timings, "predict_path_s"):
         result = predict(model, recording)
     timings["total_s"] = timings["read_s"] + timings["predict_path_s"]

@@ -17,12 +17,20 @@ class ECGPredictor(Predictor):
 
     context_samples = 0
     """Pre-R samples the model takes (config.json; checkpoints without the key take none)."""
+    feature_names: tuple[str, ...] = ()
+    """Set (config.json) for a model that reads `core.ecg.features` rows instead of cut beats."""
 
     def predict_beats(
         self, beats: np.ndarray, rr: np.ndarray | None = None, context: np.ndarray | None = None
     ) -> np.ndarray:
         """(n, 5) class probabilities for (n, 187) beats; `rr` (n, 5) from `rr_features` and `context` (n, k >=
         `context_samples`) from `ecg_context`, each unknown when omitted (a lone beat row)."""
+        if self.feature_names:
+            raise InputError(
+                "The new-patient ECG model classifies the beats of a whole recording (it compares each beat with the "
+                "patient's own rhythm and dominant beat); upload the ECG itself, or use variant 'intra' for lone "
+                "187-sample beat rows."
+            )
         beats = np.atleast_2d(np.asarray(beats, dtype=np.float32))
         if beats.ndim != 2 or beats.shape[1] != BEAT_LENGTH:
             raise InputError(
@@ -44,6 +52,18 @@ class ECGPredictor(Predictor):
                 "with ecg_context."
             )
         return softmax(self.infer(beats, rr, context[:, context.shape[1] - k :]))
+
+    def predict_features(self, features: np.ndarray) -> np.ndarray:
+        """(n, classes) probabilities for (n, len(feature_names)) rows of `core.ecg.features.ecg_beat_features`."""
+        features = np.atleast_2d(np.asarray(features, dtype=np.float32))
+        if not self.feature_names:
+            raise InputError("This ECG model reads cut beats, not feature rows; use predict_beats or predict_record.")
+        if features.shape[1:] != (len(self.feature_names),):
+            raise InputError(
+                f"Feature rows must have shape (n, {len(self.feature_names)}), got {features.shape}; compute them with "
+                "ecg_beat_features."
+            )
+        return softmax(self.infer(features, batch_size=512))
 
     def predict_record(self, signal: np.ndarray, fs: float, *, progress=None):
         """Detect, segment and classify every beat of one ECG lead sampled at `fs` Hz; returns an `ECGResult`."""
