@@ -41,7 +41,8 @@ EXPECTED = {
     "rows_10m_csv": "File 'rows_10m.csv' has over 5,000,000 rows, the limit of one request; upload a shorter excerpt.",
     "gpx_1m_points": "File 'points_1m.gpx' has about 1,000,000 track points, over the 100,000 limit of one request; "
     "upload a single workout or a shorter excerpt.",
-    "wfdb_xz_bomb": "File 'bomb.dat.xz' decompresses to over 400 MiB; upload a shorter record.",
+    "wfdb_xz_bomb": "WFDB record 'bomb' holds 536,870,912 samples x signals, over the 70,000,000 limit of one request "
+    "(a 24-hour two-lead Holter at 360 Hz is 62 million); upload a shorter part of the record.",
     "zip_bomb": "'Inertial Signals/body_acc_x_test.txt' in 'bomb.zip' unpacks to 256 MiB, over the 100 MiB limit "
     "per file; upload the dataset zip as downloaded from UCI.",
     "pickle_as_csv": "File 'model.csv' is a Python pickle, which PhysioSpaces never loads; export it as CSV.",

@@ -16,6 +16,10 @@ from core.errors import FileTooLargeError, InputError, UnsupportedFormatError
 MAX_FILE_BYTES = 100 * 1024 * 1024
 """Largest file one request may read (100 MiB: a 30-minute two-lead 360 Hz CSV is about 25 MiB)."""
 
+MAX_VALUES = 70_000_000
+"""Most samples x signals one request decodes: a 24-hour Holter (2 leads at 360 Hz, or 3 at 250 Hz) still passes."""
+_VOLTS = {"v": 1000.0, "mv": 1.0, "uv": 0.001, "µv": 0.001, "μv": 0.001}
+
 _PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 
 
@@ -50,6 +54,11 @@ class Recording:
         return self.signal[:, self.channels.index(name)]
 
 
+def millivolts_per(unit: str) -> float | None:
+    """The factor turning values in `unit` (V, mV, µV/uV) into mV; None for a unit that is not a voltage."""
+    return _VOLTS.get(unit.strip().lower())
+
+
 def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
     """Refuse a missing, empty, oversized or pickled file before any parser sees it."""
     path = Path(path)
@@ -73,21 +82,27 @@ def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
 
 
 def read_signal(path: str | Path, *, fs: float | None = None, extra_files: tuple[str | Path, ...] = ()) -> Recording:
-    """Read a CSV signal table or a WFDB record (`.hea`, with its `.dat` or `.dat.xz` beside it or in `extra_files`).
+    """Read a CSV signal table, an Apple Watch ECG export, a WFDB record (`.hea`, with its `.dat` or `.dat.xz` beside
+    it or in `extra_files`, and optionally an annotation file there) or an EDF/EDF+ file.
 
     fs: sampling rate in Hz, required for a CSV that states none.
     """
+    from core.readers.apple_watch import looks_like_apple_watch, read_apple_watch
+    from core.readers.edf import read_edf
     from core.readers.tabular import read_signal_csv
     from core.readers.wfdb_records import read_wfdb
 
     path = check_file(path)
     suffixes = "".join(path.suffixes[-2:]).lower()
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        return read_signal_csv(path, fs=fs)
+        return read_apple_watch(path) if looks_like_apple_watch(path) else read_signal_csv(path, fs=fs)
     if path.suffix.lower() == ".hea":
         return read_wfdb(path, extra_files=extra_files)
+    if path.suffix.lower() == ".edf":
+        return read_edf(path)
     if path.suffix.lower() == ".dat" or suffixes == ".dat.xz":
         raise InputError(f"File {path.name!r} is WFDB signal data without its header; upload the .hea file with it.")
     raise UnsupportedFormatError(
-        f"File {path.name!r} has an unsupported type {path.suffix!r}; upload a CSV or a WFDB record (.hea + .dat)."
+        f"File {path.name!r} has an unsupported type {path.suffix!r}; upload a CSV or a WFDB record (.hea + .dat), or "
+        "an EDF file."
     )

@@ -17,14 +17,12 @@ import numpy as np
 import wfdb
 
 from core.errors import FileTooLargeError, InputError
-from core.readers import MAX_FILE_BYTES, Recording, check_file
+from core.readers import MAX_FILE_BYTES, MAX_VALUES, Recording, check_file
 from core.readers.tabular import repair_signal
 
 CACHE_DIR = Path(os.environ.get("PHYSIOSPACES_CACHE", Path.home() / ".cache" / "physiospaces")) / "wfdb"
 MAX_HEADER_BYTES = 64 * 1024
 MAX_DECOMPRESSED_BYTES = 4 * MAX_FILE_BYTES
-MAX_VALUES = 70_000_000
-"""Most samples x signals one request decodes: a 24-hour Holter (2 leads at 360 Hz, or 3 at 250 Hz) still passes."""
 BITS_PER_VALUE = {8: 8, 16: 16, 24: 24, 32: 32, 61: 16, 80: 8, 160: 16, 212: 12, 310: 10, 311: 10}
 """Bits one sample takes in each WFDB storage format."""
 
