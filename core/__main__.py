@@ -1,4 +1,5 @@
-"""Command line: `python -m core predict TASK FILE [--json]` and `python -m core tasks`.
+"""Command line: `python -m core predict TASK FILE [--json]`, `python -m core profile TASK FILE...` (a personal
+profile from earlier recordings, as JSON, for tasks that have one) and `python -m core tasks`.
 
 Errors the user can fix print one sentence on stderr and exit with status 2, without a traceback.
 """
@@ -12,7 +13,7 @@ import sys
 
 from core import get_task, list_tasks, load_model
 from core.errors import InputError, PhysioError
-from core.tasks import check_option_value
+from core.tasks import check_option_value, import_object
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--option", action="append", default=[], metavar="KEY=VALUE", help="task-specific predict option"
     )
     predict.add_argument("--json", action="store_true", help="print the full result as JSON")
+    profile = commands.add_parser("profile", help="fit a personal profile from earlier recordings (JSON on stdout)")
+    profile.add_argument("task", help="a task with profiles (hr)")
+    profile.add_argument("files", nargs="+", help="earlier recordings of the same person")
+    profile.add_argument("--variant", help="shipped checkpoint variant (default: the task's first)")
+    profile.add_argument("--backend", choices=("torch", "onnx"), default="onnx")
     return parser
 
 
@@ -87,6 +93,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name}\t{get_task(name).title}\t{describe_inputs(get_task(name))}")
         return 0
     task = get_task(args.task)
+    if args.command == "profile":
+        if "profile" not in task.extra:
+            with_profiles = [name for name in list_tasks() if "profile" in get_task(name).extra]
+            raise InputError(f"Task {task.name!r} has no personal profile; tasks with one: {with_profiles}.")
+        model = load_model(task.name, variant=args.variant or task.variant(), backend=args.backend)
+        recordings = [task.read(path) for path in args.files]
+        print(json.dumps(import_object(task.extra["profile"])(model, recordings), allow_nan=False))
+        return 0
     options = parse_options(args.option + ([f"mode={args.mode}"] if args.mode else []), task)
     data = task.read(args.file, fs=args.fs, extra_files=tuple(args.extra))
     variant = task.pick_variant(data, args.variant, **options)
