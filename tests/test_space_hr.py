@@ -108,3 +108,23 @@ def test_every_space_example_runs_and_the_calibrated_one_says_so(space_client):
     for (path, minutes), label in zip(space.EXAMPLES, space.EXAMPLE_LABELS):
         summary, *_ = space_client("hr").predict(handle_file(path), minutes, None, None, api_name="/predict")
         assert ("Calibrated on minutes" in summary) == (minutes > 0), label
+
+
+def test_cli_profile_fits_earlier_runs_and_predict_uses_it(tmp_path, capsys):
+    runs = [str(FIXTURES / "hr_run.gpx"), str(FIXTURES / "hr_run.tcx")]
+    assert main(["profile", "hr", *runs]) == 0
+    profile = json.loads(capsys.readouterr().out)
+    assert profile["task"] == "hr" and profile["recorded_steps"] == 182 and profile["runs"] == ["hr_run", "hr_run"]
+    assert profile["fit_mae_after"] < profile["fit_mae_before"]
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(profile))
+    assert main(["predict", "hr", runs[0], "--json", "--option", f"profile={path}"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["personalisation"].startswith(f"Runner profile applied: level {profile['level_bpm']:+.1f} bpm")
+    assert (
+        out["band"]["basis"] == "unseen runners with a profile" and out["band"]["low_bpm"] < 0 < out["band"]["high_bpm"]
+    )
+    assert main(["profile", "hr", str(FIXTURES / "hr_run_nohr.gpx")]) == 2
+    assert "fewer than the 12 (one minute) needed" in capsys.readouterr().err
+    assert main(["profile", "ecg", runs[0]]) == 2
+    assert capsys.readouterr().err.strip() == "error: Task 'ecg' has no personal profile; tasks with one: ['hr']."

@@ -31,8 +31,10 @@ from training.hr_oof import DEFAULT_OOF
 WINDOWS = ((0, 10), (2, 10), (3, 10), (5, 10), (4, 8), (6, 10), (8, 10))
 """Candidate calibration windows (start, end minute) within the first 10 minutes."""
 WEIGHTS = (1.0, 0.85, 0.75, 0.6)
-SHRINKAGE = (0.0, 1e2, 1e3, 1e4, np.inf)
-"""Ridge penalty on the profile's gain, in (bpm of model swing)^2 steps; inf keeps the gain at 1 (level only)."""
+SHRINKAGE = (0.0, 1e3, 1e4, 1e5, 1e6, 1e7, np.inf)
+"""Ridge penalty on the profile's gain, in (bpm of model swing)^2 steps; inf keeps the gain at 1 (level only). The
+largest within `TOLERANCE_BPM` of the best is kept: a profile from a few short runs must not swing the gain."""
+TOLERANCE_BPM = 0.05
 START_TAU_S = (0.0, 30.0, 60.0, 120.0, 240.0)
 COVERAGE = 0.8
 
@@ -95,7 +97,8 @@ def profile_choice(oof: list[dict], hr_mean: float) -> tuple[dict, list]:
                 users.append(user)
         rows.append({"shrinkage": shrinkage, "mae": runner_mae(errors, users), "mae_steps": _pooled(errors)})
         residuals[shrinkage] = ([-e for e in errors], users)
-    best = min(rows, key=lambda row: row["mae"])
+    lowest = min(row["mae"] for row in rows)
+    best = max((row for row in rows if row["mae"] <= lowest + TOLERANCE_BPM), key=lambda row: row["shrinkage"])
     sizes = {"runners": len(several), "runs": sum(len(items) for items in several.values())}
     return {**best, **sizes}, rows, residuals[best["shrinkage"]]
 

@@ -36,6 +36,8 @@ PAUSE_SPEED_KMH = 2.0
 PAUSE_MIN_S = 30.0
 """A pause: this long or longer below `PAUSE_SPEED_KMH`, or without any recorded point (an auto-paused watch)."""
 MAX_PROFILE_BYTES = 10_000
+GAIN_RANGE = (0.5, 2.0)
+"""A profile's gain stays within this range (the model's swing halved to doubled)."""
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,7 @@ def fit_profile(runs: list[tuple[Run, np.ndarray]], *, hr_mean: float, shrinkage
     if np.isfinite(shrinkage):
         xc = x - x.mean()
         slope = float(np.sum(xc * (r - r.mean())) / (np.sum(xc**2) + shrinkage))
+    slope = float(np.clip(slope, GAIN_RANGE[0] - 1.0, GAIN_RANGE[1] - 1.0))
     return {"level_bpm": float(r.mean() - slope * x.mean()), "gain": 1.0 + slope, "hr_mean": float(hr_mean)}
 
 
@@ -381,11 +384,11 @@ def load_profile(profile) -> dict:
             ) from None
     values = [profile.get(key) if isinstance(profile, dict) else None for key in ("level_bpm", "gain", "hr_mean")]
     if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in values) or not (
-        -80 <= values[0] <= 80 and 0.2 <= values[1] <= 5 and 80 <= values[2] <= 220
+        -80 <= values[0] <= 80 and GAIN_RANGE[0] <= values[1] <= GAIN_RANGE[1] and 80 <= values[2] <= 220
     ):
         raise InputError(
-            "The runner profile needs numbers level_bpm (-80 to 80), gain (0.2 to 5) and hr_mean (80 to 220); make it "
-            "with 'python -m core profile hr RUN...'."
+            f"The runner profile needs numbers level_bpm (-80 to 80), gain ({GAIN_RANGE[0]:g} to {GAIN_RANGE[1]:g}) "
+            "and hr_mean (80 to 220); make it with 'python -m core profile hr RUN...'."
         )
     return {"level_bpm": float(values[0]), "gain": float(values[1]), "hr_mean": float(values[2])}
 

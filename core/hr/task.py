@@ -48,5 +48,9 @@ TASK = Task(
     citation="Ni J, Muhlstein L, McAuley J. Modeling heart rate and activity data for personalized fitness "
     "recommendation. WWW 2019 (the FitRec / Endomondo protocol). SUB3 v2 heart-rate LSTM "
     "(rricc22/heart-rate-predictor).",
-    extra={"hub_task_type": "time-series-forecasting", "pipeline_tag": "time-series-forecasting"},
+    extra={
+        "hub_task_type": "time-series-forecasting",
+        "pipeline_tag": "time-series-forecasting",
+        "profile": "core.hr.pipeline:build_profile",  # python -m core profile hr RUN...
+    },
 )
