@@ -21,6 +21,7 @@ import pytest
 
 from core.errors import DownloadError
 from core.tasks import ROOT
+from tests.conftest import DATA_DIR, needs_data
 from training import download
 
 
@@ -286,3 +287,16 @@ def test_missing_mitdb_points_to_the_download_command(tmp_path):
 
     with pytest.raises(core.ecg.data.InputError, match=r"python -m training\.download mitdb --to "):
         core.ecg.data.mitdb_dir(tmp_path)
+
+
+@needs_data("respiration", "apnea_ecg", "wfdb", "a01.qrs")
+def test_apnea_ecg_preparation_gives_the_shared_tables(tmp_path):
+    import pandas as pd
+
+    shared = DATA_DIR / "respiration" / "apnea_ecg"
+    download.prepare_apnea_ecg(shared / "wfdb", ["a01", "x01"], tmp_path)
+    for name in ("rr_intervals.csv.gz", "apnea_minute_labels.csv"):
+        ours = pd.read_csv(tmp_path / name)
+        theirs = pd.read_csv(shared / name)
+        theirs = theirs[theirs["record"].isin(["a01", "x01"])].reset_index(drop=True)
+        pd.testing.assert_frame_equal(ours, theirs)

@@ -1,4 +1,6 @@
-"""Train several architectures of one task under the same budget and tabulate their test metrics.
+"""Train several architectures of one task under the same budget and tabulate their test metrics; each candidate is
+a tracked run of experiment `--experiment` (default: the --out folder's name), e.g. MLflow runs side by side with
+`-- --tracker mlflow`.
 
 python -m training.compare ecg --archs rnn lstm gru resnet --out runs/ecg-compare \
 -- --epochs 6 --limit 30000 --no-use-rr
@@ -18,6 +20,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
 from core.tasks import get_task
+from training import tracking
 from training.metrics import write_rows_csv
 
 
@@ -26,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("task")
     parser.add_argument("--archs", nargs="+", required=True)
     parser.add_argument("--out", required=True, help="folder for one checkpoint per architecture and the table")
+    parser.add_argument("--experiment", help="experiment the candidates' runs are logged under (default: --out's name)")
     argv = sys.argv[1:] if argv is None else argv
     split = argv.index("--") if "--" in argv else len(argv)
     args, extra = parser.parse_args(argv[:split]), argv[split + 1 :]  # after --: overrides for every training run
@@ -33,8 +37,11 @@ def main(argv: list[str] | None = None) -> None:
     train = importlib.import_module(f"training.{task.name}").main
     out = Path(args.out)
     rows = []
+    experiment = args.experiment or out.name
     for arch in args.archs:
-        folder = train(extra + ["--arch", arch, "--out", str(out / arch)])
+        with tracking.tracked(task.name) as session:
+            folder = train(["--experiment", experiment, *extra, "--arch", arch, "--out", str(out / arch)])
+            session.close(folder, "FINISHED")
         metrics = json.loads((folder / "metrics.json").read_text())
         test = metrics["test"]
         rows.append(
