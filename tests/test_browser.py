@@ -1,5 +1,6 @@
 """End to end in headless Chromium: open the hub, run an example on every tab, wait for the plot and the table,
-screenshot.
+screenshot; an example that runs on click, a download, an upload after an example, an error that clears the old result,
+zoom on the ECG plot, and the page at a phone's 390 px width.
 
 Needs Debian's Chromium at /usr/bin/chromium (`apt-get install chromium`) and Playwright for Python; never
 `playwright install`. Screenshots go to a temporary folder, or to PHYSIOSPACES_SCREENSHOTS when set
@@ -8,6 +9,7 @@ Needs Debian's Chromium at /usr/bin/chromium (`apt-get install chromium`) and Pl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import FIXTURES, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -105,7 +107,7 @@ def test_tab_runs_an_example(page, shots, title, inner, button_name, summary_pat
     summary = page.locator(".prose strong:visible").filter(has_text=re.compile(summary_pattern)).first
     summary.wait_for()
     assert re.search(summary_pattern, summary.inner_text())
-    plot = page.locator("[data-testid=matplotlib] img:visible").first
+    plot = page.locator("[data-testid=matplotlib] img:visible, .js-plotly-plot:visible").first
     plot.wait_for()
     assert plot.bounding_box()["height"] > 100
     cells = page.locator("[data-testid^=cell-]:visible")  # result tables; the examples use dataset-cell-*
@@ -115,3 +117,83 @@ def test_tab_runs_an_example(page, shots, title, inner, button_name, summary_pat
     shot = shots / f"{' '.join(filter(None, (title, inner))).lower().replace(' ', '_')}.png"
     page.screenshot(path=shot, full_page=True)
     assert shot.stat().st_size > 10_000
+
+
+def visible_summary(page, pattern: str):
+    return page.locator(".prose strong:visible").filter(has_text=re.compile(pattern)).first
+
+
+def test_example_runs_on_click_downloads_and_an_upload_replaces_it(page, shots, tmp_path):
+    page.locator("button[role=tab]", has_text="Respiration anomalies").first.click()
+    page.locator("button[role=tab]:visible", has_text="Apnea from heartbeats").first.click()
+    page.locator(".gallery-item:visible, tr.tr-body:visible").first.click()  # no button: the example runs
+    example_summary = visible_summary(page, r"of 179 minutes flagged as apnea")
+    example_summary.wait_for()
+
+    link = page.locator("a[download$='.json']:visible").first
+    with page.expect_download() as download:
+        link.click()
+    result = json.loads(Path(download.value.path()).read_text())
+    assert result["mode"] == "rr" and result["minutes"] == 179
+
+    box = page.locator(".block:visible", has_text="Beats, RR or ECG file(s)").filter(
+        has=page.locator("input[type=file]")
+    )
+    box.last.locator("input[type=file]").set_input_files(str(FIXTURES / "respiration_a03_10min.csv"))
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.file-preview')].some(t => t.innerText.includes('respiration_a03_10min'))"
+    )
+    previews = " ".join(page.locator(".file-preview:visible").all_inner_texts())
+    assert "respiration_a03_10min" in previews and "apnea_ecg_a03_3h\n.csv\n107" not in previews  # replaced
+    page.get_by_role("button", name="Score every minute").and_(page.locator(":visible")).click()
+    visible_summary(page, r"of 9 minutes flagged as apnea").wait_for()
+
+    broken = tmp_path / "broken_beats.csv"
+    broken.write_text("rr_s\nnot a number\n")
+    box.last.locator("button[aria-label='Clear']").click()
+    box.last.locator("input[type=file]").set_input_files(str(broken))
+    page.get_by_role("button", name="Score every minute").and_(page.locator(":visible")).click()
+    page.locator(".toast-message-text").first.wait_for()
+    visible_summary(page, r"minutes flagged as apnea").wait_for(state="detached")  # the old result is gone
+    assert page.locator("[data-testid^=cell-]:visible").count() == 0
+    page.screenshot(path=shots / "error_clears_the_old_result.png", full_page=True)
+
+
+def test_ecg_plot_zooms(page, shots):
+    page.locator("button[role=tab]", has_text="ECG arrhythmia").first.click()
+    page.locator(".gallery-item:visible, tr.tr-body:visible").first.click()
+    visible_summary(page, r"\d+ beats in lead").wait_for()
+    plot = page.locator(".js-plotly-plot:visible").first
+    if not plot.count():
+        pytest.skip("the ECG figure is not a Plotly one")
+    plot.wait_for()
+    before = plot.evaluate("el => el._fullLayout.xaxis.range.slice()")
+    box = plot.locator(".nsewdrag").first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function(
+        f"el => el._fullLayout.xaxis.range[1] - el._fullLayout.xaxis.range[0] < 0.5 * ({before[1]} - {before[0]})",
+        arg=plot.element_handle(),
+    )
+    page.screenshot(path=shots / "ecg_zoomed.png", full_page=True)
+
+
+def test_page_fits_a_390_px_phone(hub_url, shots):
+    profile = tempfile.mkdtemp(prefix="physiospaces-chromium-")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), headless=True, args=ARGS, viewport={"width": 390, "height": 844}
+        )
+        phone = browser.new_page()
+        phone.set_default_timeout(TIMEOUT_MS)
+        phone.goto(hub_url)
+        phone.locator("button[role=tab]").first.wait_for()
+        phone.locator(".gallery-item:visible, tr.tr-body:visible").first.click()
+        visible_summary(phone, r"\d+ beats in lead").wait_for()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.screenshot(path=shots / "phone_390px.png", full_page=True)
+        browser.close()
+    shutil.rmtree(profile, ignore_errors=True)
