@@ -103,7 +103,11 @@ def main() -> dict:
         "waveform_10min_125hz_csv_s": from_file,
         "waveform_8h_125hz_s": seconds(lambda: predict_waveform(models["waveform"], eight_hours, fs), runs=3),
         "nab_machine_temperature_22695_points_s": seconds(
-            lambda: predict_series(models["series"], ValueSeries(machine.values, np.arange(len(machine.values))))
+            lambda: predict_series(
+                models["series"],
+                ValueSeries(machine.values, np.arange(len(machine.values))),
+                smooth_points=models["series"].smooth,
+            )
         ),
     }
     result = {

@@ -47,13 +47,42 @@ def whole(series) -> ValueSeries:
     return ValueSeries(series.values, np.arange(len(series.values)), series.name)
 
 
+def points(model: VAELSTM) -> dict:
+    """The training protocol's smoothing: centred over `model.smooth` points (the Space's view smooths over time and
+    trails, `view_scores`)."""
+    return {"causal": False, "smooth_points": model.smooth}
+
+
+def view_scores(model: VAELSTM, series) -> np.ndarray:
+    """Scores of a NAB series as the Space's series view computes them from its `timestamp,value` file: real
+    timestamps, smoothing over time, trailing."""
+    stamps = series.timestamps.strftime("%Y-%m-%d %H:%M:%S").to_numpy()
+    return predict_series(model, ValueSeries(series.values, stamps, series.name)).score
+
+
+def view_nab_score(model: VAELSTM, data_dir: str | None = None) -> dict:
+    """NAB corpus score (standard profile) of the series view with the model's fixed threshold, which was chosen on
+    the known-cause series' anomaly-free beginnings."""
+    raw, counts = [], []
+    for relative in tqdm(nab_corpus(data_dir), desc="NAB corpus, series view"):
+        series = nab_series(relative, data_dir)
+        windows = nab_windows_idx(series.timestamps, series.windows)
+        raw.append(nab_raw_score(onsets(view_scores(model, series) >= model.threshold), windows)[0])
+        counts.append(len(windows))
+    return {
+        "files": len(counts),
+        "windows": int(sum(counts)),
+        "standard_profile": round(nab_normalised(raw, counts), 2),
+    }
+
+
 def validation_scores(model: VAELSTM, series) -> np.ndarray:
     """Smoothed scores of a known-cause series' validation part, computed from its anomaly-free beginning alone: scored
     and smoothed over the whole series, the last validation points would average in predicted windows and scores of
     the test part."""
     _, val_start, train_end = nab_parts(series)
     beginning = ValueSeries(series.values[:train_end], np.arange(train_end), series.name)
-    return predict_series(model, beginning, reference_end=train_end).score[val_start:]
+    return predict_series(model, beginning, reference_end=train_end, **points(model)).score[val_start:]
 
 
 def tune_postprocessing(model: VAELSTM, data_dir: str | None) -> tuple[int, float, list[dict]]:
@@ -67,7 +96,7 @@ def tune_postprocessing(model: VAELSTM, data_dir: str | None) -> tuple[int, floa
     for relative in tqdm([r for r in nab_corpus(data_dir) if not r.startswith("realKnownCause/")], desc="tuning files"):
         series = nab_series(relative, data_dir)
         if series.labels.any():
-            scores.append((series, predict_series(model, whole(series)).score))
+            scores.append((series, predict_series(model, whole(series), **points(model)).score))
     for width, quantile in itertools.product(SMOOTH_GRID, QUANTILE_GRID):
         f1 = []
         for series, raw in scores:
@@ -86,7 +115,7 @@ def evaluate_nab(model: VAELSTM, quantile: float, data_dir: str | None) -> tuple
     rows = []
     for series in nab_known_cause(data_dir):
         _, val_start, train_end = nab_parts(series)
-        score = predict_series(model, whole(series), reference_end=train_end).score
+        score = predict_series(model, whole(series), reference_end=train_end, **points(model)).score
         threshold = pick_threshold(validation_scores(model, series), quantile=quantile)
         test_labels = series.labels[train_end:]
         metrics = detection_metrics(score[train_end:] >= threshold, test_labels)
@@ -109,20 +138,22 @@ def evaluate_nab(model: VAELSTM, quantile: float, data_dir: str | None) -> tuple
                 "test_tuned_f1_not_a_result": round(best, 4),
             }
         )
-    raw, counts, fixed_raw = [], [], []
+    raw, counts, fixed_raw, view_raw = [], [], [], []
     for relative in tqdm(nab_corpus(data_dir), desc="NAB corpus"):
         series = nab_series(relative, data_dir)
-        score = predict_series(model, whole(series), causal=True).score
+        score = predict_series(model, whole(series), smooth_points=model.smooth).score
         probation = min(int(0.15 * len(score)), 5000)
         windows = nab_windows_idx(series.timestamps, series.windows)
         own = pick_threshold(score[:probation], quantile=quantile)
         raw.append(nab_raw_score(onsets(score >= own), windows)[0])
         fixed_raw.append(nab_raw_score(onsets(score >= model.threshold), windows)[0])
+        view_raw.append(nab_raw_score(onsets(view_scores(model, series) >= model.threshold), windows)[0])
         counts.append(len(windows))
     nab = {
         "files": len(counts),
         "windows": int(sum(counts)),
         "standard_profile_probation_threshold": round(nab_normalised(raw, counts), 2),
         "standard_profile_fixed_threshold": round(nab_normalised(fixed_raw, counts), 2),
+        "standard_profile_space_view": round(nab_normalised(view_raw, counts), 2),
     }
     return rows, nab

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from core.readers.series import ValueSeries
 from core.respiration.scoring import flag_intervals, smooth_scores
@@ -13,6 +14,9 @@ from core.results import progress_callback
 
 SERIES_REFERENCE = 0.15
 """Share of an uploaded series, from its start, taken as the normal reference for standardisation (NAB's probation)."""
+SMOOTH_STEP_S = 300.0
+"""The series model's smoothing (`model.smooth` points) was chosen on 5-minute NAB series, so the view smooths over
+`model.smooth` x 5 minutes of time, whatever the upload's step."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class SeriesResult:
     score: np.ndarray
     threshold: float
     name: str = "series"
+    smooth_s: float | None = None
     mode: str = "series"
 
     @property
@@ -35,7 +40,7 @@ class SeriesResult:
         return [(str(self.timestamps[a]), str(self.timestamps[b - 1])) for a, b in flag_intervals(self.flags)]
 
     def with_threshold(self, threshold: float) -> "SeriesResult":
-        return SeriesResult(self.timestamps, self.values, self.score, float(threshold), self.name)
+        return SeriesResult(self.timestamps, self.values, self.score, float(threshold), self.name, self.smooth_s)
 
     def to_json(self) -> dict:
         return {
@@ -43,6 +48,7 @@ class SeriesResult:
             "mode": self.mode,
             "points": len(self.values),
             "threshold": self.threshold,
+            "smoothing_s": self.smooth_s,
             "flagged_points": int(self.flags.sum()),
             "flagged": [{"start": a, "end": b} for a, b in self.flagged],
             "anomaly_score": [round(float(s), 4) for s in self.score],
@@ -63,20 +69,34 @@ def standardise_by_reference(values: np.ndarray, reference_end: int) -> np.ndarr
     return (values - reference.mean()) / scale
 
 
+def series_step_s(timestamps: np.ndarray) -> float | None:
+    """Median step between timestamps in seconds (datetime strings, or numbers of seconds); None below two points."""
+    if len(timestamps) < 2:
+        return None
+    if np.issubdtype(np.asarray(timestamps).dtype, np.number):
+        steps = np.diff(np.asarray(timestamps, dtype=float))
+    else:
+        steps = pd.to_datetime(pd.Series(timestamps)).diff().dt.total_seconds().to_numpy()[1:]
+    step = float(np.median(steps))
+    return step if step > 0 else None
+
+
 def predict_series(
     model,
     series: ValueSeries,
     *,
     threshold: float | None = None,
     reference_end: int | None = None,
-    causal: bool = False,
+    causal: bool = True,
+    smooth_points: int | None = None,
     progress=None,
 ) -> SeriesResult:
     """Anomaly score per point of a series, standardised by its first SERIES_REFERENCE share (or `reference_end`
     points).
 
-    model: the "series" VAE-LSTM. The score is smoothed over `model.smooth` points, centred, or trailing when `causal`
-    (streaming evaluation). threshold: the flagging threshold (default: the model's).
+    model: the "series" VAE-LSTM. The score is smoothed over `model.smooth` x SMOOTH_STEP_S of time (or
+    `smooth_points` points), trailing so that a flagged interval never starts before its cause, or centred when not
+    `causal`. threshold: the flagging threshold (default: the model's).
     """
     report = progress_callback(progress)
     values = np.asarray(series.values, dtype=float)
@@ -85,6 +105,9 @@ def predict_series(
     report(0.3, desc="Scoring with the VAE-LSTM")
     raw = model.anomaly_scores(standardise_by_reference(values, reference_end))
     threshold = model.threshold if threshold is None else float(threshold)
-    return SeriesResult(
-        series.timestamps, values, smooth_scores(raw, model.smooth, causal=causal), threshold, series.name
-    )
+    step = series_step_s(series.timestamps)
+    if smooth_points is None:
+        smooth_points = model.smooth if step is None else max(1, round(model.smooth * SMOOTH_STEP_S / step))
+    smooth_s = None if step is None else round(smooth_points * step, 3)
+    smoothed = smooth_scores(raw, smooth_points, causal=causal)
+    return SeriesResult(series.timestamps, values, smoothed, threshold, series.name, smooth_s)

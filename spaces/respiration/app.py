@@ -149,7 +149,8 @@ def build() -> None:
         gr.Markdown(
             "Anomalies in any monitored quantity (server latency, temperature, taxi demand: the NAB corpus), not "
             "breathing. Upload a `timestamp,value` **CSV** (the NAB format). The first 15 % of the series is taken as "
-            "normal for scaling; move the threshold to flag more or fewer points."
+            "normal for scaling; the score is averaged over the preceding day (whatever the series' step), so a "
+            "flagged interval starts at or after its cause; move the threshold to flag more or fewer points."
         )
         with gr.Row():
             with gr.Column(scale=1):
