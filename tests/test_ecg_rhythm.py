@@ -50,5 +50,6 @@ def test_rhythm_json_and_summary_use_the_labels_given():
     rhythm = ecg_rhythm(np.arange(8) * 0.75, labels)
     out = rhythm.to_json()
     assert out["mean_heart_rate_bpm"] == 80.0 and out["runs"][0]["kind"] == "couplet"
+    assert type(out["mean_heart_rate_bpm"]) is float and type(out["runs"][0]["rate_bpm"]) is float  # not numpy: JSON
     assert rhythm.summary() == "Rhythm: mean heart rate 80 bpm; S couplet x1 (longest 2 beats, 0.8 s at 80 bpm)."
     assert ecg_rhythm(np.array([1.0]), ["N"]).to_json()["heart_rate"]["bpm"] == []

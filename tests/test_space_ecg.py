@@ -15,7 +15,7 @@ def test_space_answers_and_reports_bad_input(space_client, tmp_path):
 
     client = space_client("ecg")
     header = EXAMPLES["mitdb_119_60s.hea"]
-    plot, summary, counts, table, files = client.predict(
+    plot, summary, counts, table, files, rhythm, scoring = client.predict(
         [handle_file(str(header)), handle_file(str(header.with_suffix(".dat")))], None, api_name="/classify"
     )
     assert summary.startswith("**") and "beats in lead MLII" in summary
@@ -30,3 +30,17 @@ def test_space_answers_and_reports_bad_input(space_client, tmp_path):
             client.predict([handle_file(str(f)) for f in files], fs, api_name="/classify")
     # the server still answers a good request after the bad ones
     assert "beats" in client.predict([handle_file(str(EXAMPLES["mitdb_100_20s.csv"]))], None, api_name="/classify")[1]
+
+
+def test_space_scores_an_uploaded_annotation_file_on_the_lead_chosen(space_client):
+    from gradio_client import handle_file
+
+    from tests.conftest import FIXTURES
+
+    client = space_client("ecg")
+    upload = [handle_file(str(FIXTURES / f"mitdb100_10s.{ext}")) for ext in ("hea", "dat", "atr")]
+    plot, summary, counts, table, files, rhythm, scoring = client.predict(upload, None, "MLII", api_name="/classify")
+    assert "the lead asked for" in summary and "Against mitdb100_10s.atr: 13 of 13 reference beats found" in summary
+    assert [row[0] for row in scoring["data"]][-1] == "-" and table["headers"][-1] == "reference"
+    assert sum(sum(row[1:-2]) for row in scoring["data"]) == 13
+    assert rhythm["headers"] == ["kind", "class", "start_s", "end_s", "duration_s", "beats", "rate_bpm"]

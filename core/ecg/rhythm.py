@@ -38,9 +38,9 @@ class Episode:
             "class": self.label,
             "start_s": round(self.start_s, 3),
             "end_s": round(self.end_s, 3),
-            "duration_s": round(self.duration_s, 3),
+            "duration_s": round(float(self.duration_s), 3),
             "beats": self.beats,
-            "rate_bpm": round(self.rate_bpm, 1),
+            "rate_bpm": round(float(self.rate_bpm), 1),
         }
 
 
@@ -123,7 +123,7 @@ class Rhythm:
 
     def to_json(self) -> dict:
         return {
-            "mean_heart_rate_bpm": round(self.mean_bpm, 1),
+            "mean_heart_rate_bpm": round(float(self.mean_bpm), 1),
             "runs": [episode.to_json() for episode in self.runs],
             "patterns": [episode.to_json() for episode in self.patterns],
             "heart_rate": {
