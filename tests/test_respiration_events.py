@@ -146,3 +146,28 @@ def test_event_benchmark_on_one_bidmc_record():
     result = event_benchmark(model(), (21,))
     assert result["inserted"] == {"pause": 3, "shallow": 3, "rate": 3} and result["sensitivity"]["pause"] == 1.0
     assert result["false_pauses_per_hour"] == 0.0 and result["auroc"]["event_score"]["pause"] >= 0.95
+
+
+@needs_data("respiration", "bidmc")
+def test_monitor_record_with_invalid_stretches_gives_the_rate_of_its_clean_csv(tmp_path):
+    """BIDMC record 02 written as a monitor would: II and RESP at 125 Hz in WFDB, one invalid RESP sample, 3 s of
+    invalid RESP at 200 s and a 4-sample skew tail on II; the breathing rate stays within 2/min of the clean CSV's."""
+    import wfdb
+
+    from core import get_task
+    from core.respiration.data import bidmc_record
+    from core.respiration.pipeline import read_respiration
+
+    resp, fs, _, _ = bidmc_record(2)
+    ecg = np.sin(2 * np.pi * 1.3 * np.arange(len(resp)) / fs)
+    clean = tmp_path / "clean.csv"
+    clean.write_text("# fs=125\nII,RESP\n" + "\n".join(f"{a:.4f},{b:.5f}" for a, b in zip(ecg, resp)) + "\n")
+    signal = np.column_stack([ecg, resp])
+    signal[1000, 1], signal[int(200 * fs) : int(203 * fs), 1], signal[-4:, 0] = np.nan, np.nan, np.nan
+    wfdb.wrsamp("monitor", fs=fs, units=["mV", "Ohm"], sig_name=["II", "RESP"], p_signal=signal, fmt=["16", "16"],
+                adc_gain=[200, 10000], baseline=[0, 0], write_dir=str(tmp_path))  # fmt: skip
+    task = get_task("respiration")
+    results = [task.run(read_respiration(path), lambda v: model()) for path in (clean, tmp_path / "monitor.hea")]
+    assert results[1].gaps == [(200.0, 203.0)] and results[0].gaps == []
+    assert abs(results[0].median_rate - results[1].median_rate) <= 2.0
+    assert abs(len(results[0].breath_times_s) - len(results[1].breath_times_s)) <= 3
