@@ -155,3 +155,30 @@ def test_resume_needs_a_run_folder_with_states(tmp_path):
 
     with pytest.raises(ConfigError, match=r"resume='.*nowhere' is not a run folder with a saved state/ folder"):
         ECGTrainConfig(resume=str(tmp_path / "nowhere"))
+
+
+def test_compare_logs_each_candidate_as_a_run(kaggle_folder):
+    from training import compare
+
+    flags = [*TINY.split(), "--epochs", "1", "--kaggle-dir", str(kaggle_folder)]
+    compare.main(["ecg", "--archs", "rnn", "gru", "--out", str(kaggle_folder / "cmp"), "--", *flags])
+    runs = sorted((kaggle_folder / "runs" / "ecg" / "cmp").iterdir())
+    params = [json.loads((run / "params.json").read_text()) for run in runs]
+    assert sorted(p["arch"] for p in params) == ["gru", "rnn"]
+    table = (kaggle_folder / "cmp" / "comparison.csv").read_text().splitlines()
+    for run, p in zip(runs, params):
+        test = json.loads((run / "artifacts" / "metrics.json").read_text())["test"]
+        row = next(line for line in table if line.startswith(p["arch"] + ","))
+        assert f"{round(test['accuracy'], 4)}" in row.split(",")
+
+
+def test_training_config_json_trains_the_same_model_again(kaggle_folder):
+    out = train_tiny(kaggle_folder)
+    again = train_cli.main(["--config", str(out / "training_config.json"), "--out", str(kaggle_folder / "again")])
+    recorded = json.loads((out / "training_config.json").read_text())
+    assert json.loads((again / "training_config.json").read_text()) == {**recorded, "out": str(again)}
+    assert (again / "model.safetensors").read_bytes() == (out / "model.safetensors").read_bytes()
+    assert (
+        json.loads((again / "metrics.json").read_text())["test"]
+        == json.loads((out / "metrics.json").read_text())["test"]
+    )

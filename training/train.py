@@ -9,6 +9,7 @@ continues an interrupted one.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -22,7 +23,8 @@ from training._dispatch import dispatch
 
 
 def config_task(argv: list[str]) -> str | None:
-    """The `task` named in the file of a leading `--config FILE`, if any."""
+    """The `task` named in the file of a leading `--config FILE` (for a checkpoint's training_config.json, in the
+    metrics.json beside it), if any."""
     if not argv or not argv[0].startswith("--config"):
         return None
     path = argv[0].split("=", 1)[1] if "=" in argv[0] else (argv[1] if len(argv) > 1 else "")
@@ -30,7 +32,10 @@ def config_task(argv: list[str]) -> str | None:
         values = yaml.safe_load(Path(path).read_text())
     except (OSError, yaml.YAMLError) as exc:
         sys.exit(f"error: cannot read the config file {path!r} ({exc.__class__.__name__}); check the path.")
-    if not isinstance(values, dict) or "task" not in values:
+    beside = Path(path).with_name("metrics.json")
+    if isinstance(values, dict) and "task" not in values and beside.is_file():
+        values["task"] = json.loads(beside.read_text()).get("task")
+    if not isinstance(values, dict) or not values.get("task"):
         sys.exit(f"error: the config file {path!r} names no task; add `task: NAME` or give it: TASK --config FILE.")
     return str(values["task"])
 
