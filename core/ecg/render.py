@@ -113,7 +113,12 @@ def _add_strip(fig: go.Figure, result: ECGResult, start_s: float, stop_s: float,
                     x=times,
                     y=result.lead[at],
                     mode="markers",
-                    marker={"symbol": "circle-open", "size": 16, "color": "black", "line": {"width": 2}},
+                    marker={
+                        "symbol": "circle-open",
+                        "size": 16 if row == 2 else 9,
+                        "color": "black",
+                        "line": {"width": 2},
+                    },
                     name="disagrees with the reference",
                     legendgroup="disagree",
                     showlegend=legend,
@@ -214,7 +219,11 @@ def plot_result(result: ECGResult) -> go.Figure:
     fig.update_xaxes(range=[0, duration], row=1, col=1)
     fig.update_xaxes(matches="x", row=3, col=1)
     fig.update_yaxes(title_text="bpm", row=3, col=1)
-    fig.update_layout(height=720, margin={"l": 50, "r": 20, "t": 60, "b": 40}, legend={"orientation": "h", "y": 1.08})
+    fig.update_layout(
+        height=760,
+        margin={"l": 50, "r": 20, "t": 40, "b": 90},
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top"},
+    )
     return fig
 
 
