@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.ecg.beats import ecg_peaks
-from core.errors import InputError, SamplingRateError
+from core.errors import FileTooLargeError, InputError, SamplingRateError
 from core.readers import read_signal
 
 HEADER = [
@@ -62,7 +62,7 @@ def test_decimal_comma_export_of_a_portuguese_phone_reads_the_same(tmp_path):
     np.testing.assert_array_equal(point.signal, comma.signal)
 
 
-def test_broken_exports_are_one_sentence(tmp_path):
+def test_broken_exports_are_one_sentence(tmp_path, monkeypatch):
     values = watch_ecg()[:1000]
     with pytest.raises(SamplingRateError, match="states no usable 'Sample Rate'"):
         read_signal(
@@ -74,3 +74,6 @@ def test_broken_exports_are_one_sentence(tmp_path):
         read_signal(path)
     with pytest.raises(InputError, match="states the unit 'mmHg'"):
         read_signal(write_export(tmp_path / "unit.csv", values, header=[*HEADER[:11], "Unit,mmHg"]))
+    monkeypatch.setattr("core.readers.apple_watch.MAX_SAMPLES", 999)
+    with pytest.raises(FileTooLargeError, match="holds over 999 samples, more than an Apple Watch ECG export"):
+        read_signal(write_export(tmp_path / "long.csv", values))

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import InputError, SamplingRateError
+from core.errors import FileTooLargeError, InputError, SamplingRateError
 from core.readers import Recording, check_file, millivolts_per
 
+MAX_SAMPLES = 2_000_000
+"""Most samples one export may hold: over an hour at 512 Hz (the watch records 30 s)."""
 KEEP = {"recorded date": "recorded", "classification": "classification", "device": "device", "symptoms": "symptoms"}
 """Metadata kept in `Recording.meta`; the person's name and date of birth never are."""
 _RATE = re.compile(r"^\ufeff?\s*Sample Rate\s*,\s*([\d.]+)\s*hertz", re.IGNORECASE | re.MULTILINE)
@@ -31,7 +33,7 @@ def read_apple_watch(path: str | Path) -> Recording:
     path = check_file(path)
     meta: dict = {"source": "Apple Watch ECG export"}
     fields: dict[str, str] = {}
-    values: list[str] = []
+    values: list[float] = []
     with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             text = line.strip()
@@ -43,7 +45,12 @@ def read_apple_watch(path: str | Path) -> Recording:
                         f"File {path.name!r} has {text[:30]!r} on line {number} among its voltage samples; export the "
                         "ECG again from the Health app."
                     )
-                values.append(text)
+                if len(values) == MAX_SAMPLES:
+                    raise FileTooLargeError(
+                        f"File {path.name!r} holds over {MAX_SAMPLES:,} samples, more than an Apple Watch ECG export "
+                        "(30 s); upload the export as the Health app wrote it."
+                    )
+                values.append(float(text.replace(",", ".")))
                 continue
             row = next(csv.reader([text]))
             fields[row[0].strip().lower()] = ",".join(row[1:]).strip()
@@ -60,7 +67,7 @@ def read_apple_watch(path: str | Path) -> Recording:
     factor = millivolts_per(unit)
     if factor is None:
         raise InputError(f"File {path.name!r} states the unit {unit!r}; an Apple Watch ECG is in µV (or mV, V).")
-    signal = np.array([v.replace(",", ".") for v in values], dtype=float) * factor
+    signal = np.array(values) * factor
     meta.update({name: fields[key] for key, name in KEEP.items() if fields.get(key)})
     meta["units"] = ("mV",)
     return Recording(
