@@ -182,3 +182,40 @@ def test_training_config_json_trains_the_same_model_again(kaggle_folder):
         json.loads((again / "metrics.json").read_text())["test"]
         == json.loads((out / "metrics.json").read_text())["test"]
     )
+
+
+def test_an_interrupted_ensemble_run_resumes_to_the_same_checkpoint(kaggle_folder, monkeypatch):
+    import training.ecg
+
+    whole = train_tiny(kaggle_folder, "--members", "2", "--experiment", "whole", "--out", str(kaggle_folder / "a"))
+    score, calls = training.ecg.reporting_macro_f1, []
+
+    def interrupted(y_val):
+        inner = score(y_val)
+
+        def score_fn(outputs):
+            calls.append(1)
+            if len(calls) == 5:  # member 1, epoch 2
+                raise KeyboardInterrupt
+            return inner(outputs)
+
+        return score_fn
+
+    monkeypatch.setattr(training.ecg, "reporting_macro_f1", interrupted)
+    flags = ["--members", "2", "--experiment", "cut", "--out", str(kaggle_folder / "b")]
+    with pytest.raises(KeyboardInterrupt):
+        train_tiny(kaggle_folder, *flags)
+    (run,) = (kaggle_folder / "runs" / "ecg" / "cut").iterdir()
+    assert json.loads((run / "status.json").read_text())["status"] == "KILLED"
+    resumed = train_tiny(kaggle_folder, *flags, "--resume", str(run))
+    assert len(calls) == 7  # member 0 not trained again, member 1 from epoch 2
+    assert (resumed / "model.safetensors").read_bytes() == (whole / "model.safetensors").read_bytes()
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    assert [(json.loads(line)["fit"], json.loads(line)["epoch"]) for line in lines] == [
+        (0, 1),
+        (0, 2),
+        (0, 3),
+        (1, 1),
+        (1, 2),
+        (1, 3),
+    ]
