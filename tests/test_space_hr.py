@@ -73,15 +73,16 @@ def test_space_predicts_an_uploaded_run(space_client):
     from gradio_client import handle_file
 
     client = space_client("hr")
-    summary, _plot, curve, table, files = client.predict(
-        handle_file(str(FIXTURES / "hr_run.gpx")), 0, None, None, api_name="/predict"
+    summary, plot, replay, table, files = client.predict(
+        handle_file(str(FIXTURES / "hr_run.gpx")), 0, None, None, None, api_name="/predict"
     )
     assert (
         summary.startswith("**8 min run, predicted heart rate mean")
         and "MAE against the recorded heart rate" in summary
     )
     assert len(table["data"]) == 91 and table["headers"] == ["time_s", "speed_kmh", "altitude_m", "hr_pred", "hr_true"]
-    assert [Path(f).name for f in files][:2] == ["hr_run.json", "hr_run.csv"]
+    assert [Path(f).name for f in files] == ["hr_run.json", "hr_run.csv", "hr_run.html", "hr_run_replay.html"]
+    assert "80 % band" in summary and "a profile or a calibration narrows it" in summary
     assert list(pd.read_csv(files[1]).columns) == table["headers"] and len(pd.read_csv(files[1])) == 91
 
 
@@ -91,11 +92,11 @@ def test_space_shows_bad_input_as_one_sentence(space_client, tmp_path):
     broken = tmp_path / "broken.gpx"
     broken.write_text("not a run")
     with pytest.raises(Exception, match="'broken.gpx' is not a valid GPX file .*; export the run again as GPX 1.1."):
-        space_client("hr").predict(handle_file(str(broken)), 0, None, None, api_name="/predict")
+        space_client("hr").predict(handle_file(str(broken)), 0, None, None, None, api_name="/predict")
     notes = tmp_path / "notes.txt"
     notes.write_text("not a run")
     with pytest.raises(Exception, match=r"Invalid file type.*'\.gpx', '\.tcx', '\.fit'"):
-        space_client("hr").predict(handle_file(str(notes)), 0, None, None, api_name="/predict")
+        space_client("hr").predict(handle_file(str(notes)), 0, None, None, None, api_name="/predict")
 
 
 def test_every_space_example_runs_and_the_calibrated_one_says_so(space_client):
@@ -106,8 +107,10 @@ def test_every_space_example_runs_and_the_calibrated_one_says_so(space_client):
     space = load_space("hr")
     assert len(set(space.EXAMPLE_LABELS)) == len(space.EXAMPLES), "two examples would look the same in the table"
     for (path, minutes), label in zip(space.EXAMPLES, space.EXAMPLE_LABELS):
-        summary, *_ = space_client("hr").predict(handle_file(path), minutes, None, None, api_name="/predict")
-        assert ("Calibrated on minutes" in summary) == (minutes > 0), label
+        summary, *_ = space_client("hr").predict(handle_file(path), minutes, None, None, None, api_name="/predict")
+        has_hr = "no_hr" not in path
+        assert ("Calibrated on minutes 8-10" in summary) == (minutes > 0 and has_hr), label
+        assert ("Not calibrated: minutes 8-10 hold no recorded heart rate." in summary) == (minutes > 0 and not has_hr)
 
 
 def test_cli_profile_fits_earlier_runs_and_predict_uses_it(tmp_path, capsys):
@@ -128,3 +131,18 @@ def test_cli_profile_fits_earlier_runs_and_predict_uses_it(tmp_path, capsys):
     assert "fewer than the 12 (one minute) needed" in capsys.readouterr().err
     assert main(["profile", "ecg", runs[0]]) == 2
     assert capsys.readouterr().err.strip() == "error: Task 'ecg' has no personal profile; tasks with one: ['hr']."
+
+
+def test_space_fits_a_profile_and_predicts_with_it(space_client):
+    from gradio_client import handle_file
+
+    client = space_client("hr")
+    runs = [handle_file(str(FIXTURES / "hr_run.gpx")), handle_file(str(FIXTURES / "hr_run.tcx"))]
+    summary, download, profile = client.predict(runs, api_name="/fit_profile")
+    saved = json.loads(Path(download).read_text())
+    assert summary.startswith("**Profile from 2 run(s), 182 steps with heart rate: level ") and saved["task"] == "hr"
+    result, *_ = client.predict(
+        handle_file(str(FIXTURES / "hr_run_nohr.gpx")), 0, handle_file(download), None, None, api_name="/predict"
+    )
+    assert f"Runner profile applied: level {saved['level_bpm']:+.1f} bpm" in result
+    assert "(unseen runners with a profile)" in result

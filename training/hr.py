@@ -341,8 +341,8 @@ def plot_test_runs(model: HRModel, workouts: list[Workout], rows: list[dict], fo
     ranked = sorted(rows, key=lambda row: row["mae"])
     by_id = {w.workout_id: w for w in workouts}
     for label, row in (("best", ranked[0]), ("median", ranked[len(ranked) // 2]), ("worst", ranked[-1])):
-        figure = plot_result(predict(model, by_id[row["workout_id"]].recording))
-        figure.savefig(folder / f"test_run_{label}.png", dpi=100)
+        figure = plot_result(predict(model, by_id[row["workout_id"]].recording, recorded_start=0))
+        figure.write_html(folder / f"test_run_{label}.html", include_plotlyjs="cdn")
 
 
 def plot_comparison(test: dict, folder: Path, title: str) -> None:

@@ -169,6 +169,7 @@ class HRResult:
     """Recorded minus predicted heart rate (bpm) that 80 % of unseen runners' samples fall within, for the
     personalisation applied; None when the checkpoint has not measured it."""
     band_basis: str = ""
+    calibration_window_s: tuple[float, float] | None = None
 
     @property
     def time_s(self) -> np.ndarray:
@@ -321,7 +322,8 @@ def personalise(
     is the peak the runner reaches in hard runs, the quantity `population_max` measures on the training runs.
     calibration_minutes: shift the curve by `calibration_weight` times the median error over the end of that many
     first minutes of recorded heart rate, from `calibration_start` of them on (before it: warm-up, heart rate still
-    climbing, chest straps not yet wet); the MAE is then scored only after the window.
+    climbing, chest straps not yet wet); the MAE is then scored only after the window. A run without recorded heart
+    rate there is left uncalibrated, and the sentence says so.
     start_tau_s: when the run has a recorded heart rate at its first step, start from it and hand over to the model
     with this time constant (a file that starts mid-effort); 0 turns it off.
     """
@@ -347,17 +349,15 @@ def personalise(
         first = calibration_minutes * calibration_start
         window = (run.time_s >= first * 60) & (run.time_s <= calibration_minutes * 60) & np.isfinite(run.heart_rate)
         if window.sum() < 3:
-            raise InputError(
-                f"Minutes {first:g}-{calibration_minutes:g} hold no recorded heart rate to calibrate on; upload a run "
-                "with heart rate or leave calibration off."
+            said.append(f"Not calibrated: minutes {first:g}-{calibration_minutes:g} hold no recorded heart rate.")
+        else:
+            shift = calibration_weight * float(np.median(run.heart_rate[window] - prediction[window]))
+            prediction = prediction + shift
+            scored_from = calibration_minutes * 60
+            said.append(
+                f"Calibrated on minutes {first:g}-{calibration_minutes:g}: shifted by {shift:+.1f} bpm; "
+                "MAE counts only the time after."
             )
-        shift = calibration_weight * float(np.median(run.heart_rate[window] - prediction[window]))
-        prediction = prediction + shift
-        scored_from = calibration_minutes * 60
-        said.append(
-            f"Calibrated on minutes {first:g}-{calibration_minutes:g}: shifted by {shift:+.1f} bpm; "
-            "MAE counts only the time after."
-        )
     if start_tau_s and np.isfinite(run.heart_rate[0]):
         prediction = prediction + (run.heart_rate[0] - prediction[0]) * np.exp(-run.time_s / start_tau_s)
         said.append(
@@ -458,7 +458,7 @@ def predict(
         profile=profile,
         start_tau_s=chosen["start_tau_s"] if _option(recorded_start, "recorded_start") else 0.0,
     )
-    basis = "calibrated" if minutes else "profiled" if profile is not None else "uncalibrated"
+    basis = "calibrated" if scored_from else "profiled" if profile is not None else "uncalibrated"
     band = chosen["band"].get(basis)
     texts = {
         "uncalibrated": "unseen runners, no personal data; a profile or a calibration narrows it",
@@ -474,4 +474,5 @@ def predict(
         notes=run.notes,
         band=(band["low"], band["high"]) if band else None,
         band_basis=texts[basis] if band else "",
+        calibration_window_s=(scored_from * chosen["calibration_start"], scored_from) if scored_from else None,
     )

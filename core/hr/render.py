@@ -1,52 +1,147 @@
-"""What a person sees of a heart-rate result: predicted and recorded heart rate over time, speed and altitude,
-a table."""
+"""What a person sees of a heart-rate result: interactive Plotly figures (heart rate with its band, speed and
+altitude, pauses; an animated replay of the run) and a table."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from core.hr.pipeline import HRResult
 from core.results import rounded
 
+PREDICTED, RECORDED, BAND = "#d62728", "#404040", "rgba(214,39,40,0.15)"
+PAUSE, CALIBRATION = "rgba(127,127,127,0.2)", "rgba(31,119,180,0.1)"
+ANIMATION_FRAMES = 60
+"""Frames of the animated replay, whatever the run's length."""
 
-def plot_result(result: HRResult) -> Figure:
-    """Heart rate (predicted, model before personalisation, recorded) above speed and altitude, against minutes."""
+
+def _line(x, y, name: str, colour: str, *, width: float = 1.5, dash: str | None = None) -> go.Scatter:
+    return go.Scatter(x=x, y=y, mode="lines", name=name, line={"color": colour, "width": width, "dash": dash})
+
+
+def _band_traces(result: HRResult, minutes: np.ndarray) -> list[go.Scatter]:
+    """The 80 % band as a filled area between two lines (empty when the checkpoint has no band)."""
+    if not result.band:
+        return []
+    low, high = result.hr_pred + result.band[0], result.hr_pred + result.band[1]
+    edge = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    return [
+        go.Scatter(x=minutes, y=high, showlegend=False, **edge),
+        go.Scatter(x=minutes, y=low, fill="tonexty", fillcolor=BAND, name=f"80 % band ({result.band_basis})", **edge),
+    ]
+
+
+def plot_result(result: HRResult) -> go.Figure:
+    """Heart rate (predicted with its band, model before personalisation, recorded) above speed and altitude, against
+    minutes; pauses and the calibration window shaded."""
     minutes = result.time_s / 60
-    figure = Figure(figsize=(11, 6.2), layout="constrained")
-    hr_ax, speed_ax = figure.subplots(2, 1, sharex=True, height_ratios=[1.6, 1])
-    if np.isfinite(result.hr_true).any():
-        hr_ax.plot(minutes, result.hr_true, color="0.25", linewidth=1.0, label="recorded")
-    if result.personalisation:
-        hr_ax.plot(minutes, result.hr_model, color="tab:red", linewidth=1.0, linestyle=":", alpha=0.8, label="model")
-    hr_ax.plot(
-        minutes,
-        result.hr_pred,
-        color="tab:red",
-        linewidth=1.8,
-        label="predicted" + (" (personalised)" if result.personalisation else ""),
+    figure = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.62, 0.38],
+        vertical_spacing=0.06,
+        specs=[[{}], [{"secondary_y": True}]],
     )
-    if result.scored_from_s:
-        hr_ax.axvspan(
-            result.scored_from_s / 120,
-            result.scored_from_s / 60,
-            color="tab:blue",
-            alpha=0.08,
-            label="calibration window",
+    for trace in _band_traces(result, minutes):
+        figure.add_trace(trace, row=1, col=1)
+    if result.personalisation:
+        figure.add_trace(_line(minutes, result.hr_model, "model", PREDICTED, width=1.0, dash="dot"), row=1, col=1)
+    if np.isfinite(result.hr_true).any():
+        figure.add_trace(_line(minutes, result.hr_true, "recorded", RECORDED, width=1.0), row=1, col=1)
+    label = "predicted" + (" (personalised)" if result.personalisation else "")
+    figure.add_trace(_line(minutes, result.hr_pred, label, PREDICTED, width=2.0), row=1, col=1)
+    figure.add_trace(_line(minutes, result.run.speed_kmh, "speed (km/h)", "#2ca02c", width=1.0), row=2, col=1)
+    figure.add_trace(
+        go.Scatter(
+            x=minutes,
+            y=result.run.altitude_m,
+            name="altitude (m)",
+            mode="lines",
+            line={"color": "#8c564b", "width": 0.8},
+            fill="tozeroy",
+            fillcolor="rgba(140,86,75,0.12)",
+        ),
+        row=2,
+        col=1,
+        secondary_y=True,
+    )
+    for start, end in result.run.pauses:
+        figure.add_vrect(x0=start / 60, x1=end / 60, fillcolor=PAUSE, line_width=0, annotation_text="pause")
+    if result.calibration_window_s:
+        figure.add_vrect(
+            x0=result.calibration_window_s[0] / 60,
+            x1=result.calibration_window_s[1] / 60,
+            fillcolor=CALIBRATION,
+            line_width=0,
+            annotation_text="calibration",
+            row=1,
+            col=1,
         )
     mae = result.mae()
-    hr_ax.set(
-        ylabel="heart rate (bpm)", title=f"{result.run.name}" + (f": MAE {mae:.1f} bpm" if mae is not None else "")
+    figure.update_layout(
+        title=result.run.name + (f": MAE {mae:.1f} bpm" if mae is not None else ""),
+        height=560,
+        margin={"l": 60, "r": 60, "t": 60, "b": 40},
+        legend={"orientation": "h", "y": -0.12},
+        hovermode="x unified",
     )
-    hr_ax.legend(loc="lower right", fontsize=8)
-    speed_ax.plot(minutes, result.run.speed_kmh, color="tab:green", linewidth=0.9)
-    speed_ax.set(xlabel="time (min)", ylabel="speed (km/h)")
-    altitude_ax = speed_ax.twinx()
-    altitude_ax.fill_between(minutes, result.run.altitude_m, result.run.altitude_m.min(), color="tab:brown", alpha=0.15)
-    altitude_ax.set_ylabel("altitude (m)", color="tab:brown")
-    for ax in (hr_ax, speed_ax):
-        ax.grid(alpha=0.3)
+    figure.update_yaxes(title_text="heart rate (bpm)", row=1, col=1)
+    figure.update_yaxes(title_text="speed (km/h)", row=2, col=1)
+    figure.update_yaxes(title_text="altitude (m)", row=2, col=1, secondary_y=True, showgrid=False)
+    figure.update_xaxes(title_text="time (min)", row=2, col=1)
+    altitude = result.run.altitude_m
+    figure.update_yaxes(range=[float(altitude.min()) - 1, float(altitude.max()) + 1], row=2, col=1, secondary_y=True)
+    return figure
+
+
+def animate_result(result: HRResult) -> go.Figure:
+    """An animated replay of the run: predicted and recorded heart rate drawn up to the moment the slider or the play
+    button reaches (`ANIMATION_FRAMES` frames)."""
+    minutes = result.time_s / 60
+    recorded = np.isfinite(result.hr_true).any()
+    ends = np.unique(np.linspace(1, len(minutes), ANIMATION_FRAMES).astype(int))
+
+    def traces(end: int) -> list[go.Scatter]:
+        shown = [_line(minutes[:end], result.hr_pred[:end], "predicted", PREDICTED, width=2.0)]
+        if recorded:
+            shown.append(_line(minutes[:end], result.hr_true[:end], "recorded", RECORDED, width=1.0))
+        return shown
+
+    names = [f"{minutes[end - 1]:.1f}" for end in ends]
+    figure = go.Figure(
+        data=traces(int(ends[0])),
+        frames=[go.Frame(data=traces(int(end)), name=name) for end, name in zip(ends, names)],
+    )
+    values = np.concatenate([result.hr_pred, result.hr_true[np.isfinite(result.hr_true)]])
+    step = {"frame": {"duration": 80, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
+    figure.update_layout(
+        title=f"{result.run.name}: replay",
+        height=360,
+        xaxis={"title": "time (min)", "range": [0, float(minutes[-1])]},
+        yaxis={"title": "heart rate (bpm)", "range": [float(values.min()) - 5, float(values.max()) + 5]},
+        updatemenus=[
+            {
+                "type": "buttons",
+                "showactive": False,
+                "x": 0.0,
+                "y": -0.25,
+                "buttons": [
+                    {"label": "Play", "method": "animate", "args": [None, {**step, "fromcurrent": True}]},
+                    {"label": "Pause", "method": "animate", "args": [[None], step]},
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "currentvalue": {"prefix": "minute "},
+                "pad": {"t": 40},
+                "steps": [{"label": name, "method": "animate", "args": [[name], step]} for name in names],
+            }
+        ],
+    )
     return figure
 
 
@@ -61,14 +156,3 @@ def samples_frame(result: HRResult) -> pd.DataFrame:
             "hr_true": rounded(result.hr_true, 1),
         }
     )
-
-
-def curve_frame(result: HRResult) -> pd.DataFrame:
-    """Long-format heart-rate curves (minute, bpm, series) for an interactive line plot."""
-    minutes = rounded(result.time_s / 60, 3)
-    parts = [pd.DataFrame({"minute": minutes, "bpm": rounded(result.hr_pred, 1), "series": "predicted"})]
-    if np.isfinite(result.hr_true).any():
-        parts.append(
-            pd.DataFrame({"minute": minutes, "bpm": rounded(result.hr_true, 1), "series": "recorded"}).dropna()
-        )
-    return pd.concat(parts, ignore_index=True)

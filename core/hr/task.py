@@ -30,7 +30,7 @@ TASK = Task(
         Endpoint(
             "predict",
             ("runpandas_garmin_14min.tcx", "fit_file_parser_28min_no_hr.gpx"),
-            options=(0, None, None),
+            options=(0, None, None, None),
             file_list=False,
             summary_output=0,
         ),

@@ -1,10 +1,14 @@
-"""Running heart-rate Space: upload a run (GPX, TCX, FIT);
-see its predicted heart-rate curve beside the recorded one."""
+"""Running heart-rate Space: upload a run (GPX, TCX, FIT); see its predicted heart-rate curve beside the recorded
+one, personalised by the run's own first minutes or a runner profile fitted on earlier runs."""
+
+import json
+import tempfile
+from pathlib import Path
 
 import gradio as gr
 
 from core import get_task
-from core.hr.render import curve_frame, plot_result, samples_frame
+from core.hr.render import animate_result, plot_result, samples_frame
 from core.readers.workouts import WORKOUT_SUFFIXES
 from core.space import (
     LAUNCH_OPTIONS,
@@ -20,6 +24,7 @@ from core.space import (
     split_upload,
     standalone_demo,
 )
+from core.tasks import import_object
 
 TASK = get_task("hr")
 MODELS = space_models("hr")
@@ -27,8 +32,8 @@ MODEL = MODELS[TASK.variant()]  # the default variant, described on the page
 
 
 @guard
-def predict_run(file, calibration_minutes, resting_hr, max_hr, progress=gr.Progress()):
-    """Predict the heart rate of the uploaded run; returns summary, plot, interactive curve and per-step table."""
+def predict_run(file, calibration_minutes, profile, resting_hr, max_hr, progress=gr.Progress()):
+    """Predict the heart rate of the uploaded run; returns summary, plot, animated replay, per-step table, downloads."""
     main, _ = split_upload(file)
     progress(0.05, desc="Reading the file")
     recording = TASK.read(main)
@@ -36,27 +41,50 @@ def predict_run(file, calibration_minutes, resting_hr, max_hr, progress=gr.Progr
         recording,
         MODELS.__getitem__,
         calibration_minutes=calibration_minutes or None,
+        profile=split_upload(profile)[0] if profile else None,
         resting_hr=resting_hr or None,
         max_hr=max_hr or None,
         progress=progress,
     )
     figure, table = plot_result(result), samples_frame(result)
-    return f"**{result.summary()}**", figure, curve_frame(result), table, downloads(result, table, main, figure)
+    replay = animate_result(result)
+    files = downloads(result, table, main, figure)
+    replay_file = Path(files[0]).with_name(Path(files[0]).stem + "_replay.html")
+    replay.write_html(replay_file, include_plotlyjs="cdn")
+    return f"**{result.summary()}**", figure, replay, table, files + [str(replay_file)]
 
 
-CALIBRATED, CALIBRATION_MINUTES = (
-    next(path for path in TASK.examples if path.suffix == ".tcx"),
-    6,
-)  # a run with heart rate
-EXAMPLES = [[str(path), 0] for path in TASK.examples] + [[str(CALIBRATED), CALIBRATION_MINUTES]]
-EXAMPLE_LABELS = [path.name for path in TASK.examples] + [
-    f"{CALIBRATED.name}, calibrated on its first {CALIBRATION_MINUTES} minutes"
+@guard
+def fit_profile(files, progress=gr.Progress()):
+    """Fit a runner profile on earlier runs with heart rate; returns its summary and the JSON file to keep."""
+    paths = [split_upload(file)[0] for file in files or []]
+    if not paths:
+        raise gr.Error("Upload one or more earlier runs with heart rate to fit a profile.")
+    profile = import_object(TASK.extra["profile"])(MODEL, [TASK.read(path) for path in paths], progress=progress)
+    path = Path(tempfile.mkdtemp(prefix="hr-profile-")) / "runner_profile.json"
+    path.write_text(json.dumps(profile, indent=1))
+    summary = (
+        f"**Profile from {len(paths)} run(s), {profile['recorded_steps']} steps with heart rate: level "
+        f"{profile['level_bpm']:+.1f} bpm, gain {profile['gain']:.2f}** (MAE on these runs "
+        f"{profile['fit_mae_before']:.1f} -> {profile['fit_mae_after']:.1f} bpm). "
+        "Download it to use next time; it is now set as this page's profile."
+    )
+    return summary, str(path), str(path)
+
+
+AUTO_CALIBRATION_MINUTES = 10
+"""The page calibrates on a run's own first 10 minutes by default (the calibrated protocol's setting); a run without
+heart rate there is predicted uncalibrated, and the summary says so."""
+EXAMPLES = [[str(path), AUTO_CALIBRATION_MINUTES] for path in TASK.examples] + [[str(TASK.examples[0]), 0]]
+EXAMPLE_LABELS = [f"{path.name}, calibrated on its own first minutes" for path in TASK.examples] + [
+    f"{TASK.examples[0].name}, uncalibrated"
 ]
 MODEL_DESCRIPTIONS = {
     "lstm": "2-layer LSTM on 14 speed/altitude features (the SUB3 v2 design)",
     "physio": "a first-order heart-rate response to 14 speed/altitude features plus a 2-layer LSTM residual",
 }
 test_mae = MODEL.metrics.get("test", {}).get("mae")
+calibrated_mae = MODEL.metrics.get("test", {}).get("calibration", {}).get("mae_after")
 
 TITLE = "Running heart rate - PhysioSpaces"
 
@@ -65,20 +93,36 @@ def build() -> None:
     """The Space's components and events, in the caller's Blocks: its own page, or a tab of the hub."""
     gr.Markdown(
         f"## {TASK.title}\n{TASK.summary}\n\n"
-        "Upload a **GPX**, **TCX** or **FIT** file of a run (heart rate optional), or an Endomondo FitRec JSON line. "
-        "Personalise with a few calibration minutes from the start of the same run, or your resting heart rate and the "
-        f"peak you reach in hard runs. Model: {MODEL_DESCRIPTIONS[MODEL.arch]}"
-        + (f", test MAE {test_mae:.1f} bpm on unseen runners" if test_mae else "")
+        "Heart rate depends on the runner as much as on the pace, so this page is **personal by design**: a run with "
+        "heart rate calibrates itself on its own first minutes (the warm-up skipped), and a **runner profile** fitted "
+        "on your earlier runs carries your level to runs without heart rate. Without either, the prediction comes "
+        "with the band that 80 % of unseen runners' heart rates fell in. Model: "
+        f"{MODEL_DESCRIPTIONS[MODEL.arch]}"
+        + (f"; test MAE on unseen runners {test_mae:.1f} bpm" if test_mae else "")
+        + (f", {calibrated_mae:.1f} bpm after a 10-minute calibration" if calibrated_mae else "")
         + "; a research demo, not a medical device."
     )
     with gr.Row():
         with gr.Column(scale=1):
-            file = gr.File(label="Run file", file_types=list(WORKOUT_SUFFIXES))
+            file = gr.File(label="Run file (GPX, TCX, FIT or FitRec JSON)", file_types=list(WORKOUT_SUFFIXES))
             calibration = gr.Number(
-                label="Calibration: minutes of recorded heart rate from the start (0 = off)", value=0, minimum=0
+                label="Calibrate on the run's own first minutes of heart rate (0 = off)",
+                value=AUTO_CALIBRATION_MINUTES,
+                minimum=0,
             )
-            resting = gr.Number(label="Resting heart rate (bpm; 0 = not given)", value=None, minimum=0)
-            maximum = gr.Number(label="Peak heart rate in your hard runs (bpm; 0 = not given)", value=None, minimum=0)
+            profile = gr.File(label="Runner profile (JSON, optional)", file_types=[".json"])
+            with gr.Accordion("Make a runner profile from earlier runs", open=False):
+                earlier = gr.File(
+                    label="Earlier runs with heart rate", file_count="multiple", file_types=list(WORKOUT_SUFFIXES)
+                )
+                fit_button = gr.Button("Fit my profile")
+                profile_summary = gr.Markdown()
+                profile_download = gr.File(label="Your profile (keep it for next time)", interactive=False)
+            with gr.Accordion("Resting and peak heart rate", open=False):
+                resting = gr.Number(label="Resting heart rate (bpm; 0 = not given)", value=None, minimum=0)
+                maximum = gr.Number(
+                    label="Peak heart rate in your hard runs (bpm; 0 = not given)", value=None, minimum=0
+                )
             button = gr.Button("Predict heart rate", variant="primary")
             examples = examples_of(
                 TASK,
@@ -89,11 +133,13 @@ def build() -> None:
             )
         with gr.Column(scale=2):
             summary = gr.Markdown()
-            plot = gr.Plot(label="Heart rate, speed and altitude")
-    curve = gr.LinePlot(x="minute", y="bpm", color="series", label="Heart rate (interactive)", height=260)
+            plot = gr.Plot(label="Heart rate with its band, speed and altitude, pauses")
+    replay = gr.Plot(label="Replay of the run (press Play or drag the slider)")
     table = gr.Dataframe(label="Every 5 s step", interactive=False, max_height=300)
-    outputs = [summary, plot, curve, table, download_box()]
-    run_on(button, predict_run, [file, calibration, resting, maximum], outputs, api_name="predict", examples=examples)
+    outputs = [summary, plot, replay, table, download_box()]
+    inputs = [file, calibration, profile, resting, maximum]
+    run_on(button, predict_run, inputs, outputs, api_name="predict", examples=examples)
+    fit_button.click(fit_profile, [earlier], [profile_summary, profile_download, profile], api_name="fit_profile")
     json_api(TASK, MODELS)
 
 
