@@ -190,3 +190,15 @@ def test_recordings_with_enough_walking_are_calibrated_to_it(calibrated_model):
         f"Classifying against {result.calibration_windows} walking windows: windows 1-78",
     ]
     assert [done for done, _ in steps] == sorted(done for done, _ in steps) and steps[-1][0] == pytest.approx(0.65)
+
+
+def test_walking_bouts_get_steps_and_cadence(model):
+    # the fixture walks for its first 10 s, then sits and lies for 20 s
+    result = get_task("har").run(read_har(STITCHED), lambda variant: model)
+    (bout,) = result.bouts
+    assert bout.start_s == 0.0 and 10.0 <= bout.end_s <= 12.0
+    assert 90 <= bout.cadence <= 130  # steps/min of an adult walking
+    assert bout.steps == pytest.approx(bout.cadence / 60 * 10, abs=3)  # about 10 s of stepping
+    payload = result.to_json()
+    assert payload["summary"]["steps"] == bout.steps and payload["bouts"] == [bout.to_json()]
+    assert f"{bout.steps} steps in 1 walking bout" in result.summary()

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import FileTooLargeError, InputError, SignalTooShortError, UnsupportedFormatError
-from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW
+from core.har.data import ACTIVITIES, HAR_FS, STEP, WALKING_CLASSES, WINDOW
 from core.har.predictor import MIN_REFERENCE_WINDOWS
+from core.har.steps import Bout, acc_steps, bout_steps, walking_bouts
 from core.readers import Recording, check_file
 from core.readers.inertial import UCIWindows, inertial_units, read_inertial_csv, read_uci_inertial
 from core.results import ClassProbabilities, progress_callback
@@ -27,7 +28,8 @@ MAX_SECONDS = 12 * 3600
 class HARResult(ClassProbabilities):
     """Per-window activity probabilities (n, 6); window starts in seconds (None for pre-cut UCI windows);
     the 50 Hz total acceleration (g) and gyroscope (rad/s, absent for accelerometer-only input) for plotting;
-    the walking windows a calibrated model calibrated to, summed over wearers (0: none, None: not calibrated)."""
+    the walking windows a calibrated model calibrated to, summed over wearers (0: none, None: not calibrated);
+    the walking bouts (runs of walking windows) with their steps and cadence (None for pre-cut UCI windows)."""
 
     probabilities: np.ndarray
     starts_s: np.ndarray | None
@@ -38,6 +40,7 @@ class HARResult(ClassProbabilities):
     true_labels: np.ndarray | None = None
     calibration_windows: int | None = None
     window_s: float = WINDOW / HAR_FS
+    bouts: tuple[Bout, ...] | None = None
 
     @property
     def duration_s(self) -> float:
@@ -81,13 +84,27 @@ class HARResult(ClassProbabilities):
             summary["accuracy"] = round(self.accuracy(), 4)
         if self.calibration_windows is not None:
             summary["calibration_windows"] = self.calibration_windows
-        return {"task": "har", "windows": windows, "summary": summary}
+        payload = {"task": "har", "windows": windows, "summary": summary}
+        if self.bouts is not None:
+            summary["steps"] = self.steps
+            payload["bouts"] = [bout.to_json() for bout in self.bouts]
+        return payload
+
+    @property
+    def steps(self) -> int | None:
+        """Steps counted in all walking bouts (None for pre-cut UCI windows)."""
+        return None if self.bouts is None else sum(bout.steps for bout in self.bouts)
 
     def summary(self) -> str:
         shares = ", ".join(f"{label} {share:.0%}" for label, share in self.shares().items() if share > 0)
         text = f"{len(self.probabilities)} windows ({self.duration_s / 60:.1f} min), {self.variant} model: {shares}"
         if self.true_labels is not None:
             text += f"; accuracy against the file's labels {self.accuracy():.1%}"
+        if self.bouts:
+            cadences = [b.cadence for b in self.bouts if b.cadence is not None]
+            text += f"; {self.steps} steps in {len(self.bouts)} walking bout{'s' * (len(self.bouts) > 1)}"
+            if cadences:
+                text += f" (median cadence {np.median(cadences):.0f} steps/min)"
         if self.calibration_windows:
             text += f"; calibrated to {self.calibration_windows} walking windows"
         elif self.calibration_windows == 0:
@@ -182,6 +199,8 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
     probabilities, walking = model.classify_windows(
         windows, progress=lambda done, desc: report(0.3 + 0.7 * done, desc=desc)
     )
+    walking_windows = np.isin(probabilities.argmax(axis=1), WALKING_CLASSES)
+    steps_s = acc_steps(signals[:, 6:9], HAR_FS) / HAR_FS
     return HARResult(
         probabilities=probabilities,
         starts_s=starts / HAR_FS,
@@ -189,6 +208,7 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
         acc=signals[:, 6:9],
         gyro=signals[:, 3:6] if has_gyro else None,
         calibration_windows=walking,
+        bouts=tuple(bout_steps(steps_s, walking_bouts(starts / HAR_FS, walking_windows, WINDOW / HAR_FS))),
     )
 
 
