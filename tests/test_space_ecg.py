@@ -44,3 +44,17 @@ def test_space_scores_an_uploaded_annotation_file_on_the_lead_chosen(space_clien
     assert [row[0] for row in scoring["data"]][-1] == "-" and table["headers"][-1] == "reference"
     assert sum(sum(row[1:-2]) for row in scoring["data"]) == 13
     assert rhythm["headers"] == ["kind", "class", "start_s", "end_s", "duration_s", "beats", "rate_bpm"]
+
+
+def test_lead_dropdown_lists_the_uploads_leads(tmp_path):
+    import shutil
+
+    from core.space import load_space
+
+    space = load_space("ecg")
+    header = EXAMPLES["mitdb_119_60s.hea"]
+    dropdown = space.leads_of([str(header), str(header.with_suffix(".dat"))], None)
+    assert [value for _, value in dropdown.choices] == ["automatic", "MLII", "V1"] and dropdown.value == "automatic"
+    lone = shutil.copy(header, tmp_path)
+    broken = space.leads_of([lone], None)  # no .dat: the run will say so; the choice stays automatic
+    assert [value for _, value in broken.choices] == ["automatic"]
