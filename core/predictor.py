@@ -90,6 +90,7 @@ SHOWN_METRICS = (
     "precision",
     "recall",
     "f1",
+    "phi",
     "point_adjusted_f1",
     "breath_sensitivity",
     "breath_positive_predictivity",
