@@ -32,9 +32,10 @@ SPACE_EXCLUDED_REQUIREMENTS = (
     "torch",
     "onnx",
     "onnxscript",
+    "umap-learn",
 )
 """Left out of a Gradio Space's requirements: the SDK brings gradio; Spaces serve ONNX without torch; the rest is for
-tests, export or the explorer."""
+tests, export, training (umap-learn: the latent-space plot of model cards) or the explorer."""
 _NAMESPACE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
 
 
