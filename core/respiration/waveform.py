@@ -107,15 +107,30 @@ class WaveformResult:
         text = (
             f"{len(self.breath_times_s)} breaths in {duration:.0f} s, median rate {self.median_rate:.1f}/min; "
             f"{pauses} pause{'' if pauses == 1 else 's'} over 10 s; {others} other event{'' if others == 1 else 's'}; "
-            f"{len(self.flagged)} anomalous stretches"
+            f"{len(self.event_flagged)} anomalous stretch{'' if len(self.event_flagged) == 1 else 'es'} by the event "
+            f"score ({len(self.flagged)} by the VAE-LSTM)"
         )
         return text + (f"; {gaps} gap{'' if gaps == 1 else 's'} of invalid samples" if gaps else "")
 
 
-def waveform_input(resp: np.ndarray, fs: float) -> np.ndarray:
-    """The VAE-LSTM input of a breathing waveform: cleaned, at WAVE_FS, standardised by its own spread."""
-    clean = signal_resample(rsp_clean(resp, fs), fs, WAVE_FS)
-    return standardise_by_reference(clean, len(clean))
+def waveform_input(
+    resp: np.ndarray, fs: float, *, breath_s: float = 0.0, interval_s: float | None = None
+) -> tuple[np.ndarray, float]:
+    """The VAE-LSTM input of a breathing waveform and its rate: cleaned, standardised by its own spread, at WAVE_FS, or
+    with `breath_s` at the rate that makes the recording's median breath interval (`interval_s`) last `breath_s`."""
+    rate = WAVE_FS * breath_s / interval_s if breath_s and interval_s else WAVE_FS
+    clean = signal_resample(rsp_clean(resp, fs), fs, rate)
+    return standardise_by_reference(clean, len(clean)), rate
+
+
+def vae_waveform_scores(model, resp: np.ndarray, fs: float, interval_s: float, times_s: np.ndarray) -> np.ndarray:
+    """The VAE-LSTM score of a breathing waveform (one segment) at `times_s` from its start (NaN when the segment is
+    too short for the model at its normalised rate)."""
+    x, rate = waveform_input(resp, fs, breath_s=model.breath_s, interval_s=interval_s)
+    if len(x) < model.window * model.seq_len:
+        return np.full(len(times_s), np.nan)
+    score = smooth_scores(model.anomaly_scores(x), model.smooth)
+    return np.interp(times_s, np.arange(len(score)) / rate, score)
 
 
 def resp_segments(resp: np.ndarray, fs: float) -> tuple[list[tuple[int, int]], list[BreathingEvent]]:
@@ -165,8 +180,7 @@ def predict_waveform(model, resp: np.ndarray, fs: float, *, channel: str = "RESP
         events += rsp_events(breath_times, amplitudes, norm)
         a, b = int(round(start * WAVE_FS / fs)), min(int(round(stop * WAVE_FS / fs)), n_grid)
         plain[a:b] = event_score(breath_times, amplitudes, norm, grid[a:b])
-        score = smooth_scores(model.anomaly_scores(waveform_input(resp[start:stop], fs)), model.smooth)
-        learned[a : a + min(len(score), b - a)] = score[: b - a]
+        learned[a:b] = vae_waveform_scores(model, resp[start:stop], fs, norm.interval_s, grid[a:b] - start / fs)
     rate_times = np.concatenate([t[1:] for t in times])
     intervals = np.concatenate([np.diff(t) for t in times])
     return WaveformResult(
