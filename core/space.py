@@ -280,8 +280,10 @@ def examples_of(task, inputs: list, values: list[list], **kwargs) -> gr.Examples
 
 
 def upload_of(path: Path) -> list[Path]:
-    """The files one upload of `path` takes: a WFDB header comes with its `.dat`."""
-    return [path, path.with_suffix(".dat")] if path.suffix == ".hea" else [path]
+    """The files one upload of `path` takes: a WFDB header comes with its `.dat`, and its `.atr` when it has one."""
+    if path.suffix != ".hea":
+        return [path]
+    return [path, path.with_suffix(".dat"), *[atr for atr in [path.with_suffix(".atr")] if atr.is_file()]]
 
 
 def example_uploads(task, *prefixes: str) -> list[list[str]]:

@@ -24,6 +24,12 @@ def model():
     return load_model("ecg", backend="onnx")
 
 
+@pytest.fixture(scope="module")
+def intra():
+    """The intra-patient benchmark CNN, which also takes lone beat rows and labels paced beats Q."""
+    return load_model("ecg", variant="intra", backend="onnx")
+
+
 def test_record_beats_match_reference(model):
     rec = read_wfdb(FIXTURES / "mitdb100_10s.hea")
     is_beat = [s in AAMI_MAP for s in rec.annotations["symbol"]]
@@ -42,24 +48,26 @@ def test_record_100_strip_matches_reference_beat_by_beat(model):
 
 
 @pytest.mark.parametrize(
-    ("example", "label", "share"), [("mitdb_208_20s.csv", "V", 0.2), ("mitdb_217_20s.csv", "Q", 0.5)]
+    ("example", "variant", "label", "share"),
+    [("mitdb_208_20s.csv", "inter", "V", 0.2), ("mitdb_217_20s.csv", "intra", "Q", 0.5)],
 )
-def test_example_strips_show_their_rhythm(model, example, label, share):
-    result = TASK.predict(model, TASK.read(EXAMPLES[example]))
+def test_example_strips_show_their_rhythm(model, intra, example, variant, label, share):
+    result = TASK.predict(model if variant == "inter" else intra, TASK.read(EXAMPLES[example]))
     counts = result.counts()
     assert counts[label] / sum(counts.values()) >= share, counts
 
 
-def test_kaggle_beat_rows(model):
+def test_kaggle_beat_rows_are_read_by_the_intra_benchmark():
     rows = TASK.read(FIXTURES / "kaggle_beats.csv")
     assert rows.beats.shape == (9, 187) and list(rows.labels) == [0, 0, 0, 2, 2, 2, 3, 3, 3]
-    result = TASK.predict(model, rows)
+    result = TASK.run(rows, lambda variant: load_model("ecg", variant=variant, backend="onnx"))
     predicted = result.probabilities.argmax(axis=1)
     assert (predicted == rows.labels).mean() >= 6 / 9
     assert result.to_json()["beats"][0]["time_s"] is None
 
 
-def test_served_model_sees_pre_r_context_and_lone_rows_fall_back(model):
+def test_intra_model_sees_pre_r_context_and_lone_rows_fall_back(intra):
+    model = intra
     from core.ecg.beats import ecg_context, ecg_peaks, ecg_segment, rr_features, unknown_context, unknown_rr
 
     assert (model.context_samples, model.members, model.width) == (125, 2, 16)
@@ -89,7 +97,8 @@ def test_cli_json_for_wfdb(capsys):
     header = EXAMPLES["mitdb_119_60s.hea"]
     assert cli(["predict", "ecg", str(header), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"task", "fs", "lead", "beats", "counts", "lead_reason", "rhythm"}
+    assert set(out) == {"task", "fs", "lead", "beats", "counts", "lead_reason", "rhythm", "scoring"}
+    assert out["scoring"]["annotation_file"] == "mitdb_119_60s.atr" and out["scoring"]["reference_beats"] >= 55
     assert out["task"] == "ecg" and out["fs"] == 360.0 and out["lead"] == "MLII"
     assert set(out["beats"][0]) == {"time_s", "label", "confidence"}
     assert sum(out["counts"].values()) == len(out["beats"]) >= 55  # record 119 runs at about 65-70 bpm

@@ -60,6 +60,14 @@ def ecg_examples() -> None:
         baseline=[1024, 1024],
         write_dir=str(examples),
     )
+    keep = rec.annotations["sample"] < excerpt.stop  # its reference annotations, so the example is also scored
+    wfdb.wrann(
+        "mitdb_119_60s",
+        "atr",
+        rec.annotations["sample"][keep],
+        rec.annotations["symbol"][keep],
+        write_dir=str(examples),
+    )
     # tiny fixtures: 10 s of record 100 (one lead, format 212) with its beat annotations, and 20 Kaggle-style beat rows
     rec = read_wfdb(folder / "100.hea")
     n = int(10 * rec.fs)
