@@ -207,7 +207,8 @@ def test_an_interrupted_ensemble_run_resumes_to_the_same_checkpoint(kaggle_folde
         train_tiny(kaggle_folder, *flags)
     (run,) = (kaggle_folder / "runs" / "ecg" / "cut").iterdir()
     assert json.loads((run / "status.json").read_text())["status"] == "KILLED"
-    resumed = train_tiny(kaggle_folder, *flags, "--resume", str(run))
+    resumed = train_cli.main(["ecg", "--resume", str(run)])  # the run's recorded configuration
+    assert resumed == kaggle_folder / "b"
     assert len(calls) == 7  # member 0 not trained again, member 1 from epoch 2
     assert (resumed / "model.safetensors").read_bytes() == (whole / "model.safetensors").read_bytes()
     lines = (run / "metrics.jsonl").read_text().splitlines()

@@ -62,7 +62,8 @@ class TrainConfig:
     """Root of the local run folders (empty: runs/), or the MLflow tracking URI (empty: the SQLite store
     runs/mlflow.db)."""
     resume: str = ""
-    """Run folder of an interrupted run to continue from its last epoch (runs/<task>/<experiment>/<run>)."""
+    """Run folder of an interrupted run to continue from its last epoch with its recorded configuration
+    (runs/<task>/<experiment>/<run>)."""
     derived: typing.ClassVar[tuple[str, ...]] = ()
     """Fields a task fills from others when left at their default (e.g. a variant's window), left out of `command()`."""
 
@@ -206,7 +207,8 @@ def parse_config(
     config_class: type[TrainConfig], argv: list[str] | None, *, prog: str, defaults: dict | None = None
 ) -> TrainConfig:
     """Build `config_class` from an optional `--config FILE` and command-line overrides, one `--field value` per
-    dataclass field (the flags win over the file, the file over `defaults`, those over the class's defaults)."""
+    dataclass field (the flags win over the file, the file over `defaults`, those over the class's defaults). With
+    `--resume RUN_FOLDER` the run's recorded params.json stands in for the file."""
     parser = argparse.ArgumentParser(prog=prog, description=config_class.__doc__)
     parser.add_argument("--config", help="YAML file of field values (python -m training.init writes one)")
     hints = typing.get_type_hints(config_class)
@@ -226,6 +228,10 @@ def parse_config(
         known, _ = parser.parse_known_args(argv)
         if known.config:
             parser.set_defaults(**read_config_file(config_class, known.config))
+            known, _ = parser.parse_known_args(argv)
+        if known.resume and (Path(known.resume) / "params.json").is_file():  # the interrupted run's configuration
+            parser.set_defaults(**read_config_file(config_class, Path(known.resume) / "params.json"))
+            parser.set_defaults(resume=known.resume)
         values = vars(parser.parse_args(argv))
         values.pop("config")
         return config_class(**values)
