@@ -8,6 +8,7 @@ import json
 import pytest
 
 from core.errors import ConfigError
+from core.tasks import get_task, list_tasks
 from training.config import parse_config
 from training.ecg import ECGTrainConfig
 
@@ -100,3 +101,21 @@ def test_train_reads_the_task_from_the_config_file(tmp_path, monkeypatch):
     path.write_text("epochs: 2\n")
     with pytest.raises(SystemExit, match="names no task; add `task: NAME`"):
         train.main(["--config", str(path)])
+
+
+@pytest.mark.parametrize(
+    ("task", "variant"),
+    [(t, v) for t in list_tasks() for v in ("", *get_task(t).checkpoints)],
+)
+def test_init_output_reads_back_as_the_same_configuration(tmp_path, task, variant):
+    import yaml
+
+    from training import init
+
+    flags = ["--variant", variant] if variant else []
+    path = init.main([task, *flags, "-o", str(tmp_path / "run.yaml")])
+    cls = init.config_class(task)
+    config = parse_config(cls, ["--config", str(path)], prog="t")
+    values = yaml.safe_load(path.read_text())
+    assert values.pop("task") == task and values == config.to_dict()
+    assert config.variant == variant or not variant

@@ -37,6 +37,8 @@ def config_class(task: str) -> type[TrainConfig]:
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, TrainConfig) and cls.__module__ == module.__name__
     ]
+    if not classes:
+        raise ConfigError(f"Task {task!r} has no training configuration class in training/{task}.py to write out.")
     return classes[0]
 
 
@@ -89,9 +91,9 @@ def main(argv: list[str] | None = None) -> Path | None:
                 f"Variant {args.variant!r} has no shipped checkpoint of task {task.name!r}; "
                 f"choose one of {', '.join(task.checkpoints)}, or set --variant in the file itself."
             )
+        cls = config_class(task.name)
     except (UnknownTaskError, ConfigError) as exc:
         parser.error(str(exc))
-    cls = config_class(task.name)
     base = shipped_values(task.name, args.variant, cls)
     config = parse_config(cls, overrides, prog=f"python -m training.init {task.name}", defaults=base)
     source = (
