@@ -85,8 +85,10 @@ def read_ecg(path: str | Path, *, fs: float | None = None, extra_files: tuple = 
 
 def choose_lead(recording: Recording, lead: str | None = None) -> tuple[np.ndarray, str, str]:
     """The lead to classify, upright, with its name and why it was chosen: the named lead (any case), else the first
-    of PREFERRED_LEADS present (the model's training lead is MLII), else the most QRS-like lead (`qrs_prominence`).
-    A lead whose QRS complexes point down is flipped."""
+    of PREFERRED_LEADS present (the model's training lead is MLII), else the lead with the tallest upright QRS
+    complexes (`qrs_prominence` x `qrs_upright_share`, at least 1/3: MLII over V1 on 40 of 46 MIT-BIH records, where
+    prominence alone picks it on 27).
+    A lead whose QRS complexes mostly point down is flipped."""
     names = list(recording.channels)
     if lead is not None:
         matches = [i for i, name in enumerate(names) if name.lower() == str(lead).strip().lower()]
@@ -107,15 +109,20 @@ def choose_lead(recording: Recording, lead: str | None = None) -> tuple[np.ndarr
             )
         else:
             scores = [qrs_prominence(recording.signal[:, i], recording.fs) for i in range(len(names))]
+            # an inverted lead keeps a third of its weight: it still beats a lead without QRS complexes, and is flipped
+            upright = [max(qrs_upright_share(recording.signal[:, i], recording.fs), 1 / 3) for i in range(len(names))]
+            scores = [score * share for score, share in zip(scores, upright)]
             index = int(np.argmax(scores))
-            reason = f"the most QRS-like of {len(names)} leads (QRS prominence {scores[index]:.0f}, the others " + (
-                ", ".join(f"{s:.0f}" for i, s in enumerate(scores) if i != index) + ")"
+            others = ", ".join(f"{s:.0f}" for i, s in enumerate(scores) if i != index)
+            reason = (
+                f"the most MLII-like of {len(names)} leads: tall, upright QRS complexes (QRS prominence x upright "
+                f"share {scores[index]:.0f}, the others {others})"
             )
     ecg = recording.signal[:, index]
     own_fs = recording.meta.get("lead_fs", {}).get(names[index])
     if own_fs is not None and own_fs != recording.fs:
         reason += f"; stored at {own_fs:g} Hz, interpolated to the record's {recording.fs:g} Hz"
-    if qrs_points_down(ecg, recording.fs):
+    if qrs_upright_share(ecg, recording.fs) < 0.5:
         ecg = -ecg
         reason += "; its QRS complexes point down, so it was flipped upright"
     return ecg, names[index], reason
@@ -132,18 +139,19 @@ def qrs_prominence(ecg: np.ndarray, fs: float, *, seconds: float = 60.0) -> floa
     return float(np.percentile(band, 99) / (np.median(band) + 1e-12)) if band.any() else 0.0
 
 
-def qrs_points_down(ecg: np.ndarray, fs: float, *, seconds: float = 60.0) -> bool:
-    """Whether the largest deflection of most QRS complexes in the first `seconds` is negative (an inverted lead)."""
+def qrs_upright_share(ecg: np.ndarray, fs: float, *, seconds: float = 60.0) -> float:
+    """The share of QRS complexes in a lead's first `seconds` whose largest deflection is positive (MLII: nearly all;
+    V1 or an inverted lead: few); 1 when no beat can be found there (nothing to turn)."""
     segment = np.asarray(ecg[: int(seconds * fs)], dtype=float)
     try:
         peaks = ecg_peaks(segment, fs)
     except InputError:
-        return False  # too short or flat: nothing to turn; classification reports the problem
+        return 1.0  # too short or flat: classification reports the problem
     segment = segment - median_filter(segment, size=int(0.6 * fs) | 1, mode="nearest")  # without baseline wander
     half = int(0.05 * fs)
     windows = segment[np.clip(peaks[:, None] + np.arange(-half, half + 1), 0, len(segment) - 1)]
     extremes = windows[np.arange(len(windows)), np.abs(windows).argmax(axis=1)]
-    return bool(np.median(extremes) < 0)
+    return float(np.mean(extremes > 0))
 
 
 def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name: str = "") -> ECGResult:
