@@ -77,3 +77,33 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
     for key in ("train_loss", "val_loss", "val_score", "lr"):
         np.testing.assert_allclose([r[key] for r in two["history"]], [r[key] for r in one["history"]], atol=1e-5)
     assert one["history"][-1]["train_loss"] < 0.8 * one["history"][0]["train_loss"]
+
+
+def test_torchrun_training_command_matches_one_process_and_only_rank_0_writes(tmp_path):
+    from safetensors.numpy import load_file
+
+    from tests.test_training_tracking import TINY
+
+    rows = np.loadtxt(ROOT / "tests" / "fixtures" / "kaggle_beats.csv", delimiter=",")
+    train = np.repeat(rows, 30, axis=0)
+    train[:, :187] = np.clip(train[:, :187] + np.random.default_rng(0).normal(0, 0.01, (len(train), 187)), 0, 1)
+    np.savetxt(tmp_path / "mitbih_train.csv", train, fmt="%.4f", delimiter=",")
+    np.savetxt(tmp_path / "mitbih_test.csv", rows, fmt="%.4f", delimiter=",")
+    # a GRU without dropout: no batch norm, no per-process random draws, so 2 processes should train like 1
+    flags = [*TINY.split(), "--arch", "gru", "--dropout", "0", "--rr-dropout", "0", "--kaggle-dir", str(tmp_path)]
+    flags += ["--tracking-uri", str(tmp_path / "runs")]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for processes in (1, 2):
+        launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2"]
+        launcher += ["--master-addr", "127.0.0.1", "--master-port", str(free_port())]
+        command = [*(launcher if processes == 2 else [sys.executable]), "-m", "training.train", "ecg", *flags]
+        command += ["--out", str(tmp_path / f"out{processes}"), "--experiment", f"p{processes}"]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert done.stdout.count('"test_accuracy"') == 1  # the other process prints nothing
+    one, two = load_file(tmp_path / "out1" / "model.safetensors"), load_file(tmp_path / "out2" / "model.safetensors")
+    for name, value in one.items():
+        np.testing.assert_allclose(two[name], value, atol=1e-5, err_msg=name)
+    (run,) = (tmp_path / "runs" / "ecg" / "p2").iterdir()
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mitbih_test.csv", "mitbih_train.csv", "out1", "out2", "runs"]
