@@ -59,6 +59,11 @@ def test_long_record_plot_stays_light():
     result = result_of("N" * 2000, fs=360.0, period_s=0.9)
     fig = plot_result(result)
     assert max(len(trace.x) for trace in fig.data if trace.mode == "lines") <= 4000
+    markers = next(trace for trace in fig.data if trace.name == "N normal")
+    assert len(markers.x) == 2000  # every beat of a 30-minute record is marked
+    many = plot_result(result_of("N" * 9000, fs=125.0, period_s=0.4))  # an hour of tachycardia
+    assert len(next(trace for trace in many.data if trace.name == "N normal").x) == 4000
+    assert len(many.to_json()) < 1_000_000
     assert len(fig.to_json()) < 1_000_000
 
 

@@ -83,7 +83,7 @@ def _add_strip(fig: go.Figure, result: ECGResult, start_s: float, stop_s: float,
     inside = (result.times_s >= start_s) & (result.times_s < stop_s)
     samples = np.minimum(np.round(result.times_s * result.fs).astype(int), len(result.lead) - 1)
     for label in result.labels:
-        mask = inside & (predicted == label)
+        mask = _thin(inside & (predicted == label))
         if mask.any():
             fig.add_trace(
                 go.Scatter(
@@ -105,6 +105,7 @@ def _add_strip(fig: go.Figure, result: ECGResult, start_s: float, stop_s: float,
             )
     if result.scoring is not None:
         rows = [d for d in result.scoring.disagreements() if start_s <= d["time_s"] < stop_s]
+        rows = [rows[i] for i in np.flatnonzero(_thin(np.ones(len(rows), dtype=bool)))]
         if rows:
             times = np.array([d["time_s"] for d in rows])
             at = np.minimum(np.round(times * result.fs).astype(int), len(result.lead) - 1)
@@ -128,6 +129,17 @@ def _add_strip(fig: go.Figure, result: ECGResult, start_s: float, stop_s: float,
                 row=row,
                 col=1,
             )
+
+
+def _thin(mask: np.ndarray, *, max_points: int = MAX_TRACE_POINTS) -> np.ndarray:
+    """`mask` keeping at most `max_points` of its True entries, evenly spread (a long record's markers stay light;
+    the table and the JSON keep every beat)."""
+    chosen = np.flatnonzero(mask)
+    if len(chosen) <= max_points:
+        return mask
+    thinned = np.zeros_like(mask)
+    thinned[chosen[np.linspace(0, len(chosen) - 1, max_points).astype(int)]] = True
+    return thinned
 
 
 def _disagreement(row: dict) -> str:
