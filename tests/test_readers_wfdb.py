@@ -114,3 +114,8 @@ def test_header_without_signal_names(tmp_path):
     (tmp_path / "anon.hea").write_text("anon 1 360 3600\nanon.dat 212 200 11 1024\n")
     rec = read_wfdb(tmp_path / "anon.hea")
     assert rec.signal.shape == (3600, 1) and len(rec.channels) == 1 and rec.channels[0]
+
+
+def test_an_annotation_file_alone_says_what_it_needs():
+    with pytest.raises(InputError, match=r"'mitdb100_10s.atr' is a WFDB annotation file; upload it together with"):
+        read_signal(FIXTURES / "mitdb100_10s.atr")

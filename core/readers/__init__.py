@@ -100,6 +100,10 @@ def read_signal(path: str | Path, *, fs: float | None = None, extra_files: tuple
         return read_wfdb(path, extra_files=extra_files)
     if path.suffix.lower() == ".edf":
         return read_edf(path)
+    if path.suffix.lower() in (".atr", ".qrs", ".ann"):
+        raise InputError(
+            f"File {path.name!r} is a WFDB annotation file; upload it together with its record's .hea and .dat files."
+        )
     if path.suffix.lower() == ".dat" or suffixes == ".dat.xz":
         raise InputError(f"File {path.name!r} is WFDB signal data without its header; upload the .hea file with it.")
     raise UnsupportedFormatError(
