@@ -119,3 +119,19 @@ def test_flat_line_and_short_signal():
         ecg_peaks(np.random.default_rng(0).normal(size=300), 360)
     with pytest.raises(ConfigError, match=r"accepted methods are \['searchback', 'neurokit', 'xqrs'\]"):
         ecg_peaks(np.random.default_rng(0).normal(size=3600), 360, method="magic")
+
+
+def test_search_back_leaves_a_genuine_pause_empty(monkeypatch):
+    """A 3 s sinus pause holding a small bump (a fifth of the QRS): search-back looks there, and only the amplitude gate
+    keeps the bump from becoming a beat."""
+    from core.ecg import beats
+
+    fs = 360.0
+    times = np.concatenate([np.arange(20) * 0.8 + 0.5, np.arange(20) * 0.8 + 0.5 + 19 * 0.8 + 3.0])
+    t = np.arange(int((times[-1] + 1.0) * fs)) / fs
+    ecg = sum(np.exp(-(((t - beat) / 0.012) ** 2)) for beat in times)
+    ecg = ecg + 0.2 * np.exp(-(((t - (0.5 + 19 * 0.8 + 1.5)) / 0.012) ** 2))
+    ecg = ecg + 0.02 * np.random.default_rng(0).standard_normal(len(t))
+    assert len(ecg_peaks(ecg, fs)) == len(times)
+    monkeypatch.setattr(beats, "SEARCHBACK_AMPLITUDE", 0.0)
+    assert len(ecg_peaks(ecg, fs)) == len(times) + 1

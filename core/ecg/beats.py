@@ -26,6 +26,7 @@ PEAK_METHODS = ("searchback", "neurokit", "xqrs")
 STRICT_GRADIENT, LENIENT_GRADIENT = 1.8, 1.3
 """Gradient thresholds of NeuroKit2's detector for the strict pass and the search-back pass."""
 SEARCHBACK_GAP, REFRACTORY_S = 1.5, 0.3
+SEARCHBACK_AMPLITUDE = 0.3
 
 
 def aami_class(symbol: str) -> str | None:
@@ -45,9 +46,11 @@ def _neurokit_peaks(ecg: np.ndarray, fs: float, gradient_threshold: float) -> np
 
 
 def _searchback_peaks(ecg: np.ndarray, fs: float) -> np.ndarray:
-    """A strict pass, then RR gaps over 1.5x the local median RR filled from a lenient pass
-    (Pan & Tompkins' search-back)."""
-    from scipy.ndimage import median_filter
+    """A strict pass, then RR gaps over 1.5x the local median RR filled from a lenient pass (Pan & Tompkins'
+    search-back) with candidates that reach `SEARCHBACK_AMPLITUDE` of the strict beats' median QRS amplitude, so a
+    genuine pause stays a pause."""
+    from scipy.ndimage import maximum_filter1d, median_filter
+    from scipy.signal import butter, sosfiltfilt
 
     strict = _neurokit_peaks(ecg, fs, STRICT_GRADIENT)
     lenient = _neurokit_peaks(ecg, fs, LENIENT_GRADIENT)
@@ -56,11 +59,18 @@ def _searchback_peaks(ecg: np.ndarray, fs: float) -> np.ndarray:
     rr = np.diff(strict).astype(float)
     local = median_filter(rr, size=9, mode="nearest")
     refractory = REFRACTORY_S * fs
-    found = [
-        lenient[(lenient > strict[i] + refractory) & (lenient < strict[i + 1] - refractory)]
-        for i in np.flatnonzero(rr > SEARCHBACK_GAP * local)
-    ]
-    return np.concatenate([strict, *found])
+    found = np.concatenate(
+        [[]]
+        + [
+            lenient[(lenient > strict[i] + refractory) & (lenient < strict[i + 1] - refractory)]
+            for i in np.flatnonzero(rr > SEARCHBACK_GAP * local)
+        ]
+    ).astype(int)
+    if len(found):
+        qrs_band = butter(2, [5.0, min(15.0, 0.45 * fs)], btype="band", fs=fs, output="sos")
+        amplitude = maximum_filter1d(np.abs(sosfiltfilt(qrs_band, ecg)), size=int(0.1 * fs) + 1)
+        found = found[amplitude[found] >= SEARCHBACK_AMPLITUDE * np.median(amplitude[strict])]
+    return np.concatenate([strict, found])
 
 
 def ecg_peaks(ecg: np.ndarray, fs: float, *, method: str = "searchback") -> np.ndarray:
