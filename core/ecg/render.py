@@ -212,7 +212,8 @@ def plot_result(result: ECGResult) -> go.Figure:
     start = _zoom_start(result)
     scored = ""
     if result.scoring is not None:
-        scored = f"; circled: {len(result.scoring.disagreements())} beats that disagree with the reference"
+        n = len(result.scoring.disagreements())
+        scored = f"; circled: {n} beat{'s' * (n != 1)} that disagree{'s' * (n == 1)} with the reference"
     fig = make_subplots(
         rows=3,
         cols=1,
