@@ -24,8 +24,6 @@ class VAELSTM(RespirationPredictor, PhysioModel, pipeline_tag="time-series-class
     input_mean, input_std: input standardisation (a fixed scaler, saved as buffers).
     threshold: anomaly-score threshold chosen on training data (see the checkpoint's metrics.json).
     smooth: points of the moving mean applied to per-point scores of a series (1 = none).
-    breath_s: waveform only: each recording is resampled so that its median breath lasts this long (0 = not
-    rate-normalised, WAVE_FS as recorded).
     """
 
     input_names = ("windows",)
@@ -45,7 +43,6 @@ class VAELSTM(RespirationPredictor, PhysioModel, pipeline_tag="time-series-class
         input_std: float = 1.0,
         threshold: float = 1.0,
         smooth: int = 1,
-        breath_s: float = 0.0,
     ):
         super().__init__()
         if purpose not in PURPOSES:
@@ -55,7 +52,7 @@ class VAELSTM(RespirationPredictor, PhysioModel, pipeline_tag="time-series-class
                 f"Config field seq_len={seq_len!r} must be at least 2 (the LSTM predicts the next window)."
             )
         self.window, self.seq_len, self.code_size, self.purpose = window, seq_len, code_size, purpose
-        self.threshold, self.smooth, self.breath_s = threshold, smooth, breath_s
+        self.threshold, self.smooth = threshold, smooth
         self.register_buffer("input_mean", torch.tensor(float(input_mean)))
         self.register_buffer("input_std", torch.tensor(float(input_std)))
         self.encoder = nn.Sequential(

@@ -17,8 +17,6 @@ class RespirationPredictor(Predictor):
 
     smooth = 1
     """No smoothing, the models' constructor default, for checkpoints saved before the setting existed."""
-    breath_s = 0.0
-    """Waveform VAE-LSTM: no rate normalisation (checkpoints saved before the setting)."""
     night_members = 0
     """Apnea CNN: no member sees RR divided by the night's median (checkpoints saved before the setting)."""
 

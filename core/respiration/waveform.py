@@ -113,24 +113,16 @@ class WaveformResult:
         return text + (f"; {gaps} gap{'' if gaps == 1 else 's'} of invalid samples" if gaps else "")
 
 
-def waveform_input(
-    resp: np.ndarray, fs: float, *, breath_s: float = 0.0, interval_s: float | None = None
-) -> tuple[np.ndarray, float]:
-    """The VAE-LSTM input of a breathing waveform and its rate: cleaned, standardised by its own spread, at WAVE_FS, or
-    with `breath_s` at the rate that makes the recording's median breath interval (`interval_s`) last `breath_s`."""
-    rate = WAVE_FS * breath_s / interval_s if breath_s and interval_s else WAVE_FS
-    clean = signal_resample(rsp_clean(resp, fs), fs, rate)
-    return standardise_by_reference(clean, len(clean)), rate
+def waveform_input(resp: np.ndarray, fs: float) -> np.ndarray:
+    """The VAE-LSTM input of a breathing waveform: cleaned, at WAVE_FS, standardised by its own spread."""
+    clean = signal_resample(rsp_clean(resp, fs), fs, WAVE_FS)
+    return standardise_by_reference(clean, len(clean))
 
 
-def vae_waveform_scores(model, resp: np.ndarray, fs: float, interval_s: float, times_s: np.ndarray) -> np.ndarray:
-    """The VAE-LSTM score of a breathing waveform (one segment) at `times_s` from its start (NaN when the segment is
-    too short for the model at its normalised rate)."""
-    x, rate = waveform_input(resp, fs, breath_s=model.breath_s, interval_s=interval_s)
-    if len(x) < model.window * model.seq_len:
-        return np.full(len(times_s), np.nan)
-    score = smooth_scores(model.anomaly_scores(x), model.smooth)
-    return np.interp(times_s, np.arange(len(score)) / rate, score)
+def vae_waveform_scores(model, resp: np.ndarray, fs: float, length: int) -> np.ndarray:
+    """The VAE-LSTM score of one segment on the WAVE_FS grid (`length` points; NaN past the model's output)."""
+    score = smooth_scores(model.anomaly_scores(waveform_input(resp, fs)), model.smooth)
+    return np.concatenate([score[:length], np.full(max(0, length - len(score)), np.nan)])
 
 
 def resp_segments(resp: np.ndarray, fs: float) -> tuple[list[tuple[int, int]], list[BreathingEvent]]:
@@ -180,7 +172,7 @@ def predict_waveform(model, resp: np.ndarray, fs: float, *, channel: str = "RESP
         events += rsp_events(breath_times, amplitudes, norm)
         a, b = int(round(start * WAVE_FS / fs)), min(int(round(stop * WAVE_FS / fs)), n_grid)
         plain[a:b] = event_score(breath_times, amplitudes, norm, grid[a:b])
-        learned[a:b] = vae_waveform_scores(model, resp[start:stop], fs, norm.interval_s, grid[a:b] - start / fs)
+        learned[a:b] = vae_waveform_scores(model, resp[start:stop], fs, b - a)
     rate_times = np.concatenate([t[1:] for t in times])
     intervals = np.concatenate([np.diff(t) for t in times])
     return WaveformResult(
