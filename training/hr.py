@@ -325,6 +325,26 @@ def card_protocol(metrics: dict) -> str:
             f"on the same steps the constant mean scores {c['constant_mean_mae']:.2f} and the window's heart rate "
             f"held constant {c['window_heart_rate_mae']:.2f} bpm."
         )
+    personal = metrics.get("personalisation")
+    if personal:
+        c, profile, coverage = personal["calibration"], personal["profile"], test.get("band_coverage", {})
+        lines.append(
+            f"Personalisation, every setting chosen on out-of-fold curves of {personal['oof_runners']} training "
+            f"runners ({personal['oof_runs']} runs; `python -m training.hr_oof`, `python -m training.hr_personal`), "
+            f"never on the test runners. Out of fold: uncalibrated MAE {personal['oof_mae_uncalibrated']:.2f} bpm; "
+            f"calibrated on minutes {c['start_min']}-{c['end_min']} at weight {c['weight']:g}, "
+            f"{c['mae']:.2f} after minute 10; runner profile "
+            f"({'level only' if profile['shrinkage'] is None else 'level and gain'}) from the other runs of the same "
+            f"runner, leave-one-run-out over {profile['runners']} runners / {profile['runs']} runs, "
+            f"{profile['mae']:.2f}. "
+            + (
+                "The 80 % band covers "
+                + ", ".join(f"{100 * v:.0f} % of the test samples {k}" for k, v in coverage.items())
+                + "."
+                if coverage
+                else ""
+            )
+        )
     if "second_protocol" in metrics:
         second = metrics["second_protocol"]["test"]
         lines.append(
@@ -457,6 +477,35 @@ def main(argv: list[str] | None = None) -> Path:
         )
     )
     return out
+
+
+def refresh_evaluation(variant: str, *, data_dir: str | None = None) -> dict:
+    """Re-measure a shipped checkpoint's test block through today's pipeline and settings, and rewrite its
+    metrics.json, card and per-run table; weights, the second protocol and the personalisation block are kept."""
+    from core import load_model
+
+    task = get_task("hr")
+    folder = task.checkpoint(variant)
+    model = load_model("hr", variant=variant)
+    config = HRTrainConfig(**json.loads((folder / "training_config.json").read_text()))
+    workouts = load_workouts(data_dir)
+    train_index, _, test_index = protocol_split(workouts, config.protocol, seed=config.seed)
+    if config.limit:
+        train_index = train_index[: config.limit]
+    baselines = fit_baselines([workout_grid(workouts[i].recording) for i in train_index])
+    metrics = dict(model.metrics)
+    metrics["test"], rows = evaluate(model, workouts, test_index, baselines)
+    card = model_card(
+        task,
+        variant,
+        metrics=metrics,
+        training_command=config.command("hr"),
+        protocol=card_protocol(metrics),
+        limits=LIMITS,
+    )
+    write_evaluation(folder, metrics=metrics, card=card)
+    write_rows_csv(rows, folder / "report" / "test_runs.csv")
+    return metrics
 
 
 def evaluate_main(argv: list[str] | None = None) -> None:

@@ -11,7 +11,8 @@ Chosen here, each by its mean absolute error (bpm) on runs whose runner the curv
   start: how fast a run's first recorded heart rate hands over to the model (runs that start mid-effort);
   band: the residual quantiles that cover 80 % of unseen runners' samples, uncalibrated, calibrated and profiled.
 `--write VARIANT` puts them, with these figures, under "personalisation" in the checkpoint's metrics.json, where
-`core.hr.pipeline` reads them.
+`core.hr.pipeline` reads them, then re-measures the checkpoint's test block and card with them
+(`training.hr.refresh_evaluation`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 from core.hr.data import load_workouts
 from core.hr.pipeline import fit_profile, profile_curve, workout_grid
 from core.tasks import get_task
-from training.hr import CALIBRATION_MINUTES
+from training.hr import CALIBRATION_MINUTES, refresh_evaluation
 from training.hr_oof import DEFAULT_OOF
 
 WINDOWS = ((0, 10), (2, 10), (3, 10), (5, 10), (4, 8), (6, 10), (8, 10))
@@ -103,6 +104,30 @@ def profile_choice(oof: list[dict], hr_mean: float) -> tuple[dict, list]:
     return {**best, **sizes}, rows, residuals[best["shrinkage"]]
 
 
+def peak_check(oof: list[dict], population_rest: float, population_max: float) -> dict:
+    """Leave-one-run-out over runners with several runs: the peak heart rate typed as the runner's own (the mean 99th
+    percentile of their other runs) rescaling the reserve, against the model alone, on the held run."""
+    by_user: dict[int, list[dict]] = {}
+    for item in oof:
+        if np.isfinite(item["run"].heart_rate).sum() >= 12:
+            by_user.setdefault(item["user"], []).append(item)
+    plain, scaled, users = [], [], []
+    for user, items in by_user.items():
+        for k, held in enumerate(items):
+            others = [np.nanpercentile(i["run"].heart_rate, 99) for j, i in enumerate(items) if j != k]
+            if not others:
+                continue
+            run, known = held["run"], np.isfinite(held["run"].heart_rate)
+            peak = float(np.mean(others))
+            curve = population_rest + (held["model"] - population_rest) * (peak - population_rest) / (
+                population_max - population_rest
+            )
+            plain.append(held["model"][known] - run.heart_rate[known])
+            scaled.append(curve[known] - run.heart_rate[known])
+            users.append(user)
+    return {"runs": len(users), "mae_model": runner_mae(plain, users), "mae_own_peak": runner_mae(scaled, users)}
+
+
 def _pooled(errors: list[np.ndarray]) -> float:
     return float(np.mean(np.abs(np.concatenate(errors))))
 
@@ -153,6 +178,7 @@ def main(argv: list[str] | None = None) -> dict:
     calibration, calibration_rows = calibration_choice(oof)
     profile, profile_rows, profiled = profile_choice(oof, config["hr_mean"])
     start, start_rows = start_choice(oof)
+    peak = peak_check(oof, config["population_rest_hr"], config["population_max_hr"])
     uncalibrated = [(i["model"] - i["run"].heart_rate, i["user"]) for i in oof]
     uncalibrated = [(-e[np.isfinite(e)], u) for e, u in uncalibrated]
     calibrated = []
@@ -174,6 +200,7 @@ def main(argv: list[str] | None = None) -> dict:
         "profile": {
             k: (None if v == np.inf else round(v, 3)) if isinstance(v, float) else v for k, v in profile.items()
         },
+        "own_peak_check": {k: round(v, 2) if isinstance(v, float) else v for k, v in peak.items()},
         "start_tau_s": start["tau_s"],
         "start_mae_first_10_min": round(start["mae_first_10_min"], 2),
         "band": {
@@ -189,7 +216,8 @@ def main(argv: list[str] | None = None) -> dict:
         metrics = json.loads(path.read_text())
         metrics["personalisation"] = personalisation
         path.write_text(json.dumps(metrics, indent=2) + "\n")
-        print(f"written to {path}")
+        test = refresh_evaluation(args.write, data_dir=args.data_dir or None)["test"]
+        print(f"written to {path}; test MAE {test['mae']:.2f}, calibrated {test['calibration']['mae_after']:.2f} bpm")
     return personalisation
 
 
