@@ -88,7 +88,11 @@ class TrainConfig:
             )
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The fields as recorded with a checkpoint and a run, `resume` left out: it is an instruction to one command,
+        so a recorded configuration trains anew rather than reloading a finished run."""
+        values = dataclasses.asdict(self)
+        values.pop("resume")
+        return values
 
     def command(self, task: str) -> str:
         """The training command that reproduces this configuration: the variant, then the fields that differ from their

@@ -18,7 +18,7 @@ import yaml
 
 from core.errors import ConfigError, UnknownTaskError
 from core.tasks import get_task, list_tasks
-from training.config import TrainConfig, _choices, field_docs, parse_config
+from training.config import RUN_FIELDS, TrainConfig, _choices, field_docs, parse_config
 
 SECTIONS = {
     "optimisation": ("epochs", "batch_size", "lr", "weight_decay", "schedule", "lr_patience", "patience", "grad_clip"),
@@ -49,7 +49,7 @@ def shipped_values(task: str, variant: str, cls: type[TrainConfig]) -> dict:
     if not recorded or not recorded.is_file():
         return {"variant": variant} if variant else {}
     fields = {field.name for field in dataclasses.fields(cls)}
-    return {k: v for k, v in json.loads(recorded.read_text()).items() if k in fields and k != "out"}
+    return {k: v for k, v in json.loads(recorded.read_text()).items() if k in fields and k not in RUN_FIELDS}
 
 
 def _line(name: str, value) -> str:

@@ -135,13 +135,13 @@ TRACKERS = {"local": LocalTracker, "mlflow": MLflowTracker, "wandb": WandbTracke
 class Run:
     """One training run: its folder, its tracker (rank 0 only) and the epoch states of each `fit` call in it."""
 
-    def __init__(self, task: str, values: dict) -> None:
-        self.resuming = bool(values.get("resume"))
+    def __init__(self, task: str, values: dict, *, resume: str = "") -> None:
+        self.resuming = bool(resume)
         experiment = values.get("experiment") or values.get("variant") or "default"
         local_root = values.get("tracking_uri") if values.get("tracker", "local") == "local" else ""
         self.folder: Path | None = None
         if self.resuming:
-            self.folder = Path(values["resume"])
+            self.folder = Path(resume)
         elif distributed.is_main():  # the other processes of a distributed run only read states, when resuming
             self.folder = _unused(Path(local_root or RUNS) / task / experiment / time.strftime("%Y%m%d-%H%M%S"))
         self.tracker = None
@@ -204,9 +204,9 @@ class Session:
         self.task = task
         self.run: Run | None = None
 
-    def start(self, values: dict) -> Run:
+    def start(self, values: dict, *, resume: str = "") -> Run:
         if self.run is None:
-            self.run = Run(self.task, values)
+            self.run = Run(self.task, values, resume=resume)
         return self.run
 
     def close(self, out: Path | None, status: str) -> None:
@@ -239,4 +239,4 @@ def tracked(task: str) -> Iterator[Session]:
 
 def current_run(config) -> Run | None:
     """The run of the active session (started with `config` on the first call), or None outside one."""
-    return None if _active is None else _active.start(config.to_dict())
+    return None if _active is None else _active.start(config.to_dict(), resume=config.resume)
