@@ -171,3 +171,28 @@ def test_monitor_record_with_invalid_stretches_gives_the_rate_of_its_clean_csv(t
     assert results[1].gaps == [(200.0, 203.0)] and results[0].gaps == []
     assert abs(results[0].median_rate - results[1].median_rate) <= 2.0
     assert abs(len(results[0].breath_times_s) - len(results[1].breath_times_s)) <= 3
+
+
+def test_edf_night_is_read_at_the_breathing_lead_s_own_rate(tmp_path):
+    """An EDF with a 256 Hz ECG and a 32 Hz 'Thor' lead holding a 20 s pause: the waveform mode picks Thor by name,
+    analyses it at 32 Hz, and finds the pause."""
+    import edfio
+
+    from core import get_task
+    from core.respiration.pipeline import read_respiration
+
+    seconds = 180
+    thor = np.sin(2 * np.pi * 0.25 * np.arange(seconds * 32) / 32)
+    thor[100 * 32 : 120 * 32] = 0.0
+    ecg = 0.1 * np.sin(2 * np.pi * 1.2 * np.arange(seconds * 256) / 256)
+    edfio.Edf(
+        [
+            edfio.EdfSignal(ecg, 256, label="ECG", physical_dimension="mV", physical_range=(-1, 1)),
+            edfio.EdfSignal(thor, 32, label="Thor", physical_dimension="", physical_range=(-2, 2)),
+        ]
+    ).write(tmp_path / "night.edf")
+    result = get_task("respiration").run(read_respiration(tmp_path / "night.edf"), lambda v: model())
+    assert (result.channel, result.fs, len(result.resp)) == ("Thor", 32.0, seconds * 32)
+    assert result.median_rate == pytest.approx(15.0, abs=0.3)
+    [pause] = [e for e in result.events if e.kind == "pause"]
+    assert 96 <= pause.start_s <= 100 and 120 <= pause.end_s <= 122

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from core.errors import InputError
 from core.readers import Recording, check_file, read_signal
 from core.readers.series import (
@@ -67,6 +69,16 @@ def resp_leads(recording: Recording) -> list[str]:
         (rank, i) for i, name in enumerate(upper) for rank, start in enumerate(RESP_CHANNELS) if name.startswith(start)
     )
     return list(dict.fromkeys(recording.channels[i] for _, i in ranked))
+
+
+def lead_samples(recording: Recording, index: int) -> tuple[np.ndarray, float]:
+    """One lead at its own rate: a lead a multi-rate reader put on a faster clock (`meta["lead_fs"]`, EDF or WFDB)
+    gets its own samples back when the clocks are whole multiples, else stays on the recording's clock."""
+    own = recording.meta.get("lead_fs", {}).get(recording.channels[index], recording.fs)
+    step = recording.fs / own
+    if own < recording.fs and abs(step - round(step)) < 1e-9:
+        return recording.signal[:: int(round(step)), index], float(own)
+    return recording.signal[:, index], recording.fs
 
 
 def resp_lead(recording: Recording, lead: str | None = None) -> int:
@@ -144,4 +156,5 @@ def predict(
         beats = data if isinstance(data, BeatSeries) else ecg_beats(data, _channel(data, ECG_CHANNELS))
         return predict_apnea(model, beats, vae=vae, progress=progress)
     index = resp_lead(data, lead)
-    return predict_waveform(model, data.signal[:, index], data.fs, channel=data.channels[index], progress=progress)
+    resp, fs = lead_samples(data, index)
+    return predict_waveform(model, resp, fs, channel=data.channels[index], progress=progress)

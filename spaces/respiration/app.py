@@ -79,7 +79,8 @@ def build() -> None:
     with gr.Tab("Breathing waveform"):
         gr.Markdown(
             "Upload a breathing waveform: a **CSV** (a `RESP` column, or one column, with a time column or a "
-            "`# fs=125` first line) or a **WFDB record** with a RESP channel (`.hea` and `.dat` together). "
+            "`# fs=125` first line), a **WFDB record** with a RESP channel (`.hea` and `.dat` together) or an **EDF** "
+            "file; the respiration lead is picked by name (RESP, Thorax, Abdomen, Airflow...). "
             "Invalid stretches over 0.05 s split the recording; each part is analysed on its own.\n\n"
             "Two scores are shown. The **event score** measures how far each breath's interval, depth and local rate "
             "are from this recording's usual (1 = twice or half the usual); it finds inserted pauses, shallow "
@@ -89,7 +90,9 @@ def build() -> None:
         )
         with gr.Row():
             with gr.Column(scale=1):
-                wave_files = gr.File(label="Waveform file(s)", file_count="multiple", file_types=WFDB_FILE_TYPES)
+                wave_files = gr.File(
+                    label="Waveform file(s)", file_count="multiple", file_types=[*WFDB_FILE_TYPES, ".edf"]
+                )
                 wave_fs = gr.Number(
                     label="Sampling rate in Hz (0 = read it from the file; needed only for CSVs that do not state it)",
                     value=None,
