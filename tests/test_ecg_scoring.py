@@ -23,9 +23,9 @@ def test_matching_window_is_150_ms_and_figures_count_matched_beats():
     assert out["per_class"]["V"] == {"se": 1.0, "ppv": 0.5, "reference": 1, "predicted": 2}
     assert out["per_class"]["S"] == {"se": None, "ppv": None, "reference": 0, "predicted": 0}
     rows, counts = out["confusion"]["rows"], np.array(out["confusion"]["counts"])
-    assert rows == ["N", "S", "V", "F", "-"]
+    assert rows == ["N", "S", "V", "F", "Q", "-"]
     assert counts[rows.index("N"), rows.index("V")] == 1 and counts[rows.index("S"), -1] == 1
-    assert counts[-1].tolist() == [1, 1, 0, 0, 0]  # the extras at 4.16 s (S) and 6.0 s (N)
+    assert counts[-1].tolist() == [1, 1, 0, 0, 0, 0]  # the extras at 4.16 s (S) and 6.0 s (N)
     assert out["disagreements"] == [
         {"time_s": 3.15, "reference": "N", "predicted": "V"},
         {"time_s": 4.0, "reference": "S", "predicted": None},
@@ -35,11 +35,11 @@ def test_matching_window_is_150_ms_and_figures_count_matched_beats():
     assert "4 of 5 reference beats found" in scoring.summary() and "V Se 1.000 +P 0.500" in scoring.summary()
 
 
-def test_reference_classes_the_model_lacks_get_a_row_but_no_figures():
+def test_every_record_gets_the_same_table_and_classes_the_model_lacks_no_figures():
     scoring = ecg_score(np.array([1.0, 2.0]), np.array(["Q", "N"]), np.array([1.0, 2.0]), ["N", "N"], ("N", "S", "V"))
     out = scoring.to_json()
-    assert out["confusion"]["rows"] == ["N", "S", "V", "Q", "-"] and "Q" not in out["per_class"]
-    assert np.array(out["confusion"]["counts"])[3, 0] == 1
+    assert out["confusion"]["rows"] == ["N", "S", "V", "F", "Q", "-"] and "Q" not in out["per_class"]
+    assert np.array(out["confusion"]["counts"])[4, 0] == 1
 
 
 def test_reference_beats_drop_non_beat_annotations():

@@ -31,9 +31,10 @@ class BeatScoring:
 
     @property
     def classes(self) -> list[str]:
-        """Rows and columns of the confusion table: AAMI classes in the reference or the model's labels."""
-        present = set(self.reference.tolist()) | set(self.labels)
-        return [c for c in AAMI_CLASSES if c in present] + sorted(present - set(AAMI_CLASSES))
+        """Rows and columns of the confusion table: the five AAMI classes (the same table for every record, so tables
+        add up), then any other class of the model's labels or the reference."""
+        extra = (set(self.reference.tolist()) | set(self.labels)) - set(AAMI_CLASSES)
+        return [*AAMI_CLASSES, *sorted(extra)]
 
     def confusion(self) -> np.ndarray:
         """Counts, reference class (rows) x predicted class (columns), each with a last `NONE` row/column for
