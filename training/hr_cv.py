@@ -4,8 +4,8 @@
     python -m training.hr_cv --arch physio --no-balance-runners
 
 The two multi-run collections always train; the single-file runners are split into 4 folds by runner. Each held-out
-run is also scored after `CALIBRATION_MINUTES` of calibration at every weight of `CALIBRATION_WEIGHTS` (the pipeline's
-`CALIBRATION_WEIGHT` is chosen from these).
+run is also scored after `CALIBRATION_MINUTES` of calibration at every weight of `CALIBRATION_WEIGHTS` (over the
+second half of the window; the served window and weight are chosen by `python -m training.hr_personal`).
 """
 
 from __future__ import annotations
