@@ -154,12 +154,25 @@ def test_profile_recovers_a_known_level_and_gain_and_is_applied_by_predict(tmp_p
     assert load_profile({"level_bpm": 3, "gain": 0.9, "hr_mean": 150.0})["gain"] == 0.9
 
 
-@pytest.mark.parametrize("text", ['{"level_bpm": 500, "gain": 1, "hr_mean": 150}', "not json", '{"gain": "x"}'])
+@pytest.mark.parametrize("text", ['{"level_bpm": 500, "gain": 1, "hr_mean": 150}', "not json", '{"gain": "x"}', ""])
 def test_a_bad_profile_is_one_sentence(tmp_path, text):
     path = tmp_path / "profile.json"
     path.write_text(text)
-    with pytest.raises(InputError, match=r"profile.*'python -m core profile hr RUN\.\.\.'\.$"):
+    with pytest.raises(
+        InputError, match=r"^The runner profile needs numbers .*'python -m core profile hr RUN\.\.\.'\.$"
+    ):
         predict(ConstantModel(), steady_run(), profile=str(path))
+
+
+def test_a_profile_path_that_is_not_a_profile_says_the_same_whether_or_not_it_exists(tmp_path):
+    messages = set()
+    for path in ("/etc/passwd", "/no/such/file", str(tmp_path)):
+        with pytest.raises(InputError) as error:
+            predict(ConstantModel(), steady_run(), profile=path)
+        messages.add(str(error.value))
+    assert len(messages) == 1
+    result = predict(ConstantModel(), steady_run(), profile='{"level_bpm": 5, "gain": 1, "hr_mean": 150}')
+    assert result.hr_pred[0] == 145.0
 
 
 def test_band_and_chosen_calibration_come_from_the_checkpoint_settings():

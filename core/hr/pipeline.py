@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.errors import InputError, SignalTooShortError
+from core.errors import InputError, PhysioError, SignalTooShortError
 from core.hr.features import hr_features
 from core.readers import Recording
 from core.results import progress_callback
@@ -368,28 +368,31 @@ def personalise(
 
 
 def load_profile(profile) -> dict:
-    """A runner profile from a dict or a JSON file written by `build_profile` (`python -m core profile hr ...`)."""
+    """A runner profile from a dict, its JSON text, or a JSON file written by `build_profile` (`python -m core profile
+    hr ...`). Every failure is the same sentence, so a path sent through the JSON API tells nothing about the server's
+    files."""
     import json
     from pathlib import Path
 
     from core.readers import check_file
 
+    refusal = InputError(
+        f"The runner profile needs numbers level_bpm (-80 to 80), gain ({GAIN_RANGE[0]:g} to {GAIN_RANGE[1]:g}) and "
+        "hr_mean (80 to 220); make it with 'python -m core profile hr RUN...'."
+    )
     if isinstance(profile, (str, Path)):
-        path = check_file(profile, max_bytes=MAX_PROFILE_BYTES)
         try:
-            profile = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise InputError(
-                f"File {path.name!r} is not a runner profile JSON; make one with 'python -m core profile hr RUN...'."
-            ) from None
+            text = str(profile) if str(profile).lstrip().startswith("{") else None
+            if text is None:
+                text = check_file(profile, max_bytes=MAX_PROFILE_BYTES).read_text(encoding="utf-8")
+            profile = json.loads(text)
+        except (PhysioError, OSError, UnicodeDecodeError, ValueError, RecursionError):
+            raise refusal from None
     values = [profile.get(key) if isinstance(profile, dict) else None for key in ("level_bpm", "gain", "hr_mean")]
     if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in values) or not (
         -80 <= values[0] <= 80 and GAIN_RANGE[0] <= values[1] <= GAIN_RANGE[1] and 80 <= values[2] <= 220
     ):
-        raise InputError(
-            f"The runner profile needs numbers level_bpm (-80 to 80), gain ({GAIN_RANGE[0]:g} to {GAIN_RANGE[1]:g}) "
-            "and hr_mean (80 to 220); make it with 'python -m core profile hr RUN...'."
-        )
+        raise refusal
     return {"level_bpm": float(values[0]), "gain": float(values[1]), "hr_mean": float(values[2])}
 
 
