@@ -269,12 +269,6 @@ def _plot_beat_rows(result: ECGResult) -> go.Figure:
     return fig
 
 
-def summary_markdown(result: ECGResult) -> str:
-    """The result's summary as Markdown: the beat count line in bold, the lead, rhythm and scoring lines below."""
-    first, *rest = result.summary().split("\n")
-    return "\n\n".join([f"**{first}**", *rest])
-
-
 def beats_frame(result: ECGResult) -> pd.DataFrame:
     """One row per beat: time, class, class name, confidence, and the reference class when the result is scored."""
     times = np.full(len(result.probabilities), np.nan) if result.times_s is None else result.times_s

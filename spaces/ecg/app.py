@@ -4,7 +4,7 @@ EDF file, an Apple Watch ECG export or Kaggle-style beat rows; every beat is fou
 import gradio as gr
 
 from core import get_task
-from core.ecg.render import beats_frame, counts_frame, plot_result, rhythm_frame, scoring_frame, summary_markdown
+from core.ecg.render import beats_frame, counts_frame, plot_result, rhythm_frame, scoring_frame
 from core.errors import PhysioError
 from core.space import (
     LAUNCH_OPTIONS,
@@ -43,7 +43,7 @@ def classify(files, fs, lead=AUTOMATIC, progress=gr.Progress()):
     files = downloads(result, table, main, figure)
     return (
         figure,
-        summary_markdown(result),
+        f"**{result.summary()}**",
         counts_frame(result),
         table,
         files,
@@ -95,7 +95,7 @@ def build() -> None:
             button = gr.Button("Find and classify beats", variant="primary")
             examples = examples_of(TASK, [files], EXAMPLES, label="Real MIT-BIH excerpts")
         with gr.Column(scale=2):
-            summary = gr.Markdown()
+            summary = gr.Markdown(line_breaks=True)  # the summary's lines: beats, rhythm, scoring
             plot = gr.Plot(label="Beats by class")
             counts = gr.Dataframe(label="Beats per class", interactive=False)
             rhythm = gr.Dataframe(label="Ectopic runs, bigeminy and trigeminy", interactive=False, max_height=240)
