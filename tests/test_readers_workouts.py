@@ -8,7 +8,7 @@ import pytest
 from core.errors import InputError, NoMotionDataError, TimestampOrderError, UnsupportedFormatError
 from core.readers.workouts import haversine_m, read_workout, speed_from_gps, workout_recording
 from tests.conftest import FIXTURES
-from training.hr_examples import write_gpx, write_tcx
+from training.hr_examples import write_fit, write_gpx, write_tcx
 
 FIRST_POINT = {"altitude_m": 4.8, "heart_rate": 112.0, "latitude": 46.158643, "longitude": -1.1469579}
 
@@ -220,3 +220,76 @@ def test_fit_messages_of_every_kind_are_bounded(monkeypatch):
     monkeypatch.setattr(workouts, "MAX_FIT_MESSAGES", 20)
     with pytest.raises(InputError, match=r"^File 'hr_run.fit' has over 20 FIT messages, the limit of one request"):
         read_workout(FIXTURES / "hr_run.fit")
+
+
+MUTANT_TOKENS = ("NaN", "-1e309", "", "<", "&amp;", "&x;", "2020-13-45T00:00:00Z", "1e400", "<trkpt>", "</trkseg>")
+
+
+@pytest.mark.parametrize("suffix", ["gpx", "tcx"])
+def test_mutated_valid_files_give_a_recording_or_one_sentence(tmp_path_factory, suffix):
+    """Structure-aware fuzzing: a valid file from the project's writers, then slices deleted or repeated and values
+    replaced; every outcome is a Recording or a PhysioError (one sentence), never another exception."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from core.errors import PhysioError
+
+    folder = tmp_path_factory.mktemp(f"mutants_{suffix}")
+    time_s = 1_600_000_000 + np.arange(120.0) * 5
+    latitude, longitude = 46.0 + np.arange(120) * 1e-4, np.full(120, 7.0)
+    hr, altitude = np.full(120, 140.0), np.linspace(400, 420, 120)
+    if suffix == "gpx":
+        source = write_gpx(folder / "base.gpx", time_s, latitude, longitude, altitude, hr).read_text()
+    else:
+        source = write_tcx(folder / "base.tcx", time_s, latitude, longitude, altitude, hr).read_text()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        cuts=st.lists(
+            st.tuples(
+                st.integers(0, len(source)),
+                st.integers(0, 400),
+                st.sampled_from(["delete", "repeat", "replace"]),
+                st.sampled_from(MUTANT_TOKENS),
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    def check(cuts):
+        text = source
+        for start, length, action, token in cuts:
+            piece = text[start : start + length]
+            replacement = {"delete": "", "repeat": piece * 3, "replace": token}[action]
+            text = text[:start] + replacement + text[start + length :]
+        path = folder / f"mutant.{suffix}"
+        path.write_text(text)
+        try:
+            assert len(read_workout(path).time) >= 1
+        except PhysioError as exc:
+            assert str(exc).count(". ") <= 1 and str(exc).endswith(".")
+
+    check()
+
+
+def test_fit_with_device_time_stamps_reads_from_zero(tmp_path):
+    """Timestamps below 0x10000000 are FIT 'device time' (fitdecode gives plain seconds): read, not a traceback."""
+    time_s = 631_065_600 + 1000 + np.arange(100.0)  # the FIT epoch + 1000 s
+    path = write_fit(
+        tmp_path / "device.fit",
+        time_s,
+        np.full(100, 46.0),
+        7 + np.arange(100) * 1e-4,
+        np.full(100, 400.0),
+        np.full(100, 140.0),
+        np.full(100, 10.0),
+    )
+    recording = read_workout(path)
+    assert recording.time[:3].tolist() == [0.0, 1.0, 2.0] and recording.channel("heart_rate")[5] == 140.0
+
+
+def test_fit_array_fields_give_their_first_finite_number():
+    from core.readers.workouts import fit_number
+
+    assert fit_number((None, 151, 152)) == 151.0 and fit_number([]) != fit_number([])  # NaN
+    assert fit_number("fast") != fit_number("fast") and fit_number(7) == 7.0

@@ -155,7 +155,19 @@ def _float(text) -> float:
 
 
 def _timestamp(value) -> float:
-    return value.timestamp() if value is not None else np.nan
+    """Seconds of a datetime; a number is FIT "device time" (seconds since the device powered on, below
+    0x10000000), which only the differences matter for."""
+    if value is None:
+        return np.nan
+    return float(value) if isinstance(value, (int, float)) else value.timestamp()
+
+
+def fit_number(value) -> float:
+    """A FIT field as one number: an array field (heart rate in some files) gives its first finite element; anything
+    that is not a number gives NaN."""
+    if isinstance(value, (list, tuple)):
+        return next((v for v in map(fit_number, value) if np.isfinite(v)), np.nan)
+    return _float(value)
 
 
 MAX_XML_ELEMENTS = 2_000_000
@@ -380,7 +392,7 @@ def read_fit(path: str | Path) -> Recording:
                     )
 
                 def value(*names):
-                    return next((float(fields[name]) for name in names if name in fields), np.nan)
+                    return next((fit_number(fields[name]) for name in names if name in fields), np.nan)
 
                 rows.append(
                     (
