@@ -59,8 +59,8 @@ class TrainConfig:
     experiment: str = ""
     """Experiment name of the run (empty: the variant, else 'default')."""
     tracking_uri: str = ""
-    """Root of the local run folders (empty: runs/), or the MLflow tracking URI (empty: the SQLite store
-    runs/mlflow.db)."""
+    """Root of the run folders (empty: runs/); with the mlflow tracker, the MLflow tracking URI instead (empty: the
+    SQLite store runs/mlflow.db, run folders in runs/)."""
     resume: str = ""
     """Run folder of an interrupted run to continue from its last epoch with its recorded configuration
     (runs/<task>/<experiment>/<run>)."""

@@ -138,7 +138,7 @@ class Run:
     def __init__(self, task: str, values: dict, *, resume: str = "") -> None:
         self.resuming = bool(resume)
         experiment = values.get("experiment") or values.get("variant") or "default"
-        local_root = values.get("tracking_uri") if values.get("tracker", "local") == "local" else ""
+        local_root = values.get("tracking_uri") if values.get("tracker") != "mlflow" else ""
         self.folder: Path | None = None
         if self.resuming:
             self.folder = Path(resume)
@@ -155,7 +155,7 @@ class Run:
                 task=task,
                 experiment=experiment,
                 resuming=self.resuming,
-                tracking_uri=values.get("tracking_uri", "") if kind is not LocalTracker else "",
+                tracking_uri=values.get("tracking_uri", "") if kind is MLflowTracker else "",
             )
             self.tracker.log_params(values)
             print(f"run folder: {self.folder}")
