@@ -39,6 +39,9 @@ def test_uploaded_annotation_file_is_attached_whatever_its_extension(tmp_path):
     assert rec.annotations["file"] == "mitdb100_10s.qrs" and beside.annotations["file"] == "mitdb100_10s.atr"
     np.testing.assert_array_equal(rec.annotations["sample"], beside.annotations["sample"])
     assert rec.annotations["symbol"].tolist().count("A") == 1 and len(rec.annotations["sample"]) == 14
+    wfdb.wrann("mitdb100_10s", "qrs", np.array([500]), np.array(["N"]), write_dir=str(tmp_path))
+    both = (folder / "mitdb100_10s.dat", tmp_path / "mitdb100_10s.qrs", FIXTURES / "mitdb100_10s.atr")
+    assert read_wfdb(folder / "mitdb100_10s.hea", extra_files=both).annotations["file"] == "mitdb100_10s.atr"
 
 
 def test_annotation_file_of_another_record_is_refused_naming_both(tmp_path):

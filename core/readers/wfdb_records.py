@@ -138,14 +138,16 @@ def _check_size(lines: list[str], signal_lines: list[int], name: str, data_bytes
 
 
 def _annotation_files(extra_files: tuple[Path, ...], data_files: set[Path]) -> list[Path]:
-    """Uploaded companions that are neither data files nor headers: WFDB annotation files (`.atr`, `.qrs`, ...)."""
-    return [
+    """Uploaded companions that are neither data files nor headers: WFDB annotation files, the reference `.atr` first
+    (before a detector's `.qrs` and the like)."""
+    found = [
         path
         for path in extra_files
         if path not in data_files
         and re.fullmatch(r"\.[A-Za-z0-9_]{1,8}", path.suffix)
         and path.suffix.lower() not in (".hea", ".dat", ".xz", ".csv", ".txt")
     ]
+    return sorted(found, key=lambda path: path.suffix.lower() != ".atr")
 
 
 def _read_annotations(path: Path, workdir: Path, record_name: str, fs: float, n_frames: int) -> dict:
