@@ -116,6 +116,10 @@ def build() -> None:
                 earlier = gr.File(
                     label="Earlier runs with heart rate", file_count="multiple", file_types=list(WORKOUT_SUFFIXES)
                 )
+                gr.Markdown(
+                    "The same from the command line: `python -m core profile hr run1.gpx run2.fit > profile.json`, "
+                    "then `python -m core predict hr run.gpx --option profile=profile.json`."
+                )
                 fit_button = gr.Button("Fit my profile")
                 profile_summary = gr.Markdown()
                 profile_download = gr.File(label="Your profile (keep it for next time)", interactive=False)
