@@ -39,7 +39,8 @@ def read_edf(path: str | Path) -> Recording:
     if n * len(signals) > MAX_VALUES:
         raise FileTooLargeError(
             f"File {path.name!r} holds {n * len(signals):,} samples x signals at {top:g} Hz, over the {MAX_VALUES:,} "
-            "limit of one request; upload a shorter part of the recording."
+            "limit of one request (slower signals count at that rate); upload a shorter part, or an EDF of only the "
+            "signals you need."
         )
     columns, units = [], []
     try:
