@@ -26,12 +26,24 @@ def _format(name: str, value: float) -> str:
     return f"{name.replace('_', ' ')} {value:.2%}" if value <= 1 else f"{name} {value:.3f}"
 
 
+def _figures(block: dict) -> str:
+    """The shown metrics of a test block, then S and V sensitivity / positive predictivity where it has them."""
+    figures = [_format(name, value) for name, value in shown_metrics(block).items()]
+    per_class = block.get("per_class", {})
+    if "j_index" in block and {"S", "V"} <= per_class.keys():
+        figures += [
+            f"{c} Se/+P {per_class[c]['recall']:.1%}/{per_class[c]['precision']:.1%}".replace("%/", "/") for c in "SV"
+        ]
+    return ", ".join(figures)
+
+
 def table() -> str:
     rows = ["| checkpoint | test figures | protocol |", "|---|---|---|"]
     for path in sorted(CHECKPOINTS.glob("*/metrics.json")):
         metrics = json.loads(path.read_text())
-        test = metrics.get("test", {})
-        figures = ", ".join(_format(name, value) for name, value in shown_metrics(test).items())
+        figures = _figures(metrics.get("test", {}))
+        if "test_end_to_end" in metrics:
+            figures += f"; end to end at detected beats: {_figures(metrics['test_end_to_end'])}"
         protocol = FIRST_SENTENCE_END.split(metrics.get("protocol_text", "").replace("|", "/"))[0].rstrip(".")
         rows.append(f"| `{path.parent.name}` | {figures} | {protocol} |")
     return "\n".join(rows)

@@ -2,8 +2,8 @@
 
 Both members live in one torch module, so the checkpoint is the project's usual safetensors + ONNX pair: the trees of
 a scikit-learn `HistGradientBoostingClassifier` are stored as node tables, walked with gathers in torch (one step per
-tree level) and exported as ONNX's own `TreeEnsembleRegressor` (onnxruntime's native trees, about 50 times faster
-than the gathers); the MLP reads the features through a per-feature quantile map to normal scores.
+tree level) and exported as ONNX's own `TreeEnsembleRegressor` (onnxruntime's native trees, much faster than
+the gathers); the MLP reads the features through a per-feature quantile map to normal scores.
 """
 
 from __future__ import annotations

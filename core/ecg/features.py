@@ -10,7 +10,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy.signal import butter, resample_poly, sosfiltfilt
 
 FEATURE_FS = 360.0
 PRE_S, POST_S = 0.25, 0.40
@@ -29,7 +28,6 @@ BAND_HZ = (0.5, 40.0)
 EPS = 1e-6
 
 _PRE, _POST = round(PRE_S * FEATURE_FS), round(POST_S * FEATURE_FS)
-_SOS = butter(2, BAND_HZ, btype="band", fs=FEATURE_FS, output="sos")
 
 RR_NAMES = (
     "pre_rr_s",
@@ -98,11 +96,14 @@ def _samples(seconds: float) -> int:
 
 def ecg_feature_lead(ecg: np.ndarray, fs: float) -> np.ndarray:
     """The lead at `FEATURE_FS`, band-passed 0.5-40 Hz (`ecg` in any unit, sampled at `fs` Hz)."""
+    from scipy.signal import butter, resample_poly, sosfiltfilt  # imported on first use: the Spaces start faster
+
     ecg = np.asarray(ecg, dtype=np.float64)
     if fs != FEATURE_FS:
         ratio = Fraction(FEATURE_FS / fs).limit_denominator(1000)
         ecg = resample_poly(ecg, ratio.numerator, ratio.denominator)
-    return sosfiltfilt(_SOS, ecg) if len(ecg) > 15 else ecg - ecg.mean()
+    band = butter(2, BAND_HZ, btype="band", fs=FEATURE_FS, output="sos")
+    return sosfiltfilt(band, ecg) if len(ecg) > 15 else ecg - ecg.mean()
 
 
 def _realign(lead: np.ndarray, peaks: np.ndarray) -> np.ndarray:

@@ -7,10 +7,9 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import median_filter
-from scipy.signal import butter, sosfiltfilt
 
 from core.ecg.beats import AAMI_CLASSES, ecg_cut, ecg_peaks, rr_features
+from core.ecg.features import ecg_beat_features
 from core.ecg.rhythm import Rhythm, ecg_rhythm
 from core.ecg.scoring import BeatScoring, ecg_score, reference_beats
 from core.errors import FileTooLargeError, InputError, NoBeatsFoundError, SignalTooShortError
@@ -83,6 +82,11 @@ def read_ecg(path: str | Path, *, fs: float | None = None, extra_files: tuple = 
     return read_signal(path, fs=fs, extra_files=extra_files)
 
 
+def choose_variant(data, **options) -> str:
+    """Lone pre-cut beat rows go to the intra-patient benchmark model (the default needs the whole recording)."""
+    return "intra" if isinstance(data, BeatRows) else "inter"
+
+
 def choose_lead(recording: Recording, lead: str | None = None) -> tuple[np.ndarray, str, str]:
     """The lead to classify, upright, with its name and why it was chosen: the named lead (any case), else the first
     of PREFERRED_LEADS present (the model's training lead is MLII), else the lead with the tallest upright QRS
@@ -131,6 +135,8 @@ def choose_lead(recording: Recording, lead: str | None = None) -> tuple[np.ndarr
 def qrs_prominence(ecg: np.ndarray, fs: float, *, seconds: float = 60.0) -> float:
     """How much QRS complexes stand out in a lead's first `seconds`: the 99th percentile of the 5-20 Hz band's
     magnitude over its median (about 4 for noise, 10-60 for an ECG lead)."""
+    from scipy.signal import butter, sosfiltfilt  # imported on first use: the Spaces start faster
+
     segment = np.asarray(ecg[: int(seconds * fs)], dtype=float)
     if len(segment) < 2 * fs or not np.isfinite(segment).all():
         return 0.0
@@ -142,6 +148,8 @@ def qrs_prominence(ecg: np.ndarray, fs: float, *, seconds: float = 60.0) -> floa
 def qrs_upright_share(ecg: np.ndarray, fs: float, *, seconds: float = 60.0) -> float:
     """The share of QRS complexes in a lead's first `seconds` whose largest deflection is positive (MLII: nearly all;
     V1 or an inverted lead: few); 1 when no beat can be found there (nothing to turn)."""
+    from scipy.ndimage import median_filter  # imported on first use: the Spaces start faster
+
     segment = np.asarray(ecg[: int(seconds * fs)], dtype=float)
     try:
         peaks = ecg_peaks(segment, fs)
@@ -172,12 +180,18 @@ def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name
         raise NoBeatsFoundError("Fewer than two beats were found; upload a strip with at least two heartbeats.")
     report(0.4, desc=f"Cutting {len(peaks)} beats")
     beats, context = ecg_cut(ecg, fs, peaks, context_samples=model.context_samples)
-    rr = rr_features(peaks, fs)
-    chunks = [slice(start, start + 4096) for start in range(0, len(beats), 4096)]
-    probabilities = []
-    for i, chunk in enumerate(chunks):
-        report(0.5 + 0.5 * i / len(chunks), desc=f"Classifying beats {chunk.start + 1}-{min(chunk.stop, len(beats))}")
-        probabilities.append(model.predict_beats(beats[chunk], rr[chunk], None if context is None else context[chunk]))
+    if model.feature_names:  # the new-patient model: each beat against the record's own rhythm and dominant beat
+        report(0.5, desc=f"Classifying {len(peaks)} beats against this record's rhythm and dominant beat")
+        probabilities = [model.predict_features(ecg_beat_features(ecg, fs, peaks))]
+    else:
+        rr = rr_features(peaks, fs)
+        chunks = [slice(start, start + 4096) for start in range(0, len(beats), 4096)]
+        probabilities = []
+        for i, chunk in enumerate(chunks):
+            done = f"{chunk.start + 1}-{min(chunk.stop, len(beats))}"
+            report(0.5 + 0.5 * i / len(chunks), desc=f"Classifying beats {done}")
+            context_chunk = None if context is None else context[chunk]
+            probabilities.append(model.predict_beats(beats[chunk], rr[chunk], context_chunk))
     return ECGResult(
         fs=fs,
         times_s=peaks / fs,

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from wfdb.processing import compare_annotations
 
-from core.ecg.beats import AAMI_CLASSES, AAMI_MAP
+from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, match_beats
 
 TOLERANCE_S = 0.15
 """A detected beat matches a reference beat at most this far away (the usual MIT-BIH protocol)."""
@@ -142,15 +141,7 @@ def ecg_score(
     """Match detected beats (s) to reference beats (s) one to one within `TOLERANCE_S` (wfdb's annotation
     comparison, on a 1 ms clock) and keep both label sequences for the figures."""
     reference_s, detected_s = np.asarray(reference_s, dtype=float), np.asarray(detected_s, dtype=float)
-    if len(reference_s) and len(detected_s):
-        comparison = compare_annotations(
-            np.round(reference_s * 1000).astype(np.int64),
-            np.round(detected_s * 1000).astype(np.int64),
-            int(TOLERANCE_S * 1000) + 1,  # wfdb matches beats strictly closer than its window
-        )
-        matched = np.asarray(comparison.matching_sample_nums, dtype=np.int64)
-    else:
-        matched = np.full(len(reference_s), -1, dtype=np.int64)
+    matched = match_beats(np.round(reference_s * 1000), np.round(detected_s * 1000), 1000.0, tolerance_s=TOLERANCE_S)
     return BeatScoring(
         reference_s=reference_s,
         reference=np.asarray(reference, dtype=object),

@@ -1,7 +1,7 @@
 """The ECG arrhythmia task entry of the registry."""
 
 from core.ecg.beats import AAMI_CLASSES, BEAT_FS, BEAT_LENGTH
-from core.ecg.pipeline import predict, read_ecg
+from core.ecg.pipeline import choose_variant, predict, read_ecg
 from core.ecg.predictor import ECGPredictor
 from core.signals import ECG_FS_RANGE
 from core.tasks import CHECKPOINTS, ROOT, Endpoint, HubRepos, Published, Task
@@ -16,13 +16,14 @@ TASK = Task(
     labels=AAMI_CLASSES,
     fs=BEAT_FS,
     window=BEAT_LENGTH,
-    model_class="core.ecg.model:ECGClassifier",
+    model_class={"inter": "core.ecg.feature_model:ECGFeatureClassifier", "intra": "core.ecg.model:ECGClassifier"},
     predictor=ECGPredictor,
     read=read_ecg,
     predict=predict,
-    checkpoints={"intra": CHECKPOINTS / "ecg-intra", "inter": CHECKPOINTS / "ecg-inter"},
+    checkpoints={"inter": CHECKPOINTS / "ecg-inter", "intra": CHECKPOINTS / "ecg-intra"},
+    choose_variant=choose_variant,
     hub=HubRepos(
-        models={"intra": "physiospaces/ecg-arrhythmia-intra", "inter": "physiospaces/ecg-arrhythmia-inter"},
+        models={"inter": "physiospaces/ecg-arrhythmia-inter", "intra": "physiospaces/ecg-arrhythmia-intra"},
         dataset="physiospaces/mitbih-beats",
         space="physiospaces/ecg-arrhythmia",
     ),
@@ -46,7 +47,10 @@ TASK = Task(
             "best published on the Kaggle MIT-BIH heartbeat split (as cited in PhysioSpaces issue 2)",
         ),
         Published("intra", "accuracy", 0.977, "seed GRU notebook (issue 2)"),
-        Published("inter", "accuracy", 0.945, "hand-crafted feature SVM ensembles, de Chazal DS1/DS2 (issue 2)"),
+        Published("inter", "accuracy", 0.945, "Mondejar-Guerra et al. 2019, SVM ensembles on DS1/DS2"),
+        Published("inter", "accuracy", 0.93, "Llamedo & Martinez 2011, DS1/DS2"),
+        Published("inter", "j_index", 2.73, "de Chazal et al. 2004, DS1/DS2 (S 76/38, V 77/82 Se/+P %)"),
+        Published("inter", "j_index", 2.84, "Llamedo & Martinez 2011, DS1/DS2 (S 77/39, V 81/87 Se/+P %)"),
     ),
     license="odc-by",
     citation="Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng Med Biol 20(3):45-50 (2001). "
