@@ -128,10 +128,11 @@ def main() -> None:
         "  float32 model.onnx: "
         + ", ".join(f"{rate:,.0f} at batch {batch}" for batch, rate in zip(BATCHES, float32.values()))
     )
+    cut = "features" if "features_s" in record else "segment"
     print(
         f"Record {header.stem} ({record['duration_s'] / 60:.1f} min, {record['beats']} beats) end to end: "
         f"{record['total_s']:.2f} s (read {record['read_s']:.2f}, detect {record['detect_s']:.2f}, "
-        f"segment {record['segment_s']:.2f}, classify {record['classify_s']:.2f})"
+        f"{cut} {record[cut + '_s']:.2f}, classify {record['classify_s']:.2f})"
     )
 
 
