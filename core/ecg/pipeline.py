@@ -162,10 +162,8 @@ def qrs_upright_share(ecg: np.ndarray, fs: float, *, seconds: float = 60.0) -> f
     return float(np.mean(extremes > 0))
 
 
-def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name: str = "") -> ECGResult:
-    """Detect R-peaks, cut beats with RR features (and pre-R context for a model that takes it) and classify them;
-    `progress(fraction, desc=...)` is optional."""
-    report = progress_callback(progress)
+def check_lead(ecg: np.ndarray, fs: float) -> float:
+    """`fs` checked, and one sentence for a lead over `MAX_SAMPLES` or with NaN or infinite values."""
     fs = check_fs(fs, ECG_FS_RANGE, "ECG")
     if len(ecg) > MAX_SAMPLES:
         raise FileTooLargeError(
@@ -174,6 +172,14 @@ def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name
         )
     if not np.isfinite(ecg).all():
         raise InputError("The ECG contains NaN or infinite values; fill or cut those parts first.")
+    return fs
+
+
+def classify_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name: str = "") -> ECGResult:
+    """Detect R-peaks, cut beats with RR features (and pre-R context for a model that takes it) and classify them;
+    `progress(fraction, desc=...)` is optional."""
+    report = progress_callback(progress)
+    fs = check_lead(ecg, fs)
     report(0.1, desc="Detecting R-peaks")
     peaks = ecg_peaks(ecg, fs)
     if len(peaks) < 2:
