@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from core.respiration.render import MAX_TRACE_POINTS, breaths_frame, events_frame, events_markdown, plot_waveform
+from core.respiration.render import MAX_TRACE_POINTS, breaths_frame, plot_waveform
 from core.respiration.waveform import predict_waveform
 from tests.test_respiration_events import FS, breathing, model
 
@@ -24,5 +24,3 @@ def test_waveform_figure_marks_events_and_breaks_the_rate_line():
     table = breaths_frame(result)
     assert list(table.loc[table["after"] != "", "after"]) == ["pause", "gap"]
     assert table.loc[table["after"] != "", "rate_per_min"].isna().all()
-    assert list(events_frame(result)["kind"]) == ["pause", "gap"]
-    assert events_markdown(result).startswith("- **pause** ")

@@ -75,8 +75,7 @@ def read_table(path: str | Path, *, max_rows: int | None = None) -> pd.DataFrame
         raise InputError(f"File {path.name!r} has a header but no rows; upload a file with samples in it.")
     if len(frame) > max_rows:
         raise FileTooLargeError(
-            f"File {path.name!r} has over {max_rows:,} rows of {dialect.columns} columns, the limit of one request; "
-            "upload a shorter excerpt."
+            f"File {path.name!r} has over {max_rows:,} rows, the limit of one request; upload a shorter excerpt."
         )
     if dialect.header:
         frame.columns = [str(column).strip() for column in frame.columns]

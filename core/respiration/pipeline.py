@@ -75,8 +75,8 @@ def lead_samples(recording: Recording, index: int) -> tuple[np.ndarray, float]:
     """One lead at its own rate: a lead a multi-rate reader put on a faster clock (`meta["lead_fs"]`, EDF or WFDB)
     gets its own samples back when the clocks are whole multiples, else stays on the recording's clock."""
     own = recording.meta.get("lead_fs", {}).get(recording.channels[index], recording.fs)
-    step = recording.fs / own
-    if own < recording.fs and abs(step - round(step)) < 1e-9:
+    if 0 < own < recording.fs and abs(recording.fs / own - round(recording.fs / own)) < 1e-9:
+        step = recording.fs / own
         return recording.signal[:: int(round(step)), index], float(own)
     return recording.signal[:, index], recording.fs
 
@@ -151,7 +151,7 @@ def predict(
     if mode == "rr":
         if vae is not None and getattr(vae, "purpose", None) != COMPANION_PURPOSE:
             raise InputError("The vae= companion of the 'rr' mode is the 'apnea-vae' variant; load that variant.")
-        if isinstance(data, Recording):
+        if isinstance(data, Recording) and data.fs > 0:  # a bad rate is named by the ECG checks
             check_night(data.duration_s)
         beats = data if isinstance(data, BeatSeries) else ecg_beats(data, _channel(data, ECG_CHANNELS))
         return predict_apnea(model, beats, vae=vae, progress=progress)

@@ -163,22 +163,6 @@ def plot_series(result: SeriesResult) -> go.Figure:
     return fig
 
 
-def events_frame(result: WaveformResult) -> pd.DataFrame:
-    """One row per event of a breathing waveform (pauses, shallow stretches, rate changes, gaps)."""
-    columns = ["kind", "start_s", "end_s", "duration_s", "severity", "detail"]
-    return pd.DataFrame([event.to_json() for event in result.events], columns=columns)
-
-
-def events_markdown(result: WaveformResult) -> str:
-    """The events of a breathing waveform as a Markdown list (or a line saying there are none)."""
-    if not result.events:
-        return "No pauses, shallow stretches, rate changes or gaps."
-    return "\n".join(
-        f"- **{e.kind}** {e.start_s:.0f}-{e.end_s:.0f} s ({e.end_s - e.start_s:.0f} s, {e.severity}): {e.detail}"
-        for e in result.events
-    )
-
-
 def breaths_frame(result: WaveformResult) -> pd.DataFrame:
     """One row per breath: time, the interval and rate from the previous breath, and what lies between them when it is
     not breathing ("pause", or "gap" of invalid samples; no rate then)."""

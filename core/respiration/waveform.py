@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.errors import SignalTooShortError
-from core.respiration.breaths import MIN_DURATION_S, PAUSE_S, check_resp, rsp_clean, rsp_peaks
+from core.errors import InputError, SignalTooShortError
+from core.respiration.breaths import MIN_DURATION_S, PAUSE_S, RESP_FS_RANGE, check_resp, rsp_clean, rsp_peaks
 from core.respiration.events import (
     EVENT_SCORE_THRESHOLD,
     BreathingEvent,
@@ -23,7 +23,7 @@ from core.respiration.events import (
 from core.respiration.scoring import flag_intervals, smooth_scores
 from core.respiration.series import standardise_by_reference
 from core.results import progress_callback
-from core.signals import signal_resample
+from core.signals import check_fs, signal_resample
 
 WAVE_FS = 4.0
 """Rate of both anomaly scores (the VAE-LSTM sees the cleaned waveform at this rate; breathing ends at 1 Hz)."""
@@ -149,9 +149,9 @@ def predict_waveform(model, resp: np.ndarray, fs: float, *, channel: str = "RESP
     """Breaths, rate, events and anomaly scores of a breathing waveform sampled at `fs` Hz (NaN where invalid);
     model: the "waveform" VAE-LSTM."""
     report = progress_callback(progress)
-    resp = np.asarray(resp, dtype=float)
+    resp, fs = np.asarray(resp, dtype=float), check_fs(fs, RESP_FS_RANGE, "respiration waveform")
     if resp.ndim == 1 and len(resp) > MAX_WAVEFORM_S * fs:
-        raise SignalTooShortError(
+        raise InputError(
             f"The respiration waveform is {len(resp) / fs / 3600:.1f} h long, over the {MAX_WAVEFORM_S / 3600:g} h "
             "limit of one request; upload a shorter excerpt."
         )

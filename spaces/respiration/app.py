@@ -6,7 +6,6 @@ import gradio as gr
 from core import get_task
 from core.respiration.render import (
     breaths_frame,
-    events_markdown,
     flagged_frame,
     minutes_frame,
     plot_apnea,
@@ -50,8 +49,7 @@ def analyse_waveform(files, fs, progress=gr.Progress()):
     """Breaths, rate, pauses and anomaly score of an uploaded breathing waveform."""
     progress(0.02, desc="Reading the file")
     result = TASK.run(_read(files, fs), MODELS.__getitem__, mode="waveform", progress=progress)
-    figure, summary, table, downloads = _shown(result, plot_waveform(result), breaths_frame(result), files)
-    return figure, f"{summary}\n\n{events_markdown(result)}", table, downloads
+    return _shown(result, plot_waveform(result), breaths_frame(result), files)
 
 
 @guard
