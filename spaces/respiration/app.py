@@ -146,7 +146,7 @@ def build() -> None:
         run_on(
             rr_button, analyse_rr, [rr_files, rr_fs], rr_outputs, api_name="rr", examples=rr_examples, files=rr_files
         )
-    with gr.Tab("Any time series (not breathing)"):
+    with gr.Tab("Any series (not breathing)"):
         gr.Markdown(
             "Anomalies in any monitored quantity (server latency, temperature, taxi demand: the NAB corpus), not "
             "breathing. Upload a `timestamp,value` **CSV** (the NAB format). The first 15 % of the series is taken as "
