@@ -1,4 +1,5 @@
-"""What the HAR Space shows: activity spans on the timeline, shares and tables, and the figures' panels."""
+"""What the HAR Space shows: activity spans on the timeline, shares, window and bout tables, and the interactive
+figures' panels, steps and thinning."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import numpy as np
 
 from core.har.data import ACTIVITIES
 from core.har.pipeline import HARResult
-from core.har.render import activity_spans, plot_result, shares_frame, windows_frame
+from core.har.render import MAX_TRACE_POINTS, activity_spans, bouts_frame, plot_result, shares_frame, windows_frame
+from core.har.steps import Bout
 
 
-def result_of(labels: list[int], *, acc: bool = True) -> HARResult:
+def result_of(labels: list[int], *, acc: bool = True, bouts: tuple[Bout, ...] | None = None) -> HARResult:
     probabilities = np.full((len(labels), 6), 0.02)
     probabilities[np.arange(len(labels)), labels] = 0.9
     n = 64 * (len(labels) + 1)
@@ -19,6 +21,7 @@ def result_of(labels: list[int], *, acc: bool = True) -> HARResult:
         variant="full",
         acc=np.zeros((n, 3)) if acc else None,
         gyro=np.zeros((n, 3)) if acc else None,
+        bouts=bouts,
     )
 
 
@@ -38,7 +41,33 @@ def test_shares_and_tables():
     assert list(table.columns[-6:]) == [label.lower() for label in ACTIVITIES]
 
 
-def test_figures_have_signal_and_probability_panels():
-    assert len(plot_result(result_of([0, 1, 2])).axes) == 3  # acceleration, rotation rate, probabilities
+def test_figures_have_signal_and_probability_panels_with_each_bouts_steps():
+    bouts = (Bout(0.0, 6.4, 11, 110.0), Bout(8.0, 9.0, 2, None))
+    figure = plot_result(result_of([0, 0, 0, 0, 3, 3, 0], bouts=bouts))
+    axes = {trace.yaxis for trace in figure.data}
+    assert axes == {"y", "y2", "y3"}  # acceleration, rotation rate, probabilities
+    assert [t.name for t in figure.data if t.yaxis == "y3"] == [label.lower().replace("_", " ") for label in ACTIVITIES]
+    assert [a.text for a in figure.layout.annotations] == ["11 steps, 110/min", "2 steps"]
+    assert len(figure.layout.shapes) == 6  # walking, sitting, walking spans behind each of the two signal panels
     windows_only = plot_result(result_of([0, 1, 2], acc=False))
-    assert "3 windows" in windows_only.axes[0].get_title()
+    assert "3 windows" in windows_only.layout.title.text
+
+
+def test_long_signals_are_thinned_per_trace():
+    labels = [0] * 2000  # about 43 min at 50 Hz
+    figure = plot_result(result_of(labels))
+    signal = [t for t in figure.data if t.yaxis == "y"]
+    assert len(signal) == 3 and all(len(t.x) <= MAX_TRACE_POINTS for t in signal)
+    assert figure.data[0].x[-1] >= 64 * 2000 / 50 - 1  # still reaches the end
+
+
+def test_bout_table():
+    table = bouts_frame(result_of([0, 0], bouts=(Bout(0.0, 6.4, 11, 110.04), Bout(8.0, 9.0, 2, None))))
+    assert table.drop(columns="cadence_per_min").to_dict("list") == {
+        "bout": [1, 2],
+        "start_s": [0.0, 8.0],
+        "end_s": [6.4, 9.0],
+        "duration_s": [6.4, 1.0],
+        "steps": [11, 2],
+    }
+    assert table["cadence_per_min"][0] == 110.0 and table["cadence_per_min"].isna()[1]  # too short for a cadence

@@ -15,13 +15,14 @@ def test_space_answers_and_reports_bad_input(space_client, tmp_path):
 
     client = space_client("har")
     example = next(path for path in TASK.examples if "acc_only" in path.name)
-    plot, summary, shares, table, files = client.predict(
+    plot, summary, shares, table, files, bouts = client.predict(
         handle_file(str(example)), "auto", "auto", None, api_name="/recognise"
     )
     assert summary.startswith("**") and "acc model" in summary
     assert sorted(row[0] for row in shares["data"]) == sorted(TASK.labels)
     assert len(table["data"]) == int(summary.strip("*").split(" windows")[0])
-    assert [Path(f).suffix for f in files][:2] == [".json", ".csv"]
+    assert [Path(f).suffix for f in files] == [".json", ".csv", ".html"]  # the interactive figure too
+    assert bouts["headers"] == ["bout", "start_s", "end_s", "duration_s", "steps", "cadence_per_min"]
     assert len(pd.read_csv(files[1])) == len(table["data"])
     for case, path, message in bad_inputs(tmp_path):
         with pytest.raises(Exception, match=message):

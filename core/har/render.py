@@ -1,11 +1,12 @@
-"""What a person sees of a HAR result: the signals under an activity timeline, per-window probabilities, the
-share of time per activity and a window table."""
+"""What a person sees of a HAR result: interactive Plotly figures of the signals under an activity timeline with
+each walking bout's steps, per-window probabilities, the share of time per activity, and window and bout tables."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from core.har.data import HAR_FS, STEP
 from core.har.pipeline import HARResult
@@ -19,7 +20,9 @@ ACTIVITY_COLOURS = {
     "STANDING": "#9467bd",
     "LAYING": "#8c564b",
 }
-MAX_PLOT_POINTS = 20_000
+AXIS_COLOURS = ("#262626", "#737373", "#b3b3b3")
+MAX_TRACE_POINTS = 4000
+"""Points per signal trace: longer recordings are thinned by a stride (the windows' labels are not)."""
 
 
 def activity_spans(result: HARResult) -> list[tuple[float, float, str]]:
@@ -36,65 +39,120 @@ def activity_spans(result: HARResult) -> list[tuple[float, float, str]]:
     return spans
 
 
-def _legend(fig: Figure, ax) -> None:
-    """One legend above the panels: the axes' lines, then one patch per activity."""
-    for label, colour in ACTIVITY_COLOURS.items():
-        ax.fill_between([], [], color=colour, alpha=0.35, label=label.lower().replace("_", " "))
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside upper center", fontsize=8, ncols=9, frameon=False)
+def _name(label: str) -> str:
+    return label.lower().replace("_", " ")
 
 
-def _plot_windows_only(result: HARResult) -> Figure:
+def _plot_windows_only(result: HARResult) -> go.Figure:
     """Pre-cut windows: a probability heat map per window, with the file's reference labels when it has them."""
-    fig = Figure(figsize=(12, 3.8), layout="constrained")
-    ax = fig.subplots()
-    image = ax.imshow(result.probabilities.T, aspect="auto", cmap="Blues", vmin=0, vmax=1, interpolation="nearest")
+    fig = go.Figure(
+        go.Heatmap(
+            z=result.probabilities.T,
+            y=[_name(label) for label in result.labels],
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            colorbar={"title": "probability"},
+        )
+    )
     title = f"Activity probability of {len(result.probabilities)} windows ({result.variant} model)"
     if result.true_labels is not None:
-        ax.scatter(
-            np.arange(len(result.true_labels)),
-            result.true_labels,
-            marker="x",
-            color="#d62728",
-            s=12,
-            label="reference label",
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(len(result.true_labels)),
+                y=[_name(result.labels[i]) for i in result.true_labels],
+                mode="markers",
+                marker={"symbol": "x", "color": "#d62728", "size": 5},
+                name="reference label",
+            )
         )
-        ax.legend(loc="upper right", fontsize=8)
         title += f"; accuracy {result.accuracy():.1%}"
-    ax.set(
-        yticks=range(len(result.labels)),
-        yticklabels=[label.lower().replace("_", " ") for label in result.labels],
-        xlabel="window",
-        title=title,
-    )
-    fig.colorbar(image, ax=ax, label="probability")
+    fig.update_layout(title=title, xaxis_title="window", height=380, margin={"t": 60, "b": 40})
     return fig
 
 
-def plot_result(result: HARResult) -> Figure:
-    """Signals with the predicted activity behind them, and the per-window probabilities below."""
+def plot_result(result: HARResult) -> go.Figure:
+    """Signals with the predicted activity behind them and each walking bout's steps and cadence, and the per-window
+    probabilities below; interactive (zoom, hover)."""
     if result.acc is None:
         return _plot_windows_only(result)
-    panels = 3 if result.gyro is not None else 2
-    fig = Figure(figsize=(12, 2.4 * panels + 0.6), layout="constrained")
-    axes = fig.subplots(panels, 1, sharex=True, height_ratios=[1.3] * (panels - 1) + [1])
-    step = max(1, len(result.acc) // MAX_PLOT_POINTS)
-    t = np.arange(0, len(result.acc), step) / HAR_FS
     signals = [("acceleration (g)", result.acc)] + (
         [("rotation rate (rad/s)", result.gyro)] if result.gyro is not None else []
     )
-    for ax, (ylabel, values) in zip(axes, signals):
-        for start, end, label in activity_spans(result):
-            ax.axvspan(start, end, color=ACTIVITY_COLOURS[label], alpha=0.25, linewidth=0)
-        for axis, colour in zip("xyz", ("0.15", "0.45", "0.7")):
-            ax.plot(t, values[::step, "xyz".index(axis)], color=colour, linewidth=0.6, label=axis)
-        ax.set_ylabel(ylabel)
-        ax.grid(alpha=0.25)
-    _legend(fig, axes[0])
-    axes[0].set_title(f"Predicted activity over {result.duration_s:.0f} s ({result.variant} model)")
+    rows = len(signals) + 1
+    fig = make_subplots(
+        rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.05, row_heights=[1.3] * len(signals) + [1.0]
+    )
+    index = np.arange(0, len(result.acc), max(1, int(np.ceil(len(result.acc) / MAX_TRACE_POINTS))))
+    t = index / HAR_FS
+    for row, (ylabel, values) in enumerate(signals, start=1):
+        for axis, colour in zip("xyz", AXIS_COLOURS):
+            fig.add_trace(
+                go.Scattergl(
+                    x=t,
+                    y=values[index, "xyz".index(axis)],
+                    mode="lines",
+                    name=axis,
+                    legendgroup=axis,
+                    showlegend=row == 1,
+                    line={"color": colour, "width": 1},
+                ),
+                row=row,
+                col=1,
+            )
+        fig.update_yaxes(title_text=ylabel, row=row, col=1)
+    for start, end, label in activity_spans(result):
+        fig.add_vrect(x0=start, x1=end, fillcolor=ACTIVITY_COLOURS[label], opacity=0.2, line_width=0, layer="below")
+    for bout in result.bouts or ():
+        cadence = "" if bout.cadence is None else f", {bout.cadence:.0f}/min"
+        fig.add_annotation(
+            x=(bout.start_s + bout.end_s) / 2,
+            y=1.0,
+            xref="x",
+            yref="y domain",
+            text=f"{bout.steps} steps{cadence}",
+            showarrow=False,
+            font={"size": 11},
+            bgcolor="rgba(255,255,255,0.7)",
+        )
     centres = result.starts_s + result.window_s / 2
-    axes[-1].stackplot(centres, result.probabilities.T, colors=list(ACTIVITY_COLOURS.values()), alpha=0.8)
-    axes[-1].set(ylabel="probability", ylim=(0, 1), xlabel="time (s)", xlim=(0, result.duration_s))
+    for i, label in enumerate(result.labels):
+        fig.add_trace(
+            go.Scatter(
+                x=centres,
+                y=result.probabilities[:, i],
+                mode="lines",
+                stackgroup="probability",
+                name=_name(label),
+                line={"color": ACTIVITY_COLOURS[label], "width": 0.5},
+            ),
+            row=rows,
+            col=1,
+        )
+    fig.update_yaxes(title_text="probability", range=[0, 1], row=rows, col=1)
+    fig.update_xaxes(title_text="time (s)", range=[0, result.duration_s], row=rows, col=1)
+    fig.update_layout(
+        title=f"Predicted activity over {result.duration_s:.0f} s ({result.variant} model)",
+        height=220 * rows + 80,
+        margin={"t": 60, "b": 40},
+        legend={"orientation": "h", "y": 1.08},
+    )
     return fig
+
+
+def bouts_frame(result: HARResult) -> pd.DataFrame:
+    """One row per walking bout: start, end, duration, steps and cadence (steps/min)."""
+    bouts = result.bouts or ()
+    return pd.DataFrame(
+        {
+            "bout": np.arange(1, len(bouts) + 1),
+            "start_s": [round(b.start_s, 2) for b in bouts],
+            "end_s": [round(b.end_s, 2) for b in bouts],
+            "duration_s": [round(b.end_s - b.start_s, 2) for b in bouts],
+            "steps": [b.steps for b in bouts],
+            "cadence_per_min": [None if b.cadence is None else round(b.cadence, 1) for b in bouts],
+        }
+    )
 
 
 def shares_frame(result: HARResult) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 import gradio as gr
 
 from core import get_task
-from core.har.render import plot_result, shares_frame, windows_frame
+from core.har.render import bouts_frame, plot_result, shares_frame, windows_frame
 from core.space import (
     LAUNCH_OPTIONS,
     QUEUE_OPTIONS,
@@ -24,7 +24,8 @@ MODELS = space_models("har")
 
 @guard
 def recognise(file, acc_unit, gyro_unit, fs, progress=gr.Progress()):
-    """Classify every window of the uploaded recording; returns plot, summary, activity shares and window table."""
+    """Classify every window of the uploaded recording; returns plot, summary, activity shares, window table,
+    downloads and the walking bouts' steps."""
     if not file:
         raise gr.Error("No file was uploaded; choose a CSV or click an example.", print_exception=False)
     progress(0.02, desc="Reading the file")
@@ -32,7 +33,14 @@ def recognise(file, acc_unit, gyro_unit, fs, progress=gr.Progress()):
     result = TASK.run(data, MODELS.__getitem__, acc_unit=acc_unit, gyro_unit=gyro_unit, progress=progress)
     figure, table = plot_result(result), windows_frame(result)
     name = getattr(file, "name", file)
-    return figure, f"**{result.summary()}**", shares_frame(result), table, downloads(result, table, name, figure)
+    return (
+        figure,
+        f"**{result.summary()}**",
+        shares_frame(result),
+        table,
+        downloads(result, table, name, figure),
+        bouts_frame(result),
+    )
 
 
 TITLE = "Human activity recognition - PhysioSpaces"
@@ -47,7 +55,9 @@ def build() -> None:
         "gyro_z`; or the **UCI HAR Dataset zip** (its test windows are classified and scored). Without a gyroscope the "
         "accelerometer-only model is used; it calibrates to the wearer: with at least 12 s of walking in the "
         "recording, every window is also read against that walking, which tells sitting from standing however the "
-        "phone sits on the waist. Trained on UCI HAR (phone at the waist); a research demo."
+        "phone sits on the waist. Every walking bout gets its steps and cadence (peaks of the acceleration, checked "
+        "against counted steps of phones in hand, pockets and bags). Activities trained on UCI HAR (phone at the "
+        "waist); a research demo."
     )
     with gr.Row():
         with gr.Column(scale=1):
@@ -70,8 +80,9 @@ def build() -> None:
             summary = gr.Markdown()
             plot = gr.Plot(label="Signals and activity timeline")
             shares = gr.Dataframe(label="Share of time per activity", interactive=False)
+            bouts = gr.Dataframe(label="Walking bouts: steps and cadence (steps/min)", interactive=False)
     table = gr.Dataframe(label="Every window", interactive=False, max_height=320)
-    outputs = [plot, summary, shares, table, download_box()]
+    outputs = [plot, summary, shares, table, download_box(), bouts]
     run_on(button, recognise, [file, acc_unit, gyro_unit, fs], outputs, api_name="recognise", examples=examples)
     json_api(TASK, MODELS)
 
