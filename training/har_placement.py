@@ -7,7 +7,12 @@ the activity and for the placement, chosen by cross-validation by person over th
                                                      # people, once on the test people
 
 The test people are fixed in core.har.recordings (UCI official test subjects; sp_sw_har s04, s08, s12, s16, s20;
-Oxford user1, user2).
+Oxford user1, user2). Measured 2026-12-05 (4 folds, 42 training people): chosen "transitions folded into still,
+per-dataset weights, placement sees how the phone is held", out of fold pocket walking vs seated 97.8%, pocket
+placement 97.1%, Oxford walking recall >= 99.3% per placement, Oxford placement 91.7%; then once on the test
+people: pocket walking vs seated 96.4% (walking 96.3%, seated 100%), pocket placement 100% of recordings, Oxford
+walking recall >= 99.3% per placement, Oxford placement 83.3% (bag/other 4 of 6), steps in the bouts found at most
+1.5% median error per placement.
 """
 
 from __future__ import annotations
@@ -213,8 +218,9 @@ def score(data: Windows, p_motion: np.ndarray, p_place: np.ndarray) -> dict:
         out["pocket_walking_vs_seated_accuracy"] = float(correct.mean())
         out["pocket_walking_recall"] = float(walking_pred[ws][truth_walk].mean())
         out["pocket_seated_recall"] = float(correct[~truth_walk].mean())
-        tr = pocket & (data.label == "TRANSITION")
-        out["pocket_transition_recall"] = float(np.mean(predicted[tr] == MOTIONS.index("TRANSITION")))
+        transition = pocket & (data.label == "TRANSITION")
+        if transition.any():
+            out["pocket_transition_recall"] = float(np.mean(predicted[transition] == MOTIONS.index("TRANSITION")))
         out["pocket_placement_rate"] = _placement_rate(data, pocket, p_motion, p_place)
     oxford = data.dataset == "oxford"
     if oxford.any():
