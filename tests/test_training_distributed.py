@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from core.tasks import ROOT
-from tests.conftest import free_port
 from training.distributed import ShardedSampler
 
 WORKER = """
@@ -50,8 +49,7 @@ def run_worker(tmp_path: Path, processes: int) -> dict:
     script, result = tmp_path / "worker.py", tmp_path / f"result{processes}.json"
     script.write_text(WORKER)
     launcher = (
-        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(processes)]
-        + ["--master-addr", "127.0.0.1", "--master-port", str(free_port())]
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(processes)]
         if processes > 1
         else [sys.executable]
     )
@@ -94,8 +92,7 @@ def test_torchrun_training_command_matches_one_process_and_only_rank_0_writes(tm
     flags += ["--tracking-uri", str(tmp_path / "runs")]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     for processes in (1, 2):
-        launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2"]
-        launcher += ["--master-addr", "127.0.0.1", "--master-port", str(free_port())]
+        launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2"]
         command = [*(launcher if processes == 2 else [sys.executable]), "-m", "training.train", "ecg", *flags]
         command += ["--out", str(tmp_path / f"out{processes}"), "--experiment", f"p{processes}"]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
