@@ -17,6 +17,7 @@ from training.har_placement import (
     predict_all,
     recording_placement,
     score,
+    unknown_threshold,
     window_labels,
 )
 
@@ -99,3 +100,18 @@ def test_a_separable_set_meets_every_target():
     # pocket walking vs seated, pocket placement, Oxford placement and walking recall of its two placements
     assert cv_key(figures) == (5, pytest.approx(0.03))  # all met; the smallest margin: pocket 100% vs 97%
     assert len(MOTIONS) == 5
+
+
+def test_unknown_placement_threshold_keeps_most_correct_recordings():
+    data = tiny_windows()
+    p_motion = np.tile([1.0, 0, 0, 0, 0], (len(data.X), 1))  # every window walks
+    p_place = np.zeros((len(data.X), len(PLACEMENTS)))
+    names = np.unique(data.recording)  # oxford-dario-3, oxford-jamie-2, sp_sw_har-s01-1, uci_har-uci01-0
+    for confidence, name in zip([0.5, 0.6, 0.7, 0.8], names):
+        mine = data.recording == name
+        placed = 0 if name == "oxford-dario-3" else data.placement[mine][0]  # the bag walk placed at the waist
+        p_place[mine, placed] = confidence
+        p_place[mine, (placed + 1) % len(PLACEMENTS)] = 1 - confidence
+    found = unknown_threshold(data, p_motion, p_place, keep=0.75)
+    assert (found["recordings"], found["wrong"], found["wrong_flagged"]) == (4, 1, 1)
+    assert found["threshold"] == pytest.approx(np.quantile([0.6, 0.7, 0.8], 0.25))

@@ -268,15 +268,36 @@ def _by_dataset(people: np.ndarray) -> list[np.ndarray]:
     return [np.array(v) for v in prefixes.values() if v]
 
 
-def cross_validate(train: Windows, candidate: dict, folds: int) -> dict:
-    """Out-of-fold figures of `candidate` over folds by person."""
+def cross_validate(train: Windows, candidate: dict, folds: int) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Out-of-fold figures of `candidate` over folds by person, and its out-of-fold motion and placement
+    probabilities."""
     p_motion = np.zeros((len(train.X), len(MOTIONS)))
     p_place = np.zeros((len(train.X), len(PLACEMENTS)))
     for held in tqdm(person_folds(train.person, folds), desc="Folds", leave=False):
         out = np.isin(train.person, held)
         models = fit_models(train.take(~out), candidate)
         p_motion[out], p_place[out] = predict_all(models, train.take(out))
-    return score(train, p_motion, p_place)
+    return score(train, p_motion, p_place), p_motion, p_place
+
+
+def unknown_threshold(data: Windows, p_motion: np.ndarray, p_place: np.ndarray, keep: float = 0.95) -> dict:
+    """The placement confidence under which a recording is called "unknown placement": the one that keeps `keep`
+    of the correctly placed recordings (out of fold), and the share of wrongly placed ones it flags."""
+    confidence, correct = [], []
+    for name in np.unique(data.recording):
+        rows = data.recording == name
+        place, conf = recording_placement(p_motion[rows], p_place[rows])
+        if place >= 0:
+            confidence.append(conf)
+            correct.append(place == data.placement[rows][0])
+    confidence, correct = np.array(confidence), np.array(correct)
+    threshold = float(np.quantile(confidence[correct], 1 - keep))
+    return {
+        "threshold": threshold,
+        "recordings": int(len(correct)),
+        "wrong": int((~correct).sum()),
+        "wrong_flagged": int((confidence[~correct] < threshold).sum()),
+    }
 
 
 def target_margins(figures: dict) -> list[float]:
@@ -307,12 +328,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(train.X)} training windows of {len(np.unique(train.person))} people; {len(FEATURE_NAMES)} features")
     results = {}
     if args.cv:
+        oof = {}
         for name in args.candidate or CANDIDATES:
-            results[name] = cross_validate(train, CANDIDATES[name], args.folds)
+            results[name], *oof[name] = cross_validate(train, CANDIDATES[name], args.folds)
             met, worst = cv_key(results[name])
             print(f"{name}: {met} targets met, smallest margin {worst:+.4f}", json.dumps(results[name], indent=1))
     chosen = max(results, key=lambda k: cv_key(results[k])) if results else (args.candidate or list(CANDIDATES))[0]
     print("chosen:", chosen)
+    if results:
+        print("unknown placement below (out of fold):", json.dumps(unknown_threshold(train, *oof[chosen])))
     if args.test:
         models = fit_models(train, CANDIDATES[chosen])
         test = windows.take(windows.test)
