@@ -303,6 +303,21 @@ def card_details(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def write_card(out: Path, metrics: dict, training_command: str) -> None:
+    """Write metrics.json and the model card of checkpoint folder `out`."""
+    card = model_card(
+        get_task("ecg_anomaly"),
+        metrics["variant"],
+        metrics=metrics,
+        training_command=training_command,
+        protocol=PROTOCOL_TEXT,
+        limits=LIMITS[metrics["per_record"]] + LIMITS_COMMON,
+    )
+    write_evaluation(
+        out, metrics=metrics, card=card.replace("\n## Training\n", card_details(metrics) + "\n## Training\n", 1)
+    )
+
+
 def finish(model: AnomalyPredictor, out: Path, config: AnomalyTrainConfig, extra: dict, parts: dict) -> dict:
     """Choose the RR weight and the threshold on validation records, then measure the served graph on DS2."""
     validation, test = parts["validation"], parts["test"]
@@ -404,16 +419,7 @@ def main(argv: list[str] | None = None) -> Path:
     metrics["baseline"] = baseline(config.data_dir or None)
     ds1 = {key: np.concatenate([train[key], validation[key]]) for key in ("beats", "rr", "context", "label")}
     plot_umap(load_predictor(AnomalyPredictor, out), {"DS1": ds1, "DS2": test}, out / "umap.png", seed=config.seed)
-    card = model_card(
-        task,
-        config.variant,
-        metrics=metrics,
-        training_command=config.command("ecg_anomaly"),
-        protocol=PROTOCOL_TEXT,
-        limits=LIMITS[metrics["per_record"]] + LIMITS_COMMON,
-    )
-    card = card.replace("\n## Training\n", card_details(metrics) + "\n## Training\n", 1)
-    write_evaluation(out, metrics=metrics, card=card)
+    write_card(out, metrics, config.command("ecg_anomaly"))
     test_figures = metrics["test"]
     print(
         json.dumps(
@@ -438,8 +444,17 @@ def evaluate_main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m training.evaluate ecg_anomaly")
     parser.add_argument("--variant", default=task.variant(), choices=list(task.checkpoints))
     parser.add_argument("--data-dir", default="")
+    parser.add_argument(
+        "--write-baseline", action="store_true", help="re-measure the baseline into metrics.json and the card"
+    )
     args = parser.parse_args(argv)
     model = load_model("ecg_anomaly", variant=args.variant, backend="onnx")
+    if args.write_baseline:
+        stored = json.loads((model.checkpoint_dir / "training_config.json").read_text())
+        config = AnomalyTrainConfig(**{k: v for k, v in stored.items() if k in AnomalyTrainConfig().to_dict()})
+        metrics = {**model.metrics, "baseline": baseline(args.data_dir or None)}
+        write_card(model.checkpoint_dir, metrics, config.command("ecg_anomaly"))
+        model.metrics = metrics
     seed = json.loads((model.checkpoint_dir / "training_config.json").read_text())["seed"]
     parts = {name: anomaly_beats(name, data_dir=args.data_dir or None, seed=seed) for name in ("validation", "test")}
     figures = evaluate(model, parts["validation"], parts["test"])
