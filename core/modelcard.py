@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from core.predictor import shown_metrics
@@ -20,6 +22,49 @@ def _quantization_note(metrics: dict) -> str:
         "int8 weights and activations, calibrated on training items. The test figures below are its own; float32 "
         f"scores {float32}.\n"
     )
+
+
+def card_example(task: Task, variant: str) -> Path:
+    """The first shipped example the task would give to `variant` (else its first example): what the card runs."""
+    examples = [path for path in task.examples if path.suffix != ".dat"]
+    for path in examples:
+        try:
+            if task.pick_variant(task.read(path, extra_files=tuple(upload_extras(path)))) == variant:
+                return path
+        except Exception:  # an example another variant reads: not this card's
+            continue
+    return examples[0]
+
+
+def upload_extras(path: Path) -> list[Path]:
+    """The files that come with an example: a WFDB header's `.dat`."""
+    return [path.with_suffix(".dat")] if path.suffix == ".hea" else []
+
+
+def use_section(task: Task, variant: str) -> str:
+    """The card's "Use it" section: a snippet that runs as pasted (install line, a file, the labels the Space gives)."""
+    served_with = next((main for main, companions in task.companions.items() if variant in companions.values()), None)
+    variant = served_with or variant  # a companion model runs inside its main variant's prediction
+    repo_id, example = task.hub.models[variant], card_example(task, variant)
+    companion_note = f" (this model runs inside the `{variant}` variant's prediction)" if served_with else ""
+    extras = "".join(f", extra_files=[{str(path.name)!r}]" for path in upload_extras(example))
+    return f"""## Use it
+
+With the Space's example `{example.name}` (download it from the Space's `spaces/{task.name}/examples/`) or your own \
+file, on onnxruntime; this prints what the Space shows:{companion_note}
+
+```python
+# pip install "physiospaces @ git+https://huggingface.co/spaces/{task.hub.space}"
+from physiospaces import predict
+
+result = predict("{task.name}", "{example.name}"{extras}, variant="{variant}", repo_id="{repo_id}")
+print(result.summary())
+```
+
+`result.to_json()` is the JSON of `physiospaces predict {task.name} FILE --json`. For training or fine-tuning, \
+`physiospaces.load_model("{task.name}", repo_id="{repo_id}")` gives the torch model (`pip install \
+"physiospaces[train] @ git+..."`); the ONNX graph's inputs and their normalisation are in `config.json`.
+"""
 
 
 def model_card(task: Task, variant: str, *, metrics: dict, training_command: str, protocol: str, limits: str) -> str:
@@ -54,21 +99,7 @@ def model_card(task: Task, variant: str, *, metrics: dict, training_command: str
 
 {task.summary}
 
-## Use it
-
-```python
-from core import load_model
-model = load_model("{task.name}", repo_id="{repo_id}")
-```
-
-or without the PhysioSpaces code, with onnxruntime alone:
-
-```python
-from huggingface_hub import hf_hub_download
-import onnxruntime as ort
-session = ort.InferenceSession(hf_hub_download("{repo_id}", "{metrics.get("served_onnx", "model.onnx")}"))
-```
-{_quantization_note(metrics)}
+{use_section(task, variant)}{_quantization_note(metrics)}
 ## Evaluation
 
 Protocol: {protocol}

@@ -147,6 +147,9 @@ def stage_space(task: Task, *, namespace: str, out: Path) -> StagedRepo:
     if (task.space_dir / "examples").is_dir():
         shutil.copytree(task.space_dir / "examples", folder / "spaces" / task.name / "examples")
     _copy_core(folder)
+    # installable from the Space repo, as the model cards say: pip install "physiospaces @ git+<Space URL>"
+    shutil.copy2(ROOT / "pyproject.toml", folder / "pyproject.toml")
+    shutil.copytree(ROOT / "physiospaces", folder / "physiospaces", ignore=shutil.ignore_patterns("__pycache__"))
     variants = shipped_variants(task)
     for variant in variants:
         _copy_checkpoint(task.checkpoint(variant), folder / "checkpoints" / task.checkpoint(variant).name)

@@ -60,7 +60,7 @@ def test_staged_space_runs_alone_and_answers(tmp_path):
             except Exception:
                 time.sleep(1)
         example = folder / "spaces" / "ecg" / "examples" / "mitdb_100_20s.csv"
-        plot, summary, counts, beats = client.predict([handle_file(str(example))], None, api_name="/classify")
+        plot, summary, counts, beats, *_ = client.predict([handle_file(str(example))], None, api_name="/classify")
         assert "beats" in summary.lower()
         column = counts["headers"].index("beats")
         assert sum(int(row[column]) for row in counts["data"]) == len(beats["data"]) > 10

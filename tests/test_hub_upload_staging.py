@@ -55,7 +55,7 @@ def test_model_repo_files_and_card(staged_models, name, capsys):
             assert result.dataset_split == "test"
             assert result.metric_value == pytest.approx(test_metrics[result.metric_type], abs=6e-4)
         text = card.text
-        assert f'hf_hub_download("{NS}/{repo_name}", "{served}")' in text
+        assert "from physiospaces import predict" in text and f"git+https://huggingface.co/spaces/{NS}/" in text
         assert "python -m training" in text and "not a medical device" in text and "Protocol:" in text
         assert "physiospaces/" not in card.content
 
