@@ -59,6 +59,7 @@ def main() -> None:
             load_model(task.name, variant=method),
             load_model(task.name, variant=method, backend="onnx"),
         )
+        onnx_model.use_onnx(onnx_model.onnx_path, threads=1)  # one thread, as torch
         throughput, ratios = backend_throughput(beats_per_second, torch_model, onnx_model)
         record = end_to_end(onnx_model, header)
         results["methods"][method] = {
