@@ -122,6 +122,14 @@ CANDIDATES = {
     "MLP (64 hidden), per-dataset weights, placement sees how the phone is held": dict(
         mlp=dict(hidden_layer_sizes=(64,), alpha=1e-3, max_iter=300), weights="dataset", held=True
     ),
+    "MLP (128, 64 hidden), transitions folded into still, per-dataset weights, placement sees how the phone is held": (
+        dict(
+            mlp=dict(hidden_layer_sizes=(128, 64), alpha=1e-3, max_iter=300),
+            weights="dataset",
+            held=True,
+            fold_transitions=True,
+        )
+    ),
 }
 """weights: each dataset (and class) counts as much as the others, whatever its window count; held: the placement
 classifier also gets the gravity direction in the phone's frame (absolute components: which phone axis is up, as
