@@ -102,7 +102,7 @@ def download_mitdb(target: str | Path) -> Path:
 def record_beats(folder: Path, record: str) -> dict[str, np.ndarray]:
     """Beats, pre-R context, RR features, AAMI labels and times of one record, cut at its reference beat annotations."""
     recording = read_wfdb(folder / f"{record}.hea")
-    lead, _ = choose_lead(recording)
+    lead, *_ = choose_lead(recording)
     symbols, samples = recording.annotations["symbol"], recording.annotations["sample"]
     is_beat = np.array([s in AAMI_MAP for s in symbols])
     peaks, beat_symbols = samples[is_beat], symbols[is_beat]
