@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
@@ -25,7 +26,8 @@ def _quantization_note(metrics: dict) -> str:
 
 
 def card_example(task: Task, variant: str) -> Path:
-    """The first shipped example the task would give to `variant` (else its first example): what the card runs."""
+    """The first shipped example the task would give to `variant` (else its first example, or a placeholder name where
+    the examples are absent): what the card runs."""
     examples = [path for path in task.examples if path.suffix != ".dat"]
     for path in examples:
         try:
@@ -33,7 +35,7 @@ def card_example(task: Task, variant: str) -> Path:
                 return path
         except Exception:  # an example another variant reads: not this card's
             continue
-    return examples[0]
+    return examples[0] if examples else Path("recording.csv")  # a copy of core without the Spaces' examples
 
 
 def upload_extras(path: Path) -> list[Path]:
@@ -128,3 +130,16 @@ The resolved configuration is in `training_config.json`.
 {task.citation}
 """
     return ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body).content
+
+
+USE_IT = re.compile(r"^## Use it\n.*?(?=^`model\.int8\.onnx` is the served graph|^## )", re.S | re.M)
+"""A card's "Use it" section, up to its int8 note or the next section."""
+
+
+def current_card(task: Task, variant: str) -> str:
+    """The checkpoint's card (written at training time) with today's "Use it" section, added when missing."""
+    text = task.checkpoint(variant).joinpath("README.md").read_text()
+    text, found = USE_IT.subn(lambda _: use_section(task, variant) + "\n", text, count=1)
+    if not found:  # a card without the section gets it before its first one
+        text = re.sub(r"^## ", lambda _: use_section(task, variant) + "\n## ", text, count=1, flags=re.M)
+    return text

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard, SpaceCard, SpaceCardData
 
 from core.datasets import DatasetRepo
-from core.modelcard import use_section
+from core.modelcard import current_card
 from core.predictor import read_metrics
 from core.tasks import Task, get_task, in_namespace, list_tasks
 
@@ -25,19 +23,11 @@ def renamespace(text: str, namespace: str) -> str:
     return text
 
 
-USE_IT = re.compile(r"^## Use it\n.*?(?=^`model\.int8\.onnx` is the served graph|^## )", re.S | re.M)
-"""A card's "Use it" section, up to its int8 note or the next section."""
-
-
 def model_card_text(task: Task, variant: str, *, namespace: str) -> str:
-    """The checkpoint's own card (written at training time) with today's "Use it" section (`use_section`, added when
-    missing) and its
+    """The checkpoint's own card with today's "Use it" section (`current_card`) and its
     repo ids under `namespace`; a card without a model-index gets one from every scalar test metric of
     metrics.json."""
-    text = task.checkpoint(variant).joinpath("README.md").read_text()
-    text, found = USE_IT.subn(lambda _: use_section(task, variant) + "\n", text, count=1)
-    if not found:  # a card without the section gets it before its first one
-        text = re.sub(r"^## ", lambda _: use_section(task, variant) + "\n## ", text, count=1, flags=re.M)
+    text = current_card(task, variant)
     card = ModelCard(renamespace(text, namespace))
     if not card.data.eval_results:
         metrics = read_metrics(task.checkpoint(variant))

@@ -69,7 +69,7 @@ def test_model_cards_tab_shows_the_card(app):
         (f / "README.md").is_file() for n in list_tasks() for f in get_task(n).checkpoints.values()
     )
     text = " ".join(m.value for m in app.markdown)
-    assert "## Use it" in text and "hf_hub_download" in text
+    assert "## Use it" in text and "from physiospaces import predict" in text
 
 
 STAGED_RUN = """
@@ -99,3 +99,23 @@ def test_staged_explorer_runs_from_its_own_folder(tmp_path):
     assert result["core"] == str(folder / "core" / "__init__.py")
     assert result["exceptions"] == []
     assert sorted({t for table in result["tables"] for t in table}) == sorted(list_tasks())
+
+
+def test_offline_first_paint_is_quick_and_a_dataset_failure_is_cached_with_a_note(tmp_path, monkeypatch):
+    import time
+
+    import huggingface_hub.constants
+    import streamlit as st
+
+    monkeypatch.setenv("PHYSIOSPACES_DATA", str(tmp_path / "no-data"))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    st.cache_resource.clear()
+    start = time.monotonic()
+    offline = AppTest.from_file(APP, default_timeout=120).run()
+    assert not offline.exception and time.monotonic() - start < 3
+    assert offline.selectbox[0].value is None and not offline.warning  # no dataset is loaded for the first paint
+    offline.selectbox[0].set_value("har").run()
+    assert "The har dataset cannot be loaded here" in offline.warning[0].value
+    start = time.monotonic()
+    offline.selectbox[0].set_value("har").run()  # a later click: the failure comes from the cache
+    assert time.monotonic() - start < 1 and "cannot be loaded here" in offline.warning[0].value
