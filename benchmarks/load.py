@@ -3,6 +3,7 @@ over loopback.
 
     python benchmarks/load.py                        # 16 clients x 25 requests; writes benchmarks/results/load.json
     python benchmarks/load.py --clients 8 --requests 10
+    python benchmarks/load.py --long-clients 2       # plus 2 clients sending 30-minute ECGs back to back
 
 The hub runs in a subprocess on 127.0.0.1 with the queue settings below; the run stops after the requests or the time
 limit, whichever comes first. Reports throughput, p50/p95/p99 latency, errors (should be 0) and the server's peak RSS.
@@ -11,9 +12,11 @@ limit, whichever comes first. Reports throughput, p50/p95/p99 latency, errors (s
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,6 +25,7 @@ import numpy as np
 from gradio_client import Client, handle_file
 
 from core import get_task, list_tasks
+from core.space import QUEUE_OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -53,9 +57,22 @@ MIX = [
 
 SERVER = """
 import sys, app
+from core.space import LAUNCH_OPTIONS
 app.demo.queue(default_concurrency_limit=int(sys.argv[2]), max_size=int(sys.argv[3])).launch(
-    server_name="127.0.0.1", server_port=int(sys.argv[1]), max_file_size="100mb", quiet=True)
+    server_name="127.0.0.1", server_port=int(sys.argv[1]), quiet=True, **LAUNCH_OPTIONS)
 """
+
+
+def long_ecg(folder: Path, minutes: float = 30) -> Path:
+    """A long upload: the ECG Space's first CSV example repeated to `minutes` (a heavy request for the Spaces)."""
+    example = get_task("ecg").examples[0]
+    recording = get_task("ecg").read(example)
+    repeats = int(np.ceil(minutes * 60 * recording.fs / len(recording.signal)))
+    path = folder / f"long_{minutes:g}min.csv"
+    values = np.tile(recording.signal, (repeats, 1))
+    header = f"# fs={recording.fs:g}\n" + ",".join(recording.channels) + "\n"
+    path.write_text(header + "\n".join(",".join(f"{v:.4f}" for v in row) for row in values))
+    return path
 
 
 def free_port() -> int:
@@ -99,8 +116,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=25, help="requests per client")
-    parser.add_argument("--concurrency", type=int, default=2, help="queue default_concurrency_limit (per endpoint)")
-    parser.add_argument("--max-size", type=int, default=64, help="queue max_size (requests waiting before refusal)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=QUEUE_OPTIONS["default_concurrency_limit"],
+        help="queue default_concurrency_limit (per endpoint)",
+    )
+    parser.add_argument(
+        "--max-size", type=int, default=QUEUE_OPTIONS["max_size"], help="queue max_size (waiting before refusal)"
+    )
+    parser.add_argument("--long-clients", type=int, default=0, help="extra clients sending 30-minute ECGs")
     parser.add_argument("--time-limit", type=float, default=900, help="seconds after which no new request starts")
     args = parser.parse_args()
 
@@ -115,14 +140,18 @@ def main() -> None:
             peak_rss.append(rss_mb(server.pid))
 
     latencies, errors, lock = [], [], threading.Lock()
+    short_done = threading.Event()
+    scratch = Path(tempfile.mkdtemp(prefix="physiospaces-load-"))
+    LONG = ("ecg-long", "/classify", lambda: ([handle_file(str(long_path))], None))
+    long_path = long_ecg(scratch) if args.long_clients else None
     deadline = time.monotonic() + args.time_limit
 
     def client_loop(index: int):
         client = Client(url, verbose=False)
         for k in range(args.requests):
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or (index < 0 and short_done.is_set()):
                 return
-            task, api_name, make_args = MIX[(index + k) % len(MIX)]
+            task, api_name, make_args = LONG if index < 0 else MIX[(index + k) % len(MIX)]
             start = time.perf_counter()
             try:
                 client.predict(*make_args(), api_name=api_name)
@@ -137,10 +166,14 @@ def main() -> None:
     sampler.start()
     start = time.perf_counter()
     clients = [threading.Thread(target=client_loop, args=(i,)) for i in range(args.clients)]
+    long_clients = [threading.Thread(target=client_loop, args=(-1 - i,)) for i in range(args.long_clients)]
     try:
-        for thread in clients:
+        for thread in clients + long_clients:
             thread.start()
         for thread in clients:
+            thread.join()
+        short_done.set()  # long clients finish the request they are in, then stop
+        for thread in long_clients:
             thread.join()
     finally:
         wall = time.perf_counter() - start
@@ -162,6 +195,7 @@ def main() -> None:
         }
     results = {
         "clients": args.clients,
+        "long_clients": args.long_clients,
         "requests_per_client": args.requests,
         "requested": args.clients * args.requests,
         "completed": len(latencies),
@@ -182,7 +216,9 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "load.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / ("load_mixed.json" if args.long_clients else "load.json")).write_text(
+        json.dumps(results, indent=2) + "\n"
+    )
     print(
         f"{args.clients} clients x {args.requests} requests (queue concurrency {args.concurrency} per endpoint, "
         f"max_size {args.max_size}): "
@@ -190,6 +226,9 @@ def main() -> None:
         f"latency p50 {results['p50_s']:.2f} s, p95 {results['p95_s']:.2f} s, p99 {results['p99_s']:.2f} s; "
         f"server RSS {idle_rss:.0f} MB idle, {max(peak_rss):.0f} MB peak"
     )
+    for name, figures in per_endpoint.items():
+        print(f"  {name}: {figures['requests']} requests, p50 {figures['p50_s']:.2f} s, p95 {figures['p95_s']:.2f} s")
+    shutil.rmtree(scratch, ignore_errors=True)
     for line in errors[:5]:
         print("  error:", line)
     sys.exit(1 if errors else 0)
