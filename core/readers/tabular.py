@@ -68,8 +68,9 @@ def read_table(path: str | Path, *, max_rows: int | None = None) -> pd.DataFrame
     except UnicodeDecodeError:
         raise InputError(f"File {path.name!r} is not text; upload a CSV file.") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        reason = " ".join(str(exc).split())  # one line: the tokenizer's message ends in a newline
         raise InputError(
-            f"File {path.name!r} is not a readable CSV table ({exc}); save it as comma-separated text."
+            f"File {path.name!r} is not a readable CSV table ({reason}); save it as comma-separated text."
         ) from None
     if frame.empty:
         raise InputError(f"File {path.name!r} has a header but no rows; upload a file with samples in it.")
