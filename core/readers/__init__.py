@@ -59,6 +59,10 @@ def millivolts_per(unit: str) -> float | None:
     return _VOLTS.get(unit.strip().lower())
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
+
+
 def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
     """Refuse a missing, empty, oversized or pickled file before any parser sees it."""
     path = Path(path)
@@ -69,8 +73,7 @@ def check_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
         raise InputError(f"File {path.name!r} is empty; upload a file that holds a recording.")
     if size > max_bytes:
         raise FileTooLargeError(
-            f"File {path.name!r} is {size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB limit; "
-            "upload a shorter excerpt."
+            f"File {path.name!r} is {_size(size)}, over the {_size(max_bytes)} limit; upload a shorter excerpt."
         )
     with path.open("rb") as handle:
         head = handle.read(2)
