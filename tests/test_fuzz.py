@@ -4,6 +4,7 @@ arguments in the CLI. The outcome is a value or a `PhysioError`, never another e
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -185,3 +186,142 @@ def test_respiration_predict_takes_any_array(models, values, fs, mode):
     else:
         data = ValueSeries(values=values, timestamps=np.arange(len(values), dtype=float))
     assert outcome(task.run, data, models["respiration"].__getitem__, mode=mode) in ("value", "PhysioError")
+
+
+# Structure-aware fuzzing: valid files of each format, then fields and counts mutated, so the examples reach the
+# parsers' later stages (header checks, size bounds, sample decoding) instead of failing at the first byte.
+STRUCTURED = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def one_sentence(exc: PhysioError) -> None:
+    message = str(exc).strip()
+    assert message and "\n" not in message and "Traceback" not in message, message
+    assert message.endswith((".", ".']", "']")), message
+
+
+def structured_outcome(fn, *args, **kwargs) -> str:
+    """Like `outcome`, and a refusal must be one sentence."""
+    try:
+        fn(*args, **kwargs)
+    except PhysioError as exc:
+        one_sentence(exc)
+        event(type(exc).__name__)
+        return "PhysioError"
+    event("value")
+    return "value"
+
+
+@st.composite
+def wfdb_records(draw):
+    """A WFDB header + format-16 data file; signal count, rate, sample count, format, gain and names mutated."""
+    signals = draw(st.integers(1, 3))
+    samples = draw(st.integers(0, 3000))
+    fs = draw(st.sampled_from(["360", "125", "0", "-5", "1e9", "360/2", "abc"]))
+    declared = draw(st.one_of(st.just(str(samples)), st.sampled_from(["0", "10", "100000000000", "-1", "x"])))
+    declared_signals = draw(st.one_of(st.just(signals), st.integers(0, 5000)))
+    fmt = draw(st.sampled_from(["16", "16", "212", "80", "999"]))
+    gain = draw(st.sampled_from(["200", "0", "-1", "nan", "1e308"]))
+    names = draw(st.lists(st.sampled_from(["MLII", "V5", "RESP", "II", ""]), min_size=signals, max_size=signals))
+    file_name = draw(st.sampled_from(["rec.dat", "rec.dat", "0/rec.dat", "../rec.dat", "other.dat"]))
+    header = f"rec {declared_signals} {fs} {declared}\n" + "".join(
+        f"{file_name} {fmt} {gain} 11 1024 0 0 0 {name}\n" for name in names
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    data = (rng.normal(0, 200, (samples, signals))).astype("<i2").tobytes()
+    cut = draw(st.one_of(st.none(), st.integers(0, max(len(data), 1))))
+    return header.encode(), data if cut is None else data[:cut]
+
+
+@pytest.mark.parametrize("task", [name for name in TASKS if any(p.suffix == ".hea" for p in get_task(name).examples)])
+@STRUCTURED
+@given(record=wfdb_records())
+def test_wfdb_readers_take_mutated_records(task, record):
+    header, data = record
+    folder = Path(tempfile.mkdtemp(prefix="physiospaces-fuzz-"))
+    (folder / "rec.hea").write_bytes(header)
+    (folder / "rec.dat").write_bytes(data)
+    read = get_task(task).read
+    assert structured_outcome(read, folder / "rec.hea", extra_files=(folder / "rec.dat",)) in ("value", "PhysioError")
+
+
+@st.composite
+def csv_tables(draw):
+    """A signal CSV: header, optional `# fs=` line and BOM, separators and decimal marks, then ragged rows, extra
+    columns, text cells and a huge header mutated in."""
+    columns = draw(st.integers(1, 4)) + draw(st.sampled_from([0, 0, 0, 70, 2000]))  # beyond the column limit
+    sep, decimal = draw(st.sampled_from([(",", "."), (";", ","), ("\t", ","), ("\t", "."), (",", ",")]))
+    names = [
+        draw(st.sampled_from(["MLII", "RESP", "time", "acc_x", "rr_ms", "value", "x" * 5000])) for _ in range(columns)
+    ]
+    rows = draw(st.integers(0, 400))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    values = rng.normal(0, 1, (rows, columns))
+    lines = [sep.join(f"{v:.4f}".replace(".", decimal) for v in row) for row in values]
+    for _ in range(draw(st.integers(0, 3))):  # ragged rows and text cells
+        if lines:
+            index = draw(st.integers(0, len(lines) - 1))
+            lines[index] = draw(st.sampled_from(["", "abc", sep * 50, lines[index] + sep + "1", "\x00\x01"]))
+    head = draw(st.sampled_from(["", "# fs=360\n", "# fs=abc\n", "# fs=1e12\n", "\ufeff# fs=125\n", "\ufeff"]))
+    header = sep.join(names) if draw(st.booleans()) else ""
+    text = head + (header + "\n" if header else "") + "\n".join(lines) + "\n"
+    return text.encode("utf-8")
+
+
+@pytest.mark.parametrize("task", TASKS)
+@STRUCTURED
+@given(content=csv_tables(), fs=st.sampled_from([None, 360.0, 50.0, 1e9]))
+def test_csv_readers_take_mutated_tables(task, content, fs):
+    assert structured_outcome(get_task(task).read, written(content, ".csv"), fs=fs) in ("value", "PhysioError")
+
+
+@st.composite
+def workout_files(draw):
+    """A GPX or TCX run: points with time, position, elevation and heart rate, then counts, times, nesting depth and
+    entity declarations mutated."""
+    points = draw(st.integers(0, 300))
+    step = draw(st.sampled_from([1, 5, 0, -1]))
+    hr = draw(st.sampled_from(["140", "", "abc", "1e9"]))
+    fmt = draw(st.sampled_from(["gpx", "tcx"]))
+    if fmt == "gpx":
+        point = (
+            '<trkpt lat="{lat:.6f}" lon="{lon:.6f}"><ele>10</ele><time>2020-01-01T00:{m:02d}:{s:02d}Z</time>'
+            "<extensions><hr>" + hr + "</hr></extensions></trkpt>"
+        )
+        body = '<gpx version="1.1" creator="fuzz"><trk><trkseg>{points}</trkseg></trk></gpx>'
+    else:
+        point = (
+            "<Trackpoint><Time>2020-01-01T00:{m:02d}:{s:02d}Z</Time><Position><LatitudeDegrees>{lat:.6f}"
+            "</LatitudeDegrees><LongitudeDegrees>{lon:.6f}</LongitudeDegrees></Position>"
+            "<HeartRateBpm><Value>" + hr + "</Value></HeartRateBpm></Trackpoint>"
+        )
+        body = (
+            "<TrainingCenterDatabase><Activities><Activity><Lap><Track>{points}</Track></Lap></Activity></Activities>"
+            "</TrainingCenterDatabase>"
+        )
+    text = "".join(
+        point.format(lat=45 + i * 1e-5, lon=7 + i * 1e-5, m=(i * step // 60) % 60, s=(i * step) % 60)
+        for i in range(points)
+    )
+    depth = draw(st.sampled_from([0, 0, 50, 5000]))  # deep nesting inside the document
+    text = "<a>" * depth + text + "</a>" * depth
+    prolog = draw(
+        st.sampled_from(
+            [
+                "",
+                '<?xml version="1.0"?>',
+                '<!DOCTYPE gpx [<!ENTITY p "' + point.format(lat=1, lon=2, m=0, s=0).replace('"', "&quot;") + '">]>',
+                '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+                "<!--" + " xmlns" * 20000 + "-->",
+            ]
+        )
+    )
+    return prolog + body.format(points=text), fmt
+
+
+@STRUCTURED
+@given(workout=workout_files())
+def test_workout_readers_take_mutated_runs(workout):
+    text, fmt = workout
+    start = time.monotonic()
+    assert structured_outcome(read_workout, written(text.encode(), f".{fmt}")) in ("value", "PhysioError")
+    assert time.monotonic() - start < 5, "a small workout file took more than 5 s to read or refuse"
