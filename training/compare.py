@@ -23,6 +23,10 @@ from core.tasks import get_task
 from training import tracking
 from training.metrics import write_rows_csv
 
+DEFAULT_COMPARE = ("--arch", ("accuracy", "macro_f1"))
+"""The training flag each candidate name goes to, and the test figures tabulated (the last one plotted); a training
+module overrides them with its own `COMPARE`."""
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m training.compare")
@@ -34,13 +38,14 @@ def main(argv: list[str] | None = None) -> None:
     split = argv.index("--") if "--" in argv else len(argv)
     args, extra = parser.parse_args(argv[:split]), argv[split + 1 :]  # after --: overrides for every training run
     task = get_task(args.task)
-    train = importlib.import_module(f"training.{task.name}").main
+    module = importlib.import_module(f"training.{task.name}")
+    flag, figures = getattr(module, "COMPARE", DEFAULT_COMPARE)
     out = Path(args.out)
     rows = []
     experiment = args.experiment or out.name
     for arch in args.archs:
         with tracking.tracked(task.name) as session:
-            folder = train(["--experiment", experiment, *extra, "--arch", arch, "--out", str(out / arch)])
+            folder = module.main(["--experiment", experiment, *extra, flag, arch, "--out", str(out / arch)])
             session.close(folder, "FINISHED")
         metrics = json.loads((folder / "metrics.json").read_text())
         test = metrics["test"]
@@ -50,29 +55,24 @@ def main(argv: list[str] | None = None) -> None:
                 "parameters": metrics["parameters"],
                 "epochs": metrics["epochs_run"],
                 "train_seconds": metrics["train_seconds"],
-                "test_accuracy": round(test["accuracy"], 4),
-                "test_macro_f1": round(test["macro_f1"], 4),
+                **{f"test_{name}": round(test[name], 4) for name in figures},
             }
         )
     write_rows_csv(rows, out / "comparison.csv")
+    shown, headline = " ".join(f"{name} {{:.4f}}" for name in figures), f"test_{figures[-1]}"
     fig = Figure(figsize=(7, 3.5), layout="constrained")
     ax = fig.subplots()
-    ax.bar([r["arch"] for r in rows], [r["test_macro_f1"] for r in rows], color="tab:blue")
+    ax.bar([r["arch"] for r in rows], [r[headline] for r in rows], color="tab:blue")
     for i, row in enumerate(rows):
-        ax.text(
-            i,
-            row["test_macro_f1"],
-            f"acc {row['test_accuracy']:.3f}\nF1 {row['test_macro_f1']:.3f}",
-            ha="center",
-            va="bottom",
-            fontsize=8,
-        )
-    ax.set(ylabel="test macro-F1", ylim=(0, 1.1), title=f"{task.title}: architectures under one budget")
+        label = "\n".join(f"{name} {row[f'test_{name}']:.3f}" for name in figures)
+        ax.text(i, row[headline], label, ha="center", va="bottom", fontsize=8)
+    ax.set(ylabel=headline.replace("_", " "), ylim=(0, 1.1), title=f"{task.title}: candidates under one budget")
     fig.savefig(out / "comparison.png", dpi=110)
     print(
         "\n".join(
-            f"{r['arch']:>8}  acc {r['test_accuracy']:.4f}  macro-F1 {r['test_macro_f1']:.4f}  "
-            f"{r['train_seconds']:.0f} s"
+            f"{r['arch']:>8}  "
+            + shown.format(*(r[f"test_{name}"] for name in figures))
+            + f"  {r['train_seconds']:.0f} s"
             for r in rows
         )
     )

@@ -49,6 +49,8 @@ LIMITS_COMMON = (
     "hardest. Trained on one lead (MLII) of 18 patients."
 )
 RR_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
+COMPARE = ("--variant", ("f1", "phi", "auroc"))
+"""`python -m training.compare ecg_anomaly --archs ae vae beatgan`: candidates are methods, compared by AUROC."""
 UMAP_BEATS = 1500
 """Beats per class and part drawn for the UMAP plot (all of a class when it has fewer)."""
 
