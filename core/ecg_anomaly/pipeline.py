@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.ecg.beats import ecg_cut, ecg_peaks, rr_features
-from core.ecg.pipeline import MAX_SAMPLES, choose_lead
-from core.errors import FileTooLargeError, InputError, SignalTooShortError
+from core.ecg.pipeline import check_lead, choose_lead
+from core.errors import InputError, SignalTooShortError
 from core.readers import Recording
 from core.readers.beat_rows import BeatRows
 from core.results import progress_callback
@@ -63,14 +63,7 @@ def score_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name: s
     """Detect R-peaks, cut beats with their RR features and pre-R context, and score each against the record's
     typical beat; `progress(fraction, desc=...)` is optional."""
     report = progress_callback(progress)
-    fs = check_fs(fs, ECG_FS_RANGE, "ECG")
-    if len(ecg) > MAX_SAMPLES:
-        raise FileTooLargeError(
-            f"The ECG has {len(ecg):,} samples, over the {MAX_SAMPLES:,} limit of one request; split the record into "
-            "shorter parts."
-        )
-    if not np.isfinite(ecg).all():
-        raise InputError("The ECG contains NaN or infinite values; fill or cut those parts first.")
+    fs = check_lead(ecg, fs)
     report(0.1, desc="Detecting R-peaks")
     peaks = ecg_peaks(ecg, fs)
     report(0.4, desc=f"Cutting {len(peaks)} beats")
