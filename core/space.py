@@ -11,10 +11,10 @@ import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
-import uuid
 import weakref
 from pathlib import Path
 from types import ModuleType
@@ -214,22 +214,22 @@ def json_api(task, models: dict) -> None:
         )
 
 
-DOWNLOADS = Path(tempfile.gettempdir()) / "physiospaces-downloads"
+_download_folders: dict[Path, float] = {}  # folder -> time.monotonic() when made; this process's own
+_download_lock = threading.Lock()
 
 
 def downloads(result, table, name, figure=None) -> list[str]:
     """A result's files to download, named after `name` (the upload's path or stem): its JSON (as `python -m core
     predict ... --json` writes it), its per-item `table` (a DataFrame) as CSV, and the `figure` as HTML when it is a
-    Plotly one. Each request gets a folder of its
-    own; folders older than `CACHE_SECONDS` are deleted on the way (Gradio serves its own copies)."""
-    DOWNLOADS.mkdir(exist_ok=True)
-    for old in DOWNLOADS.iterdir():
-        if time.time() - old.stat().st_mtime > CACHE_SECONDS:
-            for file in old.iterdir():
-                file.unlink(missing_ok=True)
-            old.rmdir()
-    folder = DOWNLOADS / uuid.uuid4().hex
-    folder.mkdir()
+    Plotly one. Each request gets a temporary folder of its own; this process's folders older than `CACHE_SECONDS` are
+    deleted on the way (Gradio serves its own copies)."""
+    with _download_lock:
+        for old, made in list(_download_folders.items()):
+            if time.monotonic() - made > CACHE_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+                del _download_folders[old]
+        folder = Path(tempfile.mkdtemp(prefix="physiospaces-download-"))
+        _download_folders[folder] = time.monotonic()
     stem = re.sub(r"[^\w-]+", "_", Path(str(name)).name.split(".")[0]) or "result"
     files = [folder / f"{stem}.json", folder / f"{stem}.csv"]
     files[0].write_text(json.dumps(result.to_json(), indent=1, allow_nan=False))

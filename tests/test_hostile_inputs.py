@@ -1,4 +1,5 @@
-"""The hostile-input corpus (tests/fixtures/make_hostile.py) against every Space endpoint and the CLI.
+"""The hostile-input corpus (tests/fixtures/make_hostile.py and hostile_structure.py) against every Space endpoint
+and the CLI.
 
 Every case must come back as one sentence (no traceback, no server path, not the generic fallback), the Space must
 answer a good request correctly afterwards, and the server's resident memory must return near its level.
@@ -19,7 +20,12 @@ from core.tasks import ROOT, Endpoint
 from tests.conftest import FIXTURES
 
 sys.path.insert(0, str(FIXTURES))
-from make_hostile import CASES, make_corpus  # noqa: E402
+from hostile_structure import CASES as STRUCTURE_CASES  # noqa: E402
+from hostile_structure import make_structure_corpus  # noqa: E402
+from make_hostile import CASES as VALUE_CASES  # noqa: E402
+from make_hostile import make_corpus  # noqa: E402
+
+CASES = VALUE_CASES + STRUCTURE_CASES
 
 GENERIC = "Something went wrong while processing this input"
 # "task/api name" -> (task, its Space endpoint: inputs after the file, whether the file input takes a list,
@@ -59,7 +65,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    return make_corpus(tmp_path_factory.mktemp("hostile"), big=True)
+    return make_structure_corpus(make_corpus(tmp_path_factory.mktemp("hostile"), big=True))
 
 
 def rss_mb() -> float:
@@ -80,9 +86,12 @@ def assert_one_sentence(message: str, where: str) -> None:
 
 def test_matrix_size():
     """Every endpoint of every Space sees the generic cases plus those imitating its task's formats."""
-    assert len(CASES) == 35
-    assert len(MATRIX) == 6 * 12 + 4 * 8 + 2 + 13 == 119
-    assert len(TASK_MATRIX) == 4 * 12 + 2 * 8 + 2 + 13 == 79
+    assert len(VALUE_CASES) == 35 and len(STRUCTURE_CASES) == 12
+    generic = [case for case in CASES if "*" in case.tasks]
+    for endpoint, (task, _) in ENDPOINTS.items():
+        seen = [case for e, case in MATRIX if e == endpoint]
+        assert set(generic) <= set(seen) and len(seen) == len(generic) + sum(task in c.tasks for c in CASES)
+    assert all(any(case is c for _, c in MATRIX) for case in CASES), "a case no endpoint receives"
     print(
         f"\nhostile corpus: {len(CASES)} cases, {len(ENDPOINTS)} endpoints, {len(MATRIX)} endpoint requests, "
         f"{len(TASK_MATRIX)} CLI runs"

@@ -41,13 +41,13 @@ def test_web_messages_name_the_page_control_not_the_cli_flag(ecg_space, tmp_path
 def test_a_runaway_prediction_stops_at_the_time_limit_and_the_next_request_runs(ecg_space, monkeypatch):
     monkeypatch.setattr(shared, "REQUEST_SECONDS", -1.0)
     with pytest.raises(gr.Error, match=r"longer than the -1 s limit of one request; upload a shorter part"):
-        ecg_space.classify([str(EXAMPLE)], None, gr.Progress())
+        ecg_space.classify([str(EXAMPLE)], None, progress=gr.Progress())
     with pytest.raises(gr.Error, match="limit of one request"):  # the JSON API runs under the same limit
         shared.guard(
             lambda: TASK.run(TASK.read(EXAMPLE), ecg_space.MODELS.__getitem__, progress=shared.until_deadline(None))
         )()
     monkeypatch.undo()
-    assert ecg_space.classify([str(EXAMPLE)], None, gr.Progress())[1].startswith("**25 beats in lead MLII: N 25, S 0")
+    assert ecg_space.classify([str(EXAMPLE)], None, progress=gr.Progress())[1].startswith("**25 beats in lead MLII: N ")
 
 
 def test_light_requests_pass_while_long_jobs_hold_every_slot(ecg_space, tmp_path, monkeypatch):
@@ -77,13 +77,17 @@ def test_light_requests_pass_while_long_jobs_hold_every_slot(ecg_space, tmp_path
     assert time.monotonic() - start >= 0.5
 
 
-def test_downloads_hold_the_cli_json_and_the_shown_table(ecg_space):
-    *_, table, files = ecg_space.classify([str(EXAMPLE)], None)
+def test_downloads_hold_the_cli_json_and_the_shown_table(ecg_space, monkeypatch):
+    _, _, _, table, files, *_ = ecg_space.classify([str(EXAMPLE)], None)
     assert [Path(f).name for f in files[:2]] == ["mitdb_100_20s.json", "mitdb_100_20s.csv"]
     cli = TASK.run(TASK.read(EXAMPLE), lambda v: load_model("ecg", variant=v, backend="onnx")).to_json()
     assert json.loads(Path(files[0]).read_text()) == json.loads(json.dumps(cli))
     downloaded = pd.read_csv(files[1])
     assert list(downloaded.columns) == [str(c) for c in table.columns] and len(downloaded) == len(table) == 25
+
+    monkeypatch.setattr(shared, "CACHE_SECONDS", 0)  # the next request deletes this one's folder
+    later = ecg_space.classify([str(EXAMPLE)], None)[4]
+    assert not Path(files[0]).parent.exists() and Path(later[0]).is_file()
 
 
 def test_upload_folder_does_not_grow_over_50_requests(tmp_path, monkeypatch):
