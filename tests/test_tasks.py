@@ -27,9 +27,9 @@ TOY_FILES = ["__init__.py", "level.csv", "model.py", "space/app.py", "task.py"]
 
 
 def test_unknown_task_and_variant_name_the_known_ones():
-    with pytest.raises(UnknownTaskError, match=r"known tasks are \['ecg', 'har', 'hr', 'respiration'"):
+    with pytest.raises(UnknownTaskError, match=r"known tasks are \['ecg', 'ecg_anomaly', 'har', 'hr', 'respiration'"):
         get_task("eeg")
-    with pytest.raises(CheckpointError, match=r"known variants are \['intra', 'inter'\]"):
+    with pytest.raises(CheckpointError, match=r"known variants are \['inter', 'intra'\]"):
         get_task("ecg").variant("pediatric")
 
 
@@ -43,7 +43,7 @@ def test_variant_is_chosen_from_the_input():
         "full",
     )
     assert get_task("respiration").pick_variant(Recording(np.zeros((10, 1)), 360.0, ("MLII",))) == "apnea"
-    assert get_task("ecg").pick_variant(acc_only) == "intra"
+    assert get_task("ecg").pick_variant(acc_only) == "inter"  # a recording: the new-patient model
 
 
 def test_run_uses_the_model_it_is_given_and_loads_companions():
