@@ -47,10 +47,19 @@ TASK = Task(
             "best published on the Kaggle MIT-BIH heartbeat split (as cited in PhysioSpaces issue 2)",
         ),
         Published("intra", "accuracy", 0.977, "seed GRU notebook (issue 2)"),
-        Published("inter", "accuracy", 0.945, "Mondejar-Guerra et al. 2019, SVM ensembles on DS1/DS2"),
-        Published("inter", "accuracy", 0.93, "Llamedo & Martinez 2011, DS1/DS2"),
-        Published("inter", "j_index", 2.73, "de Chazal et al. 2004, DS1/DS2 (S 76/38, V 77/82 Se/+P %)"),
-        Published("inter", "j_index", 2.84, "Llamedo & Martinez 2011, DS1/DS2 (S 77/39, V 81/87 Se/+P %)"),
+        Published(
+            "inter", "accuracy", 0.945, "Mondejar-Guerra et al. 2019, SVM ensembles on DS1/DS2, as cited in issue 18"
+        ),
+        Published("inter", "accuracy", 0.93, "Llamedo & Martinez 2011, DS1/DS2, as cited in issue 18"),
+        Published(
+            "inter", "j_index", 2.73, "de Chazal et al. 2004, DS1/DS2 (S 76/38, V 77/82 Se/+P %), as cited in issue 18"
+        ),
+        Published(
+            "inter",
+            "j_index",
+            2.84,
+            "Llamedo & Martinez 2011, DS1/DS2 (S 77/39, V 81/87 Se/+P %), as cited in issue 18",
+        ),
     ),
     license="odc-by",
     citation="Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng Med Biol 20(3):45-50 (2001). "

@@ -5,7 +5,7 @@ from core.ecg.pipeline import read_ecg
 from core.ecg_anomaly.pipeline import predict
 from core.ecg_anomaly.predictor import METHODS, AnomalyPredictor
 from core.signals import ECG_FS_RANGE
-from core.tasks import CHECKPOINTS, ROOT, Endpoint, HubRepos, Task
+from core.tasks import CHECKPOINTS, ROOT, Endpoint, HubRepos, Published, Task
 
 EXAMPLES = ROOT / "spaces" / "ecg_anomaly" / "examples"
 
@@ -31,6 +31,21 @@ TASK = Task(
     endpoints=(Endpoint("score", ("mitdb_200_60s.hea", "mitdb_213_30s.csv"), options=(None, "ae")),),
     examples=tuple(sorted(EXAMPLES.glob("*.csv"))) + tuple(sorted(EXAMPLES.glob("*.hea"))),
     datasets=("mitdb",),
+    published=(
+        Published(
+            "ae",
+            "auroc",
+            0.894,
+            "Ou et al. 2020, Anobeat (adversarially regularised autoencoder), MIT-BIH inter-patient, "
+            "https://doi.org/10.1109/DSC50466.2020.00029",
+        ),
+        Published(
+            "ae",
+            "auroc",
+            0.960,
+            "Ou et al. 2020, Anobeat, MIT-BIH intra-patient, https://doi.org/10.1109/DSC50466.2020.00029",
+        ),
+    ),
     license="odc-by",
     citation="Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng Med Biol 20(3):45-50 (2001). "
     "Zhou B, Liu S, Hooi B, Cheng X, Ye J. BeatGAN: Anomalous Rhythm Detection using Adversarially Generated Time "
