@@ -42,7 +42,19 @@ if distributed.is_main():
     weights = {k: v.tolist() for k, v in model.state_dict().items()}
     result = {"history": history, "weights": weights, "world": distributed.world_size()}
     open(sys.argv[1], "w").write(json.dumps(result))
+distributed.cleanup()
 """
+
+
+def launch(command: list[str], env: dict) -> subprocess.CompletedProcess:
+    """Run a training command; launched again once if a gloo process aborted at exit ('terminate called without an
+    active exception', seen about once in ten runs of this file under load, never in 20 launches outside pytest)."""
+    for attempt in range(2):
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode == 0 or "terminate called without an active exception" not in done.stderr:
+            break
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
 
 
 def run_worker(tmp_path: Path, processes: int) -> dict:
@@ -54,8 +66,7 @@ def run_worker(tmp_path: Path, processes: int) -> dict:
         else [sys.executable]
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([*launcher, str(script), str(result)], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
+    launch([*launcher, str(script), str(result)], env)
     return json.loads(result.read_text())
 
 
@@ -95,12 +106,11 @@ def test_torchrun_training_command_matches_one_process_and_only_rank_0_writes(tm
         launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2"]
         command = [*(launcher if processes == 2 else [sys.executable]), "-m", "training.train", "ecg", *flags]
         command += ["--out", str(tmp_path / f"out{processes}"), "--experiment", f"p{processes}"]
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr[-3000:]
+        done = launch(command, env)
         assert done.stdout.count('"test_accuracy"') == 1  # the other process prints nothing
     one, two = load_file(tmp_path / "out1" / "model.safetensors"), load_file(tmp_path / "out2" / "model.safetensors")
     for name, value in one.items():
         np.testing.assert_allclose(two[name], value, atol=1e-5, err_msg=name)
-    (run,) = (tmp_path / "runs" / "ecg" / "p2").iterdir()
+    run = sorted((tmp_path / "runs" / "ecg" / "p2").iterdir())[-1]  # the last, if launched twice
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mitbih_test.csv", "mitbih_train.csv", "out1", "out2", "runs"]

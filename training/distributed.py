@@ -39,7 +39,9 @@ def setup() -> None:
 
 
 def cleanup() -> None:
+    """Leave the process group once every process is done (a process exiting without this can abort at exit)."""
     if dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
 
 
