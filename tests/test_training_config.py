@@ -115,7 +115,7 @@ def test_init_output_reads_back_as_the_same_configuration(tmp_path, task, varian
 
     flags = ["--variant", variant] if variant else []
     path = init.main([task, *flags, "-o", str(tmp_path / "run.yaml")])
-    cls = init.config_class(task)
+    cls = init.config_class(task, variant)
     config = parse_config(cls, ["--config", str(path)], prog="t")
     values = yaml.safe_load(path.read_text())
     assert values.pop("task") == task and values == dataclasses.asdict(config)

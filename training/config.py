@@ -117,8 +117,8 @@ def _choices(annotation) -> tuple | None:
 
 
 def task_of(config_class: type[TrainConfig]) -> str:
-    """The task a configuration class trains: the name of its module training/<task>.py."""
-    return config_class.__module__.rsplit(".", 1)[-1]
+    """The task a configuration class trains: its `task` attribute, else the name of its module training/<task>.py."""
+    return getattr(config_class, "task", None) or config_class.__module__.rsplit(".", 1)[-1]
 
 
 def field_docs(config_class: type[TrainConfig]) -> dict[str, str]:

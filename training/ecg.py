@@ -165,14 +165,29 @@ def evaluate(model: ECGClassifier, data: dict, index: np.ndarray) -> dict:
     return metrics, with_rr
 
 
-def feature_variant(argv: list[str]) -> str | None:
-    """The `--variant` of a command line when it names a feature-model variant (trained by training/ecg_features.py)."""
+def config_class_for(variant: str) -> type[TrainConfig]:
+    """The configuration class that trains `variant`: the new-patient feature model's, or the beat CNN's."""
+    from training.ecg_features import ECGFeatureTrainConfig
+
+    return ECGFeatureTrainConfig if (variant or get_task("ecg").variant()) in FEATURE_VARIANTS else ECGTrainConfig
+
+
+def feature_variant(argv: list[str]) -> bool:
+    """Whether a command line trains the feature model: its `--variant`, else the variant of its `--config` file,
+    names a feature-model variant (a command without either trains the beat CNN, as before)."""
     import argparse
+
+    import yaml
 
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--variant", default="")
-    variant = parser.parse_known_args(argv)[0].variant
-    return variant if variant in FEATURE_VARIANTS else None
+    parser.add_argument("--config", default="")
+    known = parser.parse_known_args(argv)[0]
+    variant = known.variant
+    if not variant and known.config and Path(known.config).is_file():
+        values = yaml.safe_load(Path(known.config).read_text())
+        variant = values.get("variant", "") if isinstance(values, dict) else ""
+    return variant in FEATURE_VARIANTS
 
 
 def main(argv: list[str] | None = None) -> Path:

@@ -14,7 +14,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import torch
@@ -56,6 +56,7 @@ LIMITS = (
 class ECGFeatureTrainConfig(TrainConfig):
     """Training configuration of the new-patient classifier (boosted trees + MLP on patient-relative features)."""
 
+    task: ClassVar[str] = "ecg"
     variant: str = "inter"
     epochs: int = 12
     lr: float = 3e-3

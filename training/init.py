@@ -29,9 +29,12 @@ SECTIONS = {
 """How the shared fields are grouped in the file; the task's own fields (its data and model) follow."""
 
 
-def config_class(task: str) -> type[TrainConfig]:
-    """The TrainConfig subclass that training/<task>.py defines."""
+def config_class(task: str, variant: str = "") -> type[TrainConfig]:
+    """The TrainConfig subclass that trains `variant` of `task`: training/<task>.py's `config_class_for(variant)`
+    where it has one (a task whose variants train differently), else the one class it defines."""
     module = importlib.import_module(f"training.{task}")
+    if hasattr(module, "config_class_for"):
+        return module.config_class_for(variant)
     classes = [
         cls
         for _, cls in inspect.getmembers(module, inspect.isclass)
@@ -91,7 +94,7 @@ def main(argv: list[str] | None = None) -> Path | None:
                 f"Variant {args.variant!r} has no shipped checkpoint of task {task.name!r}; "
                 f"choose one of {', '.join(task.checkpoints)}, or set --variant in the file itself."
             )
-        cls = config_class(task.name)
+        cls = config_class(task.name, args.variant)
     except (UnknownTaskError, ConfigError) as exc:
         parser.error(str(exc))
     base = shipped_values(task.name, args.variant, cls)

@@ -14,7 +14,6 @@ from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
 import core.tasks
-from core.dependencies import require
 from core.ecg.beats import AAMI_CLASSES, AAMI_MAP, CONTEXT_LENGTH, ecg_cut, rr_features, unknown_context
 from core.ecg.pipeline import choose_lead
 from core.errors import ConfigError, InputError
@@ -87,16 +86,6 @@ def mitdb_dir(data_dir: str | Path | None = None) -> Path:
             f"({MITDB_URL}) or pass --data-dir."
         )
     return folder
-
-
-def download_mitdb(target: str | Path) -> Path:
-    """Download the MIT-BIH Arrhythmia Database from PhysioNet into `target` with wfdb."""
-    wfdb = require("wfdb", purpose="Downloading MIT-BIH")
-
-    target = Path(target)
-    target.mkdir(parents=True, exist_ok=True)
-    wfdb.dl_database("mitdb", dl_dir=str(target))
-    return target
 
 
 def record_beats(folder: Path, record: str) -> dict[str, np.ndarray]:
