@@ -61,6 +61,7 @@ def test_kaggle_beat_rows_are_read_by_the_intra_benchmark():
     rows = TASK.read(FIXTURES / "kaggle_beats.csv")
     assert rows.beats.shape == (9, 187) and list(rows.labels) == [0, 0, 0, 2, 2, 2, 3, 3, 3]
     result = TASK.run(rows, lambda variant: load_model("ecg", variant=variant, backend="onnx"))
+    assert "intra-patient benchmark model" in result.summary() and "benchmark" in result.to_json()["note"]
     predicted = result.probabilities.argmax(axis=1)
     assert (predicted == rows.labels).mean() >= 6 / 9
     assert result.to_json()["beats"][0]["time_s"] is None

@@ -23,6 +23,13 @@ MAX_SAMPLES = 10_000_000
 """Longest lead one request classifies (about 7.7 h at 360 Hz)."""
 
 
+BEAT_ROWS_NOTE = (
+    "Read by the intra-patient benchmark model: lone beat rows carry no rhythm to compare with, so the new-patient "
+    "model cannot read them, and this model's figures come from patients it trained on; upload the ECG itself for a "
+    "new patient."
+)
+
+
 @dataclass(frozen=True)
 class ECGResult(ClassProbabilities):
     """Beat times (s, None for pre-cut beats), class probabilities (n, classes), the classified lead for plotting,
@@ -54,6 +61,8 @@ class ECGResult(ClassProbabilities):
             for t, label, c in zip(times, self.predicted, self.confidence)
         ]
         out = {"task": "ecg", "fs": self.fs, "lead": self.lead_name, "beats": beats, "counts": self.counts()}
+        if self.times_s is None:
+            out["note"] = BEAT_ROWS_NOTE
         if self.lead_reason:
             out["lead_reason"] = self.lead_reason
         if self.rhythm is not None:
@@ -67,6 +76,8 @@ class ECGResult(ClassProbabilities):
         where = f" in lead {self.lead_name}" if self.lead_name else ""
         why = f" ({self.lead_reason})" if self.lead_reason else ""
         lines = [f"{len(self.probabilities)} beats{where}: {counts}{why}"]
+        if self.times_s is None:
+            lines.append(BEAT_ROWS_NOTE)
         if self.rhythm is not None:
             lines.append(self.rhythm.summary())
         if self.scoring is not None:
