@@ -73,8 +73,9 @@ PROTOCOLS = ("intra", "inter", "kaggle")
 KAGGLE_FILES = {"train": "mitbih_train.csv", "test": "mitbih_test.csv"}
 INTRA_TEST_FRACTION = 21892 / (87554 + 21892)
 """The Kaggle heartbeat split's proportions (87,554 train / 21,892 test)."""
-BEAT_VERSION = 2
-"""Bump when segmentation changes, to invalidate cached beat arrays (2: pre-R context added)."""
+BEAT_VERSION = 3
+"""Bump when segmentation changes, to invalidate cached beat arrays (2: pre-R context added; 3: leads turned upright
+by choose_lead)."""
 
 
 def mitdb_dir(data_dir: str | Path | None = None) -> Path:
