@@ -41,7 +41,8 @@ def test_options_are_checked_against_the_tasks_predict_keywords():
     assert parse_options(["lead=1"], get_task("ecg")) == {"lead": "1"}  # annotated str: a lead called "1" stays text
     assert parse_options(["resting_hr=55"], get_task("hr")) == {"resting_hr": 55}
     keywords, catch_all = get_task("respiration").predict_options()
-    assert list(keywords) == ["mode", "threshold", "lead"] and not catch_all  # vae= and progress= are passed by Task.run
+    # vae= and progress= are passed by Task.run, not by the user
+    assert list(keywords) == ["mode", "threshold", "lead"] and not catch_all
     with pytest.raises(InputError, match="no option 'vae'; the options it takes are: mode, threshold, lead"):
         parse_options(["vae=1"], get_task("respiration"))
 
