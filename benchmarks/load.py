@@ -90,19 +90,23 @@ def rss_mb(pid: int) -> float:
         return 0.0
 
 
+SERVER_LOG = Path(tempfile.gettempdir()) / "physiospaces-load-server.log"
+"""The hub's stderr (the tracebacks of unexpected errors); a pipe nobody reads would stall the server once full."""
+
+
 def start_hub(port: int, concurrency: int, max_size: int, timeout_s: float = 180) -> subprocess.Popen:
     """The hub in a child process; returns once it answers on the port."""
     server = subprocess.Popen(
         [sys.executable, "-c", SERVER, str(port), str(concurrency), str(max_size)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=SERVER_LOG.open("w"),
         text=True,
     )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the hub exited with code {server.returncode}: {server.stderr.read()[-2000:]}")
+            raise RuntimeError(f"the hub exited with code {server.returncode}: {SERVER_LOG.read_text()[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return server
@@ -231,6 +235,8 @@ def main() -> None:
     shutil.rmtree(scratch, ignore_errors=True)
     for line in errors[:5]:
         print("  error:", line)
+    if errors:
+        print(f"  server log: {SERVER_LOG}")
     sys.exit(1 if errors else 0)
 
 
