@@ -7,12 +7,9 @@ import contextlib
 import contextvars
 import functools
 import importlib.util
-import json
 import logging
 import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 import weakref
@@ -52,8 +49,8 @@ def web_message(message: str) -> str:
     """A message as a Space shows it: CLI options (`--fs`, `(--fs in the CLI)`) named by the page's control."""
 
     def control(match: re.Match) -> str:
-        name = match.group(1).replace("-", "_")
-        return WEB_CONTROLS.get(name, f"the {name.replace('_', ' ')} setting on this page")
+        words = match.group(1).split("-")
+        return WEB_CONTROLS.get("_".join(words), f"the {' '.join(words)} setting on this page")
 
     message = re.sub(r"\(--([a-z][\w-]*) in the CLI\)", lambda m: f"({control(m)})", message)
     return re.sub(r"(?<![\w-])--([a-z][\w-]*)", control, message)
@@ -212,32 +209,6 @@ def json_api(task, models: dict) -> None:
             "The second argument takes the predict options as a dict (for example `fs`, and those the task takes); "
             "the result is the same JSON as `python -m core predict ... --json`."
         )
-
-
-_download_folders: dict[Path, float] = {}  # folder -> time.monotonic() when made; this process's own
-_download_lock = threading.Lock()
-
-
-def downloads(result, table, name, figure=None) -> list[str]:
-    """A result's files to download, named after `name` (the upload's path or stem): its JSON (as `python -m core
-    predict ... --json` writes it), its per-item `table` (a DataFrame) as CSV, and the `figure` as HTML when it is a
-    Plotly one. Each request gets a temporary folder of its own; this process's folders older than `CACHE_SECONDS` are
-    deleted on the way (Gradio serves its own copies)."""
-    with _download_lock:
-        for old, made in list(_download_folders.items()):
-            if time.monotonic() - made > CACHE_SECONDS:
-                shutil.rmtree(old, ignore_errors=True)
-                del _download_folders[old]
-        folder = Path(tempfile.mkdtemp(prefix="physiospaces-download-"))
-        _download_folders[folder] = time.monotonic()
-    stem = re.sub(r"[^\w-]+", "_", Path(str(name)).name.split(".")[0]) or "result"
-    files = [folder / f"{stem}.json", folder / f"{stem}.csv"]
-    files[0].write_text(json.dumps(result.to_json(), indent=1, allow_nan=False))
-    table.to_csv(files[1], index=False)
-    if hasattr(figure, "write_html"):
-        files.append(folder / f"{stem}.html")
-        figure.write_html(files[-1], include_plotlyjs="cdn")
-    return [str(file) for file in files]
 
 
 def download_box() -> gr.File:

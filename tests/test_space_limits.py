@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core import downloads as result_files
 from core import get_task, load_model
 from core import space as shared
 
@@ -85,7 +86,7 @@ def test_downloads_hold_the_cli_json_and_the_shown_table(ecg_space, monkeypatch)
     downloaded = pd.read_csv(files[1])
     assert list(downloaded.columns) == [str(c) for c in table.columns] and len(downloaded) == len(table) == 25
 
-    monkeypatch.setattr(shared, "CACHE_SECONDS", 0)  # the next request deletes this one's folder
+    monkeypatch.setattr(result_files, "CACHE_SECONDS", 0)  # the next request deletes this one's folder
     later = ecg_space.classify([str(EXAMPLE)], None)[4]
     assert not Path(files[0]).parent.exists() and Path(later[0]).is_file()
 

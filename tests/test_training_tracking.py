@@ -130,7 +130,7 @@ def test_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         tiny_fit(ECGTrainConfig(**config, experiment="cut"), fail_at=4)
     (folder,) = (tmp_path / "ecg" / "cut").iterdir()
-    assert torch.load(folder / "state" / "fit0.pt", weights_only=False)["epoch"] == 3
+    assert torch.load(folder / "state" / "fit0.pt", weights_only=True)["epoch"] == 3
     resumed = tiny_fit(ECGTrainConfig(**config, experiment="cut", resume=str(folder)))
     for name, value in whole.state_dict().items():
         assert torch.equal(value, resumed.state_dict()[name]), name

@@ -49,13 +49,17 @@ def predict_outputs(model: torch.nn.Module, dataset: Dataset, *, n_inputs: int, 
 
 
 def rng_state() -> dict:
-    """The states of every random generator training draws from (python, numpy, torch)."""
-    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """The states of every random generator training draws from (python, numpy, torch), in types that
+    `torch.load(..., weights_only=True)` reads back (numpy's key array as a tensor)."""
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    numpy_state = (kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, cached)
+    return {"python": random.getstate(), "numpy": numpy_state, "torch": torch.get_rng_state()}
 
 
 def set_rng_state(state: dict) -> None:
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    kind, keys, position, has_gauss, cached = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), position, has_gauss, cached))
     torch.set_rng_state(state["torch"])
 
 

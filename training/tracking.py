@@ -173,7 +173,7 @@ class Run:
         if not self.resuming:
             return None
         path = self.state_path(fit)
-        return torch.load(path, weights_only=False) if self.resuming and path.is_file() else None
+        return torch.load(path, weights_only=True) if self.resuming and path.is_file() else None
 
     def save_state(self, fit: int, state: dict) -> None:
         if self.tracker is None:

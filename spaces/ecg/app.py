@@ -4,6 +4,7 @@ EDF file, an Apple Watch ECG export or Kaggle-style beat rows; every beat is fou
 import gradio as gr
 
 from core import get_task
+from core.downloads import downloads
 from core.ecg.render import beats_frame, counts_frame, plot_result, rhythm_frame, scoring_frame
 from core.errors import PhysioError
 from core.space import (
@@ -11,7 +12,6 @@ from core.space import (
     QUEUE_OPTIONS,
     WFDB_FILE_TYPES,
     download_box,
-    downloads,
     example_uploads,
     examples_of,
     guard,

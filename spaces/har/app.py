@@ -3,12 +3,12 @@
 import gradio as gr
 
 from core import get_task
+from core.downloads import downloads
 from core.har.render import bouts_frame, plot_result, shares_frame, windows_frame
 from core.space import (
     LAUNCH_OPTIONS,
     QUEUE_OPTIONS,
     download_box,
-    downloads,
     examples_of,
     guard,
     json_api,

@@ -2,19 +2,18 @@
 one, personalised by the run's own first minutes or a runner profile fitted on earlier runs."""
 
 import json
-import tempfile
 from pathlib import Path
 
 import gradio as gr
 
 from core import get_task
+from core.downloads import downloads, text_download
 from core.hr.render import animate_result, plot_result, samples_frame
 from core.readers.workouts import WORKOUT_SUFFIXES
 from core.space import (
     LAUNCH_OPTIONS,
     QUEUE_OPTIONS,
     download_box,
-    downloads,
     examples_of,
     guard,
     json_api,
@@ -61,15 +60,14 @@ def fit_profile(files, progress=gr.Progress()):
     if not paths:
         raise gr.Error("Upload one or more earlier runs with heart rate to fit a profile.")
     profile = import_object(TASK.extra["profile"])(MODEL, [TASK.read(path) for path in paths], progress=progress)
-    path = Path(tempfile.mkdtemp(prefix="hr-profile-")) / "runner_profile.json"
-    path.write_text(json.dumps(profile, indent=1))
+    path = text_download("runner_profile.json", json.dumps(profile, indent=1))
     summary = (
         f"**Profile from {len(paths)} run(s), {profile['recorded_steps']} steps with heart rate: level "
         f"{profile['level_bpm']:+.1f} bpm, gain {profile['gain']:.2f}** (MAE on these runs "
         f"{profile['fit_mae_before']:.1f} -> {profile['fit_mae_after']:.1f} bpm). "
         "Download it to use next time; it is now set as this page's profile."
     )
-    return summary, str(path), str(path)
+    return summary, path, path
 
 
 AUTO_CALIBRATION_MINUTES = 10
