@@ -79,10 +79,22 @@ def test_rate_change_is_an_event():
     assert len(fast) == 1 and 115 <= fast[0].start_s <= 128 and 152 <= fast[0].end_s <= 165
 
 
+def test_irregular_breathing_is_an_event():
+    rng = np.random.default_rng(3)
+    intervals = np.where(np.arange(60) % 2, 4.0, 4.0 + 0.1 * rng.standard_normal(60))
+    intervals[20:35] = rng.choice([2.0, 6.0], 15)  # 15 breaths (about 60 s) of 2 s and 6 s intervals
+    times = np.concatenate([[0.0], np.cumsum(intervals)])
+    amplitudes = np.ones(len(times))
+    events = rsp_events(times, amplitudes, breath_norm([intervals], amplitudes))
+    irregular = [e for e in events if e.kind == "irregular"]
+    assert len(irregular) == 1, events
+    assert times[16] <= irregular[0].start_s <= times[22] and times[33] <= irregular[0].end_s <= times[39]
+
+
 def test_event_functions_on_breath_times():
     times = np.array([0.0, 4, 8, 12, 16, 30, 34, 38])
     amplitudes = np.ones(len(times))
-    norm = breath_norm(np.diff(times), amplitudes)
+    norm = breath_norm([np.diff(times)], amplitudes)
     assert norm.interval_s == 4.0
     [pause] = rsp_events(times, amplitudes, norm)
     assert (pause.kind, pause.start_s, pause.end_s, pause.severity) == ("pause", 16.0, 30.0, "mild")
@@ -144,7 +156,10 @@ def test_event_benchmark_on_one_bidmc_record():
     breaths = breath_detection((21,))
     assert breaths["pooled"]["annotator1"]["sensitivity"] >= 0.95
     result = event_benchmark(model(), (21,))
-    assert result["inserted"] == {"pause": 3, "shallow": 3, "rate": 3} and result["sensitivity"]["pause"] == 1.0
+    assert (
+        result["inserted"] == {"pause": 3, "shallow": 3, "rate": 3, "irregular": 3}
+        and result["sensitivity"]["pause"] == 1.0
+    )
     assert result["false_pauses_per_hour"] == 0.0 and result["auroc"]["event_score"]["pause"] >= 0.95
 
 

@@ -15,9 +15,10 @@ from tests.conftest import FIXTURES
 
 def test_waveform_endpoint(space_client):
     client = space_client("respiration")
-    plot, summary, table, files = client.predict(
+    plot, summary, table, files, events = client.predict(
         [handle_file(str(FIXTURES / "respiration_bidmc01_40s.csv"))], None, api_name="/waveform"
     )
+    assert events["headers"] == ["kind", "start_s", "duration_s", "severity", "detail"] and events["data"] == []
     assert "breaths in 40 s" in summary and "0 pauses" in summary
     assert 12 <= len(table["data"]) <= 16
     assert [Path(f).name for f in files][:2] == ["respiration_bidmc01_40s.json", "respiration_bidmc01_40s.csv"]

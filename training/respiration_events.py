@@ -10,7 +10,10 @@ events: events are INSERTED into real breathing at known times, not clinical lab
 gets COPIES copies per kind, each with one event at a random time between 60 s and the last 60 s:
 - pause: 10-60 s replaced by the record's median plus sensor-like noise (2 % of its spread), 1 s cross-fades;
 - shallow: 15-60 s of breathing shrunk to 20-40 % of its depth around the record's median, 1 s cross-fades;
-- rate change: 30-90 s replaced by the record's own breathing played twice as fast or half as fast.
+- rate change: 30-90 s replaced by the record's own breathing played twice as fast or half as fast;
+- irregular: 40-90 s of the record's own breathing time-warped, the playback speed drawn anew every 3 s from
+  0.5-2x (log-uniform, linearly interpolated between draws), so breath intervals vary while rate and depth keep
+  about their usual level.
 Untouched records measure false events per hour. Windows of 10 s score event vs normal (AUROC of each scorer's
 maximum in the window): event windows lie inside an inserted event, normal windows are every window of the untouched
 records. Records 01-20 are the design part (record 01 also trained the VAE-LSTM), 21-40 the test part; nothing was
@@ -33,9 +36,14 @@ from core.respiration.waveform import WAVE_FS, predict_waveform
 TOLERANCE_S = 0.5
 WINDOW_S = 10.0
 DESIGN = tuple(r for r in BIDMC_RECORDS if r <= 20)
-KINDS = ("pause", "shallow", "rate")
+KINDS = ("pause", "shallow", "rate", "irregular")
 COPIES = 3
-DETECTED_AS = {"pause": ("pause",), "shallow": ("shallow", "pause"), "rate": ("fast", "slow")}
+DETECTED_AS = {
+    "pause": ("pause",),
+    "shallow": ("shallow", "pause"),
+    "rate": ("fast", "slow"),
+    "irregular": ("irregular",),
+}
 """Event kinds that count as finding an inserted event (a very shallow stretch can read as a pause)."""
 
 
@@ -76,7 +84,8 @@ def _fade(original: np.ndarray, replacement: np.ndarray, fs: float) -> np.ndarra
 
 def insert_event(resp: np.ndarray, fs: float, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, float, float]:
     """A copy of `resp` with one event of `kind` inserted (see the module docstring); returns it, start s, end s."""
-    duration = {"pause": rng.uniform(10, 60), "shallow": rng.uniform(15, 60), "rate": rng.uniform(30, 90)}[kind]
+    low, high = {"pause": (10, 60), "shallow": (15, 60), "rate": (30, 90), "irregular": (40, 90)}[kind]
+    duration = rng.uniform(low, high)
     total = len(resp) / fs
     start = rng.uniform(60, total - 60 - duration)
     a, b = int(start * fs), int((start + duration) * fs)
@@ -87,8 +96,12 @@ def insert_event(resp: np.ndarray, fs: float, kind: str, rng: np.random.Generato
     elif kind == "shallow":
         out[a:b] = _fade(resp[a:b], centre + rng.uniform(0.2, 0.4) * (resp[a:b] - centre), fs)
     else:
-        speed = 2.0 if rng.random() < 0.5 else 0.5
-        source = a + np.arange(b - a) * speed
+        if kind == "rate":
+            speed = np.full(b - a, 2.0 if rng.random() < 0.5 else 0.5)
+        else:
+            knots = np.arange(0, b - a + 3 * fs, 3 * fs)
+            speed = np.interp(np.arange(b - a), knots, 2.0 ** rng.uniform(-1, 1, len(knots)))
+        source = a + np.concatenate([[0.0], np.cumsum(speed[:-1])])
         if source[-1] >= len(resp):  # play from earlier in the record when the fast copy would run past its end
             source -= source[-1] - len(resp) + 1
         out[a:b] = _fade(resp[a:b], np.interp(source, np.arange(len(resp)), resp), fs)
@@ -109,7 +122,8 @@ def _auroc(events: list[float], normal: list[float]) -> float:
 def event_benchmark(model, records, seed: int = 0) -> dict:
     """Pause sensitivity, false events per hour and window AUROC of both scorers on `records` (see module docstring)."""
     rng = np.random.default_rng(seed)
-    hours, false_pauses, false_events = 0.0, 0, 0
+    rngs = {kind: rng for kind in KINDS} | {"irregular": np.random.default_rng([seed, 1])}  # earlier kinds' draws kept
+    hours, false_pauses, false_events, false_by_kind = 0.0, 0, 0, {}
     normal = {"event_score": [], "vae_lstm": []}
     found = {kind: [] for kind in KINDS}
     event_windows = {kind: {"event_score": [], "vae_lstm": []} for kind in KINDS}
@@ -119,10 +133,12 @@ def event_benchmark(model, records, seed: int = 0) -> dict:
         hours += len(resp) / fs / 3600
         false_pauses += len(plain.pauses)
         false_events += len(plain.events)
+        for event in plain.events:
+            false_by_kind[event.kind] = false_by_kind.get(event.kind, 0) + 1
         normal["event_score"] += _window_max(plain.event_score).tolist()
         normal["vae_lstm"] += _window_max(plain.score).tolist()
         for kind in [kind for kind in KINDS for _ in range(COPIES)]:
-            altered, start, end = insert_event(resp, fs, kind, rng)
+            altered, start, end = insert_event(resp, fs, kind, rngs[kind])
             result = predict_waveform(model, altered, fs)
             hit = any(e.kind in DETECTED_AS[kind] and e.start_s < end and e.end_s > start for e in result.events)
             found[kind].append(hit)
@@ -136,11 +152,13 @@ def event_benchmark(model, records, seed: int = 0) -> dict:
         "hours_untouched": round(hours, 3),
         "false_pauses_per_hour": false_pauses / hours,
         "false_events_per_hour": false_events / hours,
+        "false_events_per_hour_by_kind": {kind: n / hours for kind, n in sorted(false_by_kind.items())},
         "sensitivity": {kind: float(np.mean(hits)) for kind, hits in found.items()},
         "inserted": {kind: len(hits) for kind, hits in found.items()},
         "auroc": {
             name: {
                 "all": _auroc(sum((event_windows[k][name] for k in KINDS), []), normal[name]),
+                "pause_shallow_rate": _auroc(sum((event_windows[k][name] for k in KINDS[:3]), []), normal[name]),
                 **{kind: _auroc(event_windows[kind][name], normal[name]) for kind in KINDS},
             }
             for name in ("event_score", "vae_lstm")

@@ -23,13 +23,21 @@ LOCAL_BREATHS = 5
 """Breath intervals in the rolling median of the local rate."""
 EVENT_SCORE_THRESHOLD = 1.0
 """Event-score level of an anomaly: log2 of 2, i.e. twice (or half) the recording's own norm."""
+IRREGULAR_BREATHS = 8
+"""Breath intervals in the rolling coefficient of variation (CV) of the irregular-breathing rule."""
+IRREGULAR_RATIO = 2.5
+"""A rolling interval CV this many times the recording's median rolling CV is irregular breathing (chosen on BIDMC
+design records 01-20 with inserted irregular stretches, `python -m training.respiration_events`)."""
+IRREGULAR_MIN_S = 30.0
+"""Irregular stretches shorter than this are not events."""
 SEVERITY_S = ((40.0, "severe"), (20.0, "moderate"), (0.0, "mild"))
 """Pause severity by duration (the project's bands: >= 10 s pause, >= 20 s prolonged, >= 40 s severe)."""
 
 
 @dataclass(frozen=True)
 class BreathingEvent:
-    """One event: kind ("pause", "shallow", "fast", "slow", "gap"), its times in s, severity and a short detail."""
+    """One event: kind ("pause", "shallow", "fast", "slow", "irregular", "gap"), its times in s, severity and a short
+    detail."""
 
     kind: str
     start_s: float
@@ -57,17 +65,33 @@ def breath_amplitudes(clean: np.ndarray, peaks: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BreathNorm:
-    """A recording's own norm: median breath interval (s) and amplitude (cleaned-signal units)."""
+    """A recording's own norm: median breath interval (s), amplitude (cleaned-signal units) and rolling CV of the
+    breath intervals."""
 
     interval_s: float
     amplitude: float
+    interval_cv: float
 
 
-def breath_norm(intervals: np.ndarray, amplitudes: np.ndarray) -> BreathNorm:
-    """The median interval (pauses excluded) and the median amplitude of a recording's breaths."""
+def rolling_cv(intervals: np.ndarray) -> np.ndarray:
+    """Coefficient of variation of the breath intervals around each interval (centred window of IRREGULAR_BREATHS,
+    pauses left out; NaN where fewer than half the window is there)."""
+    regular = pd.Series(np.where(intervals <= PAUSE_S, intervals, np.nan))
+    window = regular.rolling(IRREGULAR_BREATHS, center=True, min_periods=IRREGULAR_BREATHS // 2)
+    return (window.std() / window.mean()).to_numpy()
+
+
+def breath_norm(segments: list[np.ndarray], amplitudes: np.ndarray) -> BreathNorm:
+    """The median interval (pauses excluded), the median amplitude and the median rolling interval CV of a
+    recording's breaths (`segments`: the breath intervals of each analysed segment)."""
+    intervals = np.concatenate(segments)
     regular = intervals[intervals <= PAUSE_S]
+    cv = np.concatenate([rolling_cv(part) for part in segments])
+    cv = cv[np.isfinite(cv)]
     return BreathNorm(
-        float(np.median(regular if len(regular) else intervals)), max(float(np.median(amplitudes)), 1e-12)
+        float(np.median(regular if len(regular) else intervals)),
+        max(float(np.median(amplitudes)), 1e-12),
+        max(float(np.median(cv)), 0.02) if len(cv) else 0.1,
     )
 
 
@@ -85,8 +109,8 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def rsp_events(times: np.ndarray, amplitudes: np.ndarray, norm: BreathNorm) -> list[BreathingEvent]:
-    """Pauses (>= PAUSE_S without a breath), shallow stretches and rate changes (>= MIN_EVENT_S) in one segment's
-    breaths at `times` (s), with their amplitudes."""
+    """Pauses (>= PAUSE_S without a breath), shallow stretches and rate changes (>= MIN_EVENT_S) and irregular
+    breathing (>= IRREGULAR_MIN_S) in one segment's breaths at `times` (s), with their amplitudes."""
     intervals = np.diff(times)
     events = []
     for i in np.flatnonzero(intervals > PAUSE_S):
@@ -98,6 +122,7 @@ def rsp_events(times: np.ndarray, amplitudes: np.ndarray, norm: BreathNorm) -> l
     ratio = amplitudes[1:] / norm.amplitude  # interval i ends with breath i + 1
     rate = _local_rate_ratio(intervals, norm)
     regular = intervals <= PAUSE_S
+    cv = rolling_cv(intervals) / norm.interval_cv
     checks = (
         ("shallow", ratio < SHALLOW_RATIO, lambda run: f"breaths at {ratio[run].mean():.0%} of the usual depth"),
         ("fast", regular & (rate > RATE_RATIO), lambda run: f"rate {rate[run].mean():.1f}x the usual"),
@@ -109,12 +134,18 @@ def rsp_events(times: np.ndarray, amplitudes: np.ndarray, norm: BreathNorm) -> l
             if end - start >= MIN_EVENT_S:
                 severe = kind == "shallow" and ratio[a:b].mean() < SHALLOW_RATIO / 2
                 events.append(BreathingEvent(kind, start, end, "moderate" if severe else "mild", detail(slice(a, b))))
+    for a, b in _runs(cv > IRREGULAR_RATIO):
+        start, end = float(times[a]), float(times[b])
+        if end - start >= IRREGULAR_MIN_S:
+            severity = "moderate" if np.nanmean(cv[a:b]) > 2 * IRREGULAR_RATIO else "mild"
+            detail = f"interval variability {np.nanmean(cv[a:b]):.1f}x the usual"
+            events.append(BreathingEvent("irregular", start, end, severity, detail))
     return sorted(events, key=lambda event: event.start_s)
 
 
 def event_score(times: np.ndarray, amplitudes: np.ndarray, norm: BreathNorm, grid: np.ndarray) -> np.ndarray:
     """Plain anomaly score at the `grid` times (s) of one segment: log2 of how far the breath interval, depth or local
-    rate around each time is from the recording's norm (0 = usual, 1 = twice or half the usual).
+    rate around each time is from the recording's norm (0 = usual, 1 = twice or half the usual),.
 
     Before the first and after the last breath the score is that of the nearest interval.
     """

@@ -21,6 +21,7 @@ EVENT_COLOURS = {
     "shallow": "rgba(148,103,189,0.22)",
     "fast": "rgba(31,119,180,0.18)",
     "slow": "rgba(44,160,44,0.18)",
+    "irregular": "rgba(227,119,194,0.22)",
     "gap": "rgba(127,127,127,0.35)",
 }
 
@@ -161,6 +162,13 @@ def plot_series(result: SeriesResult) -> go.Figure:
     fig.update_yaxes(title_text="VAE-LSTM score", type="log", row=2, col=1)
     fig.update_layout(height=560, margin={"t": 60, "l": 60, "r": 20, "b": 40}, legend={"orientation": "h"})
     return fig
+
+
+def events_frame(result: WaveformResult) -> pd.DataFrame:
+    """One row per breathing event: kind, start, duration, severity and detail."""
+    rows = [event.to_json() for event in result.events]
+    columns = ["kind", "start_s", "duration_s", "severity", "detail"]
+    return pd.DataFrame(rows, columns=[*columns, "end_s"])[columns]
 
 
 def breaths_frame(result: WaveformResult) -> pd.DataFrame:

@@ -163,7 +163,7 @@ def predict_waveform(model, resp: np.ndarray, fs: float, *, channel: str = "RESP
         peaks = rsp_peaks(part, fs)
         parts.append((start, stop, peaks, breath_amplitudes(rsp_clean(part, fs), peaks)))
     times = [(start + peaks) / fs for start, _, peaks, _ in parts]
-    norm = breath_norm(np.concatenate([np.diff(t) for t in times]), np.concatenate([p[3] for p in parts]))
+    norm = breath_norm([np.diff(t) for t in times], np.concatenate([p[3] for p in parts]))
     n_grid = int(round(len(resp) * WAVE_FS / fs))
     grid = np.arange(n_grid) / WAVE_FS
     plain, learned = np.full(n_grid, np.nan), np.full(n_grid, np.nan)
