@@ -1,9 +1,8 @@
 """The new-patient beat classifier: gradient-boosted trees and a small MLP on `core.ecg.features`, averaged.
 
 Both members live in one torch module, so the checkpoint is the project's usual safetensors + ONNX pair: the trees of
-a scikit-learn `HistGradientBoostingClassifier` are stored as node tables, walked with gathers in torch (one step per
-tree level) and exported as ONNX's own `TreeEnsembleRegressor` (onnxruntime's native trees, much faster than
-the gathers); the MLP reads the features through a per-feature quantile map to normal scores.
+a scikit-learn `HistGradientBoostingClassifier` are stored as node tables (`core.trees`) and exported as ONNX's own
+`TreeEnsembleRegressor`; the MLP reads the features through a per-feature quantile map to normal scores.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from torch import nn
 from core.checkpoint import PhysioModel
 from core.ecg.features import FEATURE_NAMES
 from core.ecg.predictor import ECGPredictor
+from core.trees import trees_copy, trees_logits, trees_onnx_node, trees_register
 
 TRAINED_CLASSES = ("N", "S", "V", "F")
 """AAMI classes the model learns; Q (paced or unclassifiable, 8 beats in DS1) is left out, as in de Chazal 2004."""
@@ -63,13 +63,7 @@ class ECGFeatureClassifier(ECGPredictor, PhysioModel, pipeline_tag="tabular-clas
         self.labels = tuple(labels)
         n_features, n_classes = len(self.feature_names), len(self.labels)
         self.depth = int(depth)
-        self.register_buffer("tree_root", torch.arange(n_trees, dtype=torch.int64) * n_nodes)
-        self.register_buffer("tree_feature", torch.zeros(n_trees * n_nodes, dtype=torch.int64))
-        self.register_buffer("tree_threshold", torch.full((n_trees * n_nodes,), torch.finfo(torch.float32).max))
-        self.register_buffer("tree_left", torch.arange(n_trees * n_nodes, dtype=torch.int64))
-        self.register_buffer("tree_right", torch.arange(n_trees * n_nodes, dtype=torch.int64))
-        self.register_buffer("tree_value", torch.zeros(n_trees * n_nodes))
-        self.register_buffer("tree_baseline", torch.zeros(n_classes))
+        trees_register(self, "tree_", n_trees=n_trees, n_nodes=n_nodes, n_classes=n_classes)
         self.register_buffer("quantiles", torch.linspace(-1, 1, n_quantiles).repeat(n_features, 1))
         self.register_buffer("normal_scores", torch.linspace(-3, 3, n_quantiles))
         self.register_buffer("class_scale", torch.tensor(class_scale or [1.0] * n_classes))
@@ -84,13 +78,8 @@ class ECGFeatureClassifier(ECGPredictor, PhysioModel, pipeline_tag="tabular-clas
         )
 
     def tree_logits(self, features: torch.Tensor) -> torch.Tensor:
-        """Raw boosting scores (n, classes): every tree walked `depth` levels (leaves point to themselves)."""
-        node = self.tree_root.expand(features.shape[0], -1)
-        for _ in range(self.depth):
-            value = torch.gather(features, 1, self.tree_feature[node])
-            node = torch.where(value <= self.tree_threshold[node], self.tree_left[node], self.tree_right[node])
-        leaves = self.tree_value[node].reshape(features.shape[0], -1, len(self.labels))
-        return leaves.sum(dim=1) + self.tree_baseline
+        """Raw boosting scores (n, classes) of the trees (see `core.trees`)."""
+        return trees_logits(self, "tree_", features, depth=self.depth)
 
     def normal_scores_of(self, features: torch.Tensor) -> torch.Tensor:
         """Each feature mapped through its training quantiles to a standard-normal score (piecewise linear)."""
@@ -134,72 +123,13 @@ class ECGFeatureClassifier(ECGPredictor, PhysioModel, pipeline_tag="tabular-clas
             dynamo=False,
         )
         graph = onnx.load(str(path))
-        trees = helper.make_node(
-            "TreeEnsembleRegressor",
-            ["features"],
-            ["tree_logits"],
-            domain="ai.onnx.ml",
-            n_targets=len(self.labels),
-            aggregate_function="SUM",
-            post_transform="NONE",
-            base_values=self.tree_baseline.tolist(),
-            **self._tree_attributes(),
-        )
+        trees = trees_onnx_node(self, "tree_", "features", "tree_logits", base_values=self.tree_baseline.tolist())
         graph.graph.input.remove(next(i for i in graph.graph.input if i.name == "tree_logits"))
         graph.graph.node.insert(0, trees)
         graph.opset_import.append(helper.make_opsetid("ai.onnx.ml", 1))
         onnx.checker.check_model(graph)
         onnx.save(graph, str(path))
         return path
-
-    def _tree_attributes(self) -> dict[str, list]:
-        """The reachable nodes of every tree in `TreeEnsembleRegressor` form (tree t adds to class t mod classes)."""
-        n_nodes = self.tree_feature.shape[0] // self.tree_root.shape[0]
-        feature, threshold = self.tree_feature.tolist(), self.tree_threshold.tolist()
-        left, right, value = self.tree_left.tolist(), self.tree_right.tolist(), self.tree_value.tolist()
-        attributes = {
-            key: []
-            for key in (
-                "nodes_treeids",
-                "nodes_nodeids",
-                "nodes_featureids",
-                "nodes_values",
-                "nodes_modes",
-                "nodes_truenodeids",
-                "nodes_falsenodeids",
-                "target_treeids",
-                "target_nodeids",
-                "target_ids",
-                "target_weights",
-            )
-        }
-        for tree, root in enumerate(self.tree_root.tolist()):
-            pending = [root]
-            while pending:
-                node = pending.pop()
-                leaf = left[node] == node
-                for key, item in (
-                    ("nodes_treeids", tree),
-                    ("nodes_nodeids", node - root),
-                    ("nodes_featureids", 0 if leaf else feature[node]),
-                    ("nodes_values", 0.0 if leaf else threshold[node]),
-                    ("nodes_modes", "LEAF" if leaf else "BRANCH_LEQ"),
-                    ("nodes_truenodeids", 0 if leaf else left[node] - root),
-                    ("nodes_falsenodeids", 0 if leaf else right[node] - root),
-                ):
-                    attributes[key].append(item)
-                if leaf:
-                    for key, item in (
-                        ("target_treeids", tree),
-                        ("target_nodeids", node - root),
-                        ("target_ids", tree % len(self.labels)),
-                        ("target_weights", value[node]),
-                    ):
-                        attributes[key].append(item)
-                else:
-                    pending += [left[node], right[node]]
-        assert all(0 <= n < n_nodes for n in attributes["nodes_nodeids"])
-        return attributes
 
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
         return (torch.randn(batch, len(self.feature_names)),)
@@ -215,30 +145,4 @@ class ECGFeatureClassifier(ECGPredictor, PhysioModel, pipeline_tag="tabular-clas
 
     def set_trees(self, booster) -> None:
         """Copy a fitted multiclass `HistGradientBoostingClassifier` (no missing values in training) into the tables."""
-        trees = [tree.nodes for iteration in booster._predictors for tree in iteration]
-        n_trees, n_nodes = self.tree_root.shape[0], self.tree_feature.shape[0] // self.tree_root.shape[0]
-        if len(trees) != n_trees or max(len(nodes) for nodes in trees) > n_nodes:
-            raise ValueError(
-                f"The booster has {len(trees)} trees of up to {max(map(len, trees))} nodes; build the "
-                f"model with n_trees={len(trees)} and n_nodes >= that."
-            )
-        feature = np.zeros(n_trees * n_nodes, dtype=np.int64)
-        threshold = np.full(n_trees * n_nodes, np.finfo(np.float32).max, dtype=np.float32)
-        left = np.arange(n_trees * n_nodes, dtype=np.int64)
-        right = left.copy()
-        value = np.zeros(n_trees * n_nodes, dtype=np.float32)
-        for t, nodes in enumerate(trees):
-            base = t * n_nodes
-            for i, node in enumerate(nodes):
-                if node["is_leaf"]:
-                    value[base + i] = node["value"]
-                    continue
-                feature[base + i] = node["feature_idx"]
-                # float32 features: x <= t (float64) exactly when x <= the largest float32 not above t
-                cut = np.float32(node["num_threshold"])
-                threshold[base + i] = cut if cut <= node["num_threshold"] else np.nextafter(cut, np.float32(-np.inf))
-                left[base + i], right[base + i] = base + node["left"], base + node["right"]
-        for name, array in (("feature", feature), ("threshold", threshold), ("left", left), ("right", right)):
-            getattr(self, f"tree_{name}").copy_(torch.from_numpy(array))
-        self.tree_value.copy_(torch.from_numpy(value))
-        self.tree_baseline.copy_(torch.from_numpy(np.asarray(booster._baseline_prediction, dtype=np.float32).ravel()))
+        trees_copy(self, "tree_", booster)
