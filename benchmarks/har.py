@@ -1,5 +1,5 @@
 """HAR speed: windows per second (torch vs onnxruntime, batch 1 and 256) and end-to-end seconds for a 30-minute
-50 Hz phone recording (CSV read, resampling, filters, windows, classification).
+50 Hz phone recording (CSV read, resampling, filters, windows, placement inference, classification).
 
     python benchmarks/har.py        # prints a table and writes benchmarks/results/har.json
 """
@@ -49,7 +49,8 @@ def long_recording(folder: Path, *, gyro: bool) -> Path:
 
 
 def end_to_end(models: dict, path: Path) -> dict:
-    """Seconds to read and classify one recording with the variant the registry picks, the stages timed separately."""
+    """Seconds to read, place and classify one recording with the variant the registry picks (and its placement
+    companion), the stages timed separately."""
     timings = {}
     with timed(timings, "read_s"):
         recording = read_har(path)
@@ -61,6 +62,7 @@ def end_to_end(models: dict, path: Path) -> dict:
     timings["total_s"] = timings["read_s"] + timings["predict_path_s"]
     timings["windows"] = len(result.probabilities)
     timings["variant"] = result.variant
+    timings["placement"] = result.placement
     timings["duration_s"] = result.duration_s
     return timings
 
@@ -82,7 +84,7 @@ def report_rows(results: dict) -> dict:
         "end_to_end": [
             {
                 "recording": f"{r['duration_s'] / 60:.0f} min {kind.replace('_', '+')} recording, "
-                f"{r['windows']} windows ({r['variant']} model)",
+                f"{r['windows']} windows ({r['variant']} model, placed at the {r['placement']})",
                 "seconds": r["total_s"],
             }
             for kind, r in results["recordings"].items()
@@ -97,6 +99,7 @@ def main() -> None:
     served = {
         "full": onnx_model,
         "acc": load_model("har", variant="acc", backend="onnx"),
+        "placement": load_model("har", variant="placement", backend="onnx"),
     }  # loaded at start, as a Space does
     throughput, ratios = backend_throughput(windows_per_second, torch_model, onnx_model)
     with tempfile.TemporaryDirectory() as folder:
@@ -119,7 +122,8 @@ def main() -> None:
     print_throughput("HAR classifier throughput (windows/s):", throughput, ratios)
     for kind, record in records.items():
         print(
-            f"{MINUTES}-minute 50 Hz recording ({kind}, {record['windows']} windows, {record['variant']} model) "
+            f"{MINUTES}-minute 50 Hz recording ({kind}, {record['windows']} windows, {record['variant']} model, "
+            f"placed at the {record['placement']}) "
             f"end to end: {record['total_s']:.2f} s (read CSV {record['read_s']:.2f} s; "
             f"predict {record['predict_path_s']:.2f} s, "
             f"of which resampling and filters {record['resample_filter_s']:.2f} s)"

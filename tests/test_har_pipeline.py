@@ -10,12 +10,22 @@ import pytest
 from core import get_task, load_model
 from core.errors import InputError, SamplingRateError, SignalTooShortError
 from core.har.data import ACTIVITIES, HAR_FS, STEP, WINDOW, har_segments, har_stitch
-from core.har.pipeline import har_windows, inertial_uci, predict, read_har
+from core.har.pipeline import (
+    MERGED_LABELS,
+    MERGED_STILL,
+    MERGED_WALKING,
+    HARResult,
+    har_windows,
+    inertial_uci,
+    predict,
+    read_har,
+)
 from core.readers import Recording
 from core.signals import signal_resample
 from tests.conftest import FIXTURES, needs_data
 
 STITCHED = FIXTURES / "har_stitched_20hz.csv"
+GYRO = ("gyro_x", "gyro_y", "gyro_z")
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +39,11 @@ def calibrated_model():
     model = load_model("har", variant="acc", backend="onnx")
     assert model.is_calibrated
     return model
+
+
+@pytest.fixture(scope="module")
+def placement_model():
+    return load_model("har", variant="placement", backend="onnx")
 
 
 def window_truth(result, truth: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
@@ -192,9 +207,9 @@ def test_recordings_with_enough_walking_are_calibrated_to_it(calibrated_model):
     assert [done for done, _ in steps] == sorted(done for done, _ in steps) and steps[-1][0] == pytest.approx(0.65)
 
 
-def test_walking_bouts_get_steps_and_cadence(model):
+def test_walking_bouts_get_steps_and_cadence(model, placement_model):
     # the fixture walks for its first 10 s, then sits and lies for 20 s
-    result = get_task("har").run(read_har(STITCHED), lambda variant: model)
+    result = get_task("har").run(read_har(STITCHED), {"full": model, "placement": placement_model}.__getitem__)
     (bout,) = result.bouts
     assert bout.start_s == 0.0 and 10.0 <= bout.end_s <= 12.0
     assert 90 <= bout.cadence <= 130  # steps/min of an adult walking
@@ -202,3 +217,93 @@ def test_walking_bouts_get_steps_and_cadence(model):
     payload = result.to_json()
     assert payload["summary"]["steps"] == bout.steps and payload["bouts"] == [bout.to_json()]
     assert f"{bout.steps} steps in 1 walking bout" in result.summary()
+
+
+def run_har(data, model, placement_model, **options):
+    """The registry's path: the UCI model picked for `data` with the placement model as its companion."""
+    models = {"full": model, "acc": load_model("har", variant="acc", backend="onnx"), "placement": placement_model}
+    return get_task("har").run(data, models.__getitem__, **options)
+
+
+def test_the_stitched_waist_recording_is_placed_at_the_waist_and_keeps_six_classes(model, placement_model):
+    result = run_har(read_har(STITCHED), model, placement_model)
+    assert (result.placement, result.placement_source, result.placement_known) == ("waist", "inferred", True)
+    assert result.placement_confidence >= 0.9 and result.labels == ACTIVITIES and result.variant == "full"
+    assert f"Placement: waist (inferred, confidence {result.placement_confidence:.2f})." in result.summary()
+    assert result.to_json()["summary"]["placement"]["name"] == "waist" and "merged" not in result.to_json()["summary"]
+
+
+def test_a_stated_pocket_merges_postures_and_stairs_and_says_why(model, placement_model):
+    result = run_har(read_har(STITCHED), model, placement_model, placement="pocket")
+    assert result.labels == MERGED_LABELS and result.variant == "placement"
+    assert result.placement_source == "stated" and result.placement_confidence is None
+    summary = result.summary()
+    assert "Placement: trouser pocket (stated)." in summary
+    assert "Still is one class (sitting, standing or lying): sitting, standing and lying are told apart" in summary
+    assert "Walking is one class (level or stairs): stairs were recorded only with the phone at the waist" in summary
+    assert set(result.to_json()["summary"]["merged"]) == set(MERGED_LABELS)
+    # the fixture walks its first 10 s, then sits and lies: walking first, still after
+    assert result.predicted[1] == MERGED_WALKING and result.predicted[-1] == MERGED_STILL
+
+
+def test_a_recording_without_walking_matches_no_known_placement(model, placement_model):
+    noise = np.random.default_rng(0).normal(scale=0.01, size=(50 * 30, 3))
+    still = Recording(noise + [0.0, 1.0, 0.0], 50.0, ("acc_x", "acc_y", "acc_z"))
+    result = run_har(still, model, placement_model)
+    assert result.placement is None and not result.placement_known and result.variant == "placement"
+    assert set(result.predicted) == {MERGED_STILL}
+    assert result.summary().split(". ", 1)[1].startswith("The recording matches no placement the model knows")
+
+
+def test_a_low_confidence_placement_is_called_unknown_next_to_the_result():
+    result = HARResult(
+        probabilities=np.array([[0.9, 0.1]]),
+        starts_s=np.zeros(1),
+        variant="placement",
+        labels=MERGED_LABELS,
+        placement="hand",
+        placement_confidence=0.61,
+        placement_source="inferred",
+        placement_known=False,
+        unknown_below=0.9,
+    )
+    assert (
+        "The recording matches no placement the model knows (closest: hand, confidence 0.61, under 0.90)"
+        in result.summary()
+    )
+    assert result.to_json()["summary"]["placement"] | {"text": None} == {
+        "name": "hand",
+        "confidence": 0.61,
+        "source": "inferred",
+        "known": False,
+        "text": None,
+    }
+
+
+def test_an_unknown_placement_option_is_refused_with_the_accepted_ones(model, placement_model):
+    with pytest.raises(InputError, match=r"Unknown placement 'desk'; accepted are \['auto', 'waist', 'pocket'"):
+        run_har(read_har(STITCHED), model, placement_model, placement="desk")
+
+
+@needs_data("sp_sw_har")
+def test_a_real_pocket_recording_of_a_test_person_is_placed_in_the_pocket(model, placement_model):
+    from core.har.recordings import pocket_recordings
+
+    recording = next(r for r in pocket_recordings() if r.person == "s04")
+    data = Recording(np.hstack([recording.acc, recording.gyro]), HAR_FS, ("acc_x", "acc_y", "acc_z", *GYRO))
+    result = run_har(data, model, placement_model, acc_unit="g", gyro_unit="rad/s")
+    assert (result.placement, result.placement_known) == ("pocket", True)
+    predicted, expected = window_truth(result, recording.labels, HAR_FS)
+    scored = np.isin(expected, ["WALKING", "SEATED"])
+    truth = np.where(expected[scored] == "WALKING", MERGED_WALKING, MERGED_STILL)
+    assert np.mean(predicted[scored] == truth) >= 0.9
+
+
+@needs_data("oxford_step_counter", "validation")
+def test_a_real_walk_with_the_phone_in_hand_is_placed_in_the_hand(model, placement_model):
+    from core.har.recordings import oxford_recordings
+
+    walk = next(w for w in oxford_recordings() if w.person == "user1" and w.placement == "hand")
+    result = run_har(Recording(walk.acc, HAR_FS, ("acc_x", "acc_y", "acc_z")), model, placement_model, acc_unit="g")
+    assert (result.placement, result.placement_known) == ("hand", True)
+    assert abs(result.steps - walk.steps) / walk.steps <= 0.05

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.har.recordings import PLACEMENTS
+from core.har.placement import PLACEMENTS, recording_placement
 from training.har_placement import (
     MOTIONS,
     Windows,
@@ -15,7 +15,6 @@ from training.har_placement import (
     fit_models,
     person_folds,
     predict_all,
-    recording_placement,
     score,
     unknown_threshold,
     window_labels,
@@ -53,8 +52,8 @@ def test_placement_of_a_recording_comes_from_its_walking_windows():
     p_motion = np.array([[0.9, 0, 0, 0.1, 0], [0.1, 0, 0, 0.9, 0], [0.8, 0, 0, 0.2, 0]])
     p_place = np.array([[0.1, 0.7, 0.1, 0.1], [1.0, 0, 0, 0], [0.1, 0.5, 0.3, 0.1]])
     place, confidence = recording_placement(p_motion, p_place)
-    assert PLACEMENTS[place] == "pocket" and confidence == pytest.approx(0.6)  # the still window is left out
-    assert recording_placement(p_motion[1:2], p_place[1:2]) == (-1, 0.0)  # no walking: no placement
+    assert place == "pocket" and confidence == pytest.approx(0.6)  # the still window is left out
+    assert recording_placement(p_motion[1:2], p_place[1:2]) == (None, 0.0)  # no walking: no placement
 
 
 def tiny_windows(seed: int = 0) -> Windows:
@@ -115,3 +114,34 @@ def test_unknown_placement_threshold_keeps_most_correct_recordings():
     found = unknown_threshold(data, p_motion, p_place, keep=0.75)
     assert (found["recordings"], found["wrong"], found["wrong_flagged"]) == (4, 1, 1)
     assert found["threshold"] == pytest.approx(np.quantile([0.6, 0.7, 0.8], 0.25))
+
+
+def test_placement_model_walks_the_boosters_trees_and_onnx_serves_the_same(tmp_path):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from core.checkpoint import save_checkpoint
+    from core.har.model import HARPlacementModel
+    from core.har.placement import HELD_FEATURES, placement_probabilities
+    from core.har.predictor import HARPredictor
+    from core.predictor import load_predictor
+    from core.trees import trees_depth
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 5)).astype(np.float32)
+    motion = HistGradientBoostingClassifier(max_iter=5, max_leaf_nodes=4, random_state=0)
+    motion.fit(x[:, :2], (x[:, 0] > 0) + 2 * (x[:, 1] > 0))  # four motions from the first two columns
+    placement = HistGradientBoostingClassifier(max_iter=5, max_leaf_nodes=4, random_state=0)
+    placement.fit(x, (x[:, 3] > 0) + 2 * (x[:, 4] > 0))
+    sizes = {}
+    for head, booster in (("motion", motion), ("placement", placement)):
+        nodes = [len(tree.nodes) for iteration in booster._predictors for tree in iteration]
+        sizes |= {f"{head}_trees": len(nodes), f"{head}_nodes": max(nodes), f"{head}_depth": trees_depth(booster)}
+    model = HARPlacementModel(feature_names=("a", "b") + HELD_FEATURES, **sizes)
+    model.set_trees(motion, placement)
+    p_motion, p_place = placement_probabilities(model, x)
+    np.testing.assert_allclose(p_motion, motion.predict_proba(x[:, :2]), atol=1e-5)
+    np.testing.assert_allclose(p_place, placement.predict_proba(x), atol=1e-5)
+    served = load_predictor(HARPredictor, save_checkpoint(model, tmp_path / "ckpt", training_config={}))
+    assert served.backend == "onnx" and tuple(served.placements) == PLACEMENTS
+    onnx_motion, onnx_place = placement_probabilities(served, x)
+    assert np.abs(onnx_motion - p_motion).max() < 1e-5 and np.abs(onnx_place - p_place).max() < 1e-5

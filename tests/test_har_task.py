@@ -73,7 +73,9 @@ def bad_inputs(tmp_path) -> list[tuple[str, str, str]]:
 def test_registry_entry_and_shipped_variants():
     assert TASK.labels == ("WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING")
     assert (TASK.fs, TASK.window) == (50.0, 128)
-    assert list(TASK.checkpoints) == ["full", "acc"]
+    assert list(TASK.checkpoints) == ["full", "acc", "placement"]
+    assert TASK.companions == {"full": {"placement_model": "placement"}, "acc": {"placement_model": "placement"}}
+    assert TASK.hub.models["placement"] == "physiospaces/har-placement-trees"
     assert len(TASK.examples) == 3
     full, acc = load_model("har"), load_model("har", variant="acc")
     assert (len(full.channels), len(acc.channels)) == (9, 6) and not acc.needs_gyroscope
@@ -82,7 +84,7 @@ def test_registry_entry_and_shipped_variants():
 
 def test_predict_windows_takes_uci_order_windows_for_both_variants():
     windows = np.random.default_rng(0).normal(size=(4, 128, 9)).astype(np.float32)
-    for variant in TASK.checkpoints:
+    for variant in ("full", "acc"):
         probabilities = load_model("har", variant=variant).predict_windows(windows)
         assert probabilities.shape == (4, 6)
         np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
@@ -95,6 +97,23 @@ def test_cli_prints_windows_and_summary_as_json(capsys):
     assert payload["summary"]["variant"] == "full"
     assert len(payload["windows"]) == payload["summary"]["windows"] == 22
     assert set(payload["windows"][0]) == {"start_s", "end_s", "label", "confidence"}
+
+
+def test_cli_placement_option_states_where_the_phone_was(capsys):
+    assert cli(["predict", "har", str(STITCHED), "--json", "--option", "placement=hand"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["placement"] | {"text": None} == {
+        "name": "hand",
+        "confidence": None,
+        "source": "stated",
+        "known": True,
+        "text": None,
+    }
+    assert summary["variant"] == "placement" and set(summary["share"]) == set(summary["merged"])
+    assert cli(["predict", "har", str(STITCHED), "--option", "placement=desk"]) == 2
+    assert (
+        "Unknown placement 'desk'; accepted are ['auto', 'waist', 'pocket', 'hand', 'bag']" in capsys.readouterr().err
+    )
 
 
 def test_cli_unit_option_and_bad_inputs_exit_2(tmp_path, capsys):
@@ -118,3 +137,19 @@ def test_shipped_metrics_reproduce_on_the_official_test_split(variant, floor):
     assert len(test["y"]) == model.metrics["test"]["n"] == 2947
     assert accuracy == pytest.approx(model.metrics["test"]["accuracy"], abs=1e-3)
     assert accuracy >= floor
+
+
+@needs_data("sp_sw_har")
+@needs_data("oxford_step_counter", "validation")
+def test_shipped_placement_metrics_reproduce_on_the_test_people():
+    from core.predictor import load_predictor
+    from training.har_placement import evaluate_placement
+
+    model = load_predictor(TASK.predictor, TASK.checkpoint("placement"))
+    shipped = model.metrics["test"]
+    figures = evaluate_placement(model)
+    for name in ("pocket_walking_vs_seated_accuracy", "pocket_placement_rate", "oxford_placement_accuracy"):
+        assert figures[name] == pytest.approx(shipped[name], abs=1e-6), name
+    assert figures["oxford"] == shipped["oxford"] and figures["steps"] == shipped["steps"]
+    assert figures["pocket_placement_rate"] >= 0.95 and figures["oxford_placement_accuracy"] >= 0.8
+    assert min(row["walking_recall"] for row in figures["oxford"].values()) >= 0.95

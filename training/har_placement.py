@@ -5,6 +5,8 @@ the activity and for the placement, chosen by cross-validation by person over th
     python -m training.har_placement --cv            # out-of-fold figures per dataset for each candidate
     python -m training.har_placement --cv --test     # ... then the chosen candidate, trained on all training
                                                      # people, once on the test people
+    python -m training.har_placement --ship          # the chosen candidate trained on all training people, written
+                                                     # to checkpoints/har-placement and evaluated there
 
 The test people are fixed in core.har.recordings (UCI official test subjects; sp_sw_har s04, s08, s12, s16, s20;
 Oxford user1, user2). Measured 2026-12-05 (4 folds, 42 training people): chosen "transitions folded into still,
@@ -28,7 +30,8 @@ from tqdm import tqdm
 
 from core.har.data import HAR_FS, STEP, WINDOW
 from core.har.features import FEATURE_NAMES, window_features
-from core.har.recordings import PLACEMENTS, oxford_recordings, pocket_recordings, uci_recordings
+from core.har.placement import PLACEMENTS, recording_placement
+from core.har.recordings import oxford_recordings, pocket_recordings, uci_recordings
 from core.har.steps import acc_steps, bout_steps, walking_bouts
 
 MOTIONS = ("WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "STILL", "TRANSITION")
@@ -44,6 +47,9 @@ TO_MOTION = {
     "TRANSITION": "TRANSITION",
 }
 WALKING_MOTIONS = (0, 1, 2)
+CHOSEN = "transitions folded into still, per-dataset weights, placement sees how the phone is held"
+"""Chosen out of fold on the training people (`--cv`, commit f290f01): 6 of 6 targets met."""
+SHIPPED = Path("checkpoints/har-placement")
 CACHE = Path(os.environ.get("HAR_PLACEMENT_CACHE", "/tmp/har_placement_windows.npz"))
 
 
@@ -199,16 +205,6 @@ def predict_all(models, data: Windows) -> tuple[np.ndarray, np.ndarray]:
     return p_motion, p_place
 
 
-def recording_placement(p_motion: np.ndarray, p_place: np.ndarray) -> tuple[int, float]:
-    """A recording's placement and its confidence: the mean placement probability over its walking windows
-    (-1 and 0 when none walks)."""
-    walking = np.isin(p_motion.argmax(axis=1), WALKING_MOTIONS)
-    if not walking.any():
-        return -1, 0.0
-    mean = p_place[walking].mean(axis=0)
-    return int(mean.argmax()), float(mean.max())
-
-
 def score(data: Windows, p_motion: np.ndarray, p_place: np.ndarray) -> dict:
     """Figures per dataset: UCI motion accuracy, pocket WALKING vs SEATED accuracy and placement-as-pocket rate,
     Oxford WALKING recall and placement accuracy per placement."""
@@ -247,13 +243,16 @@ def score(data: Windows, p_motion: np.ndarray, p_place: np.ndarray) -> dict:
     return out
 
 
-def _placement_rate(data: Windows, rows: np.ndarray, p_motion: np.ndarray, p_place: np.ndarray) -> float:
-    """Share of the recordings in `rows` whose inferred placement is their own."""
+def _placement_rate(
+    data: Windows, rows: np.ndarray, p_motion: np.ndarray, p_place: np.ndarray, below: float = 0.0
+) -> float:
+    """Share of the recordings in `rows` whose inferred placement is their own (with a confidence of at least
+    `below`: not called unknown)."""
     hits = []
     for name in np.unique(data.recording[rows]):
         mine = rows & (data.recording == name)
-        place, _ = recording_placement(p_motion[mine], p_place[mine])
-        hits.append(place == data.placement[mine][0])
+        place, confidence = recording_placement(p_motion[mine], p_place[mine])
+        hits.append(place == PLACEMENTS[data.placement[mine][0]] and confidence >= below)
     return float(np.mean(hits))
 
 
@@ -295,9 +294,9 @@ def unknown_threshold(data: Windows, p_motion: np.ndarray, p_place: np.ndarray, 
     for name in np.unique(data.recording):
         rows = data.recording == name
         place, conf = recording_placement(p_motion[rows], p_place[rows])
-        if place >= 0:
+        if place is not None:
             confidence.append(conf)
-            correct.append(place == data.placement[rows][0])
+            correct.append(place == PLACEMENTS[data.placement[rows][0]])
     confidence, correct = np.array(confidence), np.array(correct)
     threshold = float(np.quantile(confidence[correct], 1 - keep))
     return {
@@ -330,7 +329,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--test", action="store_true", help="score the chosen candidate on the test people")
     parser.add_argument("--candidate", action="append", choices=list(CANDIDATES), help="only these candidates")
+    parser.add_argument("--ship", action="store_true", help=f"train the chosen candidate into {SHIPPED}")
     args = parser.parse_args(argv)
+    if args.ship:
+        ship(SHIPPED)
+        return
     windows = build_windows()
     train = windows.take(~windows.test)
     print(f"{len(train.X)} training windows of {len(np.unique(train.person))} people; {len(FEATURE_NAMES)} features")
@@ -370,6 +373,79 @@ def print_step_report(test: Windows, p_motion: np.ndarray) -> None:
         counts.append(sum(b.steps for b in bout_steps(steps_s, walking_bouts(starts_s, walking, WINDOW / HAR_FS))))
     print(f"step detector {settings}")
     print_table("Oxford test walks, steps in the walking bouts found", placement_table(walks, counts))
+
+
+def ship(folder: Path) -> Path:
+    """Train the `CHOSEN` candidate on every training person, copy its trees into a `HARPlacementModel`, check the
+    torch walk against scikit-learn, save the checkpoint, then evaluate the saved ONNX graph into its card."""
+    import torch
+
+    from core.checkpoint import save_checkpoint
+    from core.har.model import HARPlacementModel
+    from core.trees import trees_depth
+
+    windows = build_windows()
+    train = windows.take(~windows.test)
+    motion, placement, _ = fit_models(train, CANDIDATES[CHOSEN])
+    assert list(motion.classes_) == [0, 1, 2, 3] and list(placement.classes_) == list(range(len(PLACEMENTS)))
+    sizes = {}
+    for head, booster in (("motion", motion), ("placement", placement)):
+        nodes = [len(tree.nodes) for iteration in booster._predictors for tree in iteration]
+        sizes.update({f"{head}_trees": len(nodes), f"{head}_nodes": max(nodes), f"{head}_depth": trees_depth(booster)})
+    model = HARPlacementModel(**sizes)
+    model.set_trees(motion, placement)
+    rows = placement_inputs(train, True)[:2000].astype(np.float32)
+    with torch.inference_mode():
+        walked = [torch.softmax(x, dim=1).numpy() for x in model(torch.from_numpy(rows))]
+    gap = max(
+        np.abs(walked[0] - motion.predict_proba(rows[:, : len(FEATURE_NAMES)])).max(),
+        np.abs(walked[1] - placement.predict_proba(rows)).max(),
+    )
+    print(f"torch trees vs scikit-learn: largest probability difference {gap:.2e}")
+    config = {"candidate": CHOSEN, **CANDIDATES[CHOSEN], "training_people": int(len(np.unique(train.person)))}
+    save_checkpoint(model, folder, training_config=config)
+    from training.har import write_placement_evaluation
+
+    write_placement_evaluation(folder)
+    return folder
+
+
+def evaluate_placement(model, windows: Windows | None = None) -> dict:
+    """The issue's figures of the placement checkpoint `model` on the test people: pocket walking vs seated and
+    placement rate, Oxford walking recall and placement per placement, UCI test walking runs placed at the waist, and
+    steps per placement in the walking bouts the model finds, beside the phone's hardware counter."""
+    from core.har.placement import placement_probabilities
+    from training.har_steps import placement_table
+
+    windows = windows or build_windows()
+    test = windows.take(windows.test)
+    p_motion, p_place = placement_probabilities(model, placement_inputs(test, True))
+    p_motion = np.hstack([p_motion, np.zeros((len(p_motion), 1))])  # no window is called a transition
+    figures = score(test, p_motion, p_place)
+    figures.pop("uci_motion_accuracy", None)  # waist recordings are read by the UCI models, scored on their own
+    figures.pop("pocket_transition_recall", None)  # transitions are folded into still
+    # a UCI run is one activity; only runs of walking (level or stairs) can be placed
+    walked = np.unique(test.recording[(test.dataset == "uci_har") & np.isin(test.motion, WALKING_MOTIONS)])
+    uci_walks = np.isin(test.recording, walked)
+    figures["uci_walking_waist_placement_rate"] = _placement_rate(test, uci_walks, p_motion, p_place)
+    # as served: placed right and not called unknown (confidence at least the model's unknown_below)
+    below = model.unknown_below
+    for name, rows in (
+        ("pocket", test.dataset == "sp_sw_har"),
+        ("oxford", (test.dataset == "oxford") & (test.motion >= 0)),
+        ("uci_walking_waist", uci_walks),
+    ):
+        figures[f"{name}_placement_rate_confident"] = _placement_rate(test, rows, p_motion, p_place, below)
+    walks = [w for w in oxford_recordings() if w.test]
+    counts = []
+    for walk in walks:
+        rows = test.recording == walk.name
+        walking = np.isin(p_motion[rows].argmax(axis=1), WALKING_MOTIONS)
+        starts_s = np.arange(rows.sum()) * STEP / HAR_FS
+        steps_s = acc_steps(walk.acc, HAR_FS) / HAR_FS  # the served detector settings (core.har.steps)
+        counts.append(sum(b.steps for b in bout_steps(steps_s, walking_bouts(starts_s, walking, WINDOW / HAR_FS))))
+    figures["steps"] = placement_table(walks, counts)
+    return figures
 
 
 if __name__ == "__main__":

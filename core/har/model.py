@@ -10,7 +10,10 @@ from torch import nn
 from core.checkpoint import PhysioModel
 from core.errors import ConfigError
 from core.har.data import ACTIVITIES, CHANNELS, HAR_FS, WINDOW
+from core.har.features import FEATURE_NAMES
+from core.har.placement import HELD_FEATURES, MOTIONS, PLACEMENTS, UNKNOWN_BELOW
 from core.har.predictor import HARPredictor
+from core.trees import trees_copy, trees_logits, trees_onnx_node, trees_register
 
 ARCHITECTURES = ("cnn", "lstm", "gru")
 FEATURE_SETS = ("stats", "hand")
@@ -317,3 +320,97 @@ class _WithFeatures(nn.Module):
     def forward(self, windows: torch.Tensor, reference: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         logits, features = self.model.classify(windows, reference)
         return logits, self.model.offsets(features)
+
+
+class HARPlacementModel(HARPredictor, PhysioModel, pipeline_tag="tabular-classification"):
+    """Motion (len(labels)) and placement (len(placements)) logits of (n, features + 3) window rows: the
+    `core.har.features` row, then the absolute gravity direction.
+
+    n_trees/n_nodes/depth: table shapes of the motion (`motion_*`) and placement (`placement_*`) trees.
+    motion_bias, placement_bias: logit offsets added to the trees' scores (zero as trained), trainable: they adjust
+    the class priors to a new population without regrowing the trees. unknown_below: see `UNKNOWN_BELOW`.
+    """
+
+    input_names = ("features",)
+    output_names = ("motion_logits", "placement_logits")
+    tiny_params = {
+        "motion_trees": 8,
+        "placement_trees": 8,
+        "motion_nodes": 3,
+        "placement_nodes": 3,
+        "motion_depth": 1,
+        "placement_depth": 1,
+        "motion_bias": [0.5, 0.0, 0.0, -0.5],
+    }
+
+    def __init__(
+        self,
+        *,
+        feature_names: tuple[str, ...] | list[str] = FEATURE_NAMES + HELD_FEATURES,
+        labels: tuple[str, ...] | list[str] = MOTIONS,
+        placements: tuple[str, ...] | list[str] = PLACEMENTS,
+        motion_trees: int = 800,
+        placement_trees: int = 800,
+        motion_nodes: int = 61,
+        placement_nodes: int = 61,
+        motion_depth: int = 15,
+        placement_depth: int = 15,
+        unknown_below: float = UNKNOWN_BELOW,
+        motion_bias: list[float] | None = None,
+        placement_bias: list[float] | None = None,
+    ):
+        super().__init__()
+        self.feature_names, self.labels, self.placements = tuple(feature_names), tuple(labels), tuple(placements)
+        self.motion_depth, self.placement_depth = int(motion_depth), int(placement_depth)
+        self.unknown_below = float(unknown_below)
+        trees_register(self, "motion_", n_trees=motion_trees, n_nodes=motion_nodes, n_classes=len(self.labels))
+        trees_register(
+            self, "placement_", n_trees=placement_trees, n_nodes=placement_nodes, n_classes=len(self.placements)
+        )
+        self.motion_bias = nn.Parameter(torch.tensor(motion_bias or [0.0] * len(self.labels)))
+        self.placement_bias = nn.Parameter(torch.tensor(placement_bias or [0.0] * len(self.placements)))
+
+    def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        motion = trees_logits(self, "motion_", features, depth=self.motion_depth) + self.motion_bias
+        placement = trees_logits(self, "placement_", features, depth=self.placement_depth) + self.placement_bias
+        return motion, placement
+
+    def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:
+        return (torch.randn(batch, len(self.feature_names)),)
+
+    def set_trees(self, motion, placement) -> None:
+        """Copy the fitted motion and placement `HistGradientBoostingClassifier`s (all classes seen) into the tables."""
+        trees_copy(self, "motion_", motion)
+        trees_copy(self, "placement_", placement)
+
+    def export_onnx(self, path):
+        """Two `TreeEnsembleRegressor` nodes on the features, their base values the baselines plus the biases."""
+        import onnx
+        from onnx import TensorProto, helper
+
+        nodes = [
+            trees_onnx_node(
+                self,
+                f"{head}_",
+                "features",
+                f"{head}_logits",
+                base_values=(getattr(self, f"{head}_baseline") + getattr(self, f"{head}_bias")).tolist(),
+            )
+            for head in ("motion", "placement")
+        ]
+        graph = helper.make_graph(
+            nodes,
+            "har_placement",
+            [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", len(self.feature_names)])],
+            [
+                helper.make_tensor_value_info("motion_logits", TensorProto.FLOAT, ["batch", len(self.labels)]),
+                helper.make_tensor_value_info("placement_logits", TensorProto.FLOAT, ["batch", len(self.placements)]),
+            ],
+        )
+        model = helper.make_model(
+            graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)]
+        )
+        model.ir_version = 8
+        onnx.checker.check_model(model)
+        onnx.save(model, str(path))
+        return path

@@ -10,6 +10,12 @@ import numpy as np
 
 from core.errors import FileTooLargeError, InputError, SignalTooShortError, UnsupportedFormatError
 from core.har.data import ACTIVITIES, HAR_FS, STEP, WALKING_CLASSES, WINDOW
+from core.har.placement import (
+    PLACEMENT_NAMES,
+    placement_probabilities,
+    placement_rows,
+    recording_placement,
+)
 from core.har.predictor import MIN_REFERENCE_WINDOWS
 from core.har.steps import Bout, acc_steps, bout_steps, walking_bouts
 from core.readers import Recording, check_file
@@ -22,6 +28,18 @@ GRAVITY_CORNER_HZ = 0.3
 NOISE_CORNER_HZ = 20.0
 MAX_SECONDS = 12 * 3600
 """Longest recording one request classifies."""
+PLACEMENT_OPTIONS = {"auto": None, "waist": "waist", "pocket": "pocket", "hand": "hand", "bag": "bag/other"}
+"""The `placement` option's values: "auto" infers it from the recording."""
+MERGED_WALKING = "WALKING (level or stairs)"
+MERGED_STILL = "STILL (sitting, standing or lying)"
+MERGED_LABELS = (MERGED_WALKING, MERGED_STILL)
+"""The timeline away from the waist, or when the placement is unknown."""
+MERGE_REASONS = {
+    MERGED_WALKING: "stairs were recorded only with the phone at the waist, so walking on stairs and on the level are "
+    "not told apart elsewhere",
+    MERGED_STILL: "sitting, standing and lying are told apart by how the trunk tilts the phone, which only a phone "
+    "at the waist follows (a sitting thigh lies like a lying one; a hand or bag holds the phone any way)",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,35 @@ class HARResult(ClassProbabilities):
     calibration_windows: int | None = None
     window_s: float = WINDOW / HAR_FS
     bouts: tuple[Bout, ...] | None = None
+    placement: str | None = None
+    placement_confidence: float | None = None
+    placement_source: str | None = None
+    placement_known: bool = True
+    unknown_below: float | None = None
+
+    @property
+    def merged(self) -> dict[str, str]:
+        """Merged classes of the timeline and why they are merged."""
+        return {label: MERGE_REASONS[label] for label in self.labels if label in MERGE_REASONS}
+
+    def placement_text(self) -> str:
+        """One sentence on where the phone was: stated, inferred with its confidence, or matching no known place."""
+        if self.placement_source == "dataset":
+            return "Placement: waist (UCI HAR windows)."
+        if self.placement_source == "stated":
+            return f"Placement: {PLACEMENT_NAMES[self.placement]} (stated)."
+        if self.placement is None:
+            return (
+                "The recording matches no placement the model knows: it has no walking to place the phone by, so "
+                "the timeline only tells walking from still; state the placement with the placement option."
+            )
+        if not self.placement_known:
+            return (
+                f"The recording matches no placement the model knows (closest: {PLACEMENT_NAMES[self.placement]}, "
+                f"confidence {self.placement_confidence:.2f}, under {self.unknown_below:.2f}), so the timeline only "
+                "tells walking from still; state the placement with the placement option if you know it."
+            )
+        return f"Placement: {PLACEMENT_NAMES[self.placement]} (inferred, confidence {self.placement_confidence:.2f})."
 
     @property
     def duration_s(self) -> float:
@@ -84,6 +131,16 @@ class HARResult(ClassProbabilities):
             summary["accuracy"] = round(self.accuracy(), 4)
         if self.calibration_windows is not None:
             summary["calibration_windows"] = self.calibration_windows
+        if self.placement_source is not None:
+            summary["placement"] = {
+                "name": self.placement,
+                "confidence": None if self.placement_confidence is None else round(self.placement_confidence, 4),
+                "source": self.placement_source,
+                "known": self.placement_known,
+                "text": self.placement_text(),
+            }
+        if self.merged:
+            summary["merged"] = self.merged
         payload = {"task": "har", "windows": windows, "summary": summary}
         if self.bouts is not None:
             summary["steps"] = self.steps
@@ -111,7 +168,12 @@ class HARResult(ClassProbabilities):
             text += (
                 f"; under {MIN_REFERENCE_WINDOWS} walking windows, so read against the training population's walking"
             )
-        return text
+        notes = [self.placement_text()] if self.placement_source is not None else []
+        notes += [
+            f"{label.split(' ')[0].capitalize()} is one class {label[label.index('(') :]}: {why}."
+            for label, why in self.merged.items()
+        ]
+        return f"{text}. {' '.join(notes)}" if notes else text
 
 
 def read_har(path: str | Path, *, fs: float | None = None, extra_files: tuple = ()) -> Recording | UCIWindows:
@@ -166,9 +228,30 @@ def choose_variant(data: Recording | UCIWindows, **options) -> str:
     return "acc" if isinstance(data, Recording) and "gyro_x" not in data.channels else "full"
 
 
-def classify_recording(model, recording: Recording, *, progress=None) -> HARResult:
-    """Resample to 50 Hz, filter and window a standardised recording (g, rad/s) and classify every window."""
+def placement_choice(placement: str) -> str | None:
+    """The placement class of the `placement` option (None: infer it)."""
+    if placement not in PLACEMENT_OPTIONS:
+        raise InputError(f"Unknown placement {placement!r}; accepted are {list(PLACEMENT_OPTIONS)}.")
+    return PLACEMENT_OPTIONS[placement]
+
+
+def is_placement_model(model) -> bool:
+    return hasattr(model, "placements")
+
+
+def classify_recording(
+    model, recording: Recording, *, placement: str = "auto", placement_model=None, progress=None
+) -> HARResult:
+    """Resample to 50 Hz, filter and window a standardised recording (g, rad/s), place the phone and classify every
+    window: with the UCI model `model` at the waist, else with the placement model's motion (merged classes)."""
     report = progress_callback(progress)
+    stated = placement_choice(placement)
+    if is_placement_model(model):
+        model, placement_model = None, model
+    if placement_model is None and stated not in (None, "waist"):
+        raise InputError(
+            f"The placement {placement!r} needs the placement model; run the task with its 'placement' companion."
+        )
     check_fs(recording.fs, HAR_FS_RANGE, "inertial recording")
     duration = len(recording.signal) / recording.fs
     if duration < WINDOW / HAR_FS:
@@ -181,7 +264,7 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
             f"The recording is {duration / 3600:.1f} h long, over the {MAX_SECONDS / 3600:.0f} h limit; split it."
         )
     has_gyro = "gyro_x" in recording.channels
-    if model.needs_gyroscope and not has_gyro:
+    if model is not None and model.needs_gyroscope and not has_gyro:
         raise InputError(
             "The recording has no gyroscope columns (gyro_x, gyro_y, gyro_z) and the full model needs them; "
             "use the accelerometer-only variant 'acc'."
@@ -196,19 +279,62 @@ def classify_recording(model, recording: Recording, *, progress=None) -> HARResu
             "least 3 s."
         )
     windows, starts = har_windows(signals)
-    probabilities, walking = model.classify_windows(
-        windows, progress=lambda done, desc: report(0.3 + 0.7 * done, desc=desc)
+    where = {} if stated is None else dict(placement=stated, placement_source="stated")
+    use_uci = True  # the UCI model alone (no placement model): a waist recording, as before placement
+    if placement_model is not None:
+        report(0.2, desc="Placing the phone")
+        p_motion, p_place = placement_probabilities(placement_model, placement_rows(regular[:, :3])[0])
+        if stated is None:
+            inferred, confidence = recording_placement(p_motion, p_place)
+            where = dict(
+                placement=inferred,
+                placement_confidence=confidence,
+                placement_source="inferred",
+                placement_known=inferred is not None and confidence >= placement_model.unknown_below,
+                unknown_below=placement_model.unknown_below,
+            )
+        use_uci = model is not None and where["placement"] == "waist" and where.get("placement_known", True)
+    if use_uci:
+        probabilities, walking = model.classify_windows(
+            windows, progress=lambda done, desc: report(0.3 + 0.7 * done, desc=desc)
+        )
+        walking_windows = np.isin(probabilities.argmax(axis=1), WALKING_CLASSES)
+        return _recording_result(
+            probabilities,
+            starts,
+            signals,
+            has_gyro,
+            walking_windows,
+            variant=_variant(model),
+            calibration_windows=walking,
+            **where,
+        )
+    # merged classes: the placement model's walking (level or stairs) and still
+    probabilities = np.column_stack([p_motion[:, :3].sum(axis=1), p_motion[:, 3:].sum(axis=1)])
+    return _recording_result(
+        probabilities,
+        starts,
+        signals,
+        has_gyro,
+        probabilities.argmax(axis=1) == 0,
+        variant="placement",
+        labels=MERGED_LABELS,
+        **where,
     )
-    walking_windows = np.isin(probabilities.argmax(axis=1), WALKING_CLASSES)
+
+
+def _recording_result(
+    probabilities: np.ndarray, starts: np.ndarray, signals: np.ndarray, has_gyro: bool, walking: np.ndarray, **fields
+) -> HARResult:
+    """The result of a recording's windows, with steps counted in its walking bouts."""
     steps_s = acc_steps(signals[:, 6:9], HAR_FS) / HAR_FS
     return HARResult(
         probabilities=probabilities,
         starts_s=starts / HAR_FS,
-        variant=_variant(model),
         acc=signals[:, 6:9],
         gyro=signals[:, 3:6] if has_gyro else None,
-        calibration_windows=walking,
-        bouts=tuple(bout_steps(steps_s, walking_bouts(starts / HAR_FS, walking_windows, WINDOW / HAR_FS))),
+        bouts=tuple(bout_steps(steps_s, walking_bouts(starts / HAR_FS, walking, WINDOW / HAR_FS))),
+        **fields,
     )
 
 
@@ -217,10 +343,22 @@ def _variant(model) -> str:
 
 
 def predict(
-    model, data: Recording | UCIWindows, *, acc_unit: str = "auto", gyro_unit: str = "auto", progress=None
+    model,
+    data: Recording | UCIWindows,
+    *,
+    acc_unit: str = "auto",
+    gyro_unit: str = "auto",
+    placement: str = "auto",
+    placement_model=None,
+    progress=None,
 ) -> HARResult:
-    """Activities of a phone recording (units detected or given) or of pre-cut UCI HAR windows."""
+    """Activities of a phone recording (units detected or given) or of pre-cut UCI HAR windows (waist).
+
+    placement: where the phone was ("auto" infers it with `placement_model`): "waist", "pocket", "hand" or "bag".
+    """
     if isinstance(data, UCIWindows):
+        if placement_choice(placement) not in (None, "waist") or is_placement_model(model):
+            raise InputError("UCI HAR windows come from a phone at the waist; use placement 'auto' or 'waist'.")
         probabilities, walking = model.classify_windows(data.windows, wearers=data.subjects, progress=progress)
         labels = None if data.labels is None else data.labels - 1
         return HARResult(
@@ -229,5 +367,13 @@ def predict(
             variant=_variant(model),
             true_labels=labels,
             calibration_windows=walking,
+            placement="waist",
+            placement_source="dataset",
         )
-    return classify_recording(model, inertial_units(data, acc_unit=acc_unit, gyro_unit=gyro_unit), progress=progress)
+    return classify_recording(
+        model,
+        inertial_units(data, acc_unit=acc_unit, gyro_unit=gyro_unit),
+        placement=placement,
+        placement_model=placement_model,
+        progress=progress,
+    )

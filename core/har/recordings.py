@@ -22,8 +22,6 @@ from core.har.data import ACTIVITIES, HAR_FS, STEP, har_segments, har_stitch, lo
 from core.readers.inertial import STANDARD_GRAVITY
 from core.signals import signal_resample
 
-PLACEMENTS = ("waist", "pocket", "hand", "bag/other")
-"""Where the phone is carried, as the placement classifier names it."""
 POCKET_TEST_SUBJECTS = ("s04", "s08", "s12", "s16", "s20")
 OXFORD_TEST_PEOPLE = ("user1", "user2")
 OXFORD_PLACEMENTS = {

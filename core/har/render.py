@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.har.data import HAR_FS, STEP
-from core.har.pipeline import HARResult
+from core.har.pipeline import MERGED_STILL, MERGED_WALKING, HARResult
 from core.results import rounded
 
 ACTIVITY_COLOURS = {
@@ -19,6 +19,8 @@ ACTIVITY_COLOURS = {
     "SITTING": "#1f77b4",
     "STANDING": "#9467bd",
     "LAYING": "#8c564b",
+    MERGED_WALKING: "#2ca02c",
+    MERGED_STILL: "#1f77b4",
 }
 AXIS_COLOURS = ("#262626", "#737373", "#b3b3b3")
 MAX_TRACE_POINTS = 4000
@@ -131,8 +133,11 @@ def plot_result(result: HARResult) -> go.Figure:
         )
     fig.update_yaxes(title_text="probability", range=[0, 1], row=rows, col=1)
     fig.update_xaxes(title_text="time (s)", range=[0, result.duration_s], row=rows, col=1)
+    title = f"Predicted activity over {result.duration_s:.0f} s ({result.variant} model)"
+    if result.placement_source is not None:
+        title += f"<br><sup>{result.placement_text()}</sup>"
     fig.update_layout(
-        title=f"Predicted activity over {result.duration_s:.0f} s ({result.variant} model)",
+        title=title,
         height=220 * rows + 80,
         margin={"t": 60, "b": 40},
         legend={"orientation": "h", "y": 1.08},

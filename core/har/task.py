@@ -11,17 +11,31 @@ TASK = Task(
     name="har",
     title="Human activity recognition",
     summary="Labels every 2.56 s of a phone's accelerometer (and gyroscope) recording with one of six activities: "
-    "walking, walking upstairs, walking downstairs, sitting, standing, laying.",
+    "walking, walking upstairs, walking downstairs, sitting, standing, laying, with the phone at the waist; "
+    "elsewhere (trouser pocket, hand, bag, inferred or stated) with walking or still.",
     labels=ACTIVITIES,
     fs=HAR_FS,
     window=WINDOW,
-    model_class="core.har.model:HARClassifier",
+    model_class={
+        "full": "core.har.model:HARClassifier",
+        "acc": "core.har.model:HARClassifier",
+        "placement": "core.har.model:HARPlacementModel",
+    },
     predictor=HARPredictor,
     read=read_har,
     predict=predict,
-    checkpoints={"full": CHECKPOINTS / "har-full", "acc": CHECKPOINTS / "har-acc"},
+    checkpoints={
+        "full": CHECKPOINTS / "har-full",
+        "acc": CHECKPOINTS / "har-acc",
+        "placement": CHECKPOINTS / "har-placement",
+    },
+    companions={variant: {"placement_model": "placement"} for variant in ("full", "acc")},
     hub=HubRepos(
-        models={"full": "physiospaces/har-uci-cnn", "acc": "physiospaces/har-uci-cnn-accelerometer"},
+        models={
+            "full": "physiospaces/har-uci-cnn",
+            "acc": "physiospaces/har-uci-cnn-accelerometer",
+            "placement": "physiospaces/har-placement-trees",
+        },
         dataset="physiospaces/uci-har",
         space="physiospaces/activity-recognition",
     ),
@@ -31,7 +45,7 @@ TASK = Task(
         Endpoint(
             "recognise",
             ("uci_subject02_acc_gyro.csv", "uci_subject24_acc_only.csv"),
-            options=("auto", "auto", None),
+            options=("auto", "auto", None, "auto"),
             file_list=False,
         ),
     ),
