@@ -19,6 +19,7 @@ from core.readers import Recording
 from core.readers.inertial import read_inertial_csv, read_uci_inertial
 from core.readers.series import BeatSeries, ValueSeries
 from core.readers.workouts import WORKOUT_CHANNELS, read_workout
+from tests.fixtures.make_hostile import FIT_EPOCH, FIT_RECORD_FIELDS, fit_activity, fit_bytes, fit_definition
 
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 TASKS = list_tasks()
@@ -325,3 +326,116 @@ def test_workout_readers_take_mutated_runs(workout):
     start = time.monotonic()
     assert structured_outcome(read_workout, written(text.encode(), f".{fmt}")) in ("value", "PhysioError")
     assert time.monotonic() - start < 5, "a small workout file took more than 5 s to read or refuse"
+
+
+@st.composite
+def fit_files(draw):
+    """A FIT activity written field by field (file_id, sport, record messages), then record counts, field sizes and
+    base types (array fields), timestamps (device time, going backwards, invalid), header sizes, the CRC and the end
+    of the file mutated."""
+    records = draw(st.integers(0, 400))
+    start = draw(st.sampled_from([FIT_EPOCH + 10**9, 1000, 0, 0x0FFFFFFF, 0xFFFFFFFE, 0xFFFFFFFF]))
+    step = draw(st.sampled_from([1, 1, 5, 0, -1]))
+    fields = [list(field) for field in FIT_RECORD_FIELDS]
+    for _ in range(draw(st.integers(0, 2))):  # a field's size or base type changed: arrays, odd sizes, unknown types
+        field = draw(st.sampled_from(fields))
+        field[1 if draw(st.booleans()) else 2] = draw(st.sampled_from([0, 1, 3, 8, 255, 0x86, 0x07, 0x99]))
+    messages = [
+        fit_definition(0, 0, [(0, 1, 0x00), (1, 2, 0x84), (4, 4, 0x86)]),
+        bytes([0, 4]) + (255).to_bytes(2, "little") + (10**9).to_bytes(4, "little"),
+        fit_definition(1, 12, [(0, 1, 0x00)]),
+        bytes([1, 1]),
+        fit_definition(2, 20, fields),
+    ]
+    hr = draw(st.sampled_from([140, 0, 255]))
+    for i in range(records):
+        stamp = (start + i * step) % 2**32
+        values = {253: stamp, 0: 46 * 2**31 // 180 + i, 1: 7 * 2**31 // 180, 2: 2500 + i % 50, 3: hr, 6: 2800}
+        messages.append(
+            bytes([2])
+            + b"".join(
+                int(values.get(number, 0) % 2 ** (8 * min(size, 4))).to_bytes(min(size, 4), "little")
+                + bytes(max(size - 4, 0))
+                for number, size, _ in fields
+            )
+        )
+    if draw(st.booleans()):  # a data message of a local type never defined
+        messages.insert(draw(st.integers(0, len(messages))), bytes([7, 1, 2, 3]))
+    data_size = draw(st.sampled_from([None, None, 0, 2**31]))
+    content = fit_bytes(messages, data_size=data_size, crc=draw(st.booleans()))
+    cut = draw(st.one_of(st.none(), st.integers(0, len(content))))
+    return content if cut is None else content[:cut]
+
+
+@STRUCTURED
+@given(content=fit_files())
+def test_fit_reader_takes_mutated_activities(content):
+    start = time.monotonic()
+    assert structured_outcome(read_workout, written(content, ".fit")) in ("value", "PhysioError")
+    assert time.monotonic() - start < 5, "a small FIT file took more than 5 s to read or refuse"
+
+
+def test_fit_writer_of_the_fuzz_test_makes_a_file_fitdecode_reads():
+    """The strategy's unmutated file is a valid activity, so mutations start from a readable file."""
+    recording = read_workout(written(fit_activity(), ".fit"))
+    assert recording.time.tolist() == list(range(30)) and recording.channel("heart_rate")[0] == 140.0
+    assert recording.channel("speed_kmh")[0] == pytest.approx(2.8 * 3.6)
+
+
+@st.composite
+def uci_zips(draw):
+    """A zip in the UCI HAR layout (nine inertial signal files, labels, subjects), then window counts, row widths,
+    label and subject text, missing members, declared sizes and the archive's end mutated."""
+    import io
+    import zipfile
+
+    from core.readers.inertial import UCI_CHANNELS, UCI_WINDOW
+
+    windows = draw(st.integers(0, 12))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    folder = draw(st.sampled_from(["UCI HAR Dataset/test/", "test/", "UCI HAR Dataset\\test\\"]))
+    files = {}
+    for channel in UCI_CHANNELS:
+        rows, width = windows, UCI_WINDOW
+        if draw(st.integers(0, 29)) == 0:  # a ragged or short file
+            rows, width = draw(st.integers(0, 14)), draw(st.sampled_from([1, 127, 129, UCI_WINDOW]))
+        values = rng.normal(0, 0.3, (rows, width)) + (1.0 if channel.startswith("total_acc_x") else 0.0)
+        files[f"Inertial Signals/{channel}_test.txt"] = "\n".join(" ".join(f"{v:.6e}" for v in row) for row in values)
+    labels = [str(v) for v in rng.integers(1, 7, windows)]
+    subjects = [str(v) for v in rng.integers(1, 31, windows)]
+    for values in (labels, subjects):
+        for _ in range(draw(st.integers(0, 2))):  # a wrong count, text, out-of-range or huge values
+            kind = draw(st.sampled_from(["drop", "add", "text", "zero", "huge", "float"]))
+            if kind == "drop" and values:
+                values.pop()
+            elif kind == "add":
+                values.append("3")
+            elif values:
+                index = draw(st.integers(0, len(values) - 1))
+                values[index] = {"text": "WALKING", "zero": "0", "huge": "99999999999999999999", "float": "2.5"}.get(
+                    kind, values[index]
+                )
+    files["y_test.txt"], files["subject_test.txt"] = "\n".join(labels), "\n".join(subjects)
+    for name in draw(st.lists(st.sampled_from(sorted(files)), max_size=2)) if draw(st.integers(0, 3)) == 0 else ():
+        files.pop(name, None)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(folder + name, text)
+    content = buffer.getvalue()
+    if draw(st.integers(0, 3)) == 0:  # the central directory declares a huge uncompressed size for one member
+        entries = [k for k in range(len(content)) if content.startswith(b"PK\x01\x02", k)]
+        entry = draw(st.sampled_from(entries)) if entries else 0
+        content = content[: entry + 24] + (2**32 - 1).to_bytes(4, "little") + content[entry + 28 :]
+    cut = draw(st.one_of(st.none(), st.none(), st.integers(0, len(content))))
+    return content if cut is None else content[:cut]
+
+
+@STRUCTURED
+@given(content=uci_zips())
+def test_uci_zip_reader_and_har_take_mutated_archives(models, content):
+    start = time.monotonic()
+    path = written(content, ".zip")
+    task = get_task("har")
+    assert structured_outcome(lambda: task.run(task.read(path), models["har"].__getitem__)) in ("value", "PhysioError")
+    assert time.monotonic() - start < 5, "a small UCI zip took more than 5 s to read, classify or refuse"

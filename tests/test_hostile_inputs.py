@@ -60,6 +60,16 @@ EXPECTED = {
     "write it like 360.",
     "tcx_bad_time": "File 'bad_time.tcx' has a track point time 'yesterday' that is not an ISO 8601 date; "
     "export the activity again as TCX.",
+    "fit_empty_field": "File 'empty_field.fit' is not a valid FIT file (a message's field sizes or types do not match "
+    "the FIT profile); copy the original .fit from the device.",
+    "fit_array_timestamp": "File 'array_time.fit' is not a valid FIT file (a message's field sizes or types do not "
+    "match the FIT profile); copy the original .fit from the device.",
+    "uci_text_labels": "'y_test.txt' in 'text_labels.zip' is not a table of numbers (could not convert string to "
+    "float: 'WALKING'); upload the dataset zip as downloaded from UCI.",
+    "uci_label_count": "'y_test.txt' in 'label_count.zip' has 2 values in 2 rows for 4 windows; it needs one number "
+    "per row, one row per window.",
+    "uci_12k_windows": "'Inertial Signals/body_acc_x_test.txt' in 'windows_12k.zip' has over 10,000 rows (windows), "
+    "the limit of one request; upload one split of the UCI HAR Dataset or a shorter part of it.",
 }
 
 
@@ -86,7 +96,7 @@ def assert_one_sentence(message: str, where: str) -> None:
 
 def test_matrix_size():
     """Every endpoint of every Space sees the generic cases plus those imitating its task's formats."""
-    assert len(VALUE_CASES) == 35 and len(STRUCTURE_CASES) == 12
+    assert len(VALUE_CASES) == 35 and len(STRUCTURE_CASES) == 17
     generic = [case for case in CASES if "*" in case.tasks]
     for endpoint, (task, _) in ENDPOINTS.items():
         seen = [case for e, case in MATRIX if e == endpoint]

@@ -7,6 +7,7 @@ import dataclasses
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,11 @@ UCI_CHANNELS = (
 """UCI HAR "Inertial Signals" files, in the release's order: accelerations in g, angular velocity in rad/s."""
 UCI_WINDOW = 128
 """Samples per row of a UCI HAR inertial signal file (2.56 s at 50 Hz)."""
+
+MAX_UCI_WINDOWS = 10_000
+"""Most windows one UCI upload may hold (the release's largest split, train, has 7,352)."""
+UCI_RANGES = {"labels": (1, 6), "subjects": (1, 10_000)}
+"""Accepted values of `y_<split>.txt` (activities 1-6) and `subject_<split>.txt` (volunteer numbers)."""
 
 
 def _key(column: str) -> str:
@@ -192,9 +198,7 @@ def _uci_files(names: list[str]) -> dict[str, str]:
     """Split name -> folder prefix for every `<prefix><split>/Inertial Signals/` in a listing."""
     found = {}
     for name in names:
-        match = re.match(
-            r"^(.*?)(train|test)/Inertial Signals/body_acc_x_(?:train|test)\.txt$", name.replace("\\", "/")
-        )
+        match = re.match(r"^(.*?)(train|test)/Inertial Signals/body_acc_x_(?:train|test)\.txt$", name)
         if match:
             found[match.group(2)] = match.group(1)
     return found
@@ -215,8 +219,10 @@ def read_uci_inertial(path: str | Path, *, split: str = "test") -> UCIWindows:
             raise InputError(
                 f"File {path.name!r} is not a zip archive; upload the UCI HAR Dataset zip or a CSV."
             ) from None
-        names = archive.namelist()
-        opener = archive.open
+        # members by their name with '/' (some Windows tools write backslashes)
+        members = {info.filename.replace("\\", "/"): info for info in archive.infolist()}
+        names = list(members)
+        opener = lambda name: archive.open(members[name])  # noqa: E731
     prefixes = _uci_files(names)
     if split not in prefixes:
         raise InputError(
@@ -226,20 +232,32 @@ def read_uci_inertial(path: str | Path, *, split: str = "test") -> UCIWindows:
     folder = f"{prefixes[split]}{split}/"
 
     def table(name: str) -> np.ndarray:
-        if not path.is_dir() and archive.getinfo(folder + name).file_size > MAX_FILE_BYTES:
+        if not path.is_dir() and members[folder + name].file_size > MAX_FILE_BYTES:
             raise FileTooLargeError(
-                f"{name!r} in {path.name!r} unpacks to {archive.getinfo(folder + name).file_size / 2**20:.0f} MiB, "
+                f"{name!r} in {path.name!r} unpacks to {members[folder + name].file_size / 2**20:.0f} MiB, "
                 f"over the {MAX_FILE_BYTES / 2**20:.0f} MiB limit per file; upload the dataset zip as downloaded from "
                 "UCI."
             )
-        with opener(folder + name) as handle:
-            try:
-                return pd.read_csv(io.BytesIO(handle.read()), sep=r"\s+", header=None).to_numpy()
-            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
-                raise InputError(
-                    f"{name!r} in {path.name!r} is not a table of numbers ({exc}); upload the dataset zip as "
-                    "downloaded from UCI."
-                ) from None
+        try:
+            with opener(folder + name) as handle:
+                text = handle.read(MAX_FILE_BYTES + 1)
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:  # EOFError: a member cut inside its data
+            raise InputError(
+                f"{name!r} in {path.name!r} cannot be unpacked ({exc}); upload the dataset zip as downloaded from UCI."
+            ) from None
+        if text.count(b"\n") > MAX_UCI_WINDOWS:
+            raise FileTooLargeError(
+                f"{name!r} in {path.name!r} has over {MAX_UCI_WINDOWS:,} rows (windows), the limit of one request; "
+                "upload one split of the UCI HAR Dataset or a shorter part of it."
+            )
+        try:
+            return pd.read_csv(io.BytesIO(text), sep=r"\s+", header=None, dtype=float).to_numpy()
+        except ValueError as exc:  # pandas' parser errors, text cells and undecodable bytes
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise InputError(
+                f"{name!r} in {path.name!r} is not a table of numbers ({reason}); upload the dataset zip as "
+                "downloaded from UCI."
+            ) from None
 
     try:
         signals = [table(f"Inertial Signals/{signal}_{split}.txt") for signal in UCI_CHANNELS]
@@ -252,8 +270,28 @@ def read_uci_inertial(path: str | Path, *, split: str = "test") -> UCIWindows:
             f"The inertial signal files in {path.name!r} differ in shape {[s.shape for s in signals]}; each needs "
             f"{UCI_WINDOW} values per row."
         )
+    if not all(np.isfinite(s).all() for s in signals):
+        raise InputError(
+            f"The inertial signal files in {path.name!r} hold empty, NaN or infinite values; upload the dataset zip "
+            "as downloaded from UCI."
+        )
     optional = {}
     for key, name in (("labels", f"y_{split}.txt"), ("subjects", f"subject_{split}.txt")):
-        if f"{folder}{name}" in names:
-            optional[key] = table(name)[:, 0].astype(int)
+        if f"{folder}{name}" not in names:
+            continue
+        values, (low, high) = table(name), UCI_RANGES[key]
+        if values.shape != (len(signals[0]), 1):
+            raise InputError(
+                f"{name!r} in {path.name!r} has {values.size} values in {values.shape[0]} rows for {len(signals[0])} "
+                "windows; it needs one number per row, one row per window."
+            )
+        column = values[:, 0]
+        wrong = (column < low) | (column > high) | (column != np.round(column))
+        if wrong.any():
+            bad = column[wrong][0]
+            raise InputError(
+                f"{name!r} in {path.name!r} holds {bad:g}, not a whole number from {low} to {high}; upload the "
+                "dataset zip as downloaded from UCI."
+            )
+        optional[key] = column.astype(int)
     return UCIWindows(windows=np.stack(signals, axis=2).astype(np.float32), name=path.stem, **optional)

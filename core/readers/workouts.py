@@ -358,6 +358,23 @@ def read_tcx(path: str | Path) -> Recording:
     )
 
 
+def _fit_frames(reader, name: str):
+    """fitdecode's frames; a definition it cannot decode (a field of size 0, a timestamp stored as an array) raises
+    ValueError or TypeError inside fitdecode, which is the file's fault, so it becomes an InputError."""
+    frames = iter(reader)
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except (ValueError, TypeError):
+            raise InputError(
+                f"File {name!r} is not a valid FIT file (a message's field sizes or types do not match the FIT "
+                "profile); copy the original .fit from the device."
+            ) from None
+        yield frame
+
+
 def read_fit(path: str | Path) -> Recording:
     """FIT `record` messages (timestamp, enhanced_speed or speed in m/s, altitude, heart_rate,
     semicircle position) via fitdecode."""
@@ -367,7 +384,7 @@ def read_fit(path: str | Path) -> Recording:
     rows, sport, messages = [], "", 0
     try:
         with fitdecode.FitReader(str(path), check_crc=fitdecode.CrcCheck.WARN) as reader:
-            for frame in reader:
+            for frame in _fit_frames(reader, path.name):
                 if frame.frame_type != fitdecode.FIT_FRAME_DATA:
                     continue
                 messages += 1
