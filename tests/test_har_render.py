@@ -71,3 +71,29 @@ def test_bout_table():
         "steps": [11, 2],
     }
     assert table["cadence_per_min"][0] == 110.0 and table["cadence_per_min"].isna()[1]  # too short for a cadence
+
+
+def test_a_merged_timeline_shows_its_classes_and_the_placement_in_the_title():
+    from core.har.pipeline import MERGED_LABELS, MERGED_STILL, MERGED_WALKING
+
+    n = 64 * 5
+    result = HARResult(
+        probabilities=np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]]),
+        starts_s=np.arange(4) * 1.28,
+        variant="placement",
+        labels=MERGED_LABELS,
+        acc=np.zeros((n, 3)),
+        placement="pocket",
+        placement_confidence=0.97,
+        placement_source="inferred",
+        unknown_below=0.9,
+    )
+    figure = plot_result(result)
+    assert "Placement: trouser pocket (inferred, confidence 0.97)." in figure.layout.title.text
+    stacked = [trace.name for trace in figure.data if getattr(trace, "stackgroup", None) == "probability"]
+    assert stacked == ["walking (level or stairs)", "still (sitting, standing or lying)"]
+    assert [label for _, _, label in activity_spans(result)] == [MERGED_WALKING, MERGED_STILL]
+    assert windows_frame(result).columns.tolist()[-2:] == [
+        "walking (level or stairs)",
+        "still (sitting, standing or lying)",
+    ]

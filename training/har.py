@@ -8,6 +8,8 @@
     python -m training.train har --features hand --epochs 30 --out runs/har-hand   # CNN with the hand window features
     python -m training.train har --arch lstm --epochs 5 --out runs/har-lstm
     python -m training.evaluate har --variant acc                   # test metrics of a shipped checkpoint
+    python -m training.evaluate har --variant placement  # every figure of issue 19: UCI (both models), pocket,
+                                                         # Oxford per placement, steps (training.har_placement)
 
 Validation is five held-out training subjects (`core.har.data.VAL_SUBJECTS`); the nine test subjects are only evaluated.
 With `--refit --schedule cosine` the chosen model is trained again on all 21 training subjects for its best validation
