@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from _timing import BATCHES, backend_throughput, items_per_second, print_through
 
 from core import load_model
 from core.har.pipeline import inertial_regular, inertial_uci, read_har
+from core.har.placement import placement_probabilities, placement_rows
 from core.readers.inertial import inertial_units
 from core.tasks import get_task
 
@@ -56,7 +58,10 @@ def end_to_end(models: dict, path: Path) -> dict:
         recording = read_har(path)
     with timed(timings, "resample_filter_s"):
         standard = inertial_units(recording)
-        inertial_uci(inertial_regular(standard), has_gyro="gyro_x" in standard.channels)
+        regular = inertial_regular(standard)
+        inertial_uci(regular, has_gyro="gyro_x" in standard.channels)
+    with timed(timings, "placement_s"):
+        placement_probabilities(models["placement"], placement_rows(regular[:, :3])[0])
     with timed(timings, "predict_path_s"):
         result = get_task("har").run(recording, models.__getitem__)
     timings["total_s"] = timings["read_s"] + timings["predict_path_s"]
@@ -115,18 +120,20 @@ def main() -> None:
         **ratios,
         "recordings": records,
         "threads": torch.get_num_threads(),
+        "load_average_1min": os.getloadavg()[0],  # other processes on the machine slow every figure
     }
     results["report"] = report_rows(results)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "har.json").write_text(json.dumps(results, indent=2) + "\n")
     print_throughput("HAR classifier throughput (windows/s):", throughput, ratios)
+    print(f"load average over the last minute: {results['load_average_1min']:.1f} on {os.cpu_count()} cores")
     for kind, record in records.items():
         print(
             f"{MINUTES}-minute 50 Hz recording ({kind}, {record['windows']} windows, {record['variant']} model, "
             f"placed at the {record['placement']}) "
             f"end to end: {record['total_s']:.2f} s (read CSV {record['read_s']:.2f} s; "
-            f"predict {record['predict_path_s']:.2f} s, "
-            f"of which resampling and filters {record['resample_filter_s']:.2f} s)"
+            f"predict {record['predict_path_s']:.2f} s, of which resampling and filters "
+            f"{record['resample_filter_s']:.2f} s, placement {record['placement_s']:.2f} s)"
         )
 
 
