@@ -283,6 +283,8 @@ def test_a_low_confidence_placement_is_called_unknown_next_to_the_result():
 def test_an_unknown_placement_option_is_refused_with_the_accepted_ones(model, placement_model):
     with pytest.raises(InputError, match=r"Unknown placement 'desk'; accepted are \['auto', 'waist', 'pocket'"):
         run_har(read_har(STITCHED), model, placement_model, placement="desk")
+    with pytest.raises(InputError, match=r"Unknown placement \['hand'\]; accepted are"):
+        run_har(read_har(STITCHED), model, placement_model, placement=["hand"])
 
 
 @needs_data("sp_sw_har")

@@ -230,7 +230,7 @@ def choose_variant(data: Recording | UCIWindows, **options) -> str:
 
 def placement_choice(placement: str) -> str | None:
     """The placement class of the `placement` option (None: infer it)."""
-    if placement not in PLACEMENT_OPTIONS:
+    if not isinstance(placement, str) or placement not in PLACEMENT_OPTIONS:
         raise InputError(f"Unknown placement {placement!r}; accepted are {list(PLACEMENT_OPTIONS)}.")
     return PLACEMENT_OPTIONS[placement]
 
