@@ -91,6 +91,26 @@ def test_irregular_breathing_is_an_event():
     assert times[16] <= irregular[0].start_s <= times[22] and times[33] <= irregular[0].end_s <= times[39]
 
 
+def test_odd_breaths_in_regular_breathing_are_not_irregular():
+    """Two missed breaths 20 s apart, then eight small bumps each splitting a breath interval: not irregular breathing
+    (the spread is robust to odd intervals, and bumps under RHYTHM_MIN_DEPTH are left out); the same bumps at full
+    depth are."""
+    rng = np.random.default_rng(4)
+    intervals = 3.0 + 0.03 * rng.standard_normal(100)
+    intervals[30], intervals[37] = 6.0, 5.5
+    breaths = np.concatenate([[0.0], np.cumsum(intervals)])
+    times = np.sort(np.concatenate([breaths, breaths[60:76:2] + 1.0]))
+    bump = ~np.isin(times, breaths)
+
+    def irregular(amplitudes):
+        norm = breath_norm([np.diff(times)], amplitudes)
+        return [e for e in rsp_events(times, amplitudes, norm) if e.kind == "irregular"]
+
+    assert irregular(np.where(bump, 0.2, 1.0)) == []
+    [full_depth] = irregular(np.ones(len(times)))
+    assert breaths[55] <= full_depth.start_s <= breaths[62] and breaths[73] <= full_depth.end_s <= breaths[80]
+
+
 def test_event_functions_on_breath_times():
     times = np.array([0.0, 4, 8, 12, 16, 30, 34, 38])
     amplitudes = np.ones(len(times))
