@@ -439,3 +439,17 @@ def test_uci_zip_reader_and_har_take_mutated_archives(models, content):
     task = get_task("har")
     assert structured_outcome(lambda: task.run(task.read(path), models["har"].__getitem__)) in ("value", "PhysioError")
     assert time.monotonic() - start < 5, "a small UCI zip took more than 5 s to read, classify or refuse"
+
+
+def test_uci_zip_with_backslash_member_names_reads_like_the_original(tmp_path):
+    """Some Windows zip tools store 'UCI HAR Dataset\\test\\...': found by the UCI fuzzing, where the split was
+    recognised and then every file was reported missing."""
+    import zipfile
+
+    original = Path(__file__).parent / "fixtures" / "har_uci_tiny.zip"
+    with zipfile.ZipFile(original) as source, zipfile.ZipFile(tmp_path / "windows.zip", "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename.replace("/", "\\"), source.read(info))
+    expected, got = read_uci_inertial(original), read_uci_inertial(tmp_path / "windows.zip")
+    assert got.windows.shape == (6, 128, 9) and np.array_equal(got.windows, expected.windows)
+    assert got.labels.tolist() == [1, 2, 3, 4, 5, 6] and np.array_equal(got.subjects, expected.subjects)
