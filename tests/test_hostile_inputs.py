@@ -86,6 +86,7 @@ def rss_mb() -> float:
 
 def assert_one_sentence(message: str, where: str) -> None:
     assert message and "\n" not in message.strip(), f"{where}: not one line: {message!r}"
+    assert len(message) < 1000, f"{where}: a {len(message):,}-character message: {message[:200]!r}..."
     assert "Traceback" not in message and 'File "' not in message, f"{where}: traceback text: {message!r}"
     assert "/tmp/" not in message and str(ROOT) not in message and "site-packages" not in message, (
         f"{where}: server path: {message!r}"

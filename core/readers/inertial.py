@@ -56,6 +56,11 @@ def _key(column: str) -> str:
     return re.sub(r"[^a-z0-9]", "", re.sub(r"[\(\[].*?[\)\]]", "", column.lower()))
 
 
+def _shown(columns: list[str]) -> list[str]:
+    """Column names for a message, each cut to 40 characters (an upload's header line can be megabytes)."""
+    return [column if len(column) <= 40 else column[:37] + "..." for column in columns]
+
+
 def _find(columns: list[str], pattern: re.Pattern, suffix: re.Pattern) -> dict[str, str]:
     """Axis -> column for the columns matching a sensor's name patterns."""
     found = {}
@@ -142,14 +147,14 @@ def read_inertial_csv(path: str | Path, *, fs: float | None = None) -> Recording
     gyro = _find([c for c in columns if c not in acc.values()], _GYRO, _GYRO_SUFFIX)
     if len(acc) < 3:
         raise InputError(
-            f"File {path.name!r} has no accelerometer x/y/z columns (found {columns}); name them acc_x, acc_y, acc_z "
-            "(optionally gyro_x, gyro_y, gyro_z) next to a time column."
+            f"File {path.name!r} has no accelerometer x/y/z columns (found {_shown(columns)}); name them acc_x, acc_y, "
+            "acc_z (optionally gyro_x, gyro_y, gyro_z) next to a time column."
         )
     time_column = next((c for c in columns if _key(c) in {_key(t) for t in TIME_NAMES}), None)
     if time_column is None and fs is None:
         raise SamplingRateError(
-            f"File {path.name!r} has no time column (found {columns}); add a 'time' column in seconds or milliseconds, "
-            "or give the sampling rate."
+            f"File {path.name!r} has no time column (found {_shown(columns)}); add a 'time' column in seconds or "
+            "milliseconds, or give the sampling rate."
         )
     picked = [acc[a] for a in "xyz"] + ([gyro[a] for a in "xyz"] if len(gyro) == 3 else [])
     values = numeric_columns(frame[picked], path.name).to_numpy()
