@@ -93,8 +93,8 @@ def test_irregular_breathing_is_an_event():
 
 def test_odd_breaths_in_regular_breathing_are_not_irregular():
     """Two missed breaths 20 s apart, then eight small bumps each splitting a breath interval: not irregular breathing
-    (the spread is robust to odd intervals, and bumps under RHYTHM_MIN_DEPTH are left out); the same bumps at full
-    depth are."""
+    (the spread is robust to odd intervals, and bumps under the rule's min_depth are left out); the same bumps at
+    full depth are."""
     rng = np.random.default_rng(4)
     intervals = 3.0 + 0.03 * rng.standard_normal(100)
     intervals[30], intervals[37] = 6.0, 5.5
@@ -181,6 +181,22 @@ def test_event_benchmark_on_one_bidmc_record():
         and result["sensitivity"]["pause"] == 1.0
     )
     assert result["false_pauses_per_hour"] == 0.0 and result["auroc"]["event_score"]["pause"] >= 0.95
+
+
+@needs_data("respiration", "bidmc")
+def test_irregular_choice_keeps_a_margin_above_real_breathing():
+    """Design record 10's untouched breathing has a stretch just under the 12-breath, 0.1-floor levels: the margin
+    rules those settings out, not the served ones, and the choice still finds the three inserted stretches."""
+    from core.respiration.events import IRREGULAR
+    from training.respiration_events import choose_irregular
+
+    result = choose_irregular((10,))
+    flagged = {
+        (r["breaths"], r["ratio"], r["floor"], r["min_s"]) for r in result["grid"] if r["untouched_flagged_at_margin"]
+    }
+    assert (12, 2.5, 0.1, 30.0) in flagged and (12, 3.0, 0.1, 30.0) in flagged
+    assert (IRREGULAR.breaths, IRREGULAR.ratio, IRREGULAR.floor, IRREGULAR.min_s) not in flagged
+    assert result["chosen"]["untouched_flagged_at_margin"] == 0 and result["chosen"]["found"] == 1.0
 
 
 @needs_data("respiration", "bidmc")

@@ -23,23 +23,29 @@ LOCAL_BREATHS = 5
 """Breath intervals in the rolling median of the local rate."""
 EVENT_SCORE_THRESHOLD = 1.0
 """Event-score level of an anomaly: log2 of 2, i.e. twice (or half) the recording's own norm."""
-IRREGULAR_BREATHS = 12
-"""Breath intervals in the rolling spread of the irregular-breathing rule."""
-IRREGULAR_RATIO = 3.0
-"""A rolling interval spread this many times the recording's median rolling spread is irregular breathing. This and the
-other irregular settings were chosen on BIDMC design records 01-20 (`python -m training.respiration_events`): the
-settings finding the most inserted irregular stretches while no untouched record comes within 0.8 of the level (a
-margin, as real ICU breathing has irregular stretches of its own)."""
-IRREGULAR_FLOOR = 0.125
-"""Nor is a spread under this irregular, however regular the recording (a ventilated patient's median spread is near
-0): half the breath intervals within about 13 % of their neighbours' median."""
-IRREGULAR_MIN_S = 30.0
-"""Irregular stretches shorter than this are not events."""
-RHYTHM_MIN_DEPTH = 0.4
-"""Breaths under this share of the recording's median amplitude are left out of the irregular rule: a small bump
-between two breaths splits one interval in two without the rhythm changing."""
 SEVERITY_S = ((40.0, "severe"), (20.0, "moderate"), (0.0, "mild"))
 """Pause severity by duration (the project's bands: >= 10 s pause, >= 20 s prolonged, >= 40 s severe)."""
+
+
+@dataclass(frozen=True)
+class IrregularRule:
+    """Irregular breathing: for at least `min_s` seconds, the rolling spread of `breaths` breath intervals is over
+    `ratio` times the recording's median rolling spread and over `floor` (so a ventilated patient's near-zero spread
+    does not make every small wobble irregular; 0.125: half the intervals within about 13 % of their neighbours'
+    median). Breaths under `min_depth` of the recording's median amplitude are left out: a small bump between two
+    breaths splits one interval in two without the rhythm changing."""
+
+    breaths: int = 12
+    ratio: float = 3.0
+    floor: float = 0.125
+    min_s: float = 30.0
+    min_depth: float = 0.4
+
+
+IRREGULAR = IrregularRule()
+"""The served settings, chosen on BIDMC design records 01-20 (`python -m training.respiration_events
+--choose-irregular`): the grid's settings finding the most inserted irregular stretches while no untouched record comes
+within 0.8 of the level (a margin, as real ICU breathing has irregular stretches of its own)."""
 
 
 @dataclass(frozen=True)
@@ -81,21 +87,21 @@ class BreathNorm:
     interval_spread: float
 
 
-def rolling_spread(intervals: np.ndarray) -> np.ndarray:
+def rolling_spread(intervals: np.ndarray, breaths: int = IRREGULAR.breaths) -> np.ndarray:
     """Robust spread of the breath intervals around each interval: the median absolute deviation of log intervals
-    from their rolling median (centred windows of IRREGULAR_BREATHS, pauses left out; NaN where fewer than half the
-    window is there). Unlike a standard deviation it ignores one or two odd intervals (a missed or extra breath)."""
+    from their rolling median (centred windows of `breaths`, pauses left out; NaN where fewer than half the window is
+    there). Unlike a standard deviation it ignores one or two odd intervals (a missed or extra breath)."""
     log = pd.Series(np.log(np.where(intervals <= PAUSE_S, intervals, np.nan)))
-    options = {"window": IRREGULAR_BREATHS, "center": True, "min_periods": IRREGULAR_BREATHS // 2}
+    options = {"window": breaths, "center": True, "min_periods": breaths // 2}
     return (log - log.rolling(**options).median()).abs().rolling(**options).median().to_numpy()
 
 
-def breath_norm(segments: list[np.ndarray], amplitudes: np.ndarray) -> BreathNorm:
-    """The median interval (pauses excluded), the median amplitude and the median rolling interval spread of a
-    recording's breaths (`segments`: the breath intervals of each analysed segment)."""
+def breath_norm(segments: list[np.ndarray], amplitudes: np.ndarray, *, rule: IrregularRule = IRREGULAR) -> BreathNorm:
+    """The median interval (pauses excluded), the median amplitude and the median rolling interval spread (over
+    `rule.breaths`) of a recording's breaths (`segments`: the breath intervals of each analysed segment)."""
     intervals = np.concatenate(segments)
     regular = intervals[intervals <= PAUSE_S]
-    spread = np.concatenate([rolling_spread(part) for part in segments])
+    spread = np.concatenate([rolling_spread(part, rule.breaths) for part in segments])
     spread = spread[np.isfinite(spread)]
     return BreathNorm(
         float(np.median(regular if len(regular) else intervals)),
@@ -117,14 +123,17 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
 
 
-def _irregular(times: np.ndarray, norm: BreathNorm) -> list[BreathingEvent]:
-    """Stretches of at least IRREGULAR_MIN_S where the rolling interval spread of breaths at `times` (s) is over
-    IRREGULAR_RATIO times the recording's and over IRREGULAR_FLOOR."""
-    spread = rolling_spread(np.diff(times))
-    level = max(IRREGULAR_RATIO * norm.interval_spread, IRREGULAR_FLOOR)
+def irregular_events(
+    times: np.ndarray, amplitudes: np.ndarray, norm: BreathNorm, rule: IrregularRule = IRREGULAR
+) -> list[BreathingEvent]:
+    """Irregular-breathing stretches (see IrregularRule) in one segment's breaths at `times` (s), with their
+    amplitudes; `norm` from breath_norm with the same rule."""
+    times = times[amplitudes >= rule.min_depth * norm.amplitude]
+    spread = rolling_spread(np.diff(times), rule.breaths)
+    level = max(rule.ratio * norm.interval_spread, rule.floor)
     events = []
     for a, b in _runs(np.nan_to_num(spread) > level):
-        if times[b] - times[a] >= IRREGULAR_MIN_S:
+        if times[b] - times[a] >= rule.min_s:
             typical = float(np.nanmean(spread[a:b]))
             severity = "moderate" if typical > 2 * level else "mild"
             usual = np.expm1(norm.interval_spread)
@@ -135,7 +144,7 @@ def _irregular(times: np.ndarray, norm: BreathNorm) -> list[BreathingEvent]:
 
 def rsp_events(times: np.ndarray, amplitudes: np.ndarray, norm: BreathNorm) -> list[BreathingEvent]:
     """Pauses (>= PAUSE_S without a breath), shallow stretches and rate changes (>= MIN_EVENT_S) and irregular
-    breathing (>= IRREGULAR_MIN_S) in one segment's breaths at `times` (s), with their amplitudes."""
+    breathing (IRREGULAR) in one segment's breaths at `times` (s), with their amplitudes."""
     intervals = np.diff(times)
     events = []
     for i in np.flatnonzero(intervals > PAUSE_S):
@@ -158,7 +167,7 @@ def rsp_events(times: np.ndarray, amplitudes: np.ndarray, norm: BreathNorm) -> l
             if end - start >= MIN_EVENT_S:
                 severe = kind == "shallow" and ratio[a:b].mean() < SHALLOW_RATIO / 2
                 events.append(BreathingEvent(kind, start, end, "moderate" if severe else "mild", detail(slice(a, b))))
-    events += _irregular(times[amplitudes >= RHYTHM_MIN_DEPTH * norm.amplitude], norm)
+    events += irregular_events(times, amplitudes, norm)
     return sorted(events, key=lambda event: event.start_s)
 
 
