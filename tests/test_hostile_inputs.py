@@ -68,6 +68,8 @@ EXPECTED = {
     "float: 'WALKING'); upload the dataset zip as downloaded from UCI.",
     "uci_label_count": "'y_test.txt' in 'label_count.zip' has 2 values in 2 rows for 4 windows; it needs one number "
     "per row, one row per window.",
+    "corrupt_atr": "Annotation file 'mitdb100_10s.atr' could not be decoded (IndexError); upload the record's WFDB "
+    "annotation file (.atr) unchanged.",
     "uci_12k_windows": "'Inertial Signals/body_acc_x_test.txt' in 'windows_12k.zip' has over 10,000 rows (windows), "
     "the limit of one request; upload one split of the UCI HAR Dataset or a shorter part of it.",
 }
@@ -97,7 +99,7 @@ def assert_one_sentence(message: str, where: str) -> None:
 
 def test_matrix_size():
     """Every endpoint of every Space sees the generic cases plus those imitating its task's formats."""
-    assert len(VALUE_CASES) == 35 and len(STRUCTURE_CASES) == 17
+    assert len(VALUE_CASES) == 35 and len(STRUCTURE_CASES) == 18
     generic = [case for case in CASES if "*" in case.tasks]
     for endpoint, (task, _) in ENDPOINTS.items():
         seen = [case for e, case in MATRIX if e == endpoint]
