@@ -13,7 +13,7 @@ from core.ecg.beats import BEAT_LENGTH
 from core.ecg_anomaly.data import label_detected
 from core.ecg_anomaly.model import BeatAutoencoder
 from core.ecg_anomaly.pipeline import predict
-from core.ecg_anomaly.predictor import METHODS
+from core.ecg_anomaly.predictor import METHODS, dominant_distance
 from core.ecg_anomaly.render import beats_frame, most_anomalous, plot_beat, plot_scores
 from core.errors import ConfigError, InputError
 from core.readers import read_signal
@@ -28,19 +28,30 @@ def tiny(method: str = "ae", **options) -> BeatAutoencoder:
 
 
 def test_beat_scores_on_the_training_scale_and_per_record():
-    model = tiny(error_scale=[0.1, 0.5], rr_weight=1.0)
+    model = tiny(error_scale=[0.1, 0.5, 1.0], rr_weight=1.0, dominant_weight=0.0)
     errors = np.array([[0.1, 0.5], [0.2, 0.5], [0.1, 2.0], [0.4, 1.0]])
-    np.testing.assert_allclose(model.beat_scores(errors), [1.0, 1.5, 2.5, 3.0])
+    inputs = np.tile(np.sin(np.linspace(0, 6, 64 + BEAT_LENGTH)), (4, 1))
+    np.testing.assert_allclose(model.beat_scores(errors, inputs), [1.0, 1.5, 2.5, 3.0])
     model.per_record = True  # medians 0.15 and 0.75 are over half the training scale, so they set it
     np.testing.assert_allclose(
-        model.beat_scores(errors), [(2 / 3 + 2 / 3) / 2, (4 / 3 + 2 / 3) / 2, (2 / 3 + 8 / 3) / 2, (8 / 3 + 4 / 3) / 2]
+        model.beat_scores(errors, inputs),
+        [(2 / 3 + 2 / 3) / 2, (4 / 3 + 2 / 3) / 2, (2 / 3 + 8 / 3) / 2, (8 / 3 + 4 / 3) / 2],
     )
     model.rr_weight = 0.0
-    np.testing.assert_allclose(model.beat_scores(errors)[:2], [1 / 1.5, 4 / 3])
+    np.testing.assert_allclose(model.beat_scores(errors, inputs)[:2], [1 / 1.5, 4 / 3])
+
+
+def test_an_inverted_beat_is_far_from_the_records_dominant_beat():
+    inputs = np.tile(np.sin(np.linspace(0, 6, 64 + BEAT_LENGTH)), (4, 1))
+    inputs[3] *= -1
+    np.testing.assert_allclose(dominant_distance(inputs, 64), [0.0, 0.0, 0.0, 2.0], atol=1e-9)
+    model = tiny(error_scale=[0.1, 0.5, 0.5], rr_weight=1.0, dominant_weight=2.0)
+    errors = np.array([[0.1, 0.5]] * 4)
+    np.testing.assert_allclose(model.beat_scores(errors, inputs), [0.5, 0.5, 0.5, (1 + 1 + 2 * 4) / 4])
 
 
 def test_unknown_method_and_bad_beats_are_one_sentence():
-    with pytest.raises(ConfigError, match=r"Unknown anomaly method 'gan'; accepted methods are \['ae', 'vae'"):
+    with pytest.raises(ConfigError, match=r"Unknown anomaly method 'gan'; accepted methods are \['vae', 'ae'"):
         BeatAutoencoder(method="gan")
     with pytest.raises(InputError, match=r"Beats must be \(n, 187\)"):
         tiny().reconstruct(np.zeros((3, 100)), np.ones((3, 5)), np.zeros((3, 4)))
@@ -103,7 +114,7 @@ def test_each_method_learns_normal_beats(method):
 
 def test_pipeline_scores_every_beat_of_a_real_strip():
     recording = read_signal(FIXTURES / "mitdb100_10s.hea")
-    result = predict(tiny(error_scale=[1.0, 1.0], threshold=1.5), recording)
+    result = predict(tiny(error_scale=[1.0, 1.0, 1.0], threshold=1.5), recording)
     n = len(result.scores)
     assert 10 <= n <= 14  # record 100 runs at about 75 beats per minute
     assert result.inputs.shape == result.reconstructions.shape == (n, 64 + BEAT_LENGTH)

@@ -25,18 +25,18 @@ def _encoder(width: int) -> nn.Sequential:
 
 class BeatAutoencoder(AnomalyPredictor, PhysioModel, pipeline_tag="time-series-classification"):
     """Reconstructs a beat with its pre-R context through a small code; the anomaly score combines the
-    reconstruction error (shape) with the squared standardised log RR ratios (timing: a Gaussian model of normal
-    beats' RR intervals).
+    reconstruction error (shape), the absolute standardised log RR ratios (timing: normal beats' RR intervals) and
+    the beat's distance to the record's dominant beat (see `AnomalyPredictor.beat_scores`).
 
     method: "ae" (autoencoder), "vae" (beta-VAE, scored on the code mean) or "beatgan" (an autoencoder generator
     trained against a discriminator of real and reconstructed beats, Zhou et al. 2019; the discriminator is kept
     in the weights but not in the served graph). latent: code size. width: channels of the first convolution.
     context_samples: 125 Hz samples before the R-peak in front of the 187-sample beat. signal_mean, signal_std,
     rr_mean, rr_std: standardisation of the signal and of the log RR ratios, from the training beats.
-    error_scale: median (signal, RR) error of the training beats, the floor of a record's own median.
-    rr_weight: weight of the RR error in the score. per_record: errors relative to the record's median rather than
-    the training beats' (see `beat_scores`). threshold: score above which a beat is flagged, chosen on
-    validation records.
+    error_scale: median (signal, RR, dominant-beat) terms of the training beats, the floor of a record's own median.
+    rr_weight, dominant_weight: weights of the RR and dominant-beat terms in the score. per_record: terms relative
+    to the record's median rather than the training beats' (see `beat_scores`). threshold: score above which a beat
+    is flagged, chosen on validation records.
     """
 
     input_names = ("beats", "rr", "context")
@@ -56,6 +56,7 @@ class BeatAutoencoder(AnomalyPredictor, PhysioModel, pipeline_tag="time-series-c
         rr_std: list[float] | None = None,
         error_scale: list[float] | None = None,
         rr_weight: float = 1.0,
+        dominant_weight: float = 0.0,
         per_record: bool = False,
         threshold: float = 2.0,
     ):
@@ -65,8 +66,9 @@ class BeatAutoencoder(AnomalyPredictor, PhysioModel, pipeline_tag="time-series-c
         if not 0 < context_samples <= PADDED - BEAT_LENGTH:
             raise ConfigError(f"context_samples={context_samples!r} must be between 1 and {PADDED - BEAT_LENGTH}.")
         self.method, self.latent, self.context_samples = method, latent, int(context_samples)
-        self.error_scale = list(error_scale or [1.0, 1.0])
-        self.rr_weight, self.per_record, self.threshold = float(rr_weight), bool(per_record), float(threshold)
+        self.error_scale = list(error_scale or [1.0, 1.0, 1.0])
+        self.rr_weight, self.dominant_weight = float(rr_weight), float(dominant_weight)
+        self.per_record, self.threshold = bool(per_record), float(threshold)
         self.register_buffer("signal_mean", torch.tensor(float(signal_mean)))
         self.register_buffer("signal_std", torch.tensor(float(signal_std)))
         self.register_buffer("rr_mean", torch.tensor(rr_mean or [0.0, 0.0]))
@@ -102,13 +104,13 @@ class BeatAutoencoder(AnomalyPredictor, PhysioModel, pipeline_tag="time-series-c
     def forward(
         self, beats: torch.Tensor, rr: torch.Tensor, context: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Per beat the (shape, RR) errors (batch, 2): mean squared reconstruction error and mean squared
+        """Per beat the (shape, RR) errors (batch, 2): mean squared reconstruction error and mean absolute
         standardised log RR ratio; the reconstructed context + beat in input units; the code (the VAE's mean)."""
         x, r = self.inputs(beats, rr, context)
         code = self.encode(x)[:, : self.latent]
         x_hat = self.decode(code)
         length = self.context_samples + BEAT_LENGTH
-        errors = torch.stack([((x_hat - x)[:, :length] ** 2).mean(dim=1), (r**2).mean(dim=1)], dim=1)
+        errors = torch.stack([((x_hat - x)[:, :length] ** 2).mean(dim=1), r.abs().mean(dim=1)], dim=1)
         return errors, x_hat[:, :length] * self.signal_std + self.signal_mean, code
 
     def example_inputs(self, batch: int = 2) -> tuple[torch.Tensor, ...]:

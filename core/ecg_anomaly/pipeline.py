@@ -70,14 +70,15 @@ def score_lead(model, ecg: np.ndarray, fs: float, *, progress=None, lead_name: s
     beats, context = ecg_cut(ecg, fs, peaks, context_samples=model.context_samples)
     report(0.6, desc=f"Scoring {len(peaks)} beats")
     errors, reconstructions, _ = model.reconstruct(beats, rr_features(peaks, fs), context)
+    inputs = np.concatenate([context, beats], axis=1)
     return AnomalyResult(
         fs=fs,
         times_s=peaks / fs,
-        scores=model.beat_scores(errors),
+        scores=model.beat_scores(errors, inputs),
         threshold=float(model.threshold),
         method=model.method,
         errors=errors,
-        inputs=np.concatenate([context, beats], axis=1),
+        inputs=inputs,
         reconstructions=reconstructions,
         lead=ecg,
         lead_name=lead_name,
