@@ -2,6 +2,7 @@
 
 python -m training.train ecg_anomaly --variant ae        # also vae, beatgan
 python -m training.evaluate ecg_anomaly --variant ae     # DS2 figures of the shipped checkpoint, beside the baseline
+python -m training.ecg_anomaly --variant ae --epochs 6 --patience 0   # DS1 fold AUROC of each pair of score weights
 """
 
 from __future__ import annotations
@@ -473,3 +474,68 @@ def evaluate_main(argv: list[str] | None = None) -> None:
     figures = evaluate(model, parts["validation"], parts["test"])
     figures["baseline"] = baseline(args.data_dir or None)
     print(json.dumps({"variant": args.variant, "protocol": PROTOCOL_TEXT, **figures}, indent=2))
+
+
+WEIGHT_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+FOLDS = 3
+
+
+def fold_aurocs(config: AnomalyTrainConfig) -> dict[tuple[float, float], float]:
+    """AUROC of held-out beats for each (rr_weight, dominant_weight) of WEIGHT_GRID: the 22 DS1 records in FOLDS
+    leave-records-out folds, a model of `config` trained on the other records' normal beats (no DS2 beat is read)."""
+    train, validation = (
+        anomaly_beats(part, data_dir=config.data_dir or None, seed=config.seed) for part in ("train", "validation")
+    )
+    keys = ("beats", "rr", "context", "label", "record")
+    pool = {key: np.concatenate([train[key], validation[key]]) for key in keys}
+    records, distances = np.unique(pool["record"]), dominant_distances(pool, CONTEXT_SAMPLES)
+    terms, labels = [], []
+    for fold in range(FOLDS):
+        held = np.isin(pool["record"], records[fold::FOLDS])
+        normal = ~held & (pool["label"] == 0)
+        fit = {key: value[normal] for key, value in pool.items()}
+        out = {key: value[held] for key, value in pool.items()}
+        signal = np.concatenate([fit["context"], fit["beats"]], axis=1)
+        log_rr = np.log(np.maximum(fit["rr"][:, :2], 0.05))
+        model = BeatAutoencoder(
+            method=config.variant,
+            latent=config.latent,
+            width=config.width,
+            context_samples=CONTEXT_SAMPLES,
+            signal_mean=float(signal.mean()),
+            signal_std=float(signal.std()),
+            rr_mean=log_rr.mean(axis=0).tolist(),
+            rr_std=log_rr.std(axis=0).tolist(),
+        )
+        fit_beats(model, fit, {key: value[:2000] for key, value in fit.items()}, config)
+        scale = np.append(np.median(model.reconstruct(*model_inputs(fit))[0], axis=0), np.median(distances[normal]))
+        terms.append(np.column_stack([model.reconstruct(*model_inputs(out))[0], distances[held]]) / scale)
+        labels.append(out["label"])
+        tqdm.write(f"fold {fold + 1}/{FOLDS}: held-out records {records[fold::FOLDS].tolist()}")
+    terms, labels = np.concatenate(terms), np.concatenate(labels)
+    keep = labels >= 0
+    return {
+        (rr, dominant): float(skm.roc_auc_score(labels[keep] > 0, terms[keep] @ [1.0, rr, dominant]))
+        for rr in WEIGHT_GRID
+        for dominant in WEIGHT_GRID
+    }
+
+
+def choose_weights_main(argv: list[str] | None = None) -> dict:
+    """`python -m training.ecg_anomaly --variant ae --epochs 6 --patience 0`: the DS1 fold AUROC of every score
+    weight pair, as JSON (the defaults of AnomalyTrainConfig are the pair of highest mean over the three methods)."""
+    config = parse_config(AnomalyTrainConfig, argv, prog="python -m training.ecg_anomaly")
+    seed_everything(config.seed, config.threads)
+    table = fold_aurocs(config)
+    best = max(table, key=table.get)
+    result = {
+        "variant": config.variant,
+        "best": {"rr_weight": best[0], "dominant_weight": best[1], "auroc": table[best]},
+        "auroc": [{"rr_weight": rr, "dominant_weight": d, "auroc": auroc} for (rr, d), auroc in table.items()],
+    }
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    choose_weights_main()
