@@ -13,7 +13,8 @@ TASK = Task(
     name="ecg_anomaly",
     title="ECG beat anomalies",
     summary="Scores every heartbeat of an ECG for abnormality with a generative model that has only ever seen normal "
-    "beats (autoencoder, beta-VAE or BeatGAN): a beat it cannot reconstruct, in shape or in timing, scores high.",
+    "beats (autoencoder, beta-VAE or BeatGAN): a beat it cannot reconstruct, in shape or in timing, or unlike the "
+    "record's own dominant beat, scores high.",
     labels=("normal", "anomalous"),
     fs=BEAT_FS,
     window=BEAT_LENGTH,
