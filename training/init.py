@@ -95,6 +95,12 @@ def main(argv: list[str] | None = None) -> Path | None:
                 f"choose one of {', '.join(task.checkpoints)}, or set --variant in the file itself."
             )
         cls = config_class(task.name, args.variant)
+        recorded = task.checkpoints.get(args.variant, Path()) / "training_config.json"
+        if args.variant and recorded.is_file() and "variant" not in json.loads(recorded.read_text()):
+            raise ConfigError(
+                f"Variant {args.variant!r} of task {task.name!r} is not trained from a configuration file; "
+                "its model card names the command that trains it."
+            )
     except (UnknownTaskError, ConfigError) as exc:
         parser.error(str(exc))
     base = shipped_values(task.name, args.variant, cls)
