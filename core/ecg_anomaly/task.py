@@ -29,7 +29,7 @@ TASK = Task(
         space="physiospaces/ecg-anomaly",
     ),
     fs_range=ECG_FS_RANGE,
-    endpoints=(Endpoint("score", ("mitdb_200_60s.hea", "mitdb_213_30s.csv"), options=(None, "ae")),),
+    endpoints=(Endpoint("score", ("mitdb_200_60s.hea", "mitdb_213_30s.csv"), options=(None, "vae")),),
     examples=tuple(sorted(EXAMPLES.glob("*.csv"))) + tuple(sorted(EXAMPLES.glob("*.hea"))),
     datasets=("mitdb",),
     published=(
