@@ -212,3 +212,22 @@ def test_pauses_are_found_from_standing_still_and_from_gaps_between_points():
     result = predict(ConstantModel(), workout_recording(time_s=time_s, speed_kmh=speed))
     assert "2 pauses (6.0 min in all)." in result.summary()
     assert result.to_json()["pauses"][1] == {"start_s": 1200.0, "end_s": 1260.0}
+
+
+def test_a_run_calibrated_on_its_first_10_minutes_is_served_by_the_model_trained_for_it():
+    import json
+
+    from core.hr.pipeline import CALIBRATED_VARIANT_WINDOW_MIN
+    from core.tasks import get_task
+
+    task = get_task("hr")
+    chosen = json.loads((task.checkpoint("lstm-cal") / "metrics.json").read_text())["personalisation"]["calibration"]
+    assert CALIBRATED_VARIANT_WINDOW_MIN == (chosen["start_min"], chosen["end_min"])  # the window its curves chose
+    with_hr = steady_run(700, heart_rate=np.full(700, 150.0))
+    assert task.pick_variant(with_hr, calibration_minutes="10") == "lstm-cal"
+    assert task.pick_variant(with_hr, calibration_minutes=10, profile="runner.json") == "lstm"  # profiles fit on lstm
+    assert task.pick_variant(with_hr) == "lstm" and task.pick_variant(steady_run(700), calibration_minutes=10) == "lstm"
+    assert task.pick_variant(with_hr, variant="physio", calibration_minutes=10) == "physio"
+    model = ConstantModel()
+    model.metrics = {"variant": "lstm-cal"}
+    assert "trained for calibrated runs (lstm-cal)" in predict(model, with_hr, calibration_minutes=10).personalisation

@@ -69,10 +69,15 @@ class HRTrainConfig(TrainConfig):
     balance_runners: bool = True
     """Under the user protocol, weigh every training runner the same (chosen by `python -m training.hr_cv` with and
     without it). Never under chrono, whose test runners are the two big collections (chosen on validation MAE)."""
+    objective: Literal["plain", "calibrated"] = "plain"
+    """"calibrated": the loss scores the curve after minute 10 shifted by its own error over minutes 8-10 (the
+    calibrated protocol), plus `plain_weight` times the plain loss; chosen by out-of-fold curves
+    (`python -m training.hr_oof --objective calibrated`)."""
+    plain_weight: float = 0.3
     second_protocol: bool = True
     data_dir: str = ""
     derived: ClassVar[tuple[str, ...]] = ("variant",)
-    """The variant is the architecture's name."""
+    """The variant is the architecture's name, with "-cal" under the calibrated objective."""
 
 
 def chunk_runs(
@@ -107,6 +112,31 @@ def chunk_runs(
 def masked_mse(output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mask-weighted mean squared error (bpm^2 / 100); padding and missing heart rate (mask 0) add nothing."""
     return ((output - target) ** 2 * mask).sum() / mask.sum().clamp(min=1e-6) / 100.0
+
+
+CALIBRATION_STEPS = (96, 121)
+"""Grid steps of minutes 8-10 (5 s steps): the window the calibrated objective shifts by."""
+
+
+def calibration_masks(runs: list[Run], mask: np.ndarray, chunk_steps: int, warmup_steps: int) -> tuple[np.ndarray, ...]:
+    """For `chunk_runs` chunks: the calibration window's mask (first chunk of each run only) and the scored mask after
+    it (minute 10 on)."""
+    first = []
+    for run in runs:
+        chunks = len(range(0, max(len(run.time_s) - warmup_steps, 1), chunk_steps - warmup_steps))
+        first += [1.0] + [0.0] * (chunks - 1)
+    window = np.zeros_like(mask)
+    a, b = CALIBRATION_STEPS
+    window[:, a:b] = (mask[:, a:b] > 0) * np.array(first, dtype=np.float32)[:, None]
+    after = mask * (window.sum(axis=1, keepdims=True) >= 3)
+    after[:, :b] = 0.0
+    return window, after
+
+
+def calibrated_shift(output, target, window):
+    """Per chunk: the mean error of the output over its calibration window (0 without one); numpy or torch."""
+    steps = window.sum(1)
+    return ((target - output) * window).sum(1) / (steps + (steps == 0))
 
 
 def runner_weights(runs: list[Run], users: list[int]) -> list[float]:
@@ -268,10 +298,13 @@ def train_split(
         population_max_hr=peak,
     )
     weights = runner_weights(train_runs, [workouts[i].user for i in train_index]) if balance else None
-    train_set = torch.utils.data.TensorDataset(
-        *map(torch.from_numpy, chunk_runs(train_runs, config.chunk_steps, config.warmup_steps, weights))
-    )
+    train_arrays = chunk_runs(train_runs, config.chunk_steps, config.warmup_steps, weights)
     val_arrays = chunk_runs(val_runs, config.chunk_steps, config.warmup_steps)
+    calibrated = config.objective == "calibrated"
+    if calibrated:
+        train_arrays += calibration_masks(train_runs, train_arrays[2], config.chunk_steps, config.warmup_steps)
+        val_arrays += calibration_masks(val_runs, val_arrays[2], config.chunk_steps, config.warmup_steps)
+    train_set = torch.utils.data.TensorDataset(*map(torch.from_numpy, train_arrays))
     val_set = torch.utils.data.TensorDataset(*map(torch.from_numpy, val_arrays))
     sizes = {
         part: {
@@ -287,11 +320,19 @@ def train_split(
     )
 
     def negative_val_mae(output: np.ndarray) -> float:
-        _, target, mask = val_arrays
+        target, mask = val_arrays[1:3]
+        if calibrated:
+            window, mask = val_arrays[3:]
+            output = output + calibrated_shift(output, target, window)[:, None]
         return -float((np.abs(output - target) * mask).sum() / mask.sum())
 
+    def calibrated_loss(output, target, mask, window, after):
+        shifted = output + calibrated_shift(output, target, window)[:, None]
+        return masked_mse(shifted, target, after) + config.plain_weight * masked_mse(output, target, mask)
+
     started = time.time()
-    history = fit(model, train_set, val_set, config, loss_fn=masked_mse, score_fn=negative_val_mae)
+    loss = calibrated_loss if calibrated else masked_mse
+    history = fit(model, train_set, val_set, config, loss_fn=loss, score_fn=negative_val_mae)
     train_seconds = time.time() - started
     test, rows = evaluate(model, workouts, test_index, fit_baselines(train_runs))
     info = {
@@ -379,7 +420,7 @@ def plot_comparison(test: dict, folder: Path, title: str) -> None:
 
 def main(argv: list[str] | None = None) -> Path:
     config = parse_config(HRTrainConfig, argv, prog="python -m training.train hr")
-    config.variant = config.variant or config.arch
+    config.variant = config.variant or config.arch + ("-cal" if config.objective == "calibrated" else "")
     task = get_task("hr")
     out = Path(config.out) if config.out else task.checkpoint(config.variant)
 

@@ -422,6 +422,23 @@ def build_profile(model, recordings: list[Recording], *, progress=None) -> dict:
     }
 
 
+CALIBRATED_VARIANT_WINDOW_MIN = (5.0, 10.0)
+"""The calibration window (minutes) of the `lstm-cal` variant, the one its out-of-fold curves chose; it serves a run
+calibrated on its first 10 minutes that holds heart rate in this window."""
+
+
+def choose_variant(recording: Recording, *, calibration_minutes=None, profile=None, **options) -> str:
+    """ "lstm-cal" (trained for the calibrated protocol) for a run calibrated on its own first 10 minutes with recorded
+    heart rate in its window and no profile (profiles are fitted on the "lstm" curve), else "lstm"."""
+    start, end = CALIBRATED_VARIANT_WINDOW_MIN
+    if _option(calibration_minutes, "calibration_minutes") != end or not (profile is None or profile == ""):
+        return "lstm"
+    time_s = recording.time if recording.time is not None else np.arange(len(recording.signal)) / recording.fs
+    heart_rate = recording.channel("heart_rate") if "heart_rate" in recording.channels else np.array([np.nan])
+    window = (time_s >= start * 60) & (time_s <= end * 60) & np.isfinite(heart_rate)
+    return "lstm-cal" if window.any() else "lstm"
+
+
 def predict(
     model,
     recording: Recording,
@@ -461,6 +478,8 @@ def predict(
         profile=profile,
         start_tau_s=chosen["start_tau_s"] if _option(recorded_start, "recorded_start") else 0.0,
     )
+    if (getattr(model, "metrics", None) or {}).get("variant") == "lstm-cal":
+        said = f"{said} Model: the LSTM trained for calibrated runs (lstm-cal)."
     basis = "calibrated" if scored_from else "profiled" if profile is not None else "uncalibrated"
     band = chosen["band"].get(basis)
     texts = {

@@ -1,6 +1,6 @@
 """The running heart-rate task entry of the registry."""
 
-from core.hr.pipeline import GRID_S, predict
+from core.hr.pipeline import GRID_S, choose_variant, predict
 from core.hr.predictor import HRPredictor
 from core.readers.workouts import read_workout
 from core.tasks import CHECKPOINTS, ROOT, Endpoint, HubRepos, Published, Task
@@ -19,10 +19,20 @@ TASK = Task(
     predictor=HRPredictor,
     read=read_workout,
     predict=predict,
+    choose_variant=choose_variant,
     # lstm first (the default): chosen by `python -m training.hr_cv --arch lstm|physio`, never on the test part
-    checkpoints={"lstm": CHECKPOINTS / "hr-lstm", "physio": CHECKPOINTS / "hr-physio"},
+    # lstm-cal: the lstm trained for the calibrated protocol, served when a run calibrates on its own heart rate
+    checkpoints={
+        "lstm": CHECKPOINTS / "hr-lstm",
+        "physio": CHECKPOINTS / "hr-physio",
+        "lstm-cal": CHECKPOINTS / "hr-lstm-cal",
+    },
     hub=HubRepos(
-        models={"lstm": "physiospaces/running-hr-lstm", "physio": "physiospaces/running-hr-physio"},
+        models={
+            "lstm": "physiospaces/running-hr-lstm",
+            "physio": "physiospaces/running-hr-physio",
+            "lstm-cal": "physiospaces/running-hr-lstm-calibrated",
+        },
         dataset="physiospaces/running-workouts-hr",
         space="physiospaces/running-heart-rate",
     ),
