@@ -43,7 +43,14 @@ def looks_like_beat_rows(path: str | Path) -> bool:
 def read_beat_rows(path: str | Path) -> BeatRows:
     """Kaggle-style heartbeat CSV: rows of 187 values in [0, 1] at 125 Hz, optionally a 188th label column (0-4)."""
     path = check_file(path)
-    frame = numeric_columns(pd.read_csv(path, header=None), path.name)
+    try:
+        table = pd.read_csv(path, header=None)
+    except (pd.errors.ParserError, ValueError):  # rows of other lengths; UnicodeDecodeError is a ValueError
+        raise InputError(
+            f"File {path.name!r} starts as beat rows but a later row is not {BEAT_ROW_LENGTH} or "
+            f"{BEAT_ROW_LENGTH + 1} comma-separated numbers; give every row the same length, or upload the raw ECG."
+        ) from None
+    frame = numeric_columns(table, path.name)
     values = frame.to_numpy()
     if not np.isfinite(values).all():
         raise InputError(f"File {path.name!r} has empty or NaN cells in its beat rows; every row needs 187 numbers.")
