@@ -94,6 +94,11 @@ SHOWN_METRICS = (
     "point_adjusted_f1",
     "breath_sensitivity",
     "breath_positive_predictivity",
+    "uci_accuracy",
+    "pocket_walking_vs_seated_accuracy",
+    "oxford_min_walking_recall",
+    "oxford_placement_accuracy",
+    "steps_max_median_abs_pct_error",
 )
 """The test figures the README table, the model cards and the explorer show, in this order (counts and operating
 points such as `n` or `threshold` are not figures)."""

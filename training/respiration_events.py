@@ -1,6 +1,6 @@
 """Breath detection and breathing-event benchmark on the real BIDMC RESP waveforms (records 01-40, 8 min each).
 
-    python -m training.respiration_events [--out results.json] [--choose-irregular]
+    python -m training.respiration_events [--out results.json] [--write] [--choose-irregular]
 
 breaths: detected breaths against each annotator's manual marks (one-to-one within 0.5 s), per record and pooled
 (sums of true positives over sums of marks / of detections). The detector has no trained parameters; its constants
@@ -34,7 +34,7 @@ from dataclasses import asdict, replace
 import numpy as np
 from tqdm import tqdm
 
-from core import load_model
+from core import get_task, load_model
 from core.respiration.breaths import match_events, rsp_clean, rsp_peaks
 from core.respiration.data import BIDMC_RECORDS, bidmc_record
 from core.respiration.events import IrregularRule, breath_amplitudes, breath_norm, irregular_events
@@ -219,6 +219,7 @@ def choose_irregular(records=DESIGN, seed: int = 0) -> dict:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", help="also write the results to this JSON file")
+    parser.add_argument("--write", action="store_true", help="store the summary in the waveform checkpoint's metrics")
     parser.add_argument("--choose-irregular", action="store_true", help="rerun the irregular settings' choice instead")
     args = parser.parse_args(argv)
     if args.choose_irregular:
@@ -237,6 +238,11 @@ def main(argv: list[str] | None = None) -> dict:
             for part, events in result["events"].items()
         }
         print(json.dumps({"breaths_pooled": result["breaths"]["all_40"]["pooled"], "events": summary}, indent=2))
+        if args.write:
+            path = get_task("respiration").checkpoint("waveform") / "metrics.json"
+            metrics = json.loads(path.read_text())
+            metrics["bidmc_events"] = {"breaths_pooled": result["breaths"]["all_40"]["pooled"], "events": summary}
+            path.write_text(json.dumps(metrics, indent=2) + "\n")
     if args.out:
         with open(args.out, "w") as handle:
             json.dump(result, handle, indent=2)
