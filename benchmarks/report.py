@@ -74,7 +74,7 @@ def end_to_end_rows(results: dict) -> list[str]:
 
 
 def main() -> None:
-    results = {name: load(name) for name in (*list_tasks(), "coldstart", "load")}
+    results = {name: load(name) for name in (*list_tasks(), "coldstart", "load", "request_split")}
     lines = [
         "# Speed report",
         "",
@@ -135,6 +135,24 @@ def main() -> None:
         ]
     else:
         lines.append("Not run (`python benchmarks/load.py`).")
+    lines += ["", "## Per-request server CPU split", ""]
+    if split := results["request_split"]:
+        lines += [
+            f"{split['unit']} over {split['repeats']} repeats of each endpoint's examples, answered in one process by "
+            "the function the endpoint runs (`benchmarks/request_split.py`): read = the task's reader, predict = "
+            "`Task.run`, serialise = downloads, Gradio postprocessing and JSON, render = the rest (figures, tables, "
+            "summary).",
+            "",
+            "| endpoint | example | read | predict | render | serialise | total |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r['endpoint']} | {r['example']} | {r['read']:.0f} | {r['predict']:.0f} | {r['render']:.0f} | "
+            f"{r['serialise']:.0f} | {r['total']:.0f} |"
+            for r in split["rows"]
+        ]
+    else:
+        lines.append("Not run (`python benchmarks/request_split.py`).")
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {HERE / 'RESULTS.md'}")
 
