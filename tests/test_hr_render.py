@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.hr.pipeline import predict
-from core.hr.render import ANIMATION_FRAMES, animate_result, plot_result, samples_frame
+from core.hr.render import ANIMATION_FRAMES, FRAME_POINTS, animate_result, plot_result, samples_frame
 from core.readers.workouts import workout_recording
 
 
@@ -47,5 +47,7 @@ def test_replay_has_frames_up_to_the_whole_run():
     assert (
         len(figure.frames) == ANIMATION_FRAMES and figure.layout.sliders[0].steps[-1].label == "29.9"
     )  # the last grid step, 1795 s
-    assert len(figure.frames[-1].data[0].x) == len(result.time_s) and figure.frames[0].data[1].name == "recorded"
+    last = figure.frames[-1].data[0].x  # thinned to FRAME_POINTS, ending at the last step
+    assert len(last) <= FRAME_POINTS + 1 and last[-1] == result.time_s[-1] / 60 and last[0] == 0
+    assert [trace.name for trace in figure.data] == ["predicted", "recorded"]
     assert len(samples_frame(result)) == len(result.time_s)

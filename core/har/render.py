@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.figures import Note, Span, shade
 from core.har.data import HAR_FS, STEP
 from core.har.pipeline import MERGED_STILL, MERGED_WALKING, HARResult
 from core.results import rounded
@@ -103,20 +104,19 @@ def plot_result(result: HARResult) -> go.Figure:
                 col=1,
             )
         fig.update_yaxes(title_text=ylabel, row=row, col=1)
-    for start, end, label in activity_spans(result):
-        fig.add_vrect(x0=start, x1=end, fillcolor=ACTIVITY_COLOURS[label], opacity=0.2, line_width=0, layer="below")
-    for bout in result.bouts or ():
-        cadence = "" if bout.cadence is None else f", {bout.cadence:.0f}/min"
-        fig.add_annotation(
-            x=(bout.start_s + bout.end_s) / 2,
-            y=1.0,
-            xref="x",
-            yref="y domain",
-            text=f"{bout.steps} steps{cadence}",
-            showarrow=False,
-            font={"size": 11},
-            bgcolor="rgba(255,255,255,0.7)",
-        )
+    shade(
+        fig,
+        [Span(start, end, ACTIVITY_COLOURS[label]) for start, end, label in activity_spans(result)],
+        list(range(1, len(signals) + 1)),
+        opacity=0.2,
+        notes=[
+            Note(
+                (bout.start_s + bout.end_s) / 2,
+                f"{bout.steps} steps" + ("" if bout.cadence is None else f", {bout.cadence:.0f}/min"),
+            )
+            for bout in result.bouts or ()
+        ],
+    )
     centres = result.starts_s + result.window_s / 2
     for i, label in enumerate(result.labels):
         fig.add_trace(

@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.figures import Span, shade
 from core.hr.pipeline import HRResult
 from core.results import rounded
 
@@ -15,6 +16,9 @@ PREDICTED, RECORDED, BAND = "#d62728", "#404040", "rgba(214,39,40,0.15)"
 PAUSE, CALIBRATION = "rgba(127,127,127,0.2)", "rgba(31,119,180,0.1)"
 ANIMATION_FRAMES = 60
 """Frames of the animated replay, whatever the run's length."""
+FRAME_POINTS = 240
+"""At most this many points per line in a replay frame (the still plot keeps every step), so a 2-hour run's replay
+stays small: each frame carries its whole curve so far."""
 
 
 def _line(x, y, name: str, colour: str, *, width: float = 1.5, dash: str | None = None) -> go.Scatter:
@@ -68,18 +72,10 @@ def plot_result(result: HRResult) -> go.Figure:
         col=1,
         secondary_y=True,
     )
-    for start, end in result.run.pauses:
-        figure.add_vrect(x0=start / 60, x1=end / 60, fillcolor=PAUSE, line_width=0, annotation_text="pause")
+    shade(figure, [Span(start / 60, end / 60, PAUSE, "pause") for start, end in result.run.pauses], [1, 2])
     if result.calibration_window_s:
-        figure.add_vrect(
-            x0=result.calibration_window_s[0] / 60,
-            x1=result.calibration_window_s[1] / 60,
-            fillcolor=CALIBRATION,
-            line_width=0,
-            annotation_text="calibration",
-            row=1,
-            col=1,
-        )
+        start, end = result.calibration_window_s
+        shade(figure, [Span(start / 60, end / 60, CALIBRATION, "calibration")], [1])
     mae = result.mae()
     figure.update_layout(
         title=result.run.name + (f": MAE {mae:.1f} bpm" if mae is not None else ""),
@@ -104,16 +100,20 @@ def animate_result(result: HRResult) -> go.Figure:
     recorded = np.isfinite(result.hr_true).any()
     ends = np.unique(np.linspace(1, len(minutes), ANIMATION_FRAMES).astype(int))
 
-    def traces(end: int) -> list[go.Scatter]:
-        shown = [_line(minutes[:end], result.hr_pred[:end], "predicted", PREDICTED, width=2.0)]
-        if recorded:
-            shown.append(_line(minutes[:end], result.hr_true[:end], "recorded", RECORDED, width=1.0))
-        return shown
+    lines = [(result.hr_pred, "predicted", PREDICTED, 2.0)] + (
+        [(result.hr_true, "recorded", RECORDED, 1.0)] if recorded else []
+    )
+
+    def frame(end: int, name: str) -> dict:
+        """Only the lines' points up to `end` (thinned to FRAME_POINTS): plain dicts, as plotly validates every
+        property of every frame's traces otherwise (a third of the request)."""
+        shown = np.unique(np.append(np.arange(0, end, max(1, int(np.ceil(end / FRAME_POINTS)))), end - 1))
+        return {"name": name, "data": [{"x": minutes[shown], "y": values[shown]} for values, *_ in lines]}
 
     names = [f"{minutes[end - 1]:.1f}" for end in ends]
     figure = go.Figure(
-        data=traces(int(ends[0])),
-        frames=[go.Frame(data=traces(int(end)), name=name) for end, name in zip(ends, names)],
+        data=[_line(minutes[:1], values[:1], name, colour, width=width) for values, name, colour, width in lines],
+        frames=[frame(int(end), name) for end, name in zip(ends, names)],
     )
     values = np.concatenate([result.hr_pred, result.hr_true[np.isfinite(result.hr_true)]])
     step = {"frame": {"duration": 80, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}

@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.figures import Span, shade
 from core.respiration.apnea import ApneaResult
 from core.respiration.breaths import PAUSE_S
 from core.respiration.series import SeriesResult
@@ -79,17 +80,14 @@ def plot_waveform(result: WaveformResult) -> go.Figure:
         row=1,
         col=1,
     )
-    for event in result.events:
-        fig.add_vrect(
-            x0=event.start_s,
-            x1=event.end_s,
-            fillcolor=EVENT_COLOURS.get(event.kind, "rgba(214,39,40,0.18)"),
-            line_width=0,
-            annotation_text=event.kind,
-            annotation_position="top left",
-            row=1,
-            col=1,
-        )
+    shade(
+        fig,
+        [
+            Span(event.start_s, event.end_s, EVENT_COLOURS.get(event.kind, "rgba(214,39,40,0.18)"), event.kind)
+            for event in result.events
+        ],
+        [1],
+    )
     times, rates = _broken(result.rate_times_s, result.rate_per_min, PAUSE_S)
     fig.add_trace(
         go.Scatter(x=times, y=rates, mode="lines+markers", name="rate", marker={"size": 3}, line={"color": "#2ca02c"}),
