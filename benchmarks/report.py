@@ -73,8 +73,45 @@ def end_to_end_rows(results: dict) -> list[str]:
     return rows
 
 
+def load_lines(load_: dict | None, command: str) -> list[str]:
+    """A load run's settings, throughput, latency, memory and per-endpoint latency (`benchmarks/load.py`)."""
+    if not load_:
+        return [f"Not run (`{command}`)."]
+    lines = []
+    q = load_["queue"]
+    lines += [
+        f"`{command}`: {load_['clients']} `gradio_client` clients"
+        + (f" and {load_['long_clients']} sending 30-minute ECGs back to back" if load_.get("long_clients") else "")
+        + f" x {load_['requests_per_client']} mixed example requests "
+        f"over every endpoint; queue `default_concurrency_limit={q['default_concurrency_limit']}` per endpoint, "
+        f"`max_size={q['max_size']}`; "
+        f"load average {load_['loadavg_before'][0]:.1f} before, {load_['loadavg_after'][0]:.1f} after.",
+        "",
+        (
+            f"- completed {load_['requested']} short requests and {load_['completed'] - load_['requested']} long ones"
+            if load_.get("long_clients")
+            else f"- completed {load_['completed']} of {load_['requested']}"
+        )
+        + f", **{load_['errors']} errors**, "
+        f"{load_['wall_s']:.0f} s",
+        f"- throughput **{load_['throughput_per_s']:.2f} requests/s**",
+        f"- latency p50 **{load_['p50_s']:.2f} s**, p95 **{load_['p95_s']:.2f} s**, "
+        f"p99 **{load_['p99_s']:.2f} s**, max {load_['max_s']:.2f} s",
+        f"- server resident memory {load_['server_idle_rss_mb']:.0f} MB idle, "
+        f"**{load_['server_peak_rss_mb']:.0f} MB** peak",
+        "",
+        "| endpoint | requests | p50 s | p95 s |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {name} | {e['requests']} | {e['p50_s']:.2f} | {e['p95_s']:.2f} |"
+        for name, e in load_["per_endpoint"].items()
+    ]
+    return lines
+
+
 def main() -> None:
-    results = {name: load(name) for name in (*list_tasks(), "coldstart", "load", "request_split")}
+    results = {name: load(name) for name in (*list_tasks(), "coldstart", "load", "load_mixed", "request_split")}
     lines = [
         "# Speed report",
         "",
@@ -110,31 +147,9 @@ def main() -> None:
     else:
         lines.append("Not run (`python benchmarks/coldstart.py`).")
     lines += ["", "## Load: concurrent clients on loopback", ""]
-    if load_ := results["load"]:
-        q = load_["queue"]
-        lines += [
-            f"{load_['clients']} `gradio_client` clients x {load_['requests_per_client']} mixed example requests "
-            f"over every endpoint; queue `default_concurrency_limit={q['default_concurrency_limit']}` per endpoint, "
-            f"`max_size={q['max_size']}`; "
-            f"load average {load_['loadavg_before'][0]:.1f} before, {load_['loadavg_after'][0]:.1f} after.",
-            "",
-            f"- completed {load_['completed']} of {load_['requested']}, **{load_['errors']} errors**, "
-            f"{load_['wall_s']:.0f} s",
-            f"- throughput **{load_['throughput_per_s']:.2f} requests/s**",
-            f"- latency p50 **{load_['p50_s']:.2f} s**, p95 **{load_['p95_s']:.2f} s**, "
-            f"p99 **{load_['p99_s']:.2f} s**, max {load_['max_s']:.2f} s",
-            f"- server resident memory {load_['server_idle_rss_mb']:.0f} MB idle, "
-            f"**{load_['server_peak_rss_mb']:.0f} MB** peak",
-            "",
-            "| endpoint | requests | p50 s | p95 s |",
-            "|---|---:|---:|---:|",
-        ]
-        lines += [
-            f"| {name} | {e['requests']} | {e['p50_s']:.2f} | {e['p95_s']:.2f} |"
-            for name, e in load_["per_endpoint"].items()
-        ]
-    else:
-        lines.append("Not run (`python benchmarks/load.py`).")
+    lines += load_lines(results["load"], "python benchmarks/load.py")
+    lines += ["", "## Load with long jobs: short requests beside 30-minute ECGs", ""]
+    lines += load_lines(results["load_mixed"], "python benchmarks/load.py --clients 2 --requests 20 --long-clients 2")
     lines += ["", "## Per-request server CPU split", ""]
     if split := results["request_split"]:
         lines += [
