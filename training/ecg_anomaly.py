@@ -368,6 +368,22 @@ def finish(model: AnomalyPredictor, out: Path, config: AnomalyTrainConfig, extra
     }
 
 
+def standardised_model(config, normal: dict) -> BeatAutoencoder:
+    """A new model of `config`, its inputs standardised with the statistics of the `normal` beats it trains on."""
+    signal = np.concatenate([normal["context"], normal["beats"]], axis=1)
+    log_rr = np.log(np.maximum(normal["rr"][:, :2], 0.05))
+    return BeatAutoencoder(
+        method=config.variant,
+        latent=config.latent,
+        width=config.width,
+        context_samples=CONTEXT_SAMPLES,
+        signal_mean=float(signal.mean()),
+        signal_std=float(signal.std()),
+        rr_mean=log_rr.mean(axis=0).tolist(),
+        rr_std=log_rr.std(axis=0).tolist(),
+    )
+
+
 def main(argv: list[str] | None = None) -> Path:
     config = parse_config(AnomalyTrainConfig, argv, prog="python -m training.train ecg_anomaly")
     task = get_task("ecg_anomaly")
@@ -385,20 +401,7 @@ def main(argv: list[str] | None = None) -> Path:
         normal = np.random.default_rng(config.seed).choice(normal, min(config.limit, len(normal)), replace=False)
     train_normal = {key: value[normal] for key, value in train.items()}
     val_normal = {key: value[validation["label"] == 0] for key, value in validation.items() if key != "missed"}
-    signal = np.concatenate([train_normal["context"], train_normal["beats"]], axis=1)
-    log_rr = np.log(np.maximum(train_normal["rr"][:, :2], 0.05))
-
-    # model, standardised with training statistics
-    model = BeatAutoencoder(
-        method=config.variant,
-        latent=config.latent,
-        width=config.width,
-        context_samples=CONTEXT_SAMPLES,
-        signal_mean=float(signal.mean()),
-        signal_std=float(signal.std()),
-        rr_mean=log_rr.mean(axis=0).tolist(),
-        rr_std=log_rr.std(axis=0).tolist(),
-    )
+    model = standardised_model(config, train_normal)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{config.variant}: {n_params:,} parameters; {len(normal):,} normal training beats of {len(TRAIN)} records")
 
@@ -495,18 +498,7 @@ def fold_aurocs(config: AnomalyTrainConfig) -> dict[tuple[float, float], float]:
         normal = ~held & (pool["label"] == 0)
         fit = {key: value[normal] for key, value in pool.items()}
         out = {key: value[held] for key, value in pool.items()}
-        signal = np.concatenate([fit["context"], fit["beats"]], axis=1)
-        log_rr = np.log(np.maximum(fit["rr"][:, :2], 0.05))
-        model = BeatAutoencoder(
-            method=config.variant,
-            latent=config.latent,
-            width=config.width,
-            context_samples=CONTEXT_SAMPLES,
-            signal_mean=float(signal.mean()),
-            signal_std=float(signal.std()),
-            rr_mean=log_rr.mean(axis=0).tolist(),
-            rr_std=log_rr.std(axis=0).tolist(),
-        )
+        model = standardised_model(config, fit)
         fit_beats(model, fit, {key: value[:2000] for key, value in fit.items()}, config)
         scale = np.append(np.median(model.reconstruct(*model_inputs(fit))[0], axis=0), np.median(distances[normal]))
         terms.append(np.column_stack([model.reconstruct(*model_inputs(out))[0], distances[held]]) / scale)
