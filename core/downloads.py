@@ -44,7 +44,7 @@ def downloads(result, table, name, figure=None) -> list[str]:
     table.to_csv(files[1], index=False)
     if hasattr(figure, "write_html"):
         files.append(folder / f"{stem}.html")
-        figure.write_html(files[-1], include_plotlyjs="cdn")
+        figure.write_html(files[-1], include_plotlyjs="cdn", validate=False)  # built by plotly: valid already
     return [str(file) for file in files]
 
 

@@ -41,6 +41,9 @@ class Predictor:
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
+        # idle worker threads sleep instead of spinning: a Space runs several requests' sessions at once, and spinning
+        # threads took the cores their neighbours' requests needed (python benchmarks/load.py)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._onnx_session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.onnx_path = path
         return self
