@@ -5,6 +5,9 @@ Kept apart from `core.space`, which handles uploads and never writes a file.
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
 import json
 import re
 import shutil
@@ -33,6 +36,19 @@ def _request_folder() -> Path:
     return folder
 
 
+@functools.cache
+def plotly_script() -> str:
+    """The script tag loading plotly.js from its CDN, pinned by the integrity hash of the bundled copy (what
+    `include_plotlyjs="cdn"` writes, which hashes the 4 MB bundle again for every figure)."""
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    digest = base64.b64encode(hashlib.sha256(get_plotlyjs().encode()).digest()).decode()
+    return (
+        f'<script charset="utf-8" src="https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js" '
+        f'integrity="sha256-{digest}" crossorigin="anonymous"></script>'
+    )
+
+
 def downloads(result, table, name, figure=None) -> list[str]:
     """A result's files to download, named after `name` (the upload's path or stem): its JSON (as `python -m core
     predict ... --json` writes it), its per-item `table` (a DataFrame) as CSV, and the `figure` as HTML when it is a
@@ -44,7 +60,10 @@ def downloads(result, table, name, figure=None) -> list[str]:
     table.to_csv(files[1], index=False)
     if hasattr(figure, "write_html"):
         files.append(folder / f"{stem}.html")
-        figure.write_html(files[-1], include_plotlyjs="cdn", validate=False)  # built by plotly: valid already
+        body = figure.to_html(include_plotlyjs=False, full_html=False, validate=False)  # plotly built it: valid
+        files[-1].write_text(
+            f'<html>\n<head><meta charset="utf-8" />{plotly_script()}</head>\n<body>\n{body}\n</body>\n</html>\n'
+        )
     return [str(file) for file in files]
 
 
