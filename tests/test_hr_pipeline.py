@@ -227,6 +227,9 @@ def test_a_run_calibrated_on_its_first_10_minutes_is_served_by_the_model_trained
     assert task.pick_variant(with_hr, calibration_minutes="10") == "lstm-cal"
     assert task.pick_variant(with_hr, calibration_minutes=10, profile="runner.json") == "lstm"  # profiles fit on lstm
     assert task.pick_variant(with_hr) == "lstm" and task.pick_variant(steady_run(700), calibration_minutes=10) == "lstm"
+    two_beats = np.full(700, np.nan)
+    two_beats[[400, 500]] = 150.0  # too few in minutes 5-10 to calibrate: the plain model serves the uncalibrated run
+    assert task.pick_variant(steady_run(700, heart_rate=two_beats), calibration_minutes=10) == "lstm"
     assert task.pick_variant(with_hr, variant="physio", calibration_minutes=10) == "physio"
     model = ConstantModel()
     model.metrics = {"variant": "lstm-cal"}

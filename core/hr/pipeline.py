@@ -436,7 +436,7 @@ def choose_variant(recording: Recording, *, calibration_minutes=None, profile=No
     time_s = recording.time if recording.time is not None else np.arange(len(recording.signal)) / recording.fs
     heart_rate = recording.channel("heart_rate") if "heart_rate" in recording.channels else np.array([np.nan])
     window = (time_s >= start * 60) & (time_s <= end * 60) & np.isfinite(heart_rate)
-    return "lstm-cal" if window.any() else "lstm"
+    return "lstm-cal" if window.sum() >= 3 else "lstm"  # as many as personalise needs to calibrate
 
 
 def predict(
