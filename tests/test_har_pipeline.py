@@ -162,6 +162,8 @@ def recording(seconds: float, fs: float) -> Recording:
 def test_shorter_than_one_window_is_refused(model):
     with pytest.raises(SignalTooShortError, match=r"recording is 2.00 s long, shorter than one 2.56 s window"):
         predict(model, recording(2.0, 50.0))
+    with pytest.raises(SignalTooShortError, match=r"recording is 0.00 s long"):  # not a unit guessed from no samples
+        predict(model, recording(0.0, 50.0))
 
 
 def test_rate_below_10_hz_is_refused(model):

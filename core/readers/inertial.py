@@ -110,6 +110,8 @@ def acc_units(acc: np.ndarray, name: str, units: str = "auto") -> str:
     checked to be within a factor of 4 of gravity."""
     if units not in ACC_UNITS:
         raise UnitError(f"Unknown accelerometer unit {units!r}; accepted are {list(ACC_UNITS)}.")
+    if not len(acc):  # nothing to convert; the task's length check names the problem
+        return "g" if units == "auto" else units
     magnitude = float(np.median(np.linalg.norm(acc, axis=1)))
     if units == "auto":
         fitting = [unit for unit, (low, high) in GRAVITY_RANGE.items() if low <= magnitude <= high]
