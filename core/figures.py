@@ -43,11 +43,10 @@ def shade(
     *,
     opacity: float = 1.0,
     notes: list[Note] = (),
-    label_row: int | None = None,
 ) -> None:
-    """Shade every span on every row in `rows`, label spans (and write `notes`) on `label_row` (default: the first)."""
+    """Shade every span on every row in `rows`; label the spans (and write `notes`) on the first of them."""
     shapes, annotations = [], []
-    label_x, label_y = _refs(figure, label_row or rows[0])
+    label_x, label_y = _refs(figure, rows[0])
     for row in rows:
         xref, yref = _refs(figure, row)
         shapes += [

@@ -114,8 +114,8 @@ def masked_mse(output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -
     return ((output - target) ** 2 * mask).sum() / mask.sum().clamp(min=1e-6) / 100.0
 
 
-CALIBRATION_STEPS = (96, 121)
-"""Grid steps of minutes 8-10 (5 s steps): the window the calibrated objective shifts by."""
+CALIBRATION_STEPS = (round(8 * 60 / GRID_S), round(10 * 60 / GRID_S) + 1)
+"""Grid steps of minutes 8-10 (both ends included): the window the calibrated objective shifts by."""
 
 
 def calibration_masks(runs: list[Run], mask: np.ndarray, chunk_steps: int, warmup_steps: int) -> tuple[np.ndarray, ...]:

@@ -46,13 +46,20 @@ def config_class(task: str, variant: str = "") -> type[TrainConfig]:
 
 
 def shipped_values(task: str, variant: str, cls: type[TrainConfig]) -> dict:
-    """The recorded configuration of the shipped checkpoint of `variant` (fields added since keep their defaults)."""
+    """The recorded configuration of the shipped checkpoint of `variant` (fields added since keep their defaults);
+    ConfigError for a variant whose recorded configuration names no variant (trained by a script of its own)."""
     checkpoint = get_task(task).checkpoints.get(variant)
     recorded = checkpoint / "training_config.json" if checkpoint else None
     if not recorded or not recorded.is_file():
         return {"variant": variant} if variant else {}
+    values = json.loads(recorded.read_text())
+    if "variant" not in values:
+        raise ConfigError(
+            f"Variant {variant!r} of task {task!r} is not trained from a configuration file; its model card names the "
+            "command that trains it."
+        )
     fields = {field.name for field in dataclasses.fields(cls)}
-    return {k: v for k, v in json.loads(recorded.read_text()).items() if k in fields and k not in RUN_FIELDS}
+    return {k: v for k, v in values.items() if k in fields and k not in RUN_FIELDS}
 
 
 def _line(name: str, value) -> str:
@@ -95,15 +102,9 @@ def main(argv: list[str] | None = None) -> Path | None:
                 f"choose one of {', '.join(task.checkpoints)}, or set --variant in the file itself."
             )
         cls = config_class(task.name, args.variant)
-        recorded = task.checkpoints.get(args.variant, Path()) / "training_config.json"
-        if args.variant and recorded.is_file() and "variant" not in json.loads(recorded.read_text()):
-            raise ConfigError(
-                f"Variant {args.variant!r} of task {task.name!r} is not trained from a configuration file; "
-                "its model card names the command that trains it."
-            )
+        base = shipped_values(task.name, args.variant, cls)
     except (UnknownTaskError, ConfigError) as exc:
         parser.error(str(exc))
-    base = shipped_values(task.name, args.variant, cls)
     config = parse_config(cls, overrides, prog=f"python -m training.init {task.name}", defaults=base)
     source = (
         f"From the shipped {args.variant!r} checkpoint's training_config.json"

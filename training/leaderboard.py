@@ -10,7 +10,7 @@ import json
 import re
 import sys
 
-from core.predictor import shown_metrics
+from core.predictor import read_metrics, shown_metrics
 from core.tasks import CHECKPOINTS, ROOT
 
 START, END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
@@ -52,11 +52,6 @@ def table() -> str:
     return "\n".join(rows)
 
 
-def _metrics(checkpoint: str) -> dict:
-    path = CHECKPOINTS / checkpoint / "metrics.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
 def _se_p(per_class: dict, label: str) -> str:
     return f"{per_class[label]['recall']:.1%}/{per_class[label]['precision']:.1%}".replace("%/", "/")
 
@@ -64,7 +59,7 @@ def _se_p(per_class: dict, label: str) -> str:
 def unseen_rows() -> list[tuple[str, str, str, str]]:
     """(task, figure on people no choice saw, benchmark figure, command) per task, from the shipped metrics."""
     rows = []
-    if (inter := _metrics("ecg-inter")) and (intra := _metrics("ecg-intra")):
+    if (inter := read_metrics(CHECKPOINTS / "ecg-inter")) and (intra := read_metrics(CHECKPOINTS / "ecg-intra")):
         test, end = inter["test"], inter["test_end_to_end"]
         rows.append(
             (
@@ -76,7 +71,7 @@ def unseen_rows() -> list[tuple[str, str, str, str]]:
                 "python -m training.evaluate ecg --variant inter",
             )
         )
-    if anomaly := _metrics("ecg_anomaly-vae"):
+    if anomaly := read_metrics(CHECKPOINTS / "ecg_anomaly-vae"):
         rows.append(
             (
                 "ECG anomalies",
@@ -86,7 +81,7 @@ def unseen_rows() -> list[tuple[str, str, str, str]]:
                 "python -m training.evaluate ecg_anomaly --variant vae",
             )
         )
-    if placement := _metrics("har-placement"):
+    if placement := read_metrics(CHECKPOINTS / "har-placement"):
         test = placement["test"]
         recalls = [row["walking_recall"] for row in test["oxford"].values()]
         rows.append(
@@ -102,7 +97,7 @@ def unseen_rows() -> list[tuple[str, str, str, str]]:
                 "python -m training.evaluate har --variant placement",
             )
         )
-    if (plain := _metrics("hr-lstm")) and (calibrated := _metrics("hr-lstm-cal")):
+    if (plain := read_metrics(CHECKPOINTS / "hr-lstm")) and (calibrated := read_metrics(CHECKPOINTS / "hr-lstm-cal")):
         test, cal = plain["test"], calibrated["test"]
         window, served = test["calibration"], cal["calibration"]
         rows.append(
@@ -118,7 +113,7 @@ def unseen_rows() -> list[tuple[str, str, str, str]]:
                 "python -m training.evaluate hr --variant lstm-cal",
             )
         )
-    if events := _metrics("respiration-waveform").get("bidmc_events"):
+    if events := read_metrics(CHECKPOINTS / "respiration-waveform").get("bidmc_events"):
         breaths, test = events["breaths_pooled"]["annotator1"], events["events"]["test_21_40"]
         rows.append(
             (
@@ -130,7 +125,7 @@ def unseen_rows() -> list[tuple[str, str, str, str]]:
                 "python -m training.respiration_events",
             )
         )
-    if apnea := _metrics("respiration-apnea"):
+    if apnea := read_metrics(CHECKPOINTS / "respiration-apnea"):
         rows.append(
             (
                 "Apnea",
