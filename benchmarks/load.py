@@ -151,7 +151,7 @@ def main() -> None:
     deadline = time.monotonic() + args.time_limit
 
     def client_loop(index: int):
-        client = Client(url, verbose=False)
+        client = Client(url, verbose=False, ssl_verify=False)
         for k in range(args.requests):
             if time.monotonic() > deadline or (index < 0 and short_done.is_set()):
                 return

@@ -60,11 +60,16 @@ def downloads(result, table, name, figure=None) -> list[str]:
     table.to_csv(files[1], index=False)
     if hasattr(figure, "write_html"):
         files.append(folder / f"{stem}.html")
-        body = figure.to_html(include_plotlyjs=False, full_html=False, validate=False)  # plotly built it: valid
-        files[-1].write_text(
-            f'<html>\n<head><meta charset="utf-8" />{plotly_script()}</head>\n<body>\n{body}\n</body>\n</html>\n'
-        )
+        write_figure_html(figure, files[-1])
     return [str(file) for file in files]
+
+
+def write_figure_html(figure, path: Path) -> None:
+    """A Plotly `figure` as a page of its own at `path`, loading plotly.js from its CDN (`plotly_script`)."""
+    body = figure.to_html(include_plotlyjs=False, full_html=False, validate=False)  # plotly built it: valid
+    path.write_text(
+        f'<html>\n<head><meta charset="utf-8" />{plotly_script()}</head>\n<body>\n{body}\n</body>\n</html>\n'
+    )
 
 
 def text_download(filename: str, text: str) -> str:

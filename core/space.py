@@ -271,6 +271,12 @@ QUEUE_OPTIONS = {"default_concurrency_limit": 8, "max_size": 64}
 """Eight workers per endpoint: light requests run beside heavy ones, which `guard` lets through `LONG_JOBS` at a
 time; at most 64 requests wait before the queue refuses more."""
 
+# Gradio's queue rebuilds its monitoring summary, a pandas table of up to 10,000 past requests, after every request
+# unless told otherwise: 3-7 ms of the server's Python thread each time, growing as the server runs. Once per 100
+# requests is enough for `/monitoring`. Gradio reads it in `Blocks.queue`, which every Space calls after importing
+# this module.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
+
 
 def _delete_old_files(blocks: gr.Blocks, age: float) -> None:
     keep = set().union(*(getattr(block, "keep_in_cache", set()) for block in blocks.blocks.values()))

@@ -12,6 +12,7 @@ import pytest
 
 from core import load_model
 from core.__main__ import main
+from core.downloads import plotly_script
 from core.hr.pipeline import predict
 from core.readers.workouts import read_workout
 from tests.conftest import FIXTURES
@@ -82,6 +83,8 @@ def test_space_predicts_an_uploaded_run(space_client):
     )
     assert len(table["data"]) == 91 and table["headers"] == ["time_s", "speed_kmh", "altitude_m", "hr_pred", "hr_true"]
     assert [Path(f).name for f in files] == ["hr_run.json", "hr_run.csv", "hr_run.html", "hr_run_replay.html"]
+    replay_page = Path(files[3]).read_text()
+    assert plotly_script() in replay_page and "Plotly.addFrames" in replay_page and "Plotly.animate" in replay_page
     assert "80 % band" in summary and "a profile or a calibration narrows it" in summary
     assert list(pd.read_csv(files[1]).columns) == table["headers"] and len(pd.read_csv(files[1])) == 91
 

@@ -122,3 +122,10 @@ def test_upload_folder_does_not_grow_over_50_requests(tmp_path, monkeypatch):
     one_request = EXAMPLE.stat().st_size * 4  # the upload, its JSON, CSV and any figure copy
     assert max(sizes) - shipped < 10 * one_request, sizes
     assert left - shipped < one_request
+
+
+def test_the_queue_summarises_past_requests_for_monitoring_once_per_100_requests_not_after_each():
+    with gr.Blocks() as demo:
+        gr.Markdown("queue")
+    demo.queue(**shared.QUEUE_OPTIONS)
+    assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == 100  # Gradio's default is after every request

@@ -7,7 +7,7 @@ from pathlib import Path
 import gradio as gr
 
 from core import get_task
-from core.downloads import downloads, text_download
+from core.downloads import downloads, text_download, write_figure_html
 from core.hr.render import animate_result, plot_result, samples_frame
 from core.predictor import read_metrics
 from core.readers.workouts import WORKOUT_SUFFIXES
@@ -50,7 +50,7 @@ def predict_run(file, calibration_minutes, profile, resting_hr, max_hr, progress
     replay = animate_result(result)
     files = downloads(result, table, main, figure)
     replay_file = Path(files[0]).with_name(Path(files[0]).stem + "_replay.html")
-    replay.write_html(replay_file, include_plotlyjs="cdn")
+    write_figure_html(replay, replay_file)
     return f"**{result.summary()}**", figure, replay, table, files + [str(replay_file)]
 
 
