@@ -5,7 +5,7 @@ import os
 import gradio as gr
 
 from core import get_task, list_tasks
-from core.space import LAUNCH_OPTIONS, QUEUE_OPTIONS, delete_uploads, load_space
+from core.space import delete_uploads, load_space, serve
 
 SPACES = {name: load_space(name) for name in list_tasks()}
 
@@ -23,9 +23,13 @@ with gr.Blocks(title="PhysioSpaces") as demo:
             space.build()
 delete_uploads(demo)
 
+SERVED = [(space.TASK, space.MODELS) for space in SPACES.values()]
+"""Every tab's task and models, warmed up as the hub starts (`core.space.warm_up`)."""
+
 if __name__ == "__main__":
-    demo.queue(**QUEUE_OPTIONS).launch(
+    serve(
+        demo,
+        SERVED,
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-        **LAUNCH_OPTIONS,
     )

@@ -6,7 +6,10 @@ over loopback.
     python benchmarks/load.py --long-clients 2       # plus 2 clients sending 30-minute ECGs back to back
 
 The hub runs in a subprocess on 127.0.0.1 with the queue settings below; the run stops after the requests or the time
-limit, whichever comes first. Reports throughput, p50/p95/p99 latency, errors (should be 0) and the server's peak RSS.
+limit, whichever comes first. Reports throughput, p50/p95/p99 latency, errors (should be 0), the server's peak RSS and
+the CPU seconds each process used per request. The clients share the machine with the server, so they talk plain HTTP
+without TLS setup (`ssl_verify=False`): otherwise httpx loads the CA bundle for every upload and download, which took
+most of the client process's CPU.
 """
 
 import argparse
@@ -57,9 +60,9 @@ MIX = [
 
 SERVER = """
 import sys, app
-from core.space import LAUNCH_OPTIONS
-app.demo.queue(default_concurrency_limit=int(sys.argv[2]), max_size=int(sys.argv[3])).launch(
-    server_name="127.0.0.1", server_port=int(sys.argv[1]), quiet=True, **LAUNCH_OPTIONS)
+from core.space import serve
+serve(app.demo, app.SERVED, {"default_concurrency_limit": int(sys.argv[2]), "max_size": int(sys.argv[3])},
+      server_name="127.0.0.1", server_port=int(sys.argv[1]), quiet=True)
 """
 
 
@@ -79,6 +82,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far, in seconds (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -166,6 +176,7 @@ def main() -> None:
                     errors.append(f"{task}{api_name}: {type(error).__name__}: {str(error)[:200]}")
 
     load_before = os.getloadavg()
+    cpu_before = {"server": cpu_seconds(server.pid), "clients": cpu_seconds(os.getpid())}
     sampler = threading.Thread(target=sample_memory, daemon=True)
     sampler.start()
     start = time.perf_counter()
@@ -181,6 +192,10 @@ def main() -> None:
             thread.join()
     finally:
         wall = time.perf_counter() - start
+        cpu_used = {
+            "server": cpu_seconds(server.pid) - cpu_before["server"],
+            "clients": cpu_seconds(os.getpid()) - cpu_before["clients"],
+        }
         done.set()
         server.terminate()
         try:
@@ -214,6 +229,7 @@ def main() -> None:
         "max_s": float(np.max(seconds)),
         "server_idle_rss_mb": idle_rss,
         "server_peak_rss_mb": max(peak_rss),
+        "cpu_ms_per_request": {name: 1000 * seconds / max(len(latencies), 1) for name, seconds in cpu_used.items()},
         "per_endpoint": per_endpoint,
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
@@ -228,7 +244,8 @@ def main() -> None:
         f"max_size {args.max_size}): "
         f"{len(latencies)} done, {len(errors)} errors in {wall:.0f} s = {results['throughput_per_s']:.2f} req/s; "
         f"latency p50 {results['p50_s']:.2f} s, p95 {results['p95_s']:.2f} s, p99 {results['p99_s']:.2f} s; "
-        f"server RSS {idle_rss:.0f} MB idle, {max(peak_rss):.0f} MB peak"
+        f"server RSS {idle_rss:.0f} MB idle, {max(peak_rss):.0f} MB peak; CPU per request: "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in results["cpu_ms_per_request"].items())
     )
     for name, figures in per_endpoint.items():
         print(f"  {name}: {figures['requests']} requests, p50 {figures['p50_s']:.2f} s, p95 {figures['p95_s']:.2f} s")

@@ -78,7 +78,7 @@ def load_lines(load_: dict | None, command: str) -> list[str]:
     if not load_:
         return [f"Not run (`{command}`)."]
     lines = []
-    q = load_["queue"]
+    q, cpu = load_["queue"], load_["cpu_ms_per_request"]
     lines += [
         f"`{command}`: {load_['clients']} `gradio_client` clients"
         + (f" and {load_['long_clients']} sending 30-minute ECGs back to back" if load_.get("long_clients") else "")
@@ -99,6 +99,8 @@ def load_lines(load_: dict | None, command: str) -> list[str]:
         f"p99 **{load_['p99_s']:.2f} s**, max {load_['max_s']:.2f} s",
         f"- server resident memory {load_['server_idle_rss_mb']:.0f} MB idle, "
         f"**{load_['server_peak_rss_mb']:.0f} MB** peak",
+        f"- CPU per request: server **{cpu['server']:.0f} ms**, the clients' process {cpu['clients']:.0f} ms "
+        "(both on this machine)",
         "",
         "| endpoint | requests | p50 s | p95 s |",
         "|---|---:|---:|---:|",
@@ -140,8 +142,9 @@ def main() -> None:
             f"fresh processes restarting with the project's bytecode cached; "
             f"from launching Python {cold['launch_to_loaded_s']:.1f} s)",
             f"- very first start, compiling the project's modules: {cold['first_start_import_s']:.1f} s",
-            f"- first request after it (an ECG example, with the libraries imported on first use): "
-            f"{cold['first_request_s']:.2f} s",
+            f"- warm-up, run beside the server's start (every task's first example, loading the libraries "
+            f"requests import on first use): {cold['warm_up_s']:.1f} s; the first request after it (an ECG "
+            f"example): {cold['first_request_s']:.2f} s",
             f"- resident memory after import: **{cold['rss_mb']:.0f} MB** (aim {cold['aim_rss_mb']} MB)",
         ]
     else:
@@ -156,7 +159,8 @@ def main() -> None:
             f"{split['unit']} over {split['repeats']} repeats of each endpoint's examples, answered in one process by "
             "the function the endpoint runs (`benchmarks/request_split.py`): read = the task's reader, predict = "
             "`Task.run`, serialise = downloads, Gradio postprocessing and JSON, render = the rest (figures, tables, "
-            "summary).",
+            "summary). The server's CPU per request under load (above) adds what no endpoint function runs: "
+            "uploads, the queue, serving the downloads and HTTP.",
             "",
             "| endpoint | example | read | predict | render | serialise | total |",
             "|---|---|---:|---:|---:|---:|---:|",

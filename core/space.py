@@ -278,6 +278,26 @@ time; at most 64 requests wait before the queue refuses more."""
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
 
 
+def warm_up(served: list[tuple[object, dict]]) -> None:
+    """Read and predict each task's first shipped example with its Space's models (`served`: (task, models) pairs), so
+    the libraries a request imports on first use (neurokit2 and wfdb: ~1.4 s for an ECG) are loaded before a visitor
+    waits for them. A failure is logged: the Space still serves."""
+    for task, models in served:
+        try:
+            example = next(path for path in task.examples if path.suffix != ".dat")
+            main, extras = split_upload([str(file) for file in upload_of(example)])
+            task.run(task.read(main, extra_files=extras), models.__getitem__)
+        except Exception:  # the warm-up of one task must not stop the others or the server
+            log.exception("Warming up %s failed", task.name)
+
+
+def serve(demo: gr.Blocks, served: list[tuple[object, dict]], queue_options: dict = QUEUE_OPTIONS, **launch) -> None:
+    """Queue and launch a page of Spaces with the project's limits; `warm_up(served)` runs beside the start-up, while
+    the first visitor is still looking at the page."""
+    threading.Thread(target=warm_up, args=(served,), name="warm-up", daemon=True).start()
+    demo.queue(**queue_options).launch(**LAUNCH_OPTIONS, **launch)
+
+
 def _delete_old_files(blocks: gr.Blocks, age: float) -> None:
     keep = set().union(*(getattr(block, "keep_in_cache", set()) for block in blocks.blocks.values()))
     for files in blocks.temp_file_sets:

@@ -129,3 +129,35 @@ def test_the_queue_summarises_past_requests_for_monitoring_once_per_100_requests
         gr.Markdown("queue")
     demo.queue(**shared.QUEUE_OPTIONS)
     assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == 100  # Gradio's default is after every request
+
+
+class _WarmUpTask:
+    """A task whose example is a WFDB record; reading it fails when `broken`."""
+
+    def __init__(self, name: str, broken: bool, runs: list):
+        self.name, self.broken, self.runs = name, broken, runs
+        self.examples = [Path(f"/examples/{name}.hea"), Path(f"/examples/{name}.dat")]
+
+    def read(self, main, extra_files=()):
+        if self.broken:
+            raise ValueError("unreadable")
+        return main, extra_files
+
+    def run(self, data, model):
+        self.runs.append((self.name, data[0].name, [path.name for path in data[1]], model("default")))
+
+
+def test_warm_up_predicts_each_task_example_with_its_models_and_logs_a_failure_without_stopping(caplog):
+    runs = []
+    served = [(_WarmUpTask("first", True, runs), {}), (_WarmUpTask("second", False, runs), {"default": "its model"})]
+    shared.warm_up(served)
+    assert runs == [("second", "second.hea", ["second.dat"], "its model")]
+    assert [record.getMessage() for record in caplog.records] == ["Warming up first failed"]
+
+
+def test_the_hub_warms_up_on_every_shipped_task_without_a_failure(caplog):
+    import app
+
+    shared.warm_up(app.SERVED)
+    assert [task.name for task, _ in app.SERVED] == ["ecg", "ecg_anomaly", "har", "hr", "respiration"]
+    assert caplog.records == []

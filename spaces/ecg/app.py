@@ -8,8 +8,6 @@ from core.downloads import downloads
 from core.ecg.render import beats_frame, counts_frame, plot_result, rhythm_frame, scoring_frame
 from core.errors import PhysioError
 from core.space import (
-    LAUNCH_OPTIONS,
-    QUEUE_OPTIONS,
     WFDB_FILE_TYPES,
     download_box,
     example_uploads,
@@ -18,6 +16,7 @@ from core.space import (
     json_api,
     lazy_demo,
     run_on,
+    serve,
     space_models,
     split_upload,
     standalone_demo,
@@ -113,4 +112,4 @@ def build() -> None:
 __getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
 
 if __name__ == "__main__":
-    standalone_demo(build, TITLE).queue(**QUEUE_OPTIONS).launch(**LAUNCH_OPTIONS)
+    serve(standalone_demo(build, TITLE), [(TASK, MODELS)])

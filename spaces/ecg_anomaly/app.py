@@ -6,12 +6,11 @@ import gradio as gr
 from core import get_task
 from core.ecg_anomaly.render import beats_frame, most_anomalous, plot_beat, plot_scores
 from core.space import (
-    LAUNCH_OPTIONS,
-    QUEUE_OPTIONS,
     example_uploads,
     guard,
     json_api,
     lazy_demo,
+    serve,
     space_models,
     split_upload,
     standalone_demo,
@@ -95,4 +94,4 @@ def build() -> None:
 __getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
 
 if __name__ == "__main__":
-    standalone_demo(build, TITLE).queue(**QUEUE_OPTIONS).launch(**LAUNCH_OPTIONS)
+    serve(standalone_demo(build, TITLE), [(TASK, MODELS)])

@@ -6,14 +6,13 @@ from core import get_task
 from core.downloads import downloads
 from core.har.render import bouts_frame, plot_result, shares_frame, windows_frame
 from core.space import (
-    LAUNCH_OPTIONS,
-    QUEUE_OPTIONS,
     download_box,
     examples_of,
     guard,
     json_api,
     lazy_demo,
     run_on,
+    serve,
     space_models,
     standalone_demo,
 )
@@ -99,4 +98,4 @@ def build() -> None:
 __getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
 
 if __name__ == "__main__":
-    standalone_demo(build, TITLE).queue(**QUEUE_OPTIONS).launch(**LAUNCH_OPTIONS)
+    serve(standalone_demo(build, TITLE), [(TASK, MODELS)])

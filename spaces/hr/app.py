@@ -12,14 +12,13 @@ from core.hr.render import animate_result, plot_result, samples_frame
 from core.predictor import read_metrics
 from core.readers.workouts import WORKOUT_SUFFIXES
 from core.space import (
-    LAUNCH_OPTIONS,
-    QUEUE_OPTIONS,
     download_box,
     examples_of,
     guard,
     json_api,
     lazy_demo,
     run_on,
+    serve,
     space_models,
     split_upload,
     standalone_demo,
@@ -162,4 +161,4 @@ def build() -> None:
 __getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
 
 if __name__ == "__main__":
-    standalone_demo(build, TITLE).queue(**QUEUE_OPTIONS).launch(**LAUNCH_OPTIONS)
+    serve(standalone_demo(build, TITLE), [(TASK, MODELS)])

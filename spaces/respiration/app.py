@@ -15,8 +15,6 @@ from core.respiration.render import (
     plot_waveform,
 )
 from core.space import (
-    LAUNCH_OPTIONS,
-    QUEUE_OPTIONS,
     WFDB_FILE_TYPES,
     download_box,
     example_uploads,
@@ -25,6 +23,7 @@ from core.space import (
     json_api,
     lazy_demo,
     run_on,
+    serve,
     space_models,
     split_upload,
     standalone_demo,
@@ -195,4 +194,4 @@ def build() -> None:
 __getattr__ = lazy_demo(build, TITLE)  # `demo`, built on first access
 
 if __name__ == "__main__":
-    standalone_demo(build, TITLE).queue(**QUEUE_OPTIONS).launch(**LAUNCH_OPTIONS)
+    serve(standalone_demo(build, TITLE), [(TASK, MODELS)])
