@@ -1,6 +1,6 @@
 """Cold start of the hub: seconds to import app.py (which loads every Space's models) in a fresh process, its memory,
-the warm-up a served hub runs beside its start (every task's first example, loading the libraries requests import on
-first use) and the first request after it (an ECG example).
+the warm-up a served hub runs before it opens its port (every task's first example, loading the libraries requests
+import on first use) and the first request after it (an ECG example).
 
 The first start compiles the project's modules to bytecode (Python caches it in __pycache__); it is reported apart,
 and the figure is the best restart, as a server restarts. Bytecode writing is enabled in the child even where the

@@ -142,7 +142,7 @@ def main() -> None:
             f"fresh processes restarting with the project's bytecode cached; "
             f"from launching Python {cold['launch_to_loaded_s']:.1f} s)",
             f"- very first start, compiling the project's modules: {cold['first_start_import_s']:.1f} s",
-            f"- warm-up, run beside the server's start (every task's first example, loading the libraries "
+            f"- warm-up before the server opens its port (every task's first example, loading the libraries "
             f"requests import on first use): {cold['warm_up_s']:.1f} s; the first request after it (an ECG "
             f"example): {cold['first_request_s']:.2f} s",
             f"- resident memory after import: **{cold['rss_mb']:.0f} MB** (aim {cold['aim_rss_mb']} MB)",

@@ -292,9 +292,10 @@ def warm_up(served: list[tuple[object, dict]]) -> None:
 
 
 def serve(demo: gr.Blocks, served: list[tuple[object, dict]], queue_options: dict = QUEUE_OPTIONS, **launch) -> None:
-    """Queue and launch a page of Spaces with the project's limits; `warm_up(served)` runs beside the start-up, while
-    the first visitor is still looking at the page."""
-    threading.Thread(target=warm_up, args=(served,), name="warm-up", daemon=True).start()
+    """`warm_up(served)`, then queue and launch a page of Spaces with the project's limits. The warm-up comes before
+    the port opens, not beside it: a request importing the same libraries at the same time can find one half
+    initialised (Gradio's matplotlib switch did)."""
+    warm_up(served)
     demo.queue(**queue_options).launch(**LAUNCH_OPTIONS, **launch)
 
 
