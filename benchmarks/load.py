@@ -28,15 +28,10 @@ import numpy as np
 from gradio_client import Client, handle_file
 
 from core import get_task, list_tasks
-from core.space import QUEUE_OPTIONS
+from core.space import QUEUE_OPTIONS, upload_of
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-
-
-def upload(path: Path) -> list[Path]:
-    """The files of one example upload: a WFDB header comes with its `.dat` (as the Spaces' example buttons send it)."""
-    return [path, path.with_suffix(".dat")] if path.suffix == ".hea" else [path]
 
 
 def request(endpoint, path: Path):
@@ -44,7 +39,7 @@ def request(endpoint, path: Path):
     endpoint's other inputs."""
 
     def make_args():
-        files = [handle_file(p) for p in upload(path)]
+        files = [handle_file(p) for p in upload_of(path)]  # as the Spaces' example buttons send it
         return (files if endpoint.file_list else files[0], *endpoint.options)
 
     return make_args

@@ -23,6 +23,7 @@ import orjson
 
 import core.downloads
 from core import get_task
+from core.space import upload_of
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -71,7 +72,7 @@ def load_hub():
 
 
 def upload(path: Path, file_list: bool):
-    files = [str(path), str(path.with_suffix(".dat"))] if path.suffix == ".hea" else [str(path)]
+    files = [str(file) for file in upload_of(path)]
     return files if file_list else files[0]
 
 
