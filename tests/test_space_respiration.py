@@ -55,3 +55,17 @@ def test_bad_input_is_one_sentence(space_client, tmp_path):
     bad.write_text("timestamp,value\nnot a time,1\n")
     with pytest.raises(Exception, match="unparseable timestamp"):
         client.predict([handle_file(str(bad))], 1.0, api_name="/series")
+
+
+def test_the_waveform_tab_states_the_irregular_rule_figures_from_the_shipped_metrics():
+    import gradio as gr
+
+    from core.space import load_space
+
+    space = load_space("respiration")
+    with gr.Blocks() as page:
+        space.build()
+    text = next(b.value for b in page.blocks.values() if isinstance(b, gr.Markdown) and "Irregular" in str(b.value))
+    test = load_model("respiration", variant="waveform").metrics["bidmc_events"]["events"]["test_21_40"]
+    assert f"it finds {test['sensitivity']['irregular']:.0%}, with" in text
+    assert f"{test['false_events_per_hour_by_kind']['irregular']:.1f} false irregular events per hour" in text

@@ -32,6 +32,8 @@ from core.space import (
 TASK = get_task("respiration")
 MODELS = space_models("respiration")
 SERIES_THRESHOLD = MODELS["series"].threshold
+IRREGULAR_TEST = MODELS["waveform"].metrics["bidmc_events"]["events"]["test_21_40"]
+"""The irregular-breathing rule on BIDMC records 21-40 (`python -m training.respiration_events --write`)."""
 
 
 def _read(files, fs=None):
@@ -87,8 +89,9 @@ def build() -> None:
             "breathing, so read it as a research output. **Irregular breathing** (30 s or more where breath intervals "
             "stray from their neighbours' median over 3 times as much as this recording's usual, and by over about "
             "13 %) is listed as an event but not part of the score; on the benchmark's inserted irregular stretches "
-            "it finds about 1 in 3, with 0.4 false irregular events per hour of untouched breathing, so treat it as "
-            "a hint."
+            f"it finds {IRREGULAR_TEST['sensitivity']['irregular']:.0%}, with "
+            f"{IRREGULAR_TEST['false_events_per_hour_by_kind'].get('irregular', 0.0):.1f} false irregular events per "
+            "hour of untouched breathing, so treat it as a hint."
         )
         with gr.Row():
             with gr.Column(scale=1):
